@@ -1,0 +1,2 @@
+//! The `canvas-conformance` command line.
+fn main() {}

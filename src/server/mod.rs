@@ -1,0 +1,1 @@
+//! The reference server: a faithful local emulation of Canvas's Appointment API.
