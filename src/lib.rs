@@ -1,7 +1,29 @@
-//! canvas-conformance: a contract-testing and conformance harness for the Canvas Medical
-//! FHIR Appointment API, and the reference server it ships with.
+//! canvas-conformance: a contract-testing and conformance harness for the Canvas Medical FHIR
+//! Appointment API, and the reference server it ships with.
 //!
-//! # Layout
-//! - [`server`]: the reference server (an axum emulator of every documented behaviour).
+//! # Layout (the data flow)
+//! - [`case`] ① YAML case files → spanned types; lint. [`template`] `{{ var }}` rendering.
+//! - [`requirements`] the behaviour catalogue; [`suite`] catalogue + cases, loaded and linted.
+//! - [`target`] profiles, secrets; [`plan`] ② cases × targets → run or skip (write guard).
+//! - [`exchange`] ③ render, send, record (secrets scrubbed), paging walks.
+//! - [`check`] ④ pure checks → findings; [`outcome`] ⑤ verdicts and roll-ups.
+//! - [`run`] orchestration, cleanup ledger, embedded servers; [`report`] ⑥ console output.
+//! - [`harness`] the `cargo test` trials; [`cli`] the command line.
+//! - [`server`] the reference server (an axum emulator of every documented behaviour).
+//! - [`source`] file positions and the one diagnostic renderer.
 
+pub mod case;
+pub mod check;
+pub mod cli;
+pub mod exchange;
+pub mod harness;
+pub mod outcome;
+pub mod plan;
+pub mod report;
+pub mod requirements;
+pub mod run;
 pub mod server;
+pub mod source;
+pub mod suite;
+pub mod target;
+pub mod template;

@@ -1,2 +1,39 @@
-//! The `canvas-conformance` command line.
-fn main() {}
+//! The `canvas-conformance` binary: parse arguments, run the subcommand, map the result to the
+//! documented exit codes (0 passed, 1 failed or errored, 2 usage, profile or case-file errors).
+
+use std::process::ExitCode;
+
+use canvas_conformance::cli::{self, Cli, CliError, Command, EXIT_FAILED, EXIT_USAGE};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => runtime.block_on(cli::run::run(args)),
+        Command::List(args) => cli::list::run(&args).map(|()| 0),
+        Command::Validate(args) => cli::validate::run(&args).map(|()| 0),
+        Command::Serve(args) => runtime.block_on(cli::serve::run(args)).map(|()| 0).map_err(CliError::Other),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(CliError::Usage(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(CliError::Other(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}

@@ -1,1 +1,5 @@
-fn main() {}
+//! The conformance suite as `cargo test` trials: one per case under `cases/`.
+
+fn main() -> std::process::ExitCode {
+    canvas_conformance::harness::main()
+}

@@ -1,0 +1,342 @@
+//! Lint: everything that can be known about a case without sending a request: behaviour IDs exist,
+//! templates parse and name known variables, JSON paths and regexes compile, the write guard is
+//! declared. Every problem becomes a diagnostic pointing at its line and column.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use crate::case::load::Case;
+use crate::case::model::{CaptureSpec, Expect, Method, RequestSpec, Step};
+use crate::check::status::StatusSpec;
+use crate::source::{Diagnostic, Pos};
+use crate::target::FIXTURE_KEYS;
+use crate::template::{Template, templates_in};
+
+/// Variables every case can use without declaring them.
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("run_id", "a short id unique to this run"),
+    ("case_id", "a short id unique to this run and case"),
+    ("slot", "an instant (09:00 UTC) on a day unique to this run and case"),
+    ("slot_day", "that day, as YYYY-MM-DD"),
+    ("now", "the current instant"),
+    ("today", "the current UTC date"),
+];
+
+/// What lint checks against.
+pub struct LintContext<'a> {
+    /// Known behaviour IDs (from the catalogue).
+    pub behaviour_ids: &'a BTreeSet<String>,
+}
+
+/// Lints every case, and the set of cases (unique names).
+pub fn lint_all(cases: &[Case], ctx: &LintContext<'_>) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut seen: Vec<(&str, &Case)> = Vec::new();
+    for case in cases {
+        if let Some((_, first)) = seen.iter().find(|(name, _)| *name == case.name()) {
+            diagnostics.push(case.diagnostic(
+                Pos::of(&case.spec.name),
+                format!(
+                    "duplicate case name `{}` (also in {})",
+                    case.name(),
+                    first.file
+                ),
+            ));
+        } else {
+            seen.push((case.name(), case));
+        }
+        diagnostics.extend(lint_case(case, ctx));
+    }
+    diagnostics
+}
+
+/// Lints one case.
+pub fn lint_case(case: &Case, ctx: &LintContext<'_>) -> Vec<Diagnostic> {
+    let mut lint = Lint {
+        case,
+        out: Vec::new(),
+    };
+    lint.case(ctx);
+    lint.out
+}
+
+struct Lint<'a> {
+    case: &'a Case,
+    out: Vec<Diagnostic>,
+}
+
+impl Lint<'_> {
+    fn error(&mut self, pos: Pos, message: impl Into<String>) {
+        self.out.push(self.case.diagnostic(pos, message));
+    }
+
+    fn case(&mut self, ctx: &LintContext<'_>) {
+        let spec = &self.case.spec;
+        let name = &spec.name.value;
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'));
+        if !valid_name {
+            self.error(
+                Pos::of(&spec.name),
+                format!("case name `{name}` must be non-empty and use only letters, digits, `-`, `_`, `/`, `.`"),
+            );
+        }
+        if spec.behaviours.value.is_empty() {
+            self.error(Pos::of(&spec.behaviours), "a case must name at least one behaviour ID");
+        }
+        for id in &spec.behaviours.value {
+            if !ctx.behaviour_ids.contains(&id.value) {
+                self.error(
+                    Pos::of(id),
+                    format!(
+                        "unknown behaviour ID `{}` (not in the requirements catalogue)",
+                        id.value
+                    ),
+                );
+            }
+        }
+        let mut known: BTreeSet<String> = BUILTINS
+            .iter()
+            .chain(FIXTURE_KEYS)
+            .map(|(k, _)| (*k).to_owned())
+            .collect();
+        for (var, value) in &spec.vars {
+            self.template(&value.value, Pos::of(value), &known);
+            known.insert(var.clone());
+        }
+        if spec.steps.value.is_empty() {
+            self.error(Pos::of(&spec.steps), "a case needs at least one step");
+        }
+        let mut step_names: BTreeSet<&str> = BTreeSet::new();
+        let mut writes = None;
+        for step in &spec.steps.value {
+            if !step_names.insert(step.name.value.as_str()) {
+                self.error(
+                    Pos::of(&step.name),
+                    format!("duplicate step name `{}`", step.name.value),
+                );
+            }
+            if step.request.method.value != Method::Get && writes.is_none() {
+                writes = Some(Pos::of(&step.request.method));
+            }
+            self.step(step, &known);
+            for name in step.capture.keys() {
+                known.insert(name.clone());
+            }
+        }
+        if let Some(pos) = writes
+            && !spec.requires.writes
+        {
+            self.error(
+                pos,
+                "this step creates or changes data: declare `requires: { writes: true }` so the write guard applies",
+            );
+        }
+    }
+
+    fn step(&mut self, step: &Step, known: &BTreeSet<String>) {
+        self.request(&step.request, known);
+        self.expect(&step.expect, &step.request, known);
+        for capture in step.capture.values() {
+            self.capture(capture);
+        }
+    }
+
+    fn request(&mut self, request: &RequestSpec, known: &BTreeSet<String>) {
+        let path = &request.path;
+        if !path.value.starts_with('/') {
+            self.error(Pos::of(path), "a request path starts with `/` (it is joined to the target's base URL)");
+        }
+        if path.value.contains('?') {
+            self.error(Pos::of(path), "put query parameters under `query:`, not in the path");
+        }
+        self.template(&path.value, Pos::of(path), known);
+        if let Some(query) = &request.query {
+            match &query.value {
+                Value::Object(map) => {
+                    for value in map.values() {
+                        let scalar = |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
+                        let ok = match value {
+                            Value::Array(items) => !items.is_empty() && items.iter().all(scalar),
+                            other => scalar(other),
+                        };
+                        if !ok {
+                            self.error(Pos::of(query), "a query value is a string, a number, or a non-empty list of those (to repeat the parameter)");
+                        }
+                    }
+                    self.json_templates(&query.value, Pos::of(query), known);
+                }
+                _ => self.error(Pos::of(query), "`query` is a mapping of parameter names to values"),
+            }
+        }
+        for value in request.headers.values() {
+            self.template(&value.value, Pos::of(value), known);
+        }
+        if let Some(body) = &request.body {
+            if request.raw_body.is_some() {
+                self.error(Pos::of(body), "use either `body` or `raw_body`, not both");
+            }
+            self.json_templates(&body.value, Pos::of(body), known);
+        }
+        if let Some(raw) = &request.raw_body {
+            self.template(&raw.value, Pos::of(raw), known);
+        }
+        let has_body = request.body.is_some() || request.raw_body.is_some();
+        if request.method.value == Method::Get && has_body {
+            self.error(Pos::of(&request.method), "a GET request has no body");
+        }
+    }
+
+    fn expect(&mut self, expect: &Expect, request: &RequestSpec, known: &BTreeSet<String>) {
+        if let Some(status) = &expect.status
+            && let Err(message) = StatusSpec::from_value(&status.value)
+        {
+            self.error(Pos::of(status), message);
+        }
+        for header in &expect.headers {
+            if header.present.is_none() && header.equals.is_none() && header.matches.is_none() {
+                self.error(Pos::of(&header.name), "a header expectation needs `present`, `equals` or `matches`");
+            }
+            if let Some(equals) = &header.equals {
+                self.template(&equals.value, Pos::of(equals), known);
+            }
+            if let Some(pattern) = &header.matches {
+                self.regex(pattern, known);
+            }
+        }
+        for item in &expect.json {
+            if let Err(e) = serde_json_path::JsonPath::parse(&item.path.value) {
+                self.error(Pos::of(&item.path), format!("invalid JSON path `{}`: {e}", item.path.value));
+            }
+            let any = item.equals.is_some()
+                || item.one_of.is_some()
+                || item.exists.is_some()
+                || item.absent.is_some()
+                || item.matches.is_some()
+                || item.contains.is_some()
+                || item.length.is_some()
+                || item.count.is_some()
+                || item.kind.is_some();
+            if !any {
+                self.error(Pos::of(&item.path), "a json expectation needs at least one of equals, one_of, exists, absent, matches, contains, length, count, type");
+            }
+            for value in [&item.equals, &item.contains].into_iter().flatten() {
+                self.json_templates(&value.value, Pos::of(value), known);
+            }
+            if let Some(values) = &item.one_of {
+                for value in &values.value {
+                    self.json_templates(value, Pos::of(values), known);
+                }
+            }
+            if let Some(pattern) = &item.matches {
+                self.regex(pattern, known);
+            }
+        }
+        if let Some(outcome) = &expect.outcome {
+            for text in [&outcome.value.severity, &outcome.value.code, &outcome.value.text]
+                .into_iter()
+                .flatten()
+            {
+                self.template(&text.value, Pos::of(text), known);
+            }
+        }
+        if let Some(search) = &expect.search {
+            let is_search = request.method.value == Method::Get && request.path.value == "/Appointment";
+            if !is_search {
+                self.error(Pos::of(search), "`search` expectations apply to `GET /Appointment` only");
+            }
+            if let Some(ids) = &search.value.ids {
+                for id in &ids.value {
+                    self.template(&id.value, Pos::of(id), known);
+                }
+            }
+        }
+    }
+
+    fn capture(&mut self, capture: &Spanned<CaptureSpec>) {
+        let spec = &capture.value;
+        let sources = usize::from(spec.json.is_some()) + usize::from(spec.header.is_some()) + usize::from(spec.body);
+        if sources != 1 {
+            self.error(Pos::of(capture), "a capture takes exactly one of `json`, `header`, `body: true`");
+        }
+        if let Some(extract) = &spec.extract
+            && spec.header.is_none()
+        {
+            self.error(Pos::of(extract), "`extract` applies to a `header` capture");
+        }
+        if let Some(path) = &spec.json
+            && let Err(e) = serde_json_path::JsonPath::parse(&path.value)
+        {
+            self.error(Pos::of(path), format!("invalid JSON path `{}`: {e}", path.value));
+        }
+    }
+
+    fn regex(&mut self, pattern: &Spanned<String>, known: &BTreeSet<String>) {
+        if self.template(&pattern.value, Pos::of(pattern), known)
+            && let Err(e) = regex::Regex::new(&pattern.value)
+        {
+            // regex errors span several lines (pattern, caret, reason); the reason is the last.
+            let text = e.to_string();
+            let reason = text.lines().last().unwrap_or_default().trim_start_matches("error: ");
+            self.error(Pos::of(pattern), format!("invalid regular expression `{}`: {reason}", pattern.value));
+        }
+    }
+
+    /// Returns true when the text holds no template (so it can be checked further as written).
+    fn template(&mut self, text: &str, pos: Pos, known: &BTreeSet<String>) -> bool {
+        match Template::parse(text) {
+            Ok(template) => {
+                for name in template.names() {
+                    if !known.contains(name) {
+                        self.error(pos, undefined_message(name, known));
+                    }
+                }
+                template.is_literal()
+            }
+            Err(e) => {
+                self.error(pos, e.to_string());
+                false
+            }
+        }
+    }
+
+    fn json_templates(&mut self, value: &Value, pos: Pos, known: &BTreeSet<String>) {
+        let mut templates = Vec::new();
+        templates_in(value, &mut templates);
+        for template in templates {
+            match template {
+                Ok(template) => {
+                    for name in template.names() {
+                        if !known.contains(name) {
+                            self.error(pos, undefined_message(name, known));
+                        }
+                    }
+                }
+                Err(e) => self.error(pos, e.to_string()),
+            }
+        }
+    }
+}
+
+fn undefined_message(name: &str, known: &BTreeSet<String>) -> String {
+    let close: Vec<&str> = known
+        .iter()
+        .filter(|k| similar_name(k, name))
+        .map(String::as_str)
+        .take(3)
+        .collect();
+    if close.is_empty() {
+        format!("undefined variable `{name}` (not a built-in, fixture, case variable or earlier capture)")
+    } else {
+        format!("undefined variable `{name}`; did you mean `{}`?", close.join("`, `"))
+    }
+}
+
+fn similar_name(candidate: &str, name: &str) -> bool {
+    let (a, b) = (candidate.to_ascii_lowercase(), name.to_ascii_lowercase());
+    a.contains(&b) || b.contains(&a) || similar::TextDiff::from_chars(a.as_str(), b.as_str()).ratio() > 0.75
+}

@@ -1,0 +1,289 @@
+//! The shape of a case file, as deserialized: every value a finding or a lint error may point at
+//! keeps its line and column (`Spanned`). Unknown keys are rejected where they appear.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// One case file: a named, documented scenario of ordered steps checking some behaviour IDs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    pub name: Spanned<String>,
+    pub description: Spanned<String>,
+    pub behaviours: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub requires: Requires,
+    /// Case variables; values are templates over fixtures and built-ins.
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<String>>,
+    pub steps: Spanned<Vec<Step>>,
+}
+
+/// What a target must offer for the case to run; otherwise the case is Skipped with the reason.
+#[derive(Debug, Default, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    /// The case creates or changes data.
+    #[serde(default)]
+    pub writes: bool,
+    #[serde(default)]
+    pub double_booking: Option<DoubleBooking>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DoubleBooking {
+    Allowed,
+    Disallowed,
+}
+
+impl DoubleBooking {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DoubleBooking::Allowed => "allowed",
+            DoubleBooking::Disallowed => "disallowed",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: Spanned<String>,
+    pub request: RequestSpec,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Variables captured from the response for later steps.
+    #[serde(default)]
+    pub capture: BTreeMap<String, Spanned<CaptureSpec>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+}
+
+/// Which credentials a request carries.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// The target's token (static or OAuth).
+    #[default]
+    Target,
+    /// No Authorization header at all.
+    None,
+    /// A bearer token no server can know.
+    Invalid,
+}
+
+/// A request template: every string in it may hold `{{ … }}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    pub method: Spanned<Method>,
+    pub path: Spanned<String>,
+    /// A mapping of parameter → value or list of values (a list repeats the parameter, in order).
+    #[serde(default)]
+    pub query: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub auth: Option<Spanned<AuthMode>>,
+    /// A JSON body, written as YAML.
+    #[serde(default, deserialize_with = "present")]
+    pub body: Option<Spanned<Value>>,
+    /// A body sent byte for byte (for malformed JSON); excludes `body`.
+    #[serde(default)]
+    pub raw_body: Option<Spanned<String>>,
+}
+
+/// Everything a step's response is checked against; every item yields findings, never stops early.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// `201`, `"4xx"`, or a list of those.
+    #[serde(default)]
+    pub status: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub headers: Vec<HeaderExpect>,
+    #[serde(default)]
+    pub body: Option<Spanned<BodyExpect>>,
+    #[serde(default)]
+    pub json: Vec<JsonExpect>,
+    #[serde(default)]
+    pub schema: Option<Spanned<SchemaName>>,
+    #[serde(default)]
+    pub outcome: Option<Spanned<OutcomeExpect>>,
+    #[serde(default)]
+    pub search: Option<Spanned<SearchExpect>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderExpect {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub present: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub equals: Option<Spanned<String>>,
+    /// A regular expression the value must match (unanchored).
+    #[serde(default)]
+    pub matches: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyExpect {
+    /// No bytes, or the JSON literal `null` (Canvas answers either on create and update).
+    EmptyOrNull,
+    /// Any JSON document.
+    Json,
+}
+
+/// A JSON path (RFC 9535) and what its nodes must satisfy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonExpect {
+    pub path: Spanned<String>,
+    /// The single node equals this value (instants compare as instants, numbers as numbers).
+    #[serde(default, deserialize_with = "present")]
+    pub equals: Option<Spanned<Value>>,
+    /// The single node equals one of these values.
+    #[serde(default)]
+    pub one_of: Option<Spanned<Vec<Value>>>,
+    /// At least one node (`true`) or none (`false`).
+    #[serde(default)]
+    pub exists: Option<Spanned<bool>>,
+    /// No node at all (same as `exists: false`).
+    #[serde(default)]
+    pub absent: Option<Spanned<bool>>,
+    /// The single node, as text, matches this regular expression.
+    #[serde(default)]
+    pub matches: Option<Spanned<String>>,
+    /// An array node holding this item, a string node holding this substring, or one of several nodes equal to it.
+    #[serde(default, deserialize_with = "present")]
+    pub contains: Option<Spanned<Value>>,
+    /// The single node's length (array items, string characters, object members).
+    #[serde(default)]
+    pub length: Option<Spanned<u64>>,
+    /// How many nodes the path selects.
+    #[serde(default)]
+    pub count: Option<Spanned<u64>>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<Spanned<JsonType>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl JsonType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+            JsonType::Null => "null",
+        }
+    }
+}
+
+/// A FHIR resource schema the body must validate against (HL7's R4 JSON Schema plus cardinalities).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaName {
+    Appointment,
+    Bundle,
+    OperationOutcome,
+}
+
+impl SchemaName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaName::Appointment => "Appointment",
+            SchemaName::Bundle => "Bundle",
+            SchemaName::OperationOutcome => "OperationOutcome",
+        }
+    }
+}
+
+/// The body is an OperationOutcome whose first issue has these values.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeExpect {
+    /// Defaults to `error`.
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
+    #[serde(default)]
+    pub code: Option<Spanned<String>>,
+    /// `details.text`, exactly; `{name}` placeholders match any non-empty text.
+    #[serde(default)]
+    pub text: Option<Spanned<String>>,
+}
+
+/// Search semantics: the Bundle answers the request's own query.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchExpect {
+    /// Exactly these appointment ids match (all pages); in this order when `ordered`.
+    #[serde(default)]
+    pub ids: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub ordered: bool,
+    /// Follow `next` links from `first` and check every match is visited exactly once.
+    #[serde(default)]
+    pub walk: bool,
+}
+
+/// Where a captured value comes from: exactly one of `json`, `header`, `body`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureSpec {
+    #[serde(default)]
+    pub json: Option<Spanned<String>>,
+    #[serde(default)]
+    pub header: Option<Spanned<String>>,
+    /// With `header`: `appointment-id` takes the id out of any `Location` form.
+    #[serde(default)]
+    pub extract: Option<Spanned<Extract>>,
+    /// The whole JSON body.
+    #[serde(default)]
+    pub body: bool,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Extract {
+    AppointmentId,
+}
+
+/// Deserializes a present key as `Some`, even when its value is `null`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Spanned<Value>>, D::Error> {
+    Spanned::<Value>::deserialize(d).map(Some)
+}

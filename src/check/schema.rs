@@ -1,0 +1,174 @@
+//! The schema check: HL7's FHIR R4 JSON Schema (the subset in `schemas/fhir/`, compiled once), plus
+//! the cardinalities the schema cannot say (`status` 1..1, `participant` 1..*, `participant.status`
+//! 1..1, OperationOutcome `issue` 1..*) and invariant app-2. Messages never echo patient data.
+
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use serde_saphyr::Spanned;
+
+use crate::case::model::SchemaName;
+use crate::check::{CheckContext, Finding};
+use crate::exchange::Received;
+use crate::source::Pos;
+
+const FHIR_SUBSET: &str = include_str!("../../schemas/fhir/fhir-r4-appointment.schema.json");
+
+/// At most this many schema errors are reported per response.
+const MAX_ERRORS: usize = 20;
+
+struct Validators {
+    appointment: jsonschema::Validator,
+    bundle: jsonschema::Validator,
+    outcome: jsonschema::Validator,
+}
+
+fn validators() -> Result<&'static Validators, &'static str> {
+    static CELL: OnceLock<Result<Validators, String>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let base: Value = serde_json::from_str(FHIR_SUBSET).map_err(|e| format!("the embedded FHIR schema is not JSON: {e}"))?;
+        let build = |definition: &str| {
+            let root = json!({
+                "$schema": base["$schema"],
+                "definitions": base["definitions"],
+                "allOf": [{"$ref": format!("#/definitions/{definition}")}],
+            });
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft6)
+                .build(&root)
+                .map_err(|e| format!("the embedded FHIR schema for {definition} does not compile: {e}"))
+        };
+        Ok(Validators {
+            appointment: build("Appointment")?,
+            bundle: build("Bundle")?,
+            outcome: build("OperationOutcome")?,
+        })
+    })
+    .as_ref()
+    .map_err(String::as_str)
+}
+
+pub fn check(spec: &Spanned<SchemaName>, ctx: &CheckContext<'_>, received: &Received) -> Vec<Finding> {
+    let location = ctx.at(Pos::of(spec));
+    let subject = format!("schema {}", spec.value.as_str());
+    let Some(body) = &received.json else {
+        return vec![Finding::fail("schema", location, subject, "a JSON body", "no JSON body")];
+    };
+    match violations(spec.value, body) {
+        Ok(problems) => problems
+            .into_iter()
+            .map(|problem| Finding::fail("schema", location.clone(), &subject, "valid", problem))
+            .collect(),
+        Err(problem) => vec![Finding::error("schema", location, subject, problem)],
+    }
+}
+
+/// Every violation of the resource's schema and cardinalities, as `pointer: message` lines.
+pub fn violations(name: SchemaName, body: &Value) -> Result<Vec<String>, String> {
+    let validators = validators()?;
+    let validator = match name {
+        SchemaName::Appointment => &validators.appointment,
+        SchemaName::Bundle => &validators.bundle,
+        SchemaName::OperationOutcome => &validators.outcome,
+    };
+    let mut problems: Vec<String> = validator
+        .iter_errors(body)
+        .take(MAX_ERRORS)
+        .map(|e| format!("{}: {}", pointer_or_root(&e.instance_path().to_string()), e.masked()))
+        .collect();
+    match name {
+        SchemaName::Appointment => appointment_cardinality(body, "", &mut problems),
+        SchemaName::Bundle => {
+            if let Some(entries) = body.get("entry").and_then(Value::as_array) {
+                for (i, entry) in entries.iter().enumerate() {
+                    if let Some(resource) = entry.get("resource") {
+                        appointment_cardinality(resource, &format!("/entry/{i}/resource"), &mut problems);
+                    }
+                }
+            }
+        }
+        SchemaName::OperationOutcome => outcome_cardinality(body, &mut problems),
+    }
+    Ok(problems)
+}
+
+fn pointer_or_root(pointer: &str) -> &str {
+    if pointer.is_empty() { "(root)" } else { pointer }
+}
+
+fn appointment_cardinality(resource: &Value, at: &str, problems: &mut Vec<String>) {
+    if resource.get("resourceType").and_then(Value::as_str) != Some("Appointment") {
+        problems.push(format!("{}: resourceType must be \"Appointment\"", pointer_or_root(at)));
+        return;
+    }
+    if !resource.get("status").is_some_and(Value::is_string) {
+        problems.push(format!("{at}/status: Appointment.status is required (1..1)"));
+    }
+    match resource.get("participant").and_then(Value::as_array) {
+        Some(participants) if !participants.is_empty() => {
+            for (i, participant) in participants.iter().enumerate() {
+                if !participant.get("status").is_some_and(Value::is_string) {
+                    problems.push(format!("{at}/participant/{i}/status: Appointment.participant.status is required (1..1)"));
+                }
+            }
+        }
+        _ => problems.push(format!("{at}/participant: Appointment.participant needs at least one item (1..*)")),
+    }
+    if resource.get("start").is_some() != resource.get("end").is_some() {
+        problems.push(format!("{}: app-2: either start and end are both given, or neither", pointer_or_root(at)));
+    }
+}
+
+fn outcome_cardinality(body: &Value, problems: &mut Vec<String>) {
+    match body.get("issue").and_then(Value::as_array) {
+        Some(issues) if !issues.is_empty() => {
+            for (i, issue) in issues.iter().enumerate() {
+                for field in ["severity", "code"] {
+                    if !issue.get(field).is_some_and(Value::is_string) {
+                        problems.push(format!("/issue/{i}/{field}: OperationOutcome.issue.{field} is required (1..1)"));
+                    }
+                }
+            }
+        }
+        _ => problems.push("/issue: OperationOutcome.issue needs at least one item (1..*)".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn appointment() -> Value {
+        json!({
+            "resourceType": "Appointment", "id": "4be5c594-cfbd-4b7c-a047-ee3b06881745", "status": "booked",
+            "start": "2023-06-06T18:00:00+00:00", "end": "2023-06-06T18:30:00+00:00",
+            "participant": [{"actor": {"reference": "Practitioner/3a18", "type": "Practitioner"}, "status": "accepted"}]
+        })
+    }
+
+    #[test]
+    fn accepts_the_pages_read_example_shape() {
+        assert_eq!(violations(SchemaName::Appointment, &appointment()).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn finds_schema_and_cardinality_problems() {
+        let mut broken = appointment();
+        broken["status"] = json!("check-in");
+        broken["participant"][0].as_object_mut().unwrap().remove("status");
+        broken.as_object_mut().unwrap().remove("end");
+        let problems = violations(SchemaName::Appointment, &broken).unwrap();
+        let all = problems.join("\n");
+        assert!(all.contains("/status"), "{all}");
+        assert!(all.contains("participant/0/status"), "{all}");
+        assert!(all.contains("app-2"), "{all}");
+    }
+
+    #[test]
+    fn bundle_entries_are_appointments() {
+        let bundle = json!({"resourceType": "Bundle", "type": "searchset", "total": 1, "entry": [{"resource": appointment()}]});
+        assert_eq!(violations(SchemaName::Bundle, &bundle).unwrap(), Vec::<String>::new());
+        let bad = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Appointment"}}]});
+        assert!(!violations(SchemaName::Bundle, &bad).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,457 @@
+//! Search semantics: the Bundle answers the request's own query. Every entry satisfies the filters
+//! (`_id`, `patient`, `practitioner`, `location`, `status`, `appointment-type`, `date` with prefixes),
+//! the order follows `_sort`, `total` and the page size agree, the links are relative and carry the
+//! query, and a walk along `next` visits every match exactly once.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use crate::case::model::SearchExpect;
+use crate::check::value::{parse_instant, show};
+use crate::check::{CheckContext, Finding};
+use crate::exchange::Received;
+use crate::exchange::walk::{Walk, link, split_link};
+use crate::source::{Location, Pos};
+use crate::template::render_str;
+
+const PAGING: [&str; 2] = ["_count", "_offset"];
+
+pub fn check(spec: &Spanned<SearchExpect>, ctx: &CheckContext<'_>, received: &Received, walk: Option<&Walk>) -> Vec<Finding> {
+    let mut out = Out {
+        location: ctx.at(Pos::of(spec)),
+        findings: Vec::new(),
+    };
+    let Some(bundle) = bundle_of(received, &mut out, "the response") else {
+        return out.findings;
+    };
+    let query = Query::from_pairs(ctx.query);
+    let entries = resources(bundle);
+    let total = bundle.get("total").and_then(Value::as_u64);
+    if total.is_none() {
+        out.fail("total", "an integer total", bundle.get("total").map_or_else(|| "(absent)".to_owned(), show));
+    }
+    check_entries(&query, &entries, "page 1", &mut out);
+    if let Some(total) = total {
+        check_page_size(&query, total, entries.len(), &mut out);
+        check_links(&query, bundle, total, &mut out);
+    }
+    let all_ids: Vec<String> = match (walk, spec.value.walk) {
+        (Some(walk), true) => walk_pages(&query, walk, total, &mut out),
+        _ => entries.iter().filter_map(|e| id_of(e)).collect(),
+    };
+    if let Some(expected) = &spec.value.ids {
+        check_ids(spec.value.ordered, expected, &all_ids, ctx, &mut out);
+    }
+    out.findings
+}
+
+struct Out {
+    location: Location,
+    findings: Vec<Finding>,
+}
+
+impl Out {
+    fn fail(&mut self, subject: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) {
+        self.findings.push(Finding::fail("search", self.location.clone(), subject, expected, actual));
+    }
+}
+
+/// The query parameters that matter to the oracle.
+struct Query {
+    filters: Vec<(String, String)>,
+    count: Option<u64>,
+    offset: u64,
+    sort: Vec<(String, bool)>,
+    /// Every parameter except `_count` and `_offset`, for comparing links.
+    carried: Vec<(String, String)>,
+}
+
+impl Query {
+    fn from_pairs(pairs: &[(String, String)]) -> Query {
+        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let count = get("_count").and_then(|v| v.parse().ok());
+        Query {
+            filters: pairs.iter().filter(|(k, _)| !k.starts_with('_') || k == "_id").cloned().collect(),
+            count,
+            offset: if count.is_some() { get("_offset").and_then(|v| v.parse().ok()).unwrap_or(0) } else { 0 },
+            sort: get("_sort")
+                .map(|s| {
+                    s.split(',')
+                        .map(|key| match key.strip_prefix('-') {
+                            Some(key) => (key.to_owned(), true),
+                            None => (key.to_owned(), false),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            carried: sorted(pairs.iter().filter(|(k, _)| !PAGING.contains(&k.as_str())).cloned().collect()),
+        }
+    }
+}
+
+fn sorted(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs.sort();
+    pairs
+}
+
+fn bundle_of<'a>(received: &'a Received, out: &mut Out, which: &str) -> Option<&'a Value> {
+    let Some(bundle) = received.json.as_ref().filter(|b| b.get("resourceType").and_then(Value::as_str) == Some("Bundle")) else {
+        out.fail(format!("{which}: Bundle"), "a searchset Bundle", received.json.as_ref().map_or_else(|| "no JSON body".to_owned(), |b| b.get("resourceType").map_or_else(|| show(b), show)));
+        return None;
+    };
+    if bundle.get("type").and_then(Value::as_str) != Some("searchset") {
+        out.fail(format!("{which}: Bundle.type"), "\"searchset\"", bundle.get("type").map_or_else(|| "(absent)".to_owned(), show));
+    }
+    Some(bundle)
+}
+
+fn resources(bundle: &Value) -> Vec<&Value> {
+    bundle
+        .get("entry")
+        .and_then(Value::as_array)
+        .map(|entries| entries.iter().filter_map(|e| e.get("resource")).collect())
+        .unwrap_or_default()
+}
+
+fn id_of(resource: &Value) -> Option<String> {
+    resource.get("id").and_then(Value::as_str).map(str::to_owned)
+}
+
+fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
+    for (i, resource) in entries.iter().enumerate() {
+        let id = id_of(resource).unwrap_or_else(|| format!("#{i}"));
+        for (name, value) in &query.filters {
+            match satisfies(resource, name, value) {
+                Some(Ok(true)) | None => {}
+                Some(Ok(false)) => out.fail(
+                    format!("{page} entry {id}"),
+                    format!("to satisfy {name}={value}"),
+                    describe_field(resource, name),
+                ),
+                Some(Err(problem)) => out.fail(format!("{page} entry {id}"), format!("to satisfy {name}={value}"), problem),
+            }
+        }
+    }
+    for pair in entries.windows(2) {
+        if let Some(problem) = out_of_order(&query.sort, pair[0], pair[1]) {
+            out.fail(format!("{page} order"), format!("sorted by _sort={}", sort_text(&query.sort)), problem);
+        }
+    }
+}
+
+fn sort_text(sort: &[(String, bool)]) -> String {
+    sort.iter().map(|(k, desc)| if *desc { format!("-{k}") } else { k.clone() }).collect::<Vec<_>>().join(",")
+}
+
+/// Whether a resource satisfies one search parameter; `None` for parameters that do not filter.
+pub fn satisfies(resource: &Value, name: &str, value: &str) -> Option<Result<bool, String>> {
+    let result = match name {
+        "_id" => Ok(value.split(',').any(|id| resource.get("id").and_then(Value::as_str) == Some(id))),
+        "status" => Ok(value.split(',').any(|s| resource.get("status").and_then(Value::as_str) == Some(s))),
+        "patient" => Ok(has_participant(resource, "Patient", value)),
+        "practitioner" => Ok(has_participant(resource, "Practitioner", value)),
+        "location" => {
+            let id = value.strip_prefix("Location/").unwrap_or(value);
+            Ok(references(resource).any(|r| r == format!("Location/{id}")))
+        }
+        "appointment-type" => {
+            let (system, code) = match value.split_once('|') {
+                Some((system, code)) => (Some(system), code),
+                None => (None, value),
+            };
+            let codings = resource.pointer("/appointmentType/coding").and_then(Value::as_array);
+            Ok(codings.is_some_and(|codings| {
+                codings.iter().any(|c| {
+                    c.get("code").and_then(Value::as_str) == Some(code)
+                        && system.is_none_or(|s| c.get("system").and_then(Value::as_str) == Some(s))
+                })
+            }))
+        }
+        "date" => date_matches(resource, value),
+        _ => return None,
+    };
+    Some(result)
+}
+
+fn has_participant(resource: &Value, kind: &str, value: &str) -> bool {
+    let id = value.strip_prefix(&format!("{kind}/")).unwrap_or(value);
+    participant_refs(resource).any(|r| r == format!("{kind}/{id}"))
+}
+
+fn participant_refs(resource: &Value) -> impl Iterator<Item = &str> {
+    resource
+        .get("participant")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.pointer("/actor/reference").and_then(Value::as_str))
+}
+
+fn references(resource: &Value) -> impl Iterator<Item = &str> {
+    resource
+        .get("supportingInformation")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("reference").and_then(Value::as_str))
+}
+
+fn date_matches(resource: &Value, value: &str) -> Result<bool, String> {
+    let (prefix, day) = match value.get(..2) {
+        Some(p @ ("eq" | "gt" | "ge" | "lt" | "le")) => (p, &value[2..]),
+        _ => ("eq", value),
+    };
+    let day: Date = day.parse().map_err(|_| format!("the query's date `{value}` is not YYYY-MM-DD"))?;
+    let start = resource
+        .get("start")
+        .and_then(Value::as_str)
+        .ok_or_else(|| "an entry without start".to_owned())?;
+    let instant = parse_instant(start).ok_or_else(|| format!("start `{start}` is not an instant"))?;
+    let start_day = instant.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    Ok(match prefix {
+        "gt" => start_day > day,
+        "ge" => start_day >= day,
+        "lt" => start_day < day,
+        "le" => start_day <= day,
+        _ => start_day == day,
+    })
+}
+
+fn describe_field(resource: &Value, name: &str) -> String {
+    let field = match name {
+        "_id" => resource.get("id").cloned(),
+        "status" => resource.get("status").cloned(),
+        "patient" | "practitioner" => Some(Value::from(participant_refs(resource).collect::<Vec<_>>())),
+        "location" => Some(Value::from(references(resource).collect::<Vec<_>>())),
+        "appointment-type" => resource.get("appointmentType").cloned(),
+        "date" => resource.get("start").cloned(),
+        _ => None,
+    };
+    field.map_or_else(|| "(absent)".to_owned(), |v| show(&v))
+}
+
+fn sort_key(resource: &Value, key: &str) -> Option<String> {
+    match key {
+        "date" => resource
+            .get("start")
+            .and_then(Value::as_str)
+            .and_then(parse_instant)
+            .map(|t| format!("{:020}", t.as_millisecond() as i128 + i128::from(i64::MAX))),
+        "patient" => participant_refs(resource).find(|r| r.starts_with("Patient/")).map(str::to_owned),
+        "practitioner" => participant_refs(resource).find(|r| r.starts_with("Practitioner/")).map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn out_of_order(sort: &[(String, bool)], a: &Value, b: &Value) -> Option<String> {
+    for (key, descending) in sort {
+        let (Some(x), Some(y)) = (sort_key(a, key), sort_key(b, key)) else {
+            return None;
+        };
+        let ordering = if *descending { y.cmp(&x) } else { x.cmp(&y) };
+        match ordering {
+            Ordering::Less => return None,
+            Ordering::Greater => {
+                let shown = |r: &Value| match key.as_str() {
+                    "date" => r.get("start").map_or_else(String::new, show),
+                    _ => sort_key(r, key).unwrap_or_default(),
+                };
+                return Some(format!(
+                    "{} ({}) before {} ({})",
+                    id_of(a).unwrap_or_default(),
+                    shown(a),
+                    id_of(b).unwrap_or_default(),
+                    shown(b)
+                ));
+            }
+            Ordering::Equal => {}
+        }
+    }
+    None
+}
+
+fn check_page_size(query: &Query, total: u64, shown: usize, out: &mut Out) {
+    let expected = match query.count {
+        None => total,
+        Some(count) => count.min(total.saturating_sub(query.offset)),
+    };
+    if shown as u64 != expected {
+        let why = match query.count {
+            None => format!("all {total} matches (no _count)"),
+            Some(count) => format!("{expected} entries (total {total}, _count {count}, _offset {})", query.offset),
+        };
+        out.fail("entries on page 1", why, format!("{shown} entries"));
+    }
+}
+
+fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
+    let mut expected: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    match query.count {
+        None => {
+            for relation in ["self", "first", "last"] {
+                expected.insert(relation, None);
+            }
+        }
+        Some(count) => {
+            let last = if total == 0 || count == 0 { 0 } else { (total - 1) / count * count };
+            expected.insert("self", Some(query.offset));
+            expected.insert("first", Some(0));
+            expected.insert("last", Some(last));
+            if query.offset + count < total {
+                expected.insert("next", Some(query.offset + count));
+            }
+            if query.offset > 0 {
+                expected.insert("previous", Some(query.offset.saturating_sub(count)));
+            }
+        }
+    }
+    for (relation, offset) in &expected {
+        let Some(url) = link(bundle, relation) else {
+            out.fail(format!("link {relation}"), "present", "absent");
+            continue;
+        };
+        if !url.starts_with('/') {
+            out.fail(format!("link {relation}"), "a relative url (/Appointment?…)", url);
+        }
+        let (path, pairs) = split_link(url);
+        if !path.ends_with("/Appointment") {
+            out.fail(format!("link {relation}"), "a url to /Appointment", url);
+        }
+        let carried = sorted(pairs.iter().filter(|(k, _)| !PAGING.contains(&k.as_str())).cloned().collect());
+        if carried != query.carried {
+            out.fail(format!("link {relation}"), format!("the query {}", pairs_text(&query.carried)), url);
+        }
+        if let (Some(count), Some(offset)) = (query.count, offset) {
+            let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let want = (Some(count.to_string()), Some(offset.to_string()));
+            if (get("_count"), get("_offset")) != want {
+                out.fail(format!("link {relation}"), format!("_count={count}&_offset={offset}"), url);
+            }
+        }
+    }
+    for relation in ["next", "previous"] {
+        if !expected.contains_key(relation)
+            && let Some(url) = link(bundle, relation)
+        {
+            out.fail(format!("link {relation}"), "absent (no such page)", url);
+        }
+    }
+}
+
+fn pairs_text(pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return "(no parameters)".to_owned();
+    }
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+}
+
+/// Checks every page of a walk and returns the ids in the order visited.
+fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut previous_last: Option<Value> = None;
+    for (n, page) in walk.pages.iter().enumerate() {
+        let label = format!("walk page {}", n + 1);
+        let Some(received) = &page.response else { continue };
+        let Some(bundle) = bundle_of(received, out, &label) else { continue };
+        let entries = resources(bundle);
+        check_entries(query, &entries, &label, out);
+        if let (Some(last), Some(first)) = (&previous_last, entries.first())
+            && let Some(problem) = out_of_order(&query.sort, last, first)
+        {
+            out.fail(format!("{label} order across pages"), format!("sorted by _sort={}", sort_text(&query.sort)), problem);
+        }
+        previous_last = entries.last().map(|v| (*v).clone());
+        for resource in entries {
+            if let Some(id) = id_of(resource) {
+                if ids.contains(&id) {
+                    out.fail(format!("{label} entry {id}"), "each match visited once", "visited again");
+                }
+                ids.push(id);
+            }
+        }
+    }
+    if let Some(reason) = &walk.stopped {
+        out.fail("walk", "to reach the last page", reason.clone());
+    }
+    if let Some(total) = total
+        && ids.len() as u64 != total
+    {
+        out.fail("walk", format!("{total} matches (total)"), format!("{} visited", ids.len()));
+    }
+    ids
+}
+
+fn check_ids(ordered: bool, expected: &Spanned<Vec<Spanned<String>>>, actual: &[String], ctx: &CheckContext<'_>, out: &mut Out) {
+    let mut wanted = Vec::new();
+    for id in &expected.value {
+        match render_str(&id.value, ctx.scope) {
+            Ok(id) => wanted.push(id),
+            Err(e) => {
+                out.findings.push(Finding::error("search", ctx.at(Pos::of(id)), "ids", e.to_string()));
+                return;
+            }
+        }
+    }
+    let location = ctx.at(Pos::of(expected));
+    if ordered {
+        if wanted != actual {
+            out.findings.push(Finding::fail("search", location, "ids in order", wanted.join(", "), actual.join(", ")));
+        }
+        return;
+    }
+    let missing: Vec<&String> = wanted.iter().filter(|id| !actual.contains(id)).collect();
+    let extra: Vec<&String> = actual.iter().filter(|id| !wanted.contains(id)).collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        let actual_text = format!(
+            "missing [{}], unexpected [{}]",
+            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        out.findings.push(Finding::fail("search", location, "ids", format!("exactly [{}]", wanted.join(", ")), actual_text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn appt(id: &str, start: &str, patient: &str) -> Value {
+        json!({"resourceType": "Appointment", "id": id, "status": "proposed", "start": start,
+            "appointmentType": {"coding": [{"system": "http://snomed.info/sct", "code": "308335008"}]},
+            "supportingInformation": [{"reference": "Location/1", "type": "Location"}],
+            "participant": [{"actor": {"reference": "Practitioner/p1"}}, {"actor": {"reference": format!("Patient/{patient}")}}]})
+    }
+
+    #[test]
+    fn filters() {
+        let a = appt("a", "2100-01-02T23:30:00+00:00", "x");
+        assert_eq!(satisfies(&a, "patient", "Patient/x"), Some(Ok(true)));
+        assert_eq!(satisfies(&a, "patient", "y"), Some(Ok(false)));
+        assert_eq!(satisfies(&a, "date", "2100-01-02"), Some(Ok(true)));
+        assert_eq!(satisfies(&a, "date", "gt2100-01-02"), Some(Ok(false)));
+        assert_eq!(satisfies(&a, "date", "ge2100-01-02"), Some(Ok(true)));
+        assert_eq!(satisfies(&a, "date", "lt2100-01-03"), Some(Ok(true)));
+        assert_eq!(satisfies(&a, "date", "le2100-01-01"), Some(Ok(false)));
+        assert_eq!(satisfies(&a, "appointment-type", "http://snomed.info/sct|308335008"), Some(Ok(true)));
+        assert_eq!(satisfies(&a, "appointment-type", "INTERNAL|308335008"), Some(Ok(false)));
+        assert_eq!(satisfies(&a, "location", "Location/1"), Some(Ok(true)));
+        assert_eq!(satisfies(&a, "status", "booked,proposed"), Some(Ok(true)));
+        assert_eq!(satisfies(&a, "_sort", "date"), None);
+    }
+
+    #[test]
+    fn order() {
+        let a = appt("a", "2100-01-02T09:00:00Z", "x");
+        let b = appt("b", "2100-01-02T10:00:00+00:00", "w");
+        let asc = vec![("date".to_owned(), false)];
+        let desc = vec![("date".to_owned(), true)];
+        assert_eq!(out_of_order(&asc, &a, &b), None);
+        assert!(out_of_order(&desc, &a, &b).is_some());
+        assert!(out_of_order(&[("patient".to_owned(), false)], &a, &b).is_some());
+    }
+}

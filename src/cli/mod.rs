@@ -1,0 +1,46 @@
+//! The command line: argument types and one file per subcommand. `anyhow` lives here only.
+//!
+//! Exit codes: 0 everything passed; 1 a case failed or errored (or `coverage`/`mutants` found a
+//! gap); 2 usage, profile or case-file errors (nothing was run).
+
+pub mod list;
+pub mod run;
+pub mod serve;
+pub mod validate;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Conformance harness for the Canvas Medical FHIR Appointment API, with a reference server.
+#[derive(Debug, Parser)]
+#[command(name = "canvas-conformance", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the cases against a target (default: the embedded reference server).
+    Run(run::RunArgs),
+    /// List the cases and the behaviour IDs they check.
+    List(list::ListArgs),
+    /// Lint case files without sending anything.
+    Validate(validate::ValidateArgs),
+    /// Start the reference server (a local Canvas Appointment API).
+    Serve(serve::ServeArgs),
+}
+
+/// A failure that decides the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad usage, profile or case files: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else that stopped the command: exit 1.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}

@@ -1,0 +1,4 @@
+//! TEMPORARY stub.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {}
+pub async fn run(_args: ServeArgs) -> anyhow::Result<()> { Ok(()) }

@@ -1,0 +1,26 @@
+//! `validate`: load and lint every case file, send nothing. Exit 0 when clean, 2 with every problem.
+
+use std::path::PathBuf;
+
+use crate::cli::CliError;
+use crate::suite::{default_cases_dir, load_suite};
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// The folder of case files (with requirements.yaml).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
+    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let steps: usize = suite.cases.iter().map(|c| c.spec.steps.value.len()).sum();
+    println!(
+        "{}: {} case(s), {} step(s), no problems",
+        dir.display(),
+        suite.cases.len(),
+        steps
+    );
+    Ok(())
+}

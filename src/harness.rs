@@ -1,0 +1,116 @@
+//! The `cargo test` face of the suite: one libtest-mimic trial per case, filterable by name, run
+//! against the embedded reference servers, or the server in `CONFORMANCE_TARGET` (token in
+//! `CONFORMANCE_TOKEN`, profile in `CONFORMANCE_PROFILE`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::exchange::Client;
+use crate::outcome::Verdict;
+use crate::plan::{Placement, Selection, build};
+use crate::report::console;
+use crate::run::embedded::Embedded;
+use crate::run::ledger::Ledger;
+use crate::run::runner::{cleanup, run_item};
+use crate::run::scope::new_run_id;
+use crate::suite::{default_cases_dir, load_suite};
+use crate::target::{Profile, Secret, Target};
+
+/// Entry point of `tests/conformance.rs`.
+pub fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let dir = std::env::var_os("CONFORMANCE_CASES").map_or_else(default_cases_dir, PathBuf::from);
+    let suite = match load_suite(&dir) {
+        Ok(suite) => suite,
+        Err(e) => {
+            let message = e.to_string();
+            let trial = Trial::test("case-files", move || Err(Failed::from(message)));
+            return libtest_mimic::run(&args, vec![trial]).exit_code();
+        }
+    };
+    if args.list {
+        let trials = suite.cases.iter().map(|c| Trial::test(c.name().to_owned(), || Ok(()))).collect();
+        return libtest_mimic::run(&args, trials).exit_code();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return setup_failure(&args, format!("failed to start tokio: {e}")),
+    };
+    let (targets, embedded) = match runtime.block_on(targets()) {
+        Ok(pair) => pair,
+        Err(problem) => return setup_failure(&args, problem),
+    };
+    let client = match Client::new(Duration::from_secs(30)) {
+        Ok(client) => client,
+        Err(e) => return setup_failure(&args, e.to_string()),
+    };
+    let targets = Arc::new(targets);
+    let ledger = Arc::new(Ledger::default());
+    let run_id = new_run_id();
+    let plan = build(&suite.cases, &targets, &Selection::default());
+    let trials = plan
+        .items
+        .into_iter()
+        .map(|item| {
+            let name = item.case.name().to_owned();
+            let ignored = matches!(item.placement, Placement::Skip(_));
+            let (handle, targets, client, ledger, run_id) = (
+                runtime.handle().clone(),
+                Arc::clone(&targets),
+                client.clone(),
+                Arc::clone(&ledger),
+                run_id.clone(),
+            );
+            Trial::test(name, move || {
+                let outcome = handle.block_on(run_item(&item, &targets, &client, &run_id, &ledger));
+                match outcome.verdict {
+                    Verdict::Pass | Verdict::Skipped(_) => Ok(()),
+                    Verdict::Fail | Verdict::Error => Err(Failed::from(console::details(&outcome, Some(&item.case)))),
+                }
+            })
+            .with_ignored_flag(ignored)
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    let tidied = runtime.block_on(cleanup(&ledger, &targets, &client));
+    let untidy: Vec<_> = tidied.iter().filter(|t| t.problem.is_some()).collect();
+    for t in &untidy {
+        eprintln!("not tidied: Appointment/{} ({}): {}", t.id, t.case, t.problem.as_deref().unwrap_or_default());
+    }
+    if let Some(embedded) = embedded {
+        runtime.block_on(embedded.shutdown());
+    }
+    if untidy.is_empty() { conclusion.exit_code() } else { ExitCode::FAILURE }
+}
+
+async fn targets() -> Result<(Vec<Target>, Option<Embedded>), String> {
+    match std::env::var("CONFORMANCE_TARGET") {
+        Ok(url) => {
+            let profile = match std::env::var_os("CONFORMANCE_PROFILE") {
+                Some(path) => Profile::load(&PathBuf::from(path)).map_err(|e| e.to_string())?,
+                None => Profile::reference(),
+            };
+            let token = std::env::var("CONFORMANCE_TOKEN").unwrap_or_else(|_| crate::cli::run::REFERENCE_TOKEN.to_owned());
+            let target = Target {
+                label: "target".to_owned(),
+                base_url: url.trim_end_matches('/').to_owned(),
+                token: Secret::new(token),
+                profile: Arc::new(profile),
+            };
+            Ok((vec![target], None))
+        }
+        Err(_) => {
+            let embedded = Embedded::start(None).await.map_err(|e| format!("failed to start the reference servers: {e}"))?;
+            Ok((embedded.targets.clone(), Some(embedded)))
+        }
+    }
+}
+
+fn setup_failure(args: &Arguments, problem: String) -> ExitCode {
+    let trial = Trial::test("setup", move || Err(Failed::from(problem)));
+    libtest_mimic::run(args, vec![trial]).exit_code()
+}

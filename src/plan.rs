@@ -1,0 +1,151 @@
+//! ② Plan: cases × targets × selection → which case runs where, or why it is skipped (the write
+//! guard, a double-booking setting no target has, a fixture the profile lacks). No I/O.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::case::Case;
+use crate::case::model::Method;
+use crate::target::{FIXTURE_KEYS, Target};
+use crate::template::{Template, templates_in};
+
+/// Which cases to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Keep cases whose name contains this text.
+    pub filter: Option<String>,
+    /// Keep cases naming any of these behaviour IDs (none: all).
+    pub behaviours: Vec<String>,
+}
+
+impl Selection {
+    pub fn selects(&self, case: &Case) -> bool {
+        let by_name = self.filter.as_deref().is_none_or(|f| case.name().contains(f));
+        let by_id = self.behaviours.is_empty() || case.behaviours().any(|id| self.behaviours.iter().any(|b| b == id));
+        by_name && by_id
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanItem {
+    pub case: Arc<Case>,
+    /// Position of the case among all loaded cases (gives it its own time slot).
+    pub index: usize,
+    pub placement: Placement,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Index into the run's targets.
+    Run(usize),
+    Skip(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub items: Vec<PlanItem>,
+}
+
+pub fn build(cases: &[Arc<Case>], targets: &[Target], selection: &Selection) -> Plan {
+    let items = cases
+        .iter()
+        .enumerate()
+        .filter(|(_, case)| selection.selects(case))
+        .map(|(index, case)| PlanItem {
+            case: Arc::clone(case),
+            index,
+            placement: place(case, targets),
+        })
+        .collect();
+    Plan { items }
+}
+
+fn place(case: &Case, targets: &[Target]) -> Placement {
+    let requires = case.spec.requires;
+    let candidates: Vec<usize> = (0..targets.len())
+        .filter(|&i| requires.double_booking.is_none_or(|want| targets[i].profile.double_booking == want))
+        .collect();
+    let Some(&chosen) = candidates.first() else {
+        let want = requires.double_booking.map_or("", |d| d.as_str());
+        let have: Vec<&str> = targets.iter().map(|t| t.profile.double_booking.as_str()).collect();
+        return Placement::Skip(format!(
+            "needs a target with double booking {want}; the target has double booking {}",
+            have.join(" / ")
+        ));
+    };
+    let target = &targets[chosen];
+    if requires.writes && !target.profile.allow_writes {
+        return Placement::Skip(format!(
+            "creates or changes data, and profile `{}` does not allow writes (allow_writes: false)",
+            target.profile.name
+        ));
+    }
+    let missing: Vec<String> = fixtures_used(case)
+        .into_iter()
+        .filter(|name| !target.profile.fixtures.contains_key(name))
+        .collect();
+    if !missing.is_empty() {
+        return Placement::Skip(format!(
+            "profile `{}` has no fixture {}",
+            target.profile.name,
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Placement::Run(chosen)
+}
+
+/// The fixture names a case's templates use (case variables and captures shadow fixtures).
+pub fn fixtures_used(case: &Case) -> BTreeSet<String> {
+    let spec = &case.spec;
+    let mut strings: Vec<&str> = spec.vars.values().map(|v| v.value.as_str()).collect();
+    let mut json: Vec<&Value> = Vec::new();
+    for step in &spec.steps.value {
+        let request = &step.request;
+        strings.push(&request.path.value);
+        strings.extend(request.headers.values().map(|v| v.value.as_str()));
+        strings.extend(request.raw_body.iter().map(|v| v.value.as_str()));
+        json.extend(request.query.iter().map(|q| &q.value));
+        json.extend(request.body.iter().map(|b| &b.value));
+        let expect = &step.expect;
+        for header in &expect.headers {
+            strings.extend(header.equals.iter().chain(&header.matches).map(|v| v.value.as_str()));
+        }
+        for item in &expect.json {
+            json.extend(item.equals.iter().chain(&item.contains).map(|v| &v.value));
+            json.extend(item.one_of.iter().flat_map(|v| &v.value));
+            strings.extend(item.matches.iter().map(|v| v.value.as_str()));
+        }
+        if let Some(outcome) = &expect.outcome {
+            let o = &outcome.value;
+            strings.extend(o.severity.iter().chain(&o.code).chain(&o.text).map(|v| v.value.as_str()));
+        }
+        if let Some(ids) = expect.search.as_ref().and_then(|s| s.value.ids.as_ref()) {
+            strings.extend(ids.value.iter().map(|v| v.value.as_str()));
+        }
+    }
+    let mut templates: Vec<Template> = strings.into_iter().filter_map(|s| Template::parse(s).ok()).collect();
+    let mut from_json = Vec::new();
+    for value in json {
+        templates_in(value, &mut from_json);
+    }
+    templates.extend(from_json.into_iter().filter_map(Result::ok));
+    let shadowed: BTreeSet<&str> = spec
+        .vars
+        .keys()
+        .map(String::as_str)
+        .chain(spec.steps.value.iter().flat_map(|s| s.capture.keys().map(String::as_str)))
+        .collect();
+    templates
+        .iter()
+        .flat_map(|t| t.names())
+        .filter(|name| !shadowed.contains(name) && FIXTURE_KEYS.iter().any(|(k, _)| k == name))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether a case sends anything but GET (the write guard's view; lint makes `requires.writes` agree).
+pub fn writes(case: &Case) -> bool {
+    case.spec.steps.value.iter().any(|s| s.request.method.value != Method::Get)
+}

@@ -1,0 +1,109 @@
+//! The console report: one line per case (verdict, name, behaviour IDs), and for each failure the
+//! step, the request, and every finding as `file:line:col` with expected and actual values.
+
+use std::fmt::Write as _;
+
+use crate::case::Case;
+use crate::check::FindingKind;
+use crate::outcome::{CaseOutcome, Tally, Verdict};
+use crate::run::RunReport;
+use crate::source::Diagnostic;
+
+/// The line for one case, plus details when it did not pass.
+pub fn case_block(outcome: &CaseOutcome, case: Option<&Case>) -> String {
+    let mut out = String::new();
+    let ids = outcome.behaviours.join(" ");
+    let _ = write!(out, "{:<5} {}  [{ids}]", outcome.verdict.label(), outcome.name);
+    match &outcome.verdict {
+        Verdict::Skipped(reason) => {
+            let _ = write!(out, "  ({reason})");
+        }
+        _ => {
+            let steps = outcome.steps.len();
+            let _ = write!(out, "  ({steps} step{}, {} ms)", if steps == 1 { "" } else { "s" }, outcome.duration_ms);
+        }
+    }
+    out.push('\n');
+    if matches!(outcome.verdict, Verdict::Fail | Verdict::Error) {
+        out.push_str(&details(outcome, case));
+    }
+    out
+}
+
+/// The evidence for a case that did not pass.
+pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
+    let mut out = String::new();
+    if let Some(target) = &outcome.target {
+        let _ = writeln!(out, "      target: {target}");
+    }
+    for step in outcome.steps.iter().filter(|s| s.verdict != Verdict::Pass) {
+        let _ = writeln!(out, "      step `{}` ({})", step.name, step.location);
+        if let Some(exchange) = &step.exchange {
+            let status = exchange
+                .response
+                .as_ref()
+                .map_or_else(|| "no response".to_owned(), |r| r.status.to_string());
+            let _ = writeln!(out, "        {} {} -> {status}", exchange.request.method, exchange.request.url);
+        }
+        if let Some(error) = &step.error {
+            let _ = writeln!(out, "        error: {error}");
+        }
+        for finding in &step.findings {
+            let tag = match finding.kind {
+                FindingKind::Fail => "",
+                FindingKind::Error => " (could not decide)",
+            };
+            let _ = writeln!(out, "        {}: {} {}{tag}", finding.location, finding.check, finding.subject);
+            if finding.kind == FindingKind::Fail {
+                let _ = writeln!(out, "          expected: {}", finding.expected);
+                let _ = writeln!(out, "          actual:   {}", finding.actual);
+            } else {
+                let _ = writeln!(out, "          problem:  {}", finding.actual);
+            }
+            if let Some(case) = case {
+                let line = Diagnostic::new(finding.location.clone(), "", Some(&case.source)).line_text;
+                if let Some(line) = line {
+                    let _ = writeln!(out, "          {:>4} | {}", finding.location.line, line.trim_end());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The closing lines: counts, duration, and what cleanup did.
+pub fn summary(report: &RunReport) -> String {
+    let tally = Tally::of(&report.outcomes);
+    let mut out = String::new();
+    let problems: Vec<_> = report.cleanup.iter().filter(|t| t.problem.is_some()).collect();
+    if !report.cleanup.is_empty() {
+        let _ = writeln!(
+            out,
+            "cleanup: cancelled {} of {} appointment(s) this run created",
+            report.cleanup.len() - problems.len(),
+            report.cleanup.len()
+        );
+        for tidied in &problems {
+            let _ = writeln!(
+                out,
+                "  not tidied: Appointment/{} (case {}, target {}): {}",
+                tidied.id,
+                tidied.case,
+                tidied.target,
+                tidied.problem.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} passed, {} failed, {} errored, {} skipped ({} cases, run {}, {:.2} s)",
+        tally.passed,
+        tally.failed,
+        tally.errored,
+        tally.skipped,
+        report.outcomes.len(),
+        report.run_id,
+        report.duration_ms as f64 / 1000.0
+    );
+    out
+}

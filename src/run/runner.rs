@@ -1,0 +1,313 @@
+//! Runs a plan: cases concurrently (at most `jobs` at once), the steps of a case in order, each step
+//! rendered → sent → (walked) → checked → captured. Outcomes are delivered in plan order, so output
+//! is deterministic whatever the scheduling. Ends by cancelling what the run created.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use serde_json_path::JsonPath;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::case::Case;
+use crate::case::model::{CaptureSpec, Extract, Method, Step};
+use crate::check::{CheckContext, Finding, check_step};
+use crate::exchange::walk::{Walk, walk};
+use crate::exchange::{Client, Outgoing, Received, render_request};
+use crate::outcome::{CaseOutcome, StepOutcome, Verdict};
+use crate::plan::{Placement, Plan, PlanItem};
+use crate::run::ledger::{Created, Ledger, Tidied, appointment_id_from_location};
+use crate::run::scope::case_scope;
+use crate::source::Pos;
+use crate::target::Target;
+use crate::template::{Scope, Var};
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Cases in flight at once.
+    pub jobs: usize,
+    pub run_id: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug)]
+pub struct RunReport {
+    pub run_id: String,
+    pub outcomes: Vec<CaseOutcome>,
+    pub cleanup: Vec<Tidied>,
+    pub duration_ms: u64,
+}
+
+/// Runs every plan item; `on_case` sees each outcome in plan order as soon as it and all before it are done.
+pub async fn run_plan(
+    plan: &Plan,
+    targets: Arc<Vec<Target>>,
+    client: Client,
+    options: &RunOptions,
+    mut on_case: impl FnMut(&CaseOutcome),
+) -> RunReport {
+    let started = Instant::now();
+    let ledger = Arc::new(Ledger::default());
+    let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let mut tasks = JoinSet::new();
+    for (position, item) in plan.items.iter().enumerate() {
+        let item = item.clone();
+        let targets = Arc::clone(&targets);
+        let client = client.clone();
+        let ledger = Arc::clone(&ledger);
+        let semaphore = Arc::clone(&semaphore);
+        let run_id = options.run_id.clone();
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await.ok();
+            let outcome = run_item(&item, &targets, &client, &run_id, &ledger).await;
+            (position, outcome)
+        });
+    }
+    let mut done: BTreeMap<usize, CaseOutcome> = BTreeMap::new();
+    let mut outcomes = Vec::with_capacity(plan.items.len());
+    while let Some(joined) = tasks.join_next().await {
+        let (position, outcome) = match joined {
+            Ok(pair) => pair,
+            Err(e) => {
+                // A panicking case must not take the run down; it is reported as an error below.
+                tracing::error!("a case task failed: {e}");
+                continue;
+            }
+        };
+        done.insert(position, outcome);
+        while let Some(next) = done.remove(&outcomes.len()) {
+            on_case(&next);
+            outcomes.push(next);
+        }
+    }
+    // Anything left (a task that panicked) becomes an Error outcome, keeping plan order.
+    for (position, item) in plan.items.iter().enumerate().skip(outcomes.len()) {
+        let outcome = done.remove(&position).unwrap_or_else(|| crashed(item));
+        on_case(&outcome);
+        outcomes.push(outcome);
+    }
+    let cleanup = cleanup(&ledger, &targets, &client).await;
+    RunReport {
+        run_id: options.run_id.clone(),
+        outcomes,
+        cleanup,
+        duration_ms: millis(started),
+    }
+}
+
+fn crashed(item: &PlanItem) -> CaseOutcome {
+    let case = &item.case;
+    let mut outcome = CaseOutcome::skipped(
+        case.name().to_owned(),
+        case.location(Pos::of(&case.spec.name)),
+        case.behaviours().map(str::to_owned).collect(),
+        String::new(),
+    );
+    outcome.verdict = Verdict::Error;
+    outcome
+}
+
+fn millis(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Runs one plan item (or records why it is skipped).
+pub async fn run_item(item: &PlanItem, targets: &[Target], client: &Client, run_id: &str, ledger: &Ledger) -> CaseOutcome {
+    let case = &item.case;
+    let behaviours: Vec<String> = case.behaviours().map(str::to_owned).collect();
+    let location = case.location(Pos::of(&case.spec.name));
+    let target_index = match &item.placement {
+        Placement::Skip(reason) => {
+            return CaseOutcome::skipped(case.name().to_owned(), location, behaviours, reason.clone());
+        }
+        Placement::Run(index) => *index,
+    };
+    let target = &targets[target_index];
+    let started = Instant::now();
+    let steps = run_steps(case, item.index, target, target_index, client, run_id, ledger).await;
+    CaseOutcome {
+        name: case.name().to_owned(),
+        location,
+        behaviours,
+        target: Some(target.label.clone()),
+        verdict: CaseOutcome::verdict_of(&steps),
+        steps,
+        duration_ms: millis(started),
+    }
+}
+
+async fn run_steps(
+    case: &Case,
+    index: usize,
+    target: &Target,
+    target_index: usize,
+    client: &Client,
+    run_id: &str,
+    ledger: &Ledger,
+) -> Vec<StepOutcome> {
+    let mut scope = match case_scope(case, index, run_id, target) {
+        Ok(scope) => scope,
+        Err((name, e)) => {
+            let pos = case.spec.vars.get(&name).map_or_else(|| Pos::of(&case.spec.name), Pos::of);
+            return vec![StepOutcome {
+                name: format!("vars.{name}"),
+                location: case.location(pos),
+                verdict: Verdict::Error,
+                error: Some(format!("failed to render variable `{name}`: {e}")),
+                findings: Vec::new(),
+                exchange: None,
+                walk: Vec::new(),
+            }];
+        }
+    };
+    let mut outcomes = Vec::new();
+    for step in &case.spec.steps.value {
+        let outcome = run_step(case, step, &mut scope, target, target_index, client, ledger).await;
+        let stop = outcome.verdict != Verdict::Pass;
+        outcomes.push(outcome);
+        if stop {
+            break;
+        }
+    }
+    outcomes
+}
+
+async fn run_step(
+    case: &Case,
+    step: &Step,
+    scope: &mut Scope,
+    target: &Target,
+    target_index: usize,
+    client: &Client,
+    ledger: &Ledger,
+) -> StepOutcome {
+    let mut outcome = StepOutcome {
+        name: step.name.value.clone(),
+        location: case.location(Pos::of(&step.name)),
+        verdict: Verdict::Pass,
+        error: None,
+        findings: Vec::new(),
+        exchange: None,
+        walk: Vec::new(),
+    };
+    let out = match render_request(&step.request, scope) {
+        Ok(out) => out,
+        Err(e) => {
+            outcome.error = Some(format!("failed to render the request: {e}"));
+            return outcome.decide();
+        }
+    };
+    let exchange = client.send(target, &out).await;
+    let Some(received) = exchange.response.clone() else {
+        outcome.error = Some(exchange.error.clone().unwrap_or_else(|| "no response".to_owned()));
+        outcome.exchange = Some(exchange);
+        return outcome.decide();
+    };
+    outcome.exchange = Some(exchange);
+    record_creation(&out, &received, case, target_index, ledger);
+    let walked: Option<Walk> = match (&step.expect.search, &received.json) {
+        (Some(search), Some(bundle)) if search.value.walk && received.status == 200 => {
+            Some(walk(client, target, bundle, out.auth).await)
+        }
+        _ => None,
+    };
+    let ctx = CheckContext {
+        case,
+        scope,
+        query: &out.query,
+    };
+    outcome.findings = check_step(&step.expect, &ctx, &received, walked.as_ref());
+    if let Some(walked) = walked {
+        outcome.walk = walked.pages;
+    }
+    for (name, spec) in &step.capture {
+        match capture(&spec.value, &received) {
+            Ok(var) => scope.insert(name.clone(), var),
+            Err(problem) => outcome.findings.push(Finding::error(
+                "capture",
+                case.location(Pos::of(spec)),
+                format!("capture {name}"),
+                problem,
+            )),
+        }
+    }
+    outcome.decide()
+}
+
+fn record_creation(out: &Outgoing, received: &Received, case: &Case, target: usize, ledger: &Ledger) {
+    if out.method == Method::Post
+        && out.path == "/Appointment"
+        && received.status == 201
+        && let Some(id) = received.header("location").and_then(appointment_id_from_location)
+    {
+        ledger.record(Created {
+            target,
+            id,
+            case: case.name().to_owned(),
+        });
+    }
+}
+
+fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
+    if let Some(path) = &spec.json {
+        let body = received.json.as_ref().ok_or("the body is not JSON")?;
+        let path = JsonPath::parse(&path.value).map_err(|e| e.to_string())?;
+        let node = path.query(body).first().cloned().ok_or_else(|| format!("no node at {}", path))?;
+        return Ok(Var::Json(node));
+    }
+    if let Some(name) = &spec.header {
+        let value = received
+            .header(&name.value)
+            .ok_or_else(|| format!("no `{}` header", name.value))?;
+        return match spec.extract.as_ref().map(|e| e.value) {
+            Some(Extract::AppointmentId) => appointment_id_from_location(value)
+                .map(Var::Text)
+                .ok_or_else(|| format!("no appointment id in `{}: {value}`", name.value)),
+            None => Ok(Var::Text(value.to_owned())),
+        };
+    }
+    if spec.body {
+        return received.json.clone().map(Var::Json).ok_or_else(|| "the body is not JSON".to_owned());
+    }
+    Err("a capture needs `json`, `header` or `body`".to_owned())
+}
+
+/// Cancels every appointment the run created (the API has no delete).
+pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Vec<Tidied> {
+    let mut tidied = Vec::new();
+    for created in ledger.take() {
+        let Some(target) = targets.get(created.target) else { continue };
+        let out = Outgoing {
+            method: Method::Put,
+            path: format!("/Appointment/{}", created.id),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Some(json!({"resourceType": "Appointment", "id": created.id, "status": "cancelled"}).to_string()),
+            auth: Default::default(),
+        };
+        let exchange = client.send(target, &out).await;
+        let problem = match (&exchange.response, &exchange.error) {
+            (Some(r), _) if r.status == 200 => None,
+            (Some(r), _) => Some(format!(
+                "cancelling answered {}{}",
+                r.status,
+                outcome_text(r.json.as_ref()).map(|t| format!(": {t}")).unwrap_or_default()
+            )),
+            (None, Some(error)) => Some(format!("cancelling failed: {error}")),
+            (None, None) => Some("cancelling failed".to_owned()),
+        };
+        tidied.push(Tidied {
+            id: created.id,
+            case: created.case,
+            target: target.label.clone(),
+            problem,
+        });
+    }
+    tidied
+}
+
+fn outcome_text(body: Option<&Value>) -> Option<&str> {
+    body?.pointer("/issue/0/details/text")?.as_str()
+}
