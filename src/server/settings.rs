@@ -1,0 +1,674 @@
+//! The emulated Canvas instance: practitioners, patients, locations, note types, structured
+//! reasons for visit, access and seeded appointments. Built in (`Settings::reference()`, the
+//! REFERENCE-INSTANCE) or read from a YAML file whose errors point at `file:line:col`.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::{Location as YamlLocation, Spanned};
+
+use super::instant::parse_instant;
+use super::status::CanvasStatus;
+
+/// The practitioner an empty `Practitioner/` reference falls back to.
+pub const CANVAS_BOT_ID: &str = "5eede137ecfe4124b8b773040e33be14";
+
+/// Everything an instance is configured with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub practitioners: Vec<Practitioner>,
+    pub patients: Vec<String>,
+    /// The first one is used when a create names no location.
+    pub locations: Vec<Location>,
+    pub appointment_types: Vec<AppointmentType>,
+    pub rfv_codings: Vec<Coding>,
+    pub double_booking: DoubleBooking,
+    /// The static bearer token the file asks for (the CLI's `--token` wins over it).
+    pub static_token: Option<String>,
+    pub oauth_clients: Vec<OAuthClient>,
+    pub token_lifetime_secs: u64,
+    /// Appointments present from the start (seeding is idempotent).
+    pub seed_appointments: Vec<SeedAppointment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practitioner {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub id: String,
+    pub name: String,
+}
+
+/// A note type usable as an appointment type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppointmentType {
+    pub system: String,
+    pub code: String,
+    pub display: String,
+    pub scheduleable: bool,
+    pub default: bool,
+}
+
+/// A coding (structured reasons for visit).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coding {
+    pub system: String,
+    pub code: String,
+    pub display: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DoubleBooking {
+    Allowed,
+    Disallowed,
+}
+
+/// An OAuth2 client-credentials client; the secret never shows in `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// One appointment present from the start. `status` is a Canvas status (`roomed`, `no-showed`, …);
+/// `appointment_type` is a configured type code; `start`/`end` are instants.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAppointment {
+    pub id: String,
+    pub status: String,
+    pub practitioner: String,
+    #[serde(default)]
+    pub patient: Option<String>,
+    pub appointment_type: String,
+    #[serde(default)]
+    pub location: Option<String>,
+    pub start: String,
+    pub end: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The Encounter id; when absent a fresh one is drawn at first seeding.
+    #[serde(default)]
+    pub encounter: Option<String>,
+    #[serde(default)]
+    pub rescheduled_from: Option<String>,
+    #[serde(default)]
+    pub rescheduled_to: Option<String>,
+}
+
+/// Why a settings file could not be used; every variant names the file, most a line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{}: cannot read settings file: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+}
+
+impl SettingsError {
+    /// The 1-based line the error points at (0 when unknown).
+    pub fn line(&self) -> u64 {
+        match self {
+            Self::Io { .. } => 0,
+            Self::Parse { line, .. } | Self::Invalid { line, .. } => *line,
+        }
+    }
+}
+
+impl Settings {
+    /// The default instance of REFERENCE-INSTANCE.md, value for value.
+    pub fn reference() -> Self {
+        let practitioner = |id: &str, name: &str| Practitioner {
+            id: id.to_string(),
+            name: name.to_string(),
+        };
+        let snomed = |code: &str, display: &str, default: bool| AppointmentType {
+            system: "http://snomed.info/sct".to_string(),
+            code: code.to_string(),
+            display: display.to_string(),
+            scheduleable: true,
+            default,
+        };
+        let internal = |code: &str, display: &str, scheduleable: bool| AppointmentType {
+            system: "INTERNAL".to_string(),
+            code: code.to_string(),
+            display: display.to_string(),
+            scheduleable,
+            default: false,
+        };
+        let rfv = |code: &str, display: &str| Coding {
+            system: "INTERNAL".to_string(),
+            code: code.to_string(),
+            display: display.to_string(),
+        };
+        Settings {
+            practitioners: vec![
+                practitioner("3a182f42885645e0bc3d608e7c02aad8", "Youta Priti MD"),
+                practitioner("fc87cbb2525f4c5eb50294f620c7a15e", "Ada Lovelace NP"),
+                practitioner(CANVAS_BOT_ID, "Canvas Bot"),
+            ],
+            patients: vec![
+                "a29eaebb284143ba97c76b01fdb46964".to_string(),
+                "9420c5f6c44e47ec82d7e48f78d5723a".to_string(),
+                "5350cd20de8a470aa570a852859ac87e".to_string(),
+            ],
+            locations: vec![Location {
+                id: "1".to_string(),
+                name: "Main practice location".to_string(),
+            }],
+            appointment_types: vec![
+                snomed("308335008", "Office Visit", true),
+                snomed("448337001", "Telemedicine", false),
+                snomed("439708006", "Home Visit", false),
+                snomed("31108002", "Lab Visit", false),
+                snomed("185317003", "Phone Call", false),
+                internal("INIV", "Initial Visit", true),
+                internal("CHART", "Chart Review", false),
+            ],
+            rfv_codings: vec![
+                rfv("INIV30", "Initial Visit 30"),
+                rfv("9903", "Urgent Visit"),
+            ],
+            double_booking: DoubleBooking::Allowed,
+            static_token: None,
+            oauth_clients: vec![OAuthClient {
+                client_id: "conformance".to_string(),
+                client_secret: "conformance-secret".to_string(),
+            }],
+            token_lifetime_secs: 36_000,
+            seed_appointments: reference_seeds(),
+        }
+    }
+
+    /// Reads and validates a YAML settings file.
+    pub fn from_yaml_file(path: &Path) -> Result<Settings, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_yaml_str(&text, path)
+    }
+
+    /// Parses and validates YAML text; `path` only names the source in errors.
+    pub fn from_yaml_str(text: &str, path: &Path) -> Result<Settings, SettingsError> {
+        let raw: RawSettings = serde_saphyr::from_str(text).map_err(|err| {
+            let location = err.location();
+            SettingsError::Parse {
+                path: path.to_path_buf(),
+                line: location.map_or(0, |l| l.line()),
+                column: location.map_or(0, |l| l.column()),
+                message: first_line(&err.to_string()),
+            }
+        })?;
+        raw.validate(path)
+    }
+
+    /// The appointment type used when a create omits one.
+    pub(crate) fn default_type(&self) -> Option<&AppointmentType> {
+        self.appointment_types.iter().find(|t| t.default)
+    }
+
+    pub(crate) fn find_type(&self, system: &str, code: &str) -> Option<&AppointmentType> {
+        self.appointment_types
+            .iter()
+            .find(|t| t.system == system && t.code == code)
+    }
+
+    pub(crate) fn find_rfv(&self, code: &str) -> Option<&Coding> {
+        self.rfv_codings.iter().find(|c| c.code == code)
+    }
+
+    pub(crate) fn has_practitioner(&self, id: &str) -> bool {
+        id == CANVAS_BOT_ID || self.practitioners.iter().any(|p| p.id == id)
+    }
+
+    pub(crate) fn has_patient(&self, id: &str) -> bool {
+        self.patients.iter().any(|p| p == id)
+    }
+
+    pub(crate) fn has_location(&self, id: &str) -> bool {
+        self.locations.iter().any(|l| l.id == id)
+    }
+
+    /// The location a create without one gets.
+    pub(crate) fn default_location(&self) -> &str {
+        self.locations.first().map_or("1", |l| l.id.as_str())
+    }
+}
+
+/// The eleven seeded appointments of REFERENCE-INSTANCE.md: one per Canvas status, then a
+/// reschedule pair. Encounter ids are fixed (`e…0NN`) so snapshots of reads stay stable.
+fn reference_seeds() -> Vec<SeedAppointment> {
+    let seed = |n: u32, status: &str, day: u32, hour: u32| SeedAppointment {
+        id: format!("00000000-0000-4000-8000-{n:012}"),
+        status: status.to_string(),
+        practitioner: "3a182f42885645e0bc3d608e7c02aad8".to_string(),
+        patient: Some("a29eaebb284143ba97c76b01fdb46964".to_string()),
+        appointment_type: "308335008".to_string(),
+        location: Some("1".to_string()),
+        start: format!("2023-06-{day:02}T{hour:02}:00:00Z"),
+        end: format!("2023-06-{day:02}T{hour:02}:30:00Z"),
+        reason: Some(format!("Seeded {status}")),
+        encounter: Some(format!("e0000000-0000-4000-8000-{n:012}")),
+        rescheduled_from: None,
+        rescheduled_to: None,
+    };
+    let statuses = [
+        "unconfirmed",
+        "attempted",
+        "confirmed",
+        "arrived",
+        "roomed",
+        "exited",
+        "no-showed",
+        "cancelled",
+        "deleted",
+    ];
+    let mut seeds: Vec<SeedAppointment> = statuses
+        .iter()
+        .zip(1u32..)
+        .map(|(status, n)| seed(n, status, 6, 8 + n))
+        .collect();
+    let mut original = seed(10, "cancelled", 7, 9);
+    original.rescheduled_to = Some(format!("00000000-0000-4000-8000-{:012}", 11));
+    let mut replacement = seed(11, "confirmed", 8, 9);
+    replacement.rescheduled_from = Some(format!("00000000-0000-4000-8000-{:012}", 10));
+    seeds.push(original);
+    seeds.push(replacement);
+    seeds
+}
+
+fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+// ---- the file format: raw, spanned, then validated into `Settings` ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    #[serde(default)]
+    practitioners: Vec<Spanned<Practitioner>>,
+    #[serde(default)]
+    patients: Vec<Spanned<String>>,
+    locations: Spanned<Vec<Spanned<Location>>>,
+    appointment_types: Spanned<Vec<Spanned<RawAppointmentType>>>,
+    #[serde(default)]
+    rfv_codings: Vec<Spanned<Coding>>,
+    #[serde(default = "allowed")]
+    double_booking: DoubleBooking,
+    #[serde(default)]
+    static_token: Option<Spanned<String>>,
+    #[serde(default)]
+    oauth_clients: Vec<Spanned<OAuthClient>>,
+    #[serde(default = "default_lifetime")]
+    token_lifetime_secs: Spanned<u64>,
+    #[serde(default)]
+    seed_appointments: Option<Spanned<RawSeeds>>,
+}
+
+fn allowed() -> DoubleBooking {
+    DoubleBooking::Allowed
+}
+
+fn default_lifetime() -> Spanned<u64> {
+    Spanned::new(36_000, YamlLocation::UNKNOWN, YamlLocation::UNKNOWN)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppointmentType {
+    system: String,
+    code: String,
+    display: String,
+    #[serde(default = "yes")]
+    scheduleable: bool,
+    #[serde(default)]
+    default: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `seed_appointments: true` (the reference eleven), `false`, or an explicit list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSeeds {
+    Reference(bool),
+    List(Vec<SeedAppointment>),
+}
+
+/// Collects validation errors against a file, with the location of the offending node.
+struct Checker<'a> {
+    path: &'a Path,
+}
+
+impl Checker<'_> {
+    fn fail(&self, at: &YamlLocation, message: impl Into<String>) -> SettingsError {
+        SettingsError::Invalid {
+            path: self.path.to_path_buf(),
+            line: at.line(),
+            column: at.column(),
+            message: message.into(),
+        }
+    }
+
+    fn unique<'v>(
+        &self,
+        what: &str,
+        items: impl IntoIterator<Item = (&'v str, &'v YamlLocation)>,
+    ) -> Result<(), SettingsError> {
+        let mut seen = HashSet::new();
+        for (key, at) in items {
+            if key.is_empty() {
+                return Err(self.fail(at, format!("{what} must not be empty")));
+            }
+            if !seen.insert(key) {
+                return Err(self.fail(at, format!("duplicate {what} `{key}`")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RawSettings {
+    fn validate(self, path: &Path) -> Result<Settings, SettingsError> {
+        let check = Checker { path };
+        check.unique(
+            "practitioner id",
+            self.practitioners
+                .iter()
+                .map(|p| (p.value.id.as_str(), &p.referenced)),
+        )?;
+        check.unique(
+            "patient id",
+            self.patients
+                .iter()
+                .map(|p| (p.value.as_str(), &p.referenced)),
+        )?;
+        if self.locations.value.is_empty() {
+            return Err(check.fail(
+                &self.locations.referenced,
+                "at least one location is required",
+            ));
+        }
+        check.unique(
+            "location id",
+            self.locations
+                .value
+                .iter()
+                .map(|l| (l.value.id.as_str(), &l.referenced)),
+        )?;
+        let mut seen_types = HashSet::new();
+        for t in &self.appointment_types.value {
+            if t.value.code.is_empty() || t.value.system.is_empty() {
+                return Err(check.fail(
+                    &t.referenced,
+                    "appointment type system and code must not be empty",
+                ));
+            }
+            if !seen_types.insert((t.value.system.as_str(), t.value.code.as_str())) {
+                return Err(check.fail(
+                    &t.referenced,
+                    format!(
+                        "duplicate appointment type {}|{}",
+                        t.value.system, t.value.code
+                    ),
+                ));
+            }
+        }
+        let defaults: Vec<_> = self
+            .appointment_types
+            .value
+            .iter()
+            .filter(|t| t.value.default)
+            .collect();
+        match defaults.as_slice() {
+            [_] => {}
+            [] => {
+                return Err(check.fail(
+                    &self.appointment_types.referenced,
+                    "exactly one appointment type must have `default: true`, found none",
+                ));
+            }
+            [_, second, ..] => {
+                return Err(check.fail(
+                    &second.referenced,
+                    "exactly one appointment type must have `default: true`, found a second one",
+                ));
+            }
+        }
+        check.unique(
+            "structured reason-for-visit code",
+            self.rfv_codings
+                .iter()
+                .map(|c| (c.value.code.as_str(), &c.referenced)),
+        )?;
+        check.unique(
+            "oauth client_id",
+            self.oauth_clients
+                .iter()
+                .map(|c| (c.value.client_id.as_str(), &c.referenced)),
+        )?;
+        if let Some(token) = &self.static_token
+            && token.value.trim().is_empty()
+        {
+            return Err(check.fail(&token.referenced, "static_token must not be empty"));
+        }
+        if self.token_lifetime_secs.value == 0 {
+            return Err(check.fail(
+                &self.token_lifetime_secs.referenced,
+                "token_lifetime_secs must be at least 1",
+            ));
+        }
+        let mut settings = Settings {
+            practitioners: self.practitioners.into_iter().map(|p| p.value).collect(),
+            patients: self.patients.into_iter().map(|p| p.value).collect(),
+            locations: self.locations.value.into_iter().map(|l| l.value).collect(),
+            appointment_types: self
+                .appointment_types
+                .value
+                .into_iter()
+                .map(|t| AppointmentType {
+                    system: t.value.system,
+                    code: t.value.code,
+                    display: t.value.display,
+                    scheduleable: t.value.scheduleable,
+                    default: t.value.default,
+                })
+                .collect(),
+            rfv_codings: self.rfv_codings.into_iter().map(|c| c.value).collect(),
+            double_booking: self.double_booking,
+            static_token: self.static_token.map(|t| t.value),
+            oauth_clients: self.oauth_clients.into_iter().map(|c| c.value).collect(),
+            token_lifetime_secs: self.token_lifetime_secs.value,
+            seed_appointments: Vec::new(),
+        };
+        if let Some(seeds) = self.seed_appointments {
+            let list = match seeds.value {
+                RawSeeds::Reference(true) => reference_seeds(),
+                RawSeeds::Reference(false) => Vec::new(),
+                RawSeeds::List(list) => list,
+            };
+            if let Err(message) = check_seeds(&settings, &list) {
+                return Err(check.fail(&seeds.referenced, message));
+            }
+            settings.seed_appointments = list;
+        }
+        Ok(settings)
+    }
+}
+
+/// Checks seeded appointments against the rest of the settings (ids, statuses, references, instants).
+pub(crate) fn check_seeds(settings: &Settings, seeds: &[SeedAppointment]) -> Result<(), String> {
+    let ids: HashSet<&str> = seeds.iter().map(|s| s.id.as_str()).collect();
+    if ids.len() != seeds.len() {
+        return Err("seed appointment ids must be unique".to_string());
+    }
+    for seed in seeds {
+        let id = &seed.id;
+        let fail = |what: String| Err(format!("seed appointment {id}: {what}"));
+        if uuid::Uuid::try_parse(id).is_err() {
+            return fail("id must be a UUID".to_string());
+        }
+        if CanvasStatus::from_canvas_name(&seed.status).is_none() {
+            return fail(format!(
+                "unknown Canvas status `{}` (expected one of unconfirmed, attempted, confirmed, arrived, roomed, exited, no-showed, cancelled, deleted)",
+                seed.status
+            ));
+        }
+        if !settings.has_practitioner(&seed.practitioner) {
+            return fail(format!("unknown practitioner `{}`", seed.practitioner));
+        }
+        if let Some(patient) = &seed.patient
+            && !settings.has_patient(patient)
+        {
+            return fail(format!("unknown patient `{patient}`"));
+        }
+        if !settings
+            .appointment_types
+            .iter()
+            .any(|t| t.code == seed.appointment_type)
+        {
+            return fail(format!(
+                "unknown appointment type code `{}`",
+                seed.appointment_type
+            ));
+        }
+        if let Some(location) = &seed.location
+            && !settings.has_location(location)
+        {
+            return fail(format!("unknown location `{location}`"));
+        }
+        for (field, value) in [("start", &seed.start), ("end", &seed.end)] {
+            if let Err(err) = parse_instant(value) {
+                return fail(format!("{field} `{value}`: {err}"));
+            }
+        }
+        if let Some(encounter) = &seed.encounter
+            && uuid::Uuid::try_parse(encounter).is_err()
+        {
+            return fail("encounter must be a UUID".to_string());
+        }
+        for link in [&seed.rescheduled_from, &seed.rescheduled_to]
+            .into_iter()
+            .flatten()
+        {
+            if !ids.contains(link.as_str()) {
+                return fail(format!(
+                    "reschedule link `{link}` is not a seeded appointment"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Settings, SettingsError> {
+        Settings::from_yaml_str(text, Path::new("s.yaml"))
+    }
+
+    const MINIMAL: &str = "locations:\n  - {id: '1', name: Main}\nappointment_types:\n  - {system: INTERNAL, code: A, display: A, default: true}\n";
+
+    #[test]
+    fn reference_seeds_are_valid() {
+        let settings = Settings::reference();
+        assert_eq!(settings.seed_appointments.len(), 11);
+        check_seeds(&settings, &settings.seed_appointments).unwrap();
+    }
+
+    #[test]
+    fn minimal_file_gets_defaults() {
+        let settings = parse(MINIMAL).unwrap();
+        assert_eq!(settings.token_lifetime_secs, 36_000);
+        assert_eq!(settings.double_booking, DoubleBooking::Allowed);
+        assert!(settings.seed_appointments.is_empty());
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_column() {
+        let err = parse(&format!("{MINIMAL}colour: blue\n")).unwrap_err();
+        assert_eq!(err.line(), 5, "{err}");
+        assert!(err.to_string().starts_with("s.yaml:5:"), "{err}");
+    }
+
+    #[test]
+    fn two_defaults_are_rejected_at_the_second() {
+        let text = "locations:\n  - {id: '1', name: Main}\nappointment_types:\n  - {system: INTERNAL, code: A, display: A, default: true}\n  - {system: INTERNAL, code: B, display: B, default: true}\n";
+        let err = parse(text).unwrap_err();
+        assert!(
+            matches!(err, SettingsError::Invalid { line: 5, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("exactly one"), "{err}");
+    }
+
+    #[test]
+    fn no_default_is_rejected() {
+        let text = "locations:\n  - {id: '1', name: Main}\nappointment_types:\n  - {system: INTERNAL, code: A, display: A}\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.to_string().contains("found none"), "{err}");
+        assert_eq!(err.line(), 4, "{err}");
+    }
+
+    #[test]
+    fn bad_seed_is_rejected() {
+        let text = format!(
+            "{MINIMAL}seed_appointments:\n  - {{id: not-a-uuid, status: roomed, practitioner: {CANVAS_BOT_ID}, appointment_type: A, start: '2023-01-01T10:00Z', end: '2023-01-01T10:30Z'}}\n"
+        );
+        let err = parse(&text).unwrap_err();
+        assert!(err.to_string().contains("UUID"), "{err}");
+    }
+
+    #[test]
+    fn reference_seeds_need_reference_entities() {
+        let err = parse(&format!("{MINIMAL}seed_appointments: true\n")).unwrap_err();
+        assert!(err.to_string().contains("unknown practitioner"), "{err}");
+    }
+}

@@ -1,0 +1,497 @@
+//! SQLite storage of appointments: the only file with SQL. One connection behind a mutex, so a
+//! double-booking check and the write it guards run in one transaction, never interleaved.
+//! Search filters, sorts, counts and pages in SQL over indexed columns.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use super::settings::Coding;
+use super::status::CanvasStatus;
+
+/// One stored appointment (Canvas status inside; times in UTC epoch milliseconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Appointment {
+    pub id: String,
+    pub status: CanvasStatus,
+    pub appointment_type: Coding,
+    pub rfv_coding: Option<Coding>,
+    pub rfv_text: Option<String>,
+    pub meeting_link: Option<String>,
+    pub location: String,
+    pub encounter: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub practitioner: String,
+    pub patient: Option<String>,
+    pub rescheduled_from: Option<String>,
+    pub rescheduled_to: Option<String>,
+}
+
+/// A storage failure (never the client's fault).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database lock was poisoned by a panic")]
+    Poisoned,
+}
+
+/// What a guarded write came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    Done,
+    /// The practitioner already has an appointment at that time (double booking disallowed).
+    SlotTaken,
+    /// No appointment with that id.
+    Missing,
+}
+
+/// The comparison a start-time bound makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    /// start >= ms
+    AtOrAfter(i64),
+    /// start < ms
+    Before(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SortKey {
+    Date,
+    Patient,
+    Practitioner,
+}
+
+/// A search, already parsed and validated (see `search.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Filters {
+    pub ids: Option<Vec<String>>,
+    /// (system, code); no system matches the code in any system.
+    pub appointment_type: Option<(Option<String>, String)>,
+    pub location: Option<String>,
+    pub patient: Option<String>,
+    pub practitioner: Option<String>,
+    pub statuses: Option<Vec<CanvasStatus>>,
+    pub start: Vec<Bound>,
+    /// Sort keys with `true` for descending, before the fixed start, id tie-break.
+    pub sort: Vec<(SortKey, bool)>,
+    /// (limit, offset) when paging.
+    pub page: Option<(u32, u64)>,
+}
+
+const COLUMNS: &str = "id, status, type_system, type_code, type_display, rfv_system, rfv_code, \
+    rfv_display, rfv_text, meeting_link, location_id, encounter_id, start_ms, end_ms, \
+    practitioner_id, patient_id, rescheduled_from, rescheduled_to";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS appointment (
+    id TEXT PRIMARY KEY NOT NULL,
+    status TEXT NOT NULL,
+    type_system TEXT NOT NULL,
+    type_code TEXT NOT NULL,
+    type_display TEXT NOT NULL,
+    rfv_system TEXT,
+    rfv_code TEXT,
+    rfv_display TEXT,
+    rfv_text TEXT,
+    meeting_link TEXT,
+    location_id TEXT NOT NULL,
+    encounter_id TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER NOT NULL,
+    practitioner_id TEXT NOT NULL,
+    patient_id TEXT,
+    rescheduled_from TEXT,
+    rescheduled_to TEXT
+);
+CREATE INDEX IF NOT EXISTS appointment_start ON appointment (start_ms, id);
+CREATE INDEX IF NOT EXISTS appointment_practitioner ON appointment (practitioner_id, start_ms);
+CREATE INDEX IF NOT EXISTS appointment_patient ON appointment (patient_id, start_ms);
+CREATE INDEX IF NOT EXISTS appointment_status ON appointment (status, start_ms);
+CREATE INDEX IF NOT EXISTS appointment_type ON appointment (type_code, type_system);
+CREATE INDEX IF NOT EXISTS appointment_location ON appointment (location_id);
+";
+
+pub(crate) struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (and creates the schema of) a database file, or an in-memory one.
+    pub(crate) fn open(path: Option<&Path>) -> Result<Store, StoreError> {
+        let conn = match path {
+            Some(path) => Connection::open(path)?,
+            None => Connection::open_in_memory()?,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.conn.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// Inserts the seeded appointments that are not there yet (restarts don't duplicate them).
+    pub(crate) fn seed(&self, rows: &[Appointment]) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for row in rows {
+            write_row(&tx, row, "INSERT OR IGNORE")?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Result<Option<Appointment>, StoreError> {
+        let conn = self.lock()?;
+        Ok(get_row(&conn, id)?)
+    }
+
+    /// Inserts a new appointment; with `guard`, refuses it if the practitioner's slot is taken.
+    pub(crate) fn insert(&self, row: &Appointment, guard: bool) -> Result<Write, StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if guard && slot_taken(&tx, row)? {
+            return Ok(Write::SlotTaken);
+        }
+        write_row(&tx, row, "INSERT")?;
+        tx.commit()?;
+        Ok(Write::Done)
+    }
+
+    /// Reads, changes (through `change`, which may refuse) and writes back one appointment, in one
+    /// transaction; with `guard`, refuses the result if the practitioner's slot is taken.
+    pub(crate) fn update<E: From<StoreError>>(
+        &self,
+        id: &str,
+        guard: bool,
+        change: impl FnOnce(Appointment) -> Result<Appointment, E>,
+    ) -> Result<Write, E> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let Some(stored) = get_row(&tx, id).map_err(StoreError::from)? else {
+            return Ok(Write::Missing);
+        };
+        let changed = change(stored)?;
+        if guard && slot_taken(&tx, &changed)? {
+            return Ok(Write::SlotTaken);
+        }
+        write_row(&tx, &changed, "INSERT OR REPLACE").map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(Write::Done)
+    }
+
+    /// Counts every match and returns the requested page (or all matches without paging).
+    pub(crate) fn search(&self, filters: &Filters) -> Result<(u64, Vec<Appointment>), StoreError> {
+        let (clause, mut values) = where_clause(filters);
+        let conn = self.lock()?;
+        let total: i64 = conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM appointment{clause}"))?
+            .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
+        let mut order: Vec<String> = filters
+            .sort
+            .iter()
+            .map(|(key, desc)| {
+                let column = match key {
+                    SortKey::Date => "start_ms",
+                    SortKey::Patient => "patient_id",
+                    SortKey::Practitioner => "practitioner_id",
+                };
+                format!("{column} {}", if *desc { "DESC" } else { "ASC" })
+            })
+            .collect();
+        order.push("start_ms ASC".to_string());
+        order.push("id ASC".to_string());
+        let (limit, offset) = match filters.page {
+            Some((limit, offset)) => (i64::from(limit), i64::try_from(offset).unwrap_or(i64::MAX)),
+            None => (-1, 0),
+        };
+        values.push(SqlValue::Integer(limit));
+        values.push(SqlValue::Integer(offset));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM appointment{clause} ORDER BY {} LIMIT ? OFFSET ?",
+            order.join(", ")
+        );
+        let mut statement = conn.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), read_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((u64::try_from(total).unwrap_or(0), rows))
+    }
+}
+
+fn where_clause(filters: &Filters) -> (String, Vec<SqlValue>) {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<SqlValue> = Vec::new();
+    let text = |s: &str| SqlValue::Text(s.to_string());
+    let mut any_of = |column: &str, items: Vec<SqlValue>, conditions: &mut Vec<String>| {
+        if items.is_empty() {
+            conditions.push("0".to_string());
+        } else {
+            let marks = vec!["?"; items.len()].join(", ");
+            conditions.push(format!("{column} IN ({marks})"));
+            values.extend(items);
+        }
+    };
+    if let Some(ids) = &filters.ids {
+        any_of("id", ids.iter().map(|s| text(s)).collect(), &mut conditions);
+    }
+    if let Some(statuses) = &filters.statuses {
+        let items = statuses.iter().map(|s| text(s.canvas_name())).collect();
+        any_of("status", items, &mut conditions);
+    }
+    if let Some((system, code)) = &filters.appointment_type {
+        any_of("type_code", vec![text(code)], &mut conditions);
+        if let Some(system) = system {
+            any_of("type_system", vec![text(system)], &mut conditions);
+        }
+    }
+    for (column, value) in [
+        ("location_id", &filters.location),
+        ("patient_id", &filters.patient),
+        ("practitioner_id", &filters.practitioner),
+    ] {
+        if let Some(value) = value {
+            any_of(column, vec![text(value)], &mut conditions);
+        }
+    }
+    for bound in &filters.start {
+        let (condition, ms) = match bound {
+            Bound::AtOrAfter(ms) => ("start_ms >= ?", ms),
+            Bound::Before(ms) => ("start_ms < ?", ms),
+        };
+        conditions.push(condition.to_string());
+        values.push(SqlValue::Integer(*ms));
+    }
+    if conditions.is_empty() {
+        (String::new(), values)
+    } else {
+        (format!(" WHERE {}", conditions.join(" AND ")), values)
+    }
+}
+
+/// Whether another slot-holding appointment of the same practitioner overlaps `row`'s time.
+/// Times are [min, max) so a negative duration still occupies its span; a zero-length
+/// appointment occupies its instant.
+fn slot_taken(tx: &Transaction<'_>, row: &Appointment) -> Result<bool, StoreError> {
+    if !row.status.holds_slot() {
+        return Ok(false);
+    }
+    let lo = row.start_ms.min(row.end_ms);
+    let hi = row.start_ms.max(row.end_ms);
+    let holding: Vec<String> = CanvasStatus::ALL
+        .iter()
+        .filter(|s| s.holds_slot())
+        .map(|s| format!("'{}'", s.canvas_name()))
+        .collect();
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM (
+            SELECT MIN(start_ms, end_ms) AS lo, MAX(start_ms, end_ms) AS hi FROM appointment
+            WHERE practitioner_id = ?1 AND id <> ?2 AND status IN ({})
+        ) WHERE (?3 < hi AND lo < ?4)
+             OR (?3 = ?4 AND lo <= ?3 AND ?3 < hi)
+             OR (lo = hi AND ?3 <= lo AND lo < ?4)
+             OR (?3 = ?4 AND lo = hi AND lo = ?3))",
+        holding.join(", ")
+    );
+    let taken: bool = tx
+        .prepare_cached(&sql)?
+        .query_row(params![row.practitioner, row.id, lo, hi], |r| r.get(0))?;
+    Ok(taken)
+}
+
+fn get_row(conn: &Connection, id: &str) -> rusqlite::Result<Option<Appointment>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM appointment WHERE id = ?1"))?
+        .query_row([id], read_row)
+        .optional()
+}
+
+fn write_row(conn: &Connection, row: &Appointment, verb: &str) -> rusqlite::Result<()> {
+    let sql = format!(
+        "{verb} INTO appointment ({COLUMNS}) VALUES \
+         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    );
+    let rfv = row.rfv_coding.as_ref();
+    conn.prepare_cached(&sql)?.execute(params![
+        row.id,
+        row.status.canvas_name(),
+        row.appointment_type.system,
+        row.appointment_type.code,
+        row.appointment_type.display,
+        rfv.map(|c| &c.system),
+        rfv.map(|c| &c.code),
+        rfv.map(|c| &c.display),
+        row.rfv_text,
+        row.meeting_link,
+        row.location,
+        row.encounter,
+        row.start_ms,
+        row.end_ms,
+        row.practitioner,
+        row.patient,
+        row.rescheduled_from,
+        row.rescheduled_to,
+    ])?;
+    Ok(())
+}
+
+fn read_row(r: &Row<'_>) -> rusqlite::Result<Appointment> {
+    let status: String = r.get(1)?;
+    let status = CanvasStatus::from_canvas_name(&status).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            1,
+            rusqlite::types::Type::Text,
+            format!("unknown Canvas status {status:?}").into(),
+        )
+    })?;
+    let rfv_system: Option<String> = r.get(5)?;
+    let rfv_code: Option<String> = r.get(6)?;
+    let rfv_display: Option<String> = r.get(7)?;
+    let rfv_coding = match (rfv_system, rfv_code) {
+        (Some(system), Some(code)) => Some(Coding {
+            system,
+            code,
+            display: rfv_display.unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    Ok(Appointment {
+        id: r.get(0)?,
+        status,
+        appointment_type: Coding {
+            system: r.get(2)?,
+            code: r.get(3)?,
+            display: r.get(4)?,
+        },
+        rfv_coding,
+        rfv_text: r.get(8)?,
+        meeting_link: r.get(9)?,
+        location: r.get(10)?,
+        encounter: r.get(11)?,
+        start_ms: r.get(12)?,
+        end_ms: r.get(13)?,
+        practitioner: r.get(14)?,
+        patient: r.get(15)?,
+        rescheduled_from: r.get(16)?,
+        rescheduled_to: r.get(17)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, start_ms: i64, end_ms: i64) -> Appointment {
+        Appointment {
+            id: id.to_string(),
+            status: CanvasStatus::Unconfirmed,
+            appointment_type: Coding {
+                system: "INTERNAL".into(),
+                code: "A".into(),
+                display: "A".into(),
+            },
+            rfv_coding: None,
+            rfv_text: None,
+            meeting_link: None,
+            location: "1".into(),
+            encounter: "e".into(),
+            start_ms,
+            end_ms,
+            practitioner: "p".into(),
+            patient: None,
+            rescheduled_from: None,
+            rescheduled_to: None,
+        }
+    }
+
+    #[test]
+    fn slot_overlap_rules() {
+        let store = Store::open(None).unwrap();
+        assert_eq!(
+            store.insert(&row("a", 100, 200), true).unwrap(),
+            Write::Done
+        );
+        // touching intervals don't overlap; inside, around and reversed ones do
+        assert_eq!(
+            store.insert(&row("b", 200, 300), true).unwrap(),
+            Write::Done
+        );
+        assert_eq!(
+            store.insert(&row("c", 150, 160), true).unwrap(),
+            Write::SlotTaken
+        );
+        assert_eq!(
+            store.insert(&row("d", 50, 350), true).unwrap(),
+            Write::SlotTaken
+        );
+        assert_eq!(
+            store.insert(&row("e", 120, 90), true).unwrap(),
+            Write::SlotTaken
+        );
+        // zero-length: inside collides, at an end does not
+        assert_eq!(
+            store.insert(&row("f", 150, 150), true).unwrap(),
+            Write::SlotTaken
+        );
+        assert_eq!(
+            store.insert(&row("g", 300, 300), true).unwrap(),
+            Write::Done
+        );
+        assert_eq!(
+            store.insert(&row("h", 300, 300), true).unwrap(),
+            Write::SlotTaken
+        );
+        assert_eq!(
+            store.insert(&row("i", 250, 310), true).unwrap(),
+            Write::SlotTaken
+        );
+        // unguarded writes always succeed
+        assert_eq!(
+            store.insert(&row("j", 150, 160), false).unwrap(),
+            Write::Done
+        );
+    }
+
+    #[test]
+    fn update_excludes_itself_and_reports_missing() {
+        let store = Store::open(None).unwrap();
+        store.insert(&row("a", 100, 200), true).unwrap();
+        let moved = store
+            .update("a", true, |mut r| {
+                r.end_ms = 250;
+                Ok::<_, StoreError>(r)
+            })
+            .unwrap();
+        assert_eq!(moved, Write::Done);
+        assert_eq!(store.get("a").unwrap().unwrap().end_ms, 250);
+        let missing = store.update("zz", true, Ok::<_, StoreError>).unwrap();
+        assert_eq!(missing, Write::Missing);
+    }
+
+    #[test]
+    fn search_counts_all_and_pages_in_order() {
+        let store = Store::open(None).unwrap();
+        for (i, id) in ["c", "a", "b", "d"].iter().enumerate() {
+            let start = if *id == "d" { 0 } else { 100 };
+            store
+                .insert(&row(id, start, start + 1 + i as i64), false)
+                .unwrap();
+        }
+        let filters = Filters {
+            page: Some((2, 1)),
+            ..Filters::default()
+        };
+        let (total, rows) = store.search(&filters).unwrap();
+        assert_eq!(total, 4);
+        let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+    }
+}

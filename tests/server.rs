@@ -1,0 +1,14 @@
+//! The reference server over real HTTP (127.0.0.1:0, reqwest): every BEHAVIOURS.md ID, the
+//! concurrency and restart guarantees, malformed input, OAuth, and the mutants. Tests are named
+//! after the behaviour IDs they exercise.
+
+mod server {
+    mod auth_errors;
+    pub mod common;
+    mod create;
+    mod lifecycle;
+    mod mutants;
+    mod read;
+    mod search;
+    mod update;
+}
