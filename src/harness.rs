@@ -33,10 +33,17 @@ pub fn main() -> ExitCode {
         }
     };
     if args.list {
-        let trials = suite.cases.iter().map(|c| Trial::test(c.name().to_owned(), || Ok(()))).collect();
+        let trials = suite
+            .cases
+            .iter()
+            .map(|c| Trial::test(c.name().to_owned(), || Ok(())))
+            .collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return setup_failure(&args, format!("failed to start tokio: {e}")),
     };
@@ -69,7 +76,9 @@ pub fn main() -> ExitCode {
                 let outcome = handle.block_on(run_item(&item, &targets, &client, &run_id, &ledger));
                 match outcome.verdict {
                     Verdict::Pass | Verdict::Skipped(_) => Ok(()),
-                    Verdict::Fail | Verdict::Error => Err(Failed::from(console::details(&outcome, Some(&item.case)))),
+                    Verdict::Fail | Verdict::Error => {
+                        Err(Failed::from(console::details(&outcome, Some(&item.case))))
+                    }
                 }
             })
             .with_ignored_flag(ignored)
@@ -79,12 +88,21 @@ pub fn main() -> ExitCode {
     let tidied = runtime.block_on(cleanup(&ledger, &targets, &client));
     let untidy: Vec<_> = tidied.iter().filter(|t| t.problem.is_some()).collect();
     for t in &untidy {
-        eprintln!("not tidied: Appointment/{} ({}): {}", t.id, t.case, t.problem.as_deref().unwrap_or_default());
+        eprintln!(
+            "not tidied: Appointment/{} ({}): {}",
+            t.id,
+            t.case,
+            t.problem.as_deref().unwrap_or_default()
+        );
     }
     if let Some(embedded) = embedded {
         runtime.block_on(embedded.shutdown());
     }
-    if untidy.is_empty() { conclusion.exit_code() } else { ExitCode::FAILURE }
+    if untidy.is_empty() {
+        conclusion.exit_code()
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 async fn targets() -> Result<(Vec<Target>, Option<Embedded>), String> {
@@ -94,7 +112,8 @@ async fn targets() -> Result<(Vec<Target>, Option<Embedded>), String> {
                 Some(path) => Profile::load(&PathBuf::from(path)).map_err(|e| e.to_string())?,
                 None => Profile::reference(),
             };
-            let token = std::env::var("CONFORMANCE_TOKEN").unwrap_or_else(|_| crate::cli::run::REFERENCE_TOKEN.to_owned());
+            let token = std::env::var("CONFORMANCE_TOKEN")
+                .unwrap_or_else(|_| crate::cli::run::REFERENCE_TOKEN.to_owned());
             let target = Target {
                 label: "target".to_owned(),
                 base_url: url.trim_end_matches('/').to_owned(),
@@ -104,7 +123,9 @@ async fn targets() -> Result<(Vec<Target>, Option<Embedded>), String> {
             Ok((vec![target], None))
         }
         Err(_) => {
-            let embedded = Embedded::start(None).await.map_err(|e| format!("failed to start the reference servers: {e}"))?;
+            let embedded = Embedded::start(None)
+                .await
+                .map_err(|e| format!("failed to start the reference servers: {e}"))?;
             Ok((embedded.targets.clone(), Some(embedded)))
         }
     }

@@ -9,10 +9,15 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");
@@ -23,7 +28,10 @@ fn main() -> ExitCode {
         Command::Run(args) => runtime.block_on(cli::run::run(args)),
         Command::List(args) => cli::list::run(&args).map(|()| 0),
         Command::Validate(args) => cli::validate::run(&args).map(|()| 0),
-        Command::Serve(args) => runtime.block_on(cli::serve::run(args)).map(|()| 0).map_err(CliError::Other),
+        Command::Serve(args) => runtime
+            .block_on(cli::serve::run(args))
+            .map(|()| 0)
+            .map_err(CliError::Other),
     };
     match result {
         Ok(code) => ExitCode::from(code),

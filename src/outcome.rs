@@ -62,13 +62,14 @@ pub struct StepOutcome {
 impl StepOutcome {
     /// Derives the verdict from the error and the findings.
     pub fn decide(mut self) -> StepOutcome {
-        self.verdict = if self.error.is_some() || self.findings.iter().any(|f| f.kind == FindingKind::Error) {
-            Verdict::Error
-        } else if self.findings.is_empty() {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        };
+        self.verdict =
+            if self.error.is_some() || self.findings.iter().any(|f| f.kind == FindingKind::Error) {
+                Verdict::Error
+            } else if self.findings.is_empty() {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            };
         self
     }
 }
@@ -87,7 +88,12 @@ pub struct CaseOutcome {
 }
 
 impl CaseOutcome {
-    pub fn skipped(name: String, location: Location, behaviours: Vec<String>, reason: String) -> CaseOutcome {
+    pub fn skipped(
+        name: String,
+        location: Location,
+        behaviours: Vec<String>,
+        reason: String,
+    ) -> CaseOutcome {
         CaseOutcome {
             name,
             location,
@@ -142,7 +148,9 @@ pub fn per_behaviour(outcomes: &[CaseOutcome]) -> BTreeMap<String, Verdict> {
     let mut map: BTreeMap<String, Verdict> = BTreeMap::new();
     for outcome in outcomes {
         for id in &outcome.behaviours {
-            let entry = map.entry(id.clone()).or_insert_with(|| outcome.verdict.clone());
+            let entry = map
+                .entry(id.clone())
+                .or_insert_with(|| outcome.verdict.clone());
             if outcome.verdict.rank() > entry.rank() {
                 *entry = outcome.verdict.clone();
             }

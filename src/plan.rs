@@ -22,8 +22,14 @@ pub struct Selection {
 
 impl Selection {
     pub fn selects(&self, case: &Case) -> bool {
-        let by_name = self.filter.as_deref().is_none_or(|f| case.name().contains(f));
-        let by_id = self.behaviours.is_empty() || case.behaviours().any(|id| self.behaviours.iter().any(|b| b == id));
+        let by_name = self
+            .filter
+            .as_deref()
+            .is_none_or(|f| case.name().contains(f));
+        let by_id = self.behaviours.is_empty()
+            || case
+                .behaviours()
+                .any(|id| self.behaviours.iter().any(|b| b == id));
         by_name && by_id
     }
 }
@@ -65,11 +71,18 @@ pub fn build(cases: &[Arc<Case>], targets: &[Target], selection: &Selection) -> 
 fn place(case: &Case, targets: &[Target]) -> Placement {
     let requires = case.spec.requires;
     let candidates: Vec<usize> = (0..targets.len())
-        .filter(|&i| requires.double_booking.is_none_or(|want| targets[i].profile.double_booking == want))
+        .filter(|&i| {
+            requires
+                .double_booking
+                .is_none_or(|want| targets[i].profile.double_booking == want)
+        })
         .collect();
     let Some(&chosen) = candidates.first() else {
         let want = requires.double_booking.map_or("", |d| d.as_str());
-        let have: Vec<&str> = targets.iter().map(|t| t.profile.double_booking.as_str()).collect();
+        let have: Vec<&str> = targets
+            .iter()
+            .map(|t| t.profile.double_booking.as_str())
+            .collect();
         return Placement::Skip(format!(
             "needs a target with double booking {want}; the target has double booking {}",
             have.join(" / ")
@@ -90,7 +103,11 @@ fn place(case: &Case, targets: &[Target]) -> Placement {
         return Placement::Skip(format!(
             "profile `{}` has no fixture {}",
             target.profile.name,
-            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Placement::Run(chosen)
@@ -110,7 +127,13 @@ pub fn fixtures_used(case: &Case) -> BTreeSet<String> {
         json.extend(request.body.iter().map(|b| &b.value));
         let expect = &step.expect;
         for header in &expect.headers {
-            strings.extend(header.equals.iter().chain(&header.matches).map(|v| v.value.as_str()));
+            strings.extend(
+                header
+                    .equals
+                    .iter()
+                    .chain(&header.matches)
+                    .map(|v| v.value.as_str()),
+            );
         }
         for item in &expect.json {
             json.extend(item.equals.iter().chain(&item.contains).map(|v| &v.value));
@@ -119,13 +142,22 @@ pub fn fixtures_used(case: &Case) -> BTreeSet<String> {
         }
         if let Some(outcome) = &expect.outcome {
             let o = &outcome.value;
-            strings.extend(o.severity.iter().chain(&o.code).chain(&o.text).map(|v| v.value.as_str()));
+            strings.extend(
+                o.severity
+                    .iter()
+                    .chain(&o.code)
+                    .chain(&o.text)
+                    .map(|v| v.value.as_str()),
+            );
         }
         if let Some(ids) = expect.search.as_ref().and_then(|s| s.value.ids.as_ref()) {
             strings.extend(ids.value.iter().map(|v| v.value.as_str()));
         }
     }
-    let mut templates: Vec<Template> = strings.into_iter().filter_map(|s| Template::parse(s).ok()).collect();
+    let mut templates: Vec<Template> = strings
+        .into_iter()
+        .filter_map(|s| Template::parse(s).ok())
+        .collect();
     let mut from_json = Vec::new();
     for value in json {
         templates_in(value, &mut from_json);
@@ -135,7 +167,12 @@ pub fn fixtures_used(case: &Case) -> BTreeSet<String> {
         .vars
         .keys()
         .map(String::as_str)
-        .chain(spec.steps.value.iter().flat_map(|s| s.capture.keys().map(String::as_str)))
+        .chain(
+            spec.steps
+                .value
+                .iter()
+                .flat_map(|s| s.capture.keys().map(String::as_str)),
+        )
         .collect();
     templates
         .iter()
@@ -147,5 +184,9 @@ pub fn fixtures_used(case: &Case) -> BTreeSet<String> {
 
 /// Whether a case sends anything but GET (the write guard's view; lint makes `requires.writes` agree).
 pub fn writes(case: &Case) -> bool {
-    case.spec.steps.value.iter().any(|s| s.request.method.value != Method::Get)
+    case.spec
+        .steps
+        .value
+        .iter()
+        .any(|s| s.request.method.value != Method::Get)
 }

@@ -45,7 +45,12 @@ pub fn load_suite(dir: &Path) -> Result<Suite, SuiteError> {
     let catalogue = Catalogue::load(&dir.join(CATALOGUE_FILE)).map_err(SuiteError::one)?;
     let (cases, errors) = load_dir(dir);
     let ids: BTreeSet<String> = catalogue.behaviours.iter().map(|b| b.id.clone()).collect();
-    let diagnostics = lint_all(&cases, &LintContext { behaviour_ids: &ids });
+    let diagnostics = lint_all(
+        &cases,
+        &LintContext {
+            behaviour_ids: &ids,
+        },
+    );
     let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
     problems.extend(diagnostics.iter().map(ToString::to_string));
     if !problems.is_empty() {

@@ -257,7 +257,10 @@ mod tests {
     fn scope() -> Scope {
         let mut scope = Scope::default();
         scope.insert("who", Var::Text("Ada".into()));
-        scope.insert("slot", Var::Instant("2100-03-04T09:00:00Z".parse().unwrap()));
+        scope.insert(
+            "slot",
+            Var::Instant("2100-03-04T09:00:00Z".parse().unwrap()),
+        );
         scope.insert("day", Var::Date(jiff::civil::date(2100, 3, 4)));
         scope.insert("n", Var::Json(serde_json::json!(3)));
         scope
@@ -267,8 +270,14 @@ mod tests {
     fn renders_text_and_offsets() {
         let s = scope();
         assert_eq!(render_str("hi {{ who }}!", &s).unwrap(), "hi Ada!");
-        assert_eq!(render_str("{{slot + 30m}}", &s).unwrap(), "2100-03-04T09:30:00Z");
-        assert_eq!(render_str("{{ slot - 1d }}", &s).unwrap(), "2100-03-03T09:00:00Z");
+        assert_eq!(
+            render_str("{{slot + 30m}}", &s).unwrap(),
+            "2100-03-04T09:30:00Z"
+        );
+        assert_eq!(
+            render_str("{{ slot - 1d }}", &s).unwrap(),
+            "2100-03-03T09:00:00Z"
+        );
         assert_eq!(render_str("{{ day + 2d }}", &s).unwrap(), "2100-03-06");
     }
 
@@ -282,10 +291,22 @@ mod tests {
     #[test]
     fn errors_are_specific() {
         let s = scope();
-        assert_eq!(render_str("{{ nope }}", &s), Err(TemplateError::Undefined("nope".into())));
+        assert_eq!(
+            render_str("{{ nope }}", &s),
+            Err(TemplateError::Undefined("nope".into()))
+        );
         assert_eq!(Template::parse("{{ who"), Err(TemplateError::Unclosed));
-        assert!(matches!(Template::parse("{{ a b }}"), Err(TemplateError::BadExpr(_))));
-        assert!(matches!(render_str("{{ who + 1m }}", &s), Err(TemplateError::NotTime(_))));
-        assert!(matches!(render_str("{{ day + 1h }}", &s), Err(TemplateError::PartialDay(_))));
+        assert!(matches!(
+            Template::parse("{{ a b }}"),
+            Err(TemplateError::BadExpr(_))
+        ));
+        assert!(matches!(
+            render_str("{{ who + 1m }}", &s),
+            Err(TemplateError::NotTime(_))
+        ));
+        assert!(matches!(
+            render_str("{{ day + 1h }}", &s),
+            Err(TemplateError::PartialDay(_))
+        ));
     }
 }

@@ -3,9 +3,10 @@
 
 Input: ../shared/fhir/fhir.schema.json (HL7 FHIR 4.0.1, verbatim; provenance in README.md here).
 Output: fhir-r4-appointment.schema.json: the transitive closure of the definitions reachable from
-Appointment, Bundle and OperationOutcome, every definition unchanged except one: `ResourceList`
-(a oneOf over all 146 resource types) becomes a reference to Appointment, because the Appointment
-API's bundles only ever hold Appointments. Run from the repository root:
+Appointment, Bundle, OperationOutcome and Endpoint, every definition unchanged except two:
+`Bundle_Entry.resource` must be an Appointment (the API's bundles only hold Appointments), and
+`ResourceList` (what `contained` holds; a oneOf over all 146 resource types) accepts a valid Endpoint
+or any other object with a resourceType that is not "Endpoint". Run from the repository root:
     python3 schemas/fhir/extract.py ../shared/fhir/fhir.schema.json
 """
 import hashlib
@@ -16,7 +17,23 @@ source = sys.argv[1] if len(sys.argv) > 1 else "../shared/fhir/fhir.schema.json"
 raw = open(source, "rb").read()
 schema = json.loads(raw)
 defs = schema["definitions"]
-overrides = {"ResourceList": {"$ref": "#/definitions/Appointment"}}
+# ResourceList is a oneOf over all 146 resource types. The Appointment API only ever puts
+# Appointments in a search Bundle and an Endpoint in `contained`, so: a Bundle entry's resource must
+# be an Appointment, and a contained resource must be a valid Endpoint when it says it is one (any
+# other contained resource only needs to be an object with a resourceType).
+overrides = {
+    "ResourceList": {
+        "anyOf": [
+            {"$ref": "#/definitions/Endpoint"},
+            {
+                "type": "object",
+                "required": ["resourceType"],
+                "not": {"properties": {"resourceType": {"enum": ["Endpoint"]}}},
+            },
+        ]
+    }
+}
+patches = {("Bundle_Entry", "resource"): {"$ref": "#/definitions/Appointment"}}
 
 
 def refs(node):
@@ -31,19 +48,24 @@ def refs(node):
             yield from refs(item)
 
 
-keep, todo = {}, ["Appointment", "Bundle", "OperationOutcome"]
+keep, todo = {}, ["Appointment", "Bundle", "OperationOutcome", "Endpoint"]
 while todo:
     name = todo.pop()
     if name in keep:
         continue
-    keep[name] = overrides.get(name, defs[name])
+    keep[name] = json.loads(json.dumps(overrides.get(name, defs[name])))
+    for (definition, prop), replacement in patches.items():
+        if definition == name:
+            description = keep[name]["properties"][prop].get("description")
+            keep[name]["properties"][prop] = dict(replacement, description=description)
     todo.extend(refs(keep[name]))
 
 out = {
     "$schema": schema["$schema"],
     "id": "http://hl7.org/fhir/json-schema/4.0#appointment-subset",
     "description": "Subset of HL7 FHIR R4 (4.0.1) JSON Schema: definitions reachable from Appointment, "
-    "Bundle and OperationOutcome; ResourceList narrowed to Appointment. Source sha256 "
+    "Bundle and OperationOutcome; Bundle.entry.resource narrowed to Appointment and ResourceList "
+    "(contained) to Endpoint-or-any-other-resource. Source sha256 "
     + hashlib.sha256(raw).hexdigest(),
     "definitions": {name: keep[name] for name in sorted(keep)},
 }

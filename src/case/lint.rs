@@ -18,7 +18,10 @@ use crate::template::{Template, templates_in};
 pub const BUILTINS: &[(&str, &str)] = &[
     ("run_id", "a short id unique to this run"),
     ("case_id", "a short id unique to this run and case"),
-    ("slot", "an instant (09:00 UTC) on a day unique to this run and case"),
+    (
+        "slot",
+        "an instant (09:00 UTC) on a day unique to this run and case",
+    ),
     ("slot_day", "that day, as YYYY-MM-DD"),
     ("now", "the current instant"),
     ("today", "the current UTC date"),
@@ -86,7 +89,10 @@ impl Lint<'_> {
             );
         }
         if spec.behaviours.value.is_empty() {
-            self.error(Pos::of(&spec.behaviours), "a case must name at least one behaviour ID");
+            self.error(
+                Pos::of(&spec.behaviours),
+                "a case must name at least one behaviour ID",
+            );
         }
         for id in &spec.behaviours.value {
             if !ctx.behaviour_ids.contains(&id.value) {
@@ -149,17 +155,25 @@ impl Lint<'_> {
     fn request(&mut self, request: &RequestSpec, known: &BTreeSet<String>) {
         let path = &request.path;
         if !path.value.starts_with('/') {
-            self.error(Pos::of(path), "a request path starts with `/` (it is joined to the target's base URL)");
+            self.error(
+                Pos::of(path),
+                "a request path starts with `/` (it is joined to the target's base URL)",
+            );
         }
         if path.value.contains('?') {
-            self.error(Pos::of(path), "put query parameters under `query:`, not in the path");
+            self.error(
+                Pos::of(path),
+                "put query parameters under `query:`, not in the path",
+            );
         }
         self.template(&path.value, Pos::of(path), known);
         if let Some(query) = &request.query {
             match &query.value {
                 Value::Object(map) => {
                     for value in map.values() {
-                        let scalar = |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
+                        let scalar = |v: &Value| {
+                            matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))
+                        };
                         let ok = match value {
                             Value::Array(items) => !items.is_empty() && items.iter().all(scalar),
                             other => scalar(other),
@@ -170,7 +184,10 @@ impl Lint<'_> {
                     }
                     self.json_templates(&query.value, Pos::of(query), known);
                 }
-                _ => self.error(Pos::of(query), "`query` is a mapping of parameter names to values"),
+                _ => self.error(
+                    Pos::of(query),
+                    "`query` is a mapping of parameter names to values",
+                ),
             }
         }
         for value in request.headers.values() {
@@ -199,7 +216,10 @@ impl Lint<'_> {
         }
         for header in &expect.headers {
             if header.present.is_none() && header.equals.is_none() && header.matches.is_none() {
-                self.error(Pos::of(&header.name), "a header expectation needs `present`, `equals` or `matches`");
+                self.error(
+                    Pos::of(&header.name),
+                    "a header expectation needs `present`, `equals` or `matches`",
+                );
             }
             if let Some(equals) = &header.equals {
                 self.template(&equals.value, Pos::of(equals), known);
@@ -210,7 +230,10 @@ impl Lint<'_> {
         }
         for item in &expect.json {
             if let Err(e) = serde_json_path::JsonPath::parse(&item.path.value) {
-                self.error(Pos::of(&item.path), format!("invalid JSON path `{}`: {e}", item.path.value));
+                self.error(
+                    Pos::of(&item.path),
+                    format!("invalid JSON path `{}`: {e}", item.path.value),
+                );
             }
             let any = item.equals.is_some()
                 || item.one_of.is_some()
@@ -237,17 +260,25 @@ impl Lint<'_> {
             }
         }
         if let Some(outcome) = &expect.outcome {
-            for text in [&outcome.value.severity, &outcome.value.code, &outcome.value.text]
-                .into_iter()
-                .flatten()
+            for text in [
+                &outcome.value.severity,
+                &outcome.value.code,
+                &outcome.value.text,
+            ]
+            .into_iter()
+            .flatten()
             {
                 self.template(&text.value, Pos::of(text), known);
             }
         }
         if let Some(search) = &expect.search {
-            let is_search = request.method.value == Method::Get && request.path.value == "/Appointment";
+            let is_search =
+                request.method.value == Method::Get && request.path.value == "/Appointment";
             if !is_search {
-                self.error(Pos::of(search), "`search` expectations apply to `GET /Appointment` only");
+                self.error(
+                    Pos::of(search),
+                    "`search` expectations apply to `GET /Appointment` only",
+                );
             }
             if let Some(ids) = &search.value.ids {
                 for id in &ids.value {
@@ -259,9 +290,14 @@ impl Lint<'_> {
 
     fn capture(&mut self, capture: &Spanned<CaptureSpec>) {
         let spec = &capture.value;
-        let sources = usize::from(spec.json.is_some()) + usize::from(spec.header.is_some()) + usize::from(spec.body);
+        let sources = usize::from(spec.json.is_some())
+            + usize::from(spec.header.is_some())
+            + usize::from(spec.body);
         if sources != 1 {
-            self.error(Pos::of(capture), "a capture takes exactly one of `json`, `header`, `body: true`");
+            self.error(
+                Pos::of(capture),
+                "a capture takes exactly one of `json`, `header`, `body: true`",
+            );
         }
         if let Some(extract) = &spec.extract
             && spec.header.is_none()
@@ -271,7 +307,10 @@ impl Lint<'_> {
         if let Some(path) = &spec.json
             && let Err(e) = serde_json_path::JsonPath::parse(&path.value)
         {
-            self.error(Pos::of(path), format!("invalid JSON path `{}`: {e}", path.value));
+            self.error(
+                Pos::of(path),
+                format!("invalid JSON path `{}`: {e}", path.value),
+            );
         }
     }
 
@@ -281,8 +320,15 @@ impl Lint<'_> {
         {
             // regex errors span several lines (pattern, caret, reason); the reason is the last.
             let text = e.to_string();
-            let reason = text.lines().last().unwrap_or_default().trim_start_matches("error: ");
-            self.error(Pos::of(pattern), format!("invalid regular expression `{}`: {reason}", pattern.value));
+            let reason = text
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            self.error(
+                Pos::of(pattern),
+                format!("invalid regular expression `{}`: {reason}", pattern.value),
+            );
         }
     }
 
@@ -330,13 +376,20 @@ fn undefined_message(name: &str, known: &BTreeSet<String>) -> String {
         .take(3)
         .collect();
     if close.is_empty() {
-        format!("undefined variable `{name}` (not a built-in, fixture, case variable or earlier capture)")
+        format!(
+            "undefined variable `{name}` (not a built-in, fixture, case variable or earlier capture)"
+        )
     } else {
-        format!("undefined variable `{name}`; did you mean `{}`?", close.join("`, `"))
+        format!(
+            "undefined variable `{name}`; did you mean `{}`?",
+            close.join("`, `")
+        )
     }
 }
 
 fn similar_name(candidate: &str, name: &str) -> bool {
     let (a, b) = (candidate.to_ascii_lowercase(), name.to_ascii_lowercase());
-    a.contains(&b) || b.contains(&a) || similar::TextDiff::from_chars(a.as_str(), b.as_str()).ratio() > 0.75
+    a.contains(&b)
+        || b.contains(&a)
+        || similar::TextDiff::from_chars(a.as_str(), b.as_str()).ratio() > 0.75
 }

@@ -8,7 +8,11 @@ use crate::check::{CheckContext, Finding};
 use crate::exchange::Received;
 use crate::source::Pos;
 
-pub fn check(spec: &Spanned<BodyExpect>, ctx: &CheckContext<'_>, received: &Received) -> Vec<Finding> {
+pub fn check(
+    spec: &Spanned<BodyExpect>,
+    ctx: &CheckContext<'_>,
+    received: &Received,
+) -> Vec<Finding> {
     let trimmed = received.body.trim();
     let ok = match spec.value {
         BodyExpect::EmptyOrNull => trimmed.is_empty() || trimmed == "null",
@@ -21,6 +25,16 @@ pub fn check(spec: &Spanned<BodyExpect>, ctx: &CheckContext<'_>, received: &Rece
         BodyExpect::EmptyOrNull => "an empty body or `null`",
         BodyExpect::Json => "a JSON body",
     };
-    let actual = if trimmed.is_empty() { "(empty)".to_owned() } else { shorten(trimmed, 300) };
-    vec![Finding::fail("body", ctx.at(Pos::of(spec)), "body", expected, actual)]
+    let actual = if trimmed.is_empty() {
+        "(empty)".to_owned()
+    } else {
+        shorten(trimmed, 300)
+    };
+    vec![Finding::fail(
+        "body",
+        ctx.at(Pos::of(spec)),
+        "body",
+        expected,
+        actual,
+    )]
 }

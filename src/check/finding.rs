@@ -45,7 +45,12 @@ impl Finding {
         }
     }
 
-    pub fn error(check: &'static str, location: Location, subject: impl Into<String>, problem: impl Into<String>) -> Finding {
+    pub fn error(
+        check: &'static str,
+        location: Location,
+        subject: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> Finding {
         Finding {
             kind: FindingKind::Error,
             check,

@@ -17,13 +17,21 @@ pub fn check(spec: &HeaderExpect, ctx: &CheckContext<'_>, received: &Received) -
         && present.value != actual.is_some()
     {
         let expected = if present.value { "present" } else { "absent" };
-        findings.push(Finding::fail("header", ctx.at(Pos::of(present)), &subject, expected, &shown));
+        findings.push(Finding::fail(
+            "header",
+            ctx.at(Pos::of(present)),
+            &subject,
+            expected,
+            &shown,
+        ));
     }
     if let Some(equals) = &spec.equals {
         let location = ctx.at(Pos::of(equals));
         match render_str(&equals.value, ctx.scope) {
             Ok(expected) if actual == Some(expected.as_str()) => {}
-            Ok(expected) => findings.push(Finding::fail("header", location, &subject, expected, &shown)),
+            Ok(expected) => findings.push(Finding::fail(
+                "header", location, &subject, expected, &shown,
+            )),
             Err(e) => findings.push(Finding::error("header", location, &subject, e.to_string())),
         }
     }
@@ -31,8 +39,16 @@ pub fn check(spec: &HeaderExpect, ctx: &CheckContext<'_>, received: &Received) -
         let location = ctx.at(Pos::of(pattern));
         match render_str(&pattern.value, ctx.scope).map(|p| regex::Regex::new(&p).map(|r| (p, r))) {
             Ok(Ok((_, regex))) if actual.is_some_and(|v| regex.is_match(v)) => {}
-            Ok(Ok((text, _))) => findings.push(Finding::fail("header", location, &subject, format!("matching /{text}/"), &shown)),
-            Ok(Err(e)) => findings.push(Finding::error("header", location, &subject, e.to_string())),
+            Ok(Ok((text, _))) => findings.push(Finding::fail(
+                "header",
+                location,
+                &subject,
+                format!("matching /{text}/"),
+                &shown,
+            )),
+            Ok(Err(e)) => {
+                findings.push(Finding::error("header", location, &subject, e.to_string()))
+            }
             Err(e) => findings.push(Finding::error("header", location, &subject, e.to_string())),
         }
     }

@@ -16,11 +16,28 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
     let at_path = ctx.at(Pos::of(&spec.path));
     let path = match JsonPath::parse(path_text) {
         Ok(path) => path,
-        Err(e) => return vec![Finding::error("json", at_path, path_text.as_str(), e.to_string())],
+        Err(e) => {
+            return vec![Finding::error(
+                "json",
+                at_path,
+                path_text.as_str(),
+                e.to_string(),
+            )];
+        }
     };
     let Some(body) = &received.json else {
-        let actual = if received.body.trim().is_empty() { "an empty body".to_owned() } else { "a body that is not JSON".to_owned() };
-        return vec![Finding::fail("json", at_path, path_text.as_str(), "a JSON body", actual)];
+        let actual = if received.body.trim().is_empty() {
+            "an empty body".to_owned()
+        } else {
+            "a body that is not JSON".to_owned()
+        };
+        return vec![Finding::fail(
+            "json",
+            at_path,
+            path_text.as_str(),
+            "a JSON body",
+            actual,
+        )];
     };
     let nodes = path.query(body).all();
     let mut judge = Judge {
@@ -38,7 +55,11 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
     if let Some(count) = &spec.count
         && nodes.len() as u64 != count.value
     {
-        judge.fail(ctx.at(Pos::of(count)), format!("{} node(s)", count.value), format!("{} node(s)", nodes.len()));
+        judge.fail(
+            ctx.at(Pos::of(count)),
+            format!("{} node(s)", count.value),
+            format!("{} node(s)", nodes.len()),
+        );
     }
     if let Some(equals) = &spec.equals {
         let location = ctx.at(Pos::of(equals));
@@ -51,7 +72,11 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
     }
     if let Some(options) = &spec.one_of {
         let location = ctx.at(Pos::of(options));
-        let rendered: Option<Vec<Value>> = options.value.iter().map(|o| judge.render(o, &location)).collect();
+        let rendered: Option<Vec<Value>> = options
+            .value
+            .iter()
+            .map(|o| judge.render(o, &location))
+            .collect();
         if let Some(rendered) = rendered {
             let expected = format!("one of {}", show(&Value::Array(rendered.clone())));
             if let Some(node) = judge.single(&location, &expected)
@@ -63,7 +88,9 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
     }
     if let Some(pattern) = &spec.matches {
         let location = ctx.at(Pos::of(pattern));
-        if let Some(Value::String(pattern_text)) = judge.render(&Value::String(pattern.value.clone()), &location) {
+        if let Some(Value::String(pattern_text)) =
+            judge.render(&Value::String(pattern.value.clone()), &location)
+        {
             let expected = format!("matching /{pattern_text}/");
             match regex::Regex::new(&pattern_text) {
                 Ok(regex) => {
@@ -77,7 +104,12 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
                         }
                     }
                 }
-                Err(e) => judge.findings.push(Finding::error("json", location, path_text.as_str(), e.to_string())),
+                Err(e) => judge.findings.push(Finding::error(
+                    "json",
+                    location,
+                    path_text.as_str(),
+                    e.to_string(),
+                )),
             }
         }
     }
@@ -111,7 +143,11 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
             match actual {
                 Some(n) if n as u64 == length.value => {}
                 Some(n) => judge.fail(location, expected, format!("length {n}")),
-                None => judge.fail(location, expected, format!("a {} without length", type_name(node))),
+                None => judge.fail(
+                    location,
+                    expected,
+                    format!("a {} without length", type_name(node)),
+                ),
             }
         }
     }
@@ -129,7 +165,11 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
                 JsonType::Null => node.is_null(),
             };
             if !ok {
-                judge.fail(location, expected, format!("a {}: {}", type_name(node), show(node)));
+                judge.fail(
+                    location,
+                    expected,
+                    format!("a {}: {}", type_name(node), show(node)),
+                );
             }
         }
     }
@@ -145,14 +185,24 @@ struct Judge<'a> {
 
 impl<'a> Judge<'a> {
     fn fail(&mut self, location: Location, expected: impl Into<String>, actual: impl Into<String>) {
-        self.findings.push(Finding::fail("json", location, self.subject, expected, actual));
+        self.findings.push(Finding::fail(
+            "json",
+            location,
+            self.subject,
+            expected,
+            actual,
+        ));
     }
 
     fn presence(&mut self, want: bool, location: Location) {
         match (want, self.nodes.is_empty()) {
             (true, true) => self.fail(location, "at least one node", "no node"),
             (false, false) => {
-                let actual = format!("{} node(s), first {}", self.nodes.len(), show(self.nodes[0]));
+                let actual = format!(
+                    "{} node(s), first {}",
+                    self.nodes.len(),
+                    show(self.nodes[0])
+                );
                 self.fail(location, "no node", actual);
             }
             _ => {}
@@ -169,7 +219,11 @@ impl<'a> Judge<'a> {
                 None
             }
             many => {
-                self.fail(location.clone(), expected, format!("{} nodes (expected exactly one)", many.len()));
+                self.fail(
+                    location.clone(),
+                    expected,
+                    format!("{} nodes (expected exactly one)", many.len()),
+                );
                 None
             }
         }
@@ -179,7 +233,12 @@ impl<'a> Judge<'a> {
         match render_value(value, self.ctx.scope) {
             Ok(value) => Some(value),
             Err(e) => {
-                self.findings.push(Finding::error("json", location.clone(), self.subject, e.to_string()));
+                self.findings.push(Finding::error(
+                    "json",
+                    location.clone(),
+                    self.subject,
+                    e.to_string(),
+                ));
                 None
             }
         }

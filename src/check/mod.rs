@@ -35,7 +35,12 @@ impl CheckContext<'_> {
 }
 
 /// Runs every expectation of a step against its response (and its paging walk, if any).
-pub fn check_step(expect: &Expect, ctx: &CheckContext<'_>, received: &Received, walk: Option<&Walk>) -> Vec<Finding> {
+pub fn check_step(
+    expect: &Expect,
+    ctx: &CheckContext<'_>,
+    received: &Received,
+    walk: Option<&Walk>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(spec) = &expect.status {
         findings.extend(status::check(spec, ctx, received));

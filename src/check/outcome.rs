@@ -11,45 +11,113 @@ use crate::exchange::Received;
 use crate::source::{Location, Pos};
 use crate::template::render_str;
 
-pub fn check(spec: &Spanned<OutcomeExpect>, ctx: &CheckContext<'_>, received: &Received) -> Vec<Finding> {
+pub fn check(
+    spec: &Spanned<OutcomeExpect>,
+    ctx: &CheckContext<'_>,
+    received: &Received,
+) -> Vec<Finding> {
     let location = ctx.at(Pos::of(spec));
     let body = match &received.json {
-        Some(body @ Value::Object(_)) if body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") => body,
+        Some(body @ Value::Object(_))
+            if body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") =>
+        {
+            body
+        }
         Some(other) => {
             let kind = other.get("resourceType").map_or_else(|| show(other), show);
-            return vec![Finding::fail("outcome", location, "OperationOutcome", "an OperationOutcome", kind)];
+            return vec![Finding::fail(
+                "outcome",
+                location,
+                "OperationOutcome",
+                "an OperationOutcome",
+                kind,
+            )];
         }
         None => {
-            let actual = if received.body.trim().is_empty() { "(empty body)".to_owned() } else { shorten(&received.body, 300) };
-            return vec![Finding::fail("outcome", location, "OperationOutcome", "an OperationOutcome", actual)];
+            let actual = if received.body.trim().is_empty() {
+                "(empty body)".to_owned()
+            } else {
+                shorten(&received.body, 300)
+            };
+            return vec![Finding::fail(
+                "outcome",
+                location,
+                "OperationOutcome",
+                "an OperationOutcome",
+                actual,
+            )];
         }
     };
-    let Some(issue) = body.get("issue").and_then(Value::as_array).and_then(|issues| issues.first()) else {
-        return vec![Finding::fail("outcome", location, "issue[0]", "at least one issue", "no issue")];
+    let Some(issue) = body
+        .get("issue")
+        .and_then(Value::as_array)
+        .and_then(|issues| issues.first())
+    else {
+        return vec![Finding::fail(
+            "outcome",
+            location,
+            "issue[0]",
+            "at least one issue",
+            "no issue",
+        )];
     };
     let mut findings = Vec::new();
-    let severity_expected = spec.value.severity.as_ref().map_or_else(|| "error".to_owned(), |s| s.value.clone());
-    let severity_at = spec.value.severity.as_ref().map_or_else(|| location.clone(), |s| ctx.at(Pos::of(s)));
+    let severity_expected = spec
+        .value
+        .severity
+        .as_ref()
+        .map_or_else(|| "error".to_owned(), |s| s.value.clone());
+    let severity_at = spec
+        .value
+        .severity
+        .as_ref()
+        .map_or_else(|| location.clone(), |s| ctx.at(Pos::of(s)));
     let fields: [Field<'_>; 3] = [
-        ("issue[0].severity", issue.get("severity"), Some((severity_expected, severity_at))),
-        ("issue[0].code", issue.get("code"), spec.value.code.as_ref().map(|c| (c.value.clone(), ctx.at(Pos::of(c))))),
+        (
+            "issue[0].severity",
+            issue.get("severity"),
+            Some((severity_expected, severity_at)),
+        ),
+        (
+            "issue[0].code",
+            issue.get("code"),
+            spec.value
+                .code
+                .as_ref()
+                .map(|c| (c.value.clone(), ctx.at(Pos::of(c)))),
+        ),
         (
             "issue[0].details.text",
             issue.get("details").and_then(|d| d.get("text")),
-            spec.value.text.as_ref().map(|t| (t.value.clone(), ctx.at(Pos::of(t)))),
+            spec.value
+                .text
+                .as_ref()
+                .map(|t| (t.value.clone(), ctx.at(Pos::of(t)))),
         ),
     ];
     for (subject, actual, expected) in fields {
         let actual_text = actual.and_then(Value::as_str);
         match expected {
             None if actual_text.is_none_or(str::is_empty) => {
-                findings.push(Finding::fail("outcome", location.clone(), subject, "a non-empty string", actual.map_or_else(|| "(absent)".to_owned(), show)));
+                findings.push(Finding::fail(
+                    "outcome",
+                    location.clone(),
+                    subject,
+                    "a non-empty string",
+                    actual.map_or_else(|| "(absent)".to_owned(), show),
+                ));
             }
             None => {}
             Some((template, at)) => match render_str(&template, ctx.scope) {
                 Ok(expected) => {
                     if !actual_text.is_some_and(|a| text_matches(&expected, a)) {
-                        findings.push(Finding::fail("outcome", at, subject, show(&Value::String(expected)), actual.map_or_else(|| "(absent)".to_owned(), show)));
+                        findings.push(Finding::fail(
+                            "outcome",
+                            at,
+                            subject,
+                            show(&Value::String(expected)),
+                            actual.map_or_else(|| "(absent)".to_owned(), show),
+                        ));
                     }
                 }
                 Err(e) => findings.push(Finding::error("outcome", at, subject, e.to_string())),
@@ -98,8 +166,14 @@ mod tests {
     #[test]
     fn placeholders_match_any_text() {
         let page = "Appointment Type does not exist with system: {system} and code: {code}";
-        assert!(text_matches(page, "Appointment Type does not exist with system: INTERNAL and code: X1"));
-        assert!(!text_matches(page, "Appointment Type does not exist with code: X1"));
+        assert!(text_matches(
+            page,
+            "Appointment Type does not exist with system: INTERNAL and code: X1"
+        ));
+        assert!(!text_matches(
+            page,
+            "Appointment Type does not exist with code: X1"
+        ));
         assert!(text_matches("Bad request", "Bad request"));
         assert!(!text_matches("Bad request", "Bad request."));
         assert!(text_matches("a {b c} d", "a {b c} d"));

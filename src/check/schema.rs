@@ -26,7 +26,8 @@ struct Validators {
 fn validators() -> Result<&'static Validators, &'static str> {
     static CELL: OnceLock<Result<Validators, String>> = OnceLock::new();
     CELL.get_or_init(|| {
-        let base: Value = serde_json::from_str(FHIR_SUBSET).map_err(|e| format!("the embedded FHIR schema is not JSON: {e}"))?;
+        let base: Value = serde_json::from_str(FHIR_SUBSET)
+            .map_err(|e| format!("the embedded FHIR schema is not JSON: {e}"))?;
         let build = |definition: &str| {
             let root = json!({
                 "$schema": base["$schema"],
@@ -36,7 +37,9 @@ fn validators() -> Result<&'static Validators, &'static str> {
             jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft6)
                 .build(&root)
-                .map_err(|e| format!("the embedded FHIR schema for {definition} does not compile: {e}"))
+                .map_err(|e| {
+                    format!("the embedded FHIR schema for {definition} does not compile: {e}")
+                })
         };
         Ok(Validators {
             appointment: build("Appointment")?,
@@ -48,16 +51,26 @@ fn validators() -> Result<&'static Validators, &'static str> {
     .map_err(String::as_str)
 }
 
-pub fn check(spec: &Spanned<SchemaName>, ctx: &CheckContext<'_>, received: &Received) -> Vec<Finding> {
+pub fn check(
+    spec: &Spanned<SchemaName>,
+    ctx: &CheckContext<'_>,
+    received: &Received,
+) -> Vec<Finding> {
     let location = ctx.at(Pos::of(spec));
-    let subject = format!("schema {}", spec.value.as_str());
+    let subject = spec.value.as_str();
     let Some(body) = &received.json else {
-        return vec![Finding::fail("schema", location, subject, "a JSON body", "no JSON body")];
+        return vec![Finding::fail(
+            "schema",
+            location,
+            subject,
+            "a JSON body",
+            "no JSON body",
+        )];
     };
     match violations(spec.value, body) {
         Ok(problems) => problems
             .into_iter()
-            .map(|problem| Finding::fail("schema", location.clone(), &subject, "valid", problem))
+            .map(|problem| Finding::fail("schema", location.clone(), subject, "valid", problem))
             .collect(),
         Err(problem) => vec![Finding::error("schema", location, subject, problem)],
     }
@@ -74,7 +87,13 @@ pub fn violations(name: SchemaName, body: &Value) -> Result<Vec<String>, String>
     let mut problems: Vec<String> = validator
         .iter_errors(body)
         .take(MAX_ERRORS)
-        .map(|e| format!("{}: {}", pointer_or_root(&e.instance_path().to_string()), e.masked()))
+        .map(|e| {
+            format!(
+                "{}: {}",
+                pointer_or_root(&e.instance_path().to_string()),
+                e.masked()
+            )
+        })
         .collect();
     match name {
         SchemaName::Appointment => appointment_cardinality(body, "", &mut problems),
@@ -82,7 +101,11 @@ pub fn violations(name: SchemaName, body: &Value) -> Result<Vec<String>, String>
             if let Some(entries) = body.get("entry").and_then(Value::as_array) {
                 for (i, entry) in entries.iter().enumerate() {
                     if let Some(resource) = entry.get("resource") {
-                        appointment_cardinality(resource, &format!("/entry/{i}/resource"), &mut problems);
+                        appointment_cardinality(
+                            resource,
+                            &format!("/entry/{i}/resource"),
+                            &mut problems,
+                        );
                     }
                 }
             }
@@ -93,16 +116,25 @@ pub fn violations(name: SchemaName, body: &Value) -> Result<Vec<String>, String>
 }
 
 fn pointer_or_root(pointer: &str) -> &str {
-    if pointer.is_empty() { "(root)" } else { pointer }
+    if pointer.is_empty() {
+        "(root)"
+    } else {
+        pointer
+    }
 }
 
 fn appointment_cardinality(resource: &Value, at: &str, problems: &mut Vec<String>) {
     if resource.get("resourceType").and_then(Value::as_str) != Some("Appointment") {
-        problems.push(format!("{}: resourceType must be \"Appointment\"", pointer_or_root(at)));
+        problems.push(format!(
+            "{}: resourceType must be \"Appointment\"",
+            pointer_or_root(at)
+        ));
         return;
     }
     if !resource.get("status").is_some_and(Value::is_string) {
-        problems.push(format!("{at}/status: Appointment.status is required (1..1)"));
+        problems.push(format!(
+            "{at}/status: Appointment.status is required (1..1)"
+        ));
     }
     match resource.get("participant").and_then(Value::as_array) {
         Some(participants) if !participants.is_empty() => {
@@ -112,10 +144,15 @@ fn appointment_cardinality(resource: &Value, at: &str, problems: &mut Vec<String
                 }
             }
         }
-        _ => problems.push(format!("{at}/participant: Appointment.participant needs at least one item (1..*)")),
+        _ => problems.push(format!(
+            "{at}/participant: Appointment.participant needs at least one item (1..*)"
+        )),
     }
     if resource.get("start").is_some() != resource.get("end").is_some() {
-        problems.push(format!("{}: app-2: either start and end are both given, or neither", pointer_or_root(at)));
+        problems.push(format!(
+            "{}: app-2: either start and end are both given, or neither",
+            pointer_or_root(at)
+        ));
     }
 }
 
@@ -125,12 +162,15 @@ fn outcome_cardinality(body: &Value, problems: &mut Vec<String>) {
             for (i, issue) in issues.iter().enumerate() {
                 for field in ["severity", "code"] {
                     if !issue.get(field).is_some_and(Value::is_string) {
-                        problems.push(format!("/issue/{i}/{field}: OperationOutcome.issue.{field} is required (1..1)"));
+                        problems.push(format!(
+                            "/issue/{i}/{field}: OperationOutcome.issue.{field} is required (1..1)"
+                        ));
                     }
                 }
             }
         }
-        _ => problems.push("/issue: OperationOutcome.issue needs at least one item (1..*)".to_owned()),
+        _ => problems
+            .push("/issue: OperationOutcome.issue needs at least one item (1..*)".to_owned()),
     }
 }
 
@@ -148,14 +188,20 @@ mod tests {
 
     #[test]
     fn accepts_the_pages_read_example_shape() {
-        assert_eq!(violations(SchemaName::Appointment, &appointment()).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            violations(SchemaName::Appointment, &appointment()).unwrap(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn finds_schema_and_cardinality_problems() {
         let mut broken = appointment();
         broken["status"] = json!("check-in");
-        broken["participant"][0].as_object_mut().unwrap().remove("status");
+        broken["participant"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("status");
         broken.as_object_mut().unwrap().remove("end");
         let problems = violations(SchemaName::Appointment, &broken).unwrap();
         let all = problems.join("\n");
@@ -165,9 +211,29 @@ mod tests {
     }
 
     #[test]
+    fn contained_endpoints_are_checked_as_endpoints() {
+        let mut with_endpoint = appointment();
+        with_endpoint["contained"] = json!([{"resourceType": "Endpoint", "id": "appointment-meeting-endpoint", "status": "active",
+            "connectionType": {"code": "https"}, "payloadType": [{"coding": [{"code": "video-call"}]}], "address": "https://x.example"}]);
+        assert_eq!(
+            violations(SchemaName::Appointment, &with_endpoint).unwrap(),
+            Vec::<String>::new()
+        );
+        with_endpoint["contained"][0]["status"] = json!("sleeping");
+        assert!(
+            !violations(SchemaName::Appointment, &with_endpoint)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn bundle_entries_are_appointments() {
         let bundle = json!({"resourceType": "Bundle", "type": "searchset", "total": 1, "entry": [{"resource": appointment()}]});
-        assert_eq!(violations(SchemaName::Bundle, &bundle).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            violations(SchemaName::Bundle, &bundle).unwrap(),
+            Vec::<String>::new()
+        );
         let bad = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Appointment"}}]});
         assert!(!violations(SchemaName::Bundle, &bad).unwrap().is_empty());
     }

@@ -20,7 +20,12 @@ use crate::template::render_str;
 
 const PAGING: [&str; 2] = ["_count", "_offset"];
 
-pub fn check(spec: &Spanned<SearchExpect>, ctx: &CheckContext<'_>, received: &Received, walk: Option<&Walk>) -> Vec<Finding> {
+pub fn check(
+    spec: &Spanned<SearchExpect>,
+    ctx: &CheckContext<'_>,
+    received: &Received,
+    walk: Option<&Walk>,
+) -> Vec<Finding> {
     let mut out = Out {
         location: ctx.at(Pos::of(spec)),
         findings: Vec::new(),
@@ -32,7 +37,13 @@ pub fn check(spec: &Spanned<SearchExpect>, ctx: &CheckContext<'_>, received: &Re
     let entries = resources(bundle);
     let total = bundle.get("total").and_then(Value::as_u64);
     if total.is_none() {
-        out.fail("total", "an integer total", bundle.get("total").map_or_else(|| "(absent)".to_owned(), show));
+        out.fail(
+            "total",
+            "an integer total",
+            bundle
+                .get("total")
+                .map_or_else(|| "(absent)".to_owned(), show),
+        );
     }
     check_entries(&query, &entries, "page 1", &mut out);
     if let Some(total) = total {
@@ -55,8 +66,19 @@ struct Out {
 }
 
 impl Out {
-    fn fail(&mut self, subject: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) {
-        self.findings.push(Finding::fail("search", self.location.clone(), subject, expected, actual));
+    fn fail(
+        &mut self,
+        subject: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) {
+        self.findings.push(Finding::fail(
+            "search",
+            self.location.clone(),
+            subject,
+            expected,
+            actual,
+        ));
     }
 }
 
@@ -72,12 +94,25 @@ struct Query {
 
 impl Query {
     fn from_pairs(pairs: &[(String, String)]) -> Query {
-        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let count = get("_count").and_then(|v| v.parse().ok());
         Query {
-            filters: pairs.iter().filter(|(k, _)| !k.starts_with('_') || k == "_id").cloned().collect(),
+            filters: pairs
+                .iter()
+                .filter(|(k, _)| !k.starts_with('_') || k == "_id")
+                .cloned()
+                .collect(),
             count,
-            offset: if count.is_some() { get("_offset").and_then(|v| v.parse().ok()).unwrap_or(0) } else { 0 },
+            offset: if count.is_some() {
+                get("_offset").and_then(|v| v.parse().ok()).unwrap_or(0)
+            } else {
+                0
+            },
             sort: get("_sort")
                 .map(|s| {
                     s.split(',')
@@ -88,7 +123,13 @@ impl Query {
                         .collect()
                 })
                 .unwrap_or_default(),
-            carried: sorted(pairs.iter().filter(|(k, _)| !PAGING.contains(&k.as_str())).cloned().collect()),
+            carried: sorted(
+                pairs
+                    .iter()
+                    .filter(|(k, _)| !PAGING.contains(&k.as_str()))
+                    .cloned()
+                    .collect(),
+            ),
         }
     }
 }
@@ -99,12 +140,29 @@ fn sorted(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
 }
 
 fn bundle_of<'a>(received: &'a Received, out: &mut Out, which: &str) -> Option<&'a Value> {
-    let Some(bundle) = received.json.as_ref().filter(|b| b.get("resourceType").and_then(Value::as_str) == Some("Bundle")) else {
-        out.fail(format!("{which}: Bundle"), "a searchset Bundle", received.json.as_ref().map_or_else(|| "no JSON body".to_owned(), |b| b.get("resourceType").map_or_else(|| show(b), show)));
+    let Some(bundle) = received
+        .json
+        .as_ref()
+        .filter(|b| b.get("resourceType").and_then(Value::as_str) == Some("Bundle"))
+    else {
+        out.fail(
+            format!("{which}: Bundle"),
+            "a searchset Bundle",
+            received.json.as_ref().map_or_else(
+                || "no JSON body".to_owned(),
+                |b| b.get("resourceType").map_or_else(|| show(b), show),
+            ),
+        );
         return None;
     };
     if bundle.get("type").and_then(Value::as_str) != Some("searchset") {
-        out.fail(format!("{which}: Bundle.type"), "\"searchset\"", bundle.get("type").map_or_else(|| "(absent)".to_owned(), show));
+        out.fail(
+            format!("{which}: Bundle.type"),
+            "\"searchset\"",
+            bundle
+                .get("type")
+                .map_or_else(|| "(absent)".to_owned(), show),
+        );
     }
     Some(bundle)
 }
@@ -118,7 +176,10 @@ fn resources(bundle: &Value) -> Vec<&Value> {
 }
 
 fn id_of(resource: &Value) -> Option<String> {
-    resource.get("id").and_then(Value::as_str).map(str::to_owned)
+    resource
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
@@ -132,26 +193,41 @@ fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
                     format!("to satisfy {name}={value}"),
                     describe_field(resource, name),
                 ),
-                Some(Err(problem)) => out.fail(format!("{page} entry {id}"), format!("to satisfy {name}={value}"), problem),
+                Some(Err(problem)) => out.fail(
+                    format!("{page} entry {id}"),
+                    format!("to satisfy {name}={value}"),
+                    problem,
+                ),
             }
         }
     }
     for pair in entries.windows(2) {
         if let Some(problem) = out_of_order(&query.sort, pair[0], pair[1]) {
-            out.fail(format!("{page} order"), format!("sorted by _sort={}", sort_text(&query.sort)), problem);
+            out.fail(
+                format!("{page} order"),
+                format!("sorted by _sort={}", sort_text(&query.sort)),
+                problem,
+            );
         }
     }
 }
 
 fn sort_text(sort: &[(String, bool)]) -> String {
-    sort.iter().map(|(k, desc)| if *desc { format!("-{k}") } else { k.clone() }).collect::<Vec<_>>().join(",")
+    sort.iter()
+        .map(|(k, desc)| if *desc { format!("-{k}") } else { k.clone() })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Whether a resource satisfies one search parameter; `None` for parameters that do not filter.
 pub fn satisfies(resource: &Value, name: &str, value: &str) -> Option<Result<bool, String>> {
     let result = match name {
-        "_id" => Ok(value.split(',').any(|id| resource.get("id").and_then(Value::as_str) == Some(id))),
-        "status" => Ok(value.split(',').any(|s| resource.get("status").and_then(Value::as_str) == Some(s))),
+        "_id" => Ok(value
+            .split(',')
+            .any(|id| resource.get("id").and_then(Value::as_str) == Some(id))),
+        "status" => Ok(value
+            .split(',')
+            .any(|s| resource.get("status").and_then(Value::as_str) == Some(s))),
         "patient" => Ok(has_participant(resource, "Patient", value)),
         "practitioner" => Ok(has_participant(resource, "Practitioner", value)),
         "location" => {
@@ -163,7 +239,9 @@ pub fn satisfies(resource: &Value, name: &str, value: &str) -> Option<Result<boo
                 Some((system, code)) => (Some(system), code),
                 None => (None, value),
             };
-            let codings = resource.pointer("/appointmentType/coding").and_then(Value::as_array);
+            let codings = resource
+                .pointer("/appointmentType/coding")
+                .and_then(Value::as_array);
             Ok(codings.is_some_and(|codings| {
                 codings.iter().any(|c| {
                     c.get("code").and_then(Value::as_str) == Some(code)
@@ -205,12 +283,15 @@ fn date_matches(resource: &Value, value: &str) -> Result<bool, String> {
         Some(p @ ("eq" | "gt" | "ge" | "lt" | "le")) => (p, &value[2..]),
         _ => ("eq", value),
     };
-    let day: Date = day.parse().map_err(|_| format!("the query's date `{value}` is not YYYY-MM-DD"))?;
+    let day: Date = day
+        .parse()
+        .map_err(|_| format!("the query's date `{value}` is not YYYY-MM-DD"))?;
     let start = resource
         .get("start")
         .and_then(Value::as_str)
         .ok_or_else(|| "an entry without start".to_owned())?;
-    let instant = parse_instant(start).ok_or_else(|| format!("start `{start}` is not an instant"))?;
+    let instant =
+        parse_instant(start).ok_or_else(|| format!("start `{start}` is not an instant"))?;
     let start_day = instant.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     Ok(match prefix {
         "gt" => start_day > day,
@@ -225,7 +306,9 @@ fn describe_field(resource: &Value, name: &str) -> String {
     let field = match name {
         "_id" => resource.get("id").cloned(),
         "status" => resource.get("status").cloned(),
-        "patient" | "practitioner" => Some(Value::from(participant_refs(resource).collect::<Vec<_>>())),
+        "patient" | "practitioner" => {
+            Some(Value::from(participant_refs(resource).collect::<Vec<_>>()))
+        }
         "location" => Some(Value::from(references(resource).collect::<Vec<_>>())),
         "appointment-type" => resource.get("appointmentType").cloned(),
         "date" => resource.get("start").cloned(),
@@ -241,8 +324,12 @@ fn sort_key(resource: &Value, key: &str) -> Option<String> {
             .and_then(Value::as_str)
             .and_then(parse_instant)
             .map(|t| format!("{:020}", t.as_millisecond() as i128 + i128::from(i64::MAX))),
-        "patient" => participant_refs(resource).find(|r| r.starts_with("Patient/")).map(str::to_owned),
-        "practitioner" => participant_refs(resource).find(|r| r.starts_with("Practitioner/")).map(str::to_owned),
+        "patient" => participant_refs(resource)
+            .find(|r| r.starts_with("Patient/"))
+            .map(str::to_owned),
+        "practitioner" => participant_refs(resource)
+            .find(|r| r.starts_with("Practitioner/"))
+            .map(str::to_owned),
         _ => None,
     }
 }
@@ -282,7 +369,10 @@ fn check_page_size(query: &Query, total: u64, shown: usize, out: &mut Out) {
     if shown as u64 != expected {
         let why = match query.count {
             None => format!("all {total} matches (no _count)"),
-            Some(count) => format!("{expected} entries (total {total}, _count {count}, _offset {})", query.offset),
+            Some(count) => format!(
+                "{expected} entries (total {total}, _count {count}, _offset {})",
+                query.offset
+            ),
         };
         out.fail("entries on page 1", why, format!("{shown} entries"));
     }
@@ -297,7 +387,11 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
             }
         }
         Some(count) => {
-            let last = if total == 0 || count == 0 { 0 } else { (total - 1) / count * count };
+            let last = if total == 0 || count == 0 {
+                0
+            } else {
+                (total - 1) / count * count
+            };
             expected.insert("self", Some(query.offset));
             expected.insert("first", Some(0));
             expected.insert("last", Some(last));
@@ -315,21 +409,44 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
             continue;
         };
         if !url.starts_with('/') {
-            out.fail(format!("link {relation}"), "a relative url (/Appointment?…)", url);
+            out.fail(
+                format!("link {relation}"),
+                "a relative url (/Appointment?…)",
+                url,
+            );
         }
         let (path, pairs) = split_link(url);
         if !path.ends_with("/Appointment") {
             out.fail(format!("link {relation}"), "a url to /Appointment", url);
         }
-        let carried = sorted(pairs.iter().filter(|(k, _)| !PAGING.contains(&k.as_str())).cloned().collect());
+        let carried = sorted(
+            pairs
+                .iter()
+                .filter(|(k, _)| !PAGING.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        );
         if carried != query.carried {
-            out.fail(format!("link {relation}"), format!("the query {}", pairs_text(&query.carried)), url);
+            out.fail(
+                format!("link {relation}"),
+                format!("the query {}", pairs_text(&query.carried)),
+                url,
+            );
         }
         if let (Some(count), Some(offset)) = (query.count, offset) {
-            let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let get = |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            };
             let want = (Some(count.to_string()), Some(offset.to_string()));
             if (get("_count"), get("_offset")) != want {
-                out.fail(format!("link {relation}"), format!("_count={count}&_offset={offset}"), url);
+                out.fail(
+                    format!("link {relation}"),
+                    format!("_count={count}&_offset={offset}"),
+                    url,
+                );
             }
         }
     }
@@ -346,7 +463,11 @@ fn pairs_text(pairs: &[(String, String)]) -> String {
     if pairs.is_empty() {
         return "(no parameters)".to_owned();
     }
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Checks every page of a walk and returns the ids in the order visited.
@@ -355,20 +476,32 @@ fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> 
     let mut previous_last: Option<Value> = None;
     for (n, page) in walk.pages.iter().enumerate() {
         let label = format!("walk page {}", n + 1);
-        let Some(received) = &page.response else { continue };
-        let Some(bundle) = bundle_of(received, out, &label) else { continue };
+        let Some(received) = &page.response else {
+            continue;
+        };
+        let Some(bundle) = bundle_of(received, out, &label) else {
+            continue;
+        };
         let entries = resources(bundle);
         check_entries(query, &entries, &label, out);
         if let (Some(last), Some(first)) = (&previous_last, entries.first())
             && let Some(problem) = out_of_order(&query.sort, last, first)
         {
-            out.fail(format!("{label} order across pages"), format!("sorted by _sort={}", sort_text(&query.sort)), problem);
+            out.fail(
+                format!("{label} order across pages"),
+                format!("sorted by _sort={}", sort_text(&query.sort)),
+                problem,
+            );
         }
         previous_last = entries.last().map(|v| (*v).clone());
         for resource in entries {
             if let Some(id) = id_of(resource) {
                 if ids.contains(&id) {
-                    out.fail(format!("{label} entry {id}"), "each match visited once", "visited again");
+                    out.fail(
+                        format!("{label} entry {id}"),
+                        "each match visited once",
+                        "visited again",
+                    );
                 }
                 ids.push(id);
             }
@@ -380,18 +513,33 @@ fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> 
     if let Some(total) = total
         && ids.len() as u64 != total
     {
-        out.fail("walk", format!("{total} matches (total)"), format!("{} visited", ids.len()));
+        out.fail(
+            "walk",
+            format!("{total} matches (total)"),
+            format!("{} visited", ids.len()),
+        );
     }
     ids
 }
 
-fn check_ids(ordered: bool, expected: &Spanned<Vec<Spanned<String>>>, actual: &[String], ctx: &CheckContext<'_>, out: &mut Out) {
+fn check_ids(
+    ordered: bool,
+    expected: &Spanned<Vec<Spanned<String>>>,
+    actual: &[String],
+    ctx: &CheckContext<'_>,
+    out: &mut Out,
+) {
     let mut wanted = Vec::new();
     for id in &expected.value {
         match render_str(&id.value, ctx.scope) {
             Ok(id) => wanted.push(id),
             Err(e) => {
-                out.findings.push(Finding::error("search", ctx.at(Pos::of(id)), "ids", e.to_string()));
+                out.findings.push(Finding::error(
+                    "search",
+                    ctx.at(Pos::of(id)),
+                    "ids",
+                    e.to_string(),
+                ));
                 return;
             }
         }
@@ -399,7 +547,13 @@ fn check_ids(ordered: bool, expected: &Spanned<Vec<Spanned<String>>>, actual: &[
     let location = ctx.at(Pos::of(expected));
     if ordered {
         if wanted != actual {
-            out.findings.push(Finding::fail("search", location, "ids in order", wanted.join(", "), actual.join(", ")));
+            out.findings.push(Finding::fail(
+                "search",
+                location,
+                "ids in order",
+                wanted.join(", "),
+                actual.join(", "),
+            ));
         }
         return;
     }
@@ -408,10 +562,24 @@ fn check_ids(ordered: bool, expected: &Spanned<Vec<Spanned<String>>>, actual: &[
     if !missing.is_empty() || !extra.is_empty() {
         let actual_text = format!(
             "missing [{}], unexpected [{}]",
-            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-            extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            extra
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        out.findings.push(Finding::fail("search", location, "ids", format!("exactly [{}]", wanted.join(", ")), actual_text));
+        out.findings.push(Finding::fail(
+            "search",
+            location,
+            "ids",
+            format!("exactly [{}]", wanted.join(", ")),
+            actual_text,
+        ));
     }
 }
 
@@ -437,8 +605,14 @@ mod tests {
         assert_eq!(satisfies(&a, "date", "ge2100-01-02"), Some(Ok(true)));
         assert_eq!(satisfies(&a, "date", "lt2100-01-03"), Some(Ok(true)));
         assert_eq!(satisfies(&a, "date", "le2100-01-01"), Some(Ok(false)));
-        assert_eq!(satisfies(&a, "appointment-type", "http://snomed.info/sct|308335008"), Some(Ok(true)));
-        assert_eq!(satisfies(&a, "appointment-type", "INTERNAL|308335008"), Some(Ok(false)));
+        assert_eq!(
+            satisfies(&a, "appointment-type", "http://snomed.info/sct|308335008"),
+            Some(Ok(true))
+        );
+        assert_eq!(
+            satisfies(&a, "appointment-type", "INTERNAL|308335008"),
+            Some(Ok(false))
+        );
         assert_eq!(satisfies(&a, "location", "Location/1"), Some(Ok(true)));
         assert_eq!(satisfies(&a, "status", "booked,proposed"), Some(Ok(true)));
         assert_eq!(satisfies(&a, "_sort", "date"), None);

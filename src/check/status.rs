@@ -31,7 +31,9 @@ impl StatusSpec {
                 } else if let Ok(code) = text.parse::<u16>() {
                     StatusSpec::from_value(&Value::from(code))
                 } else {
-                    Err(format!("`{text}` is not a status: write 201, \"4xx\" or a list of those"))
+                    Err(format!(
+                        "`{text}` is not a status: write 201, \"4xx\" or a list of those"
+                    ))
                 }
             }
             Value::Array(items) if !items.is_empty() => items

@@ -25,7 +25,12 @@ pub fn run(args: &ListArgs) -> Result<(), CliError> {
         filter: args.filter.clone(),
         behaviours: args.behaviours.clone(),
     };
-    let width = suite.cases.iter().map(|c| c.name().len()).max().unwrap_or(0);
+    let width = suite
+        .cases
+        .iter()
+        .map(|c| c.name().len())
+        .max()
+        .unwrap_or(0);
     for case in suite.cases.iter().filter(|c| selection.selects(c)) {
         let mut needs = Vec::new();
         if case.spec.requires.writes {
@@ -34,7 +39,11 @@ pub fn run(args: &ListArgs) -> Result<(), CliError> {
         if let Some(setting) = case.spec.requires.double_booking {
             needs.push(format!("double_booking: {}", setting.as_str()));
         }
-        let needs = if needs.is_empty() { String::new() } else { format!("  (requires {})", needs.join(", ")) };
+        let needs = if needs.is_empty() {
+            String::new()
+        } else {
+            format!("  (requires {})", needs.join(", "))
+        };
         let ids: Vec<&str> = case.behaviours().collect();
         println!("{:<width$}  {}{needs}", case.name(), ids.join(" "));
     }

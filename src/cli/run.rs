@@ -29,7 +29,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
     /// Bearer token for the target.
-    #[arg(long, env = "CANVAS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        env = "CANVAS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
     /// Target profile (YAML): fixtures, capabilities, allow_writes (default: the reference instance).
     #[arg(long, value_name = "FILE")]
@@ -59,21 +64,27 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
     for id in &args.behaviours {
         if suite.catalogue.get(id).is_none() {
-            return Err(CliError::Usage(format!("unknown behaviour ID `{id}` in --behaviour (see `canvas-conformance list`)")));
+            return Err(CliError::Usage(format!(
+                "unknown behaviour ID `{id}` in --behaviour (see `canvas-conformance list`)"
+            )));
         }
     }
     let mutant = match &args.mutant {
         None => None,
         Some(name) => Some(Mutant::from_name(name).ok_or_else(|| {
             let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
-            CliError::Usage(format!("unknown mutant `{name}`; known mutants: {}", names.join(", ")))
+            CliError::Usage(format!(
+                "unknown mutant `{name}`; known mutants: {}",
+                names.join(", ")
+            ))
         })?),
     };
     let profile = match &args.profile {
         Some(path) => Profile::load(path).map_err(|e| CliError::Usage(e.to_string()))?,
         None => Profile::reference(),
     };
-    let client = Client::new(Duration::from_secs(args.timeout.max(1))).context("failed to start the HTTP client")?;
+    let client = Client::new(Duration::from_secs(args.timeout.max(1)))
+        .context("failed to start the HTTP client")?;
     let base_url = args.target.clone().or_else(|| profile.base_url.clone());
     let (targets, embedded) = match base_url {
         Some(url) => {
@@ -96,15 +107,22 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             (vec![target], None)
         }
         None if args.profile.is_some() => {
-            return Err(CliError::Usage("the profile has no base_url: pass --target URL".to_owned()));
+            return Err(CliError::Usage(
+                "the profile has no base_url: pass --target URL".to_owned(),
+            ));
         }
         None => {
-            let embedded = Embedded::start(mutant).await.context("failed to start the embedded reference servers")?;
+            let embedded = Embedded::start(mutant)
+                .await
+                .context("failed to start the embedded reference servers")?;
             (embedded.targets.clone(), Some(embedded))
         }
     };
     for target in &targets {
-        println!("target {}: {} (profile {})", target.label, target.base_url, target.profile.name);
+        println!(
+            "target {}: {} (profile {})",
+            target.label, target.base_url, target.profile.name
+        );
     }
     let selection = Selection {
         filter: args.filter.clone(),
@@ -121,7 +139,10 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     let cases: Vec<_> = plan.items.iter().map(|i| Arc::clone(&i.case)).collect();
     let mut shown = 0;
     let report = run_plan(&plan, Arc::new(targets), client, &options, |outcome| {
-        print!("{}", console::case_block(outcome, cases.get(shown).map(Arc::as_ref)));
+        print!(
+            "{}",
+            console::case_block(outcome, cases.get(shown).map(Arc::as_ref))
+        );
         shown += 1;
     })
     .await;
@@ -130,7 +151,11 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         embedded.shutdown().await;
     }
     let cleanup_ok = report.cleanup.iter().all(|t| t.problem.is_none());
-    Ok(if Tally::of(&report.outcomes).all_passed() && cleanup_ok { EXIT_OK } else { EXIT_FAILED })
+    Ok(if Tally::of(&report.outcomes).all_passed() && cleanup_ok {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 pub fn default_jobs() -> usize {
@@ -138,12 +163,17 @@ pub fn default_jobs() -> usize {
 }
 
 fn parse_base_url(url: &str) -> Result<String, CliError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| CliError::Usage(format!("--target `{url}` is not a URL: {e}")))?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| CliError::Usage(format!("--target `{url}` is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(CliError::Usage(format!("--target `{url}` must be an http or https URL")));
+        return Err(CliError::Usage(format!(
+            "--target `{url}` must be an http or https URL"
+        )));
     }
     if parsed.query().is_some() {
-        return Err(CliError::Usage(format!("--target `{url}` must not carry a query")));
+        return Err(CliError::Usage(format!(
+            "--target `{url}` must not carry a query"
+        )));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }

@@ -1,4 +1,6 @@
 //! TEMPORARY stub.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {}
-pub async fn run(_args: ServeArgs) -> anyhow::Result<()> { Ok(()) }
+pub async fn run(_args: ServeArgs) -> anyhow::Result<()> {
+    Ok(())
+}

@@ -106,12 +106,20 @@ async fn receive(builder: reqwest::RequestBuilder, started: Instant) -> Result<R
     let headers = response
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(describe)? {
         if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(format!("response body larger than {} MiB", MAX_BODY_BYTES / (1024 * 1024)));
+            return Err(format!(
+                "response body larger than {} MiB",
+                MAX_BODY_BYTES / (1024 * 1024)
+            ));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -155,7 +163,9 @@ fn scrub_headers(headers: Vec<(String, String)>, token: &str) -> Vec<(String, St
     headers
         .into_iter()
         .map(|(name, value)| {
-            let value = if name.eq_ignore_ascii_case("authorization") && !value.contains("invalid-token-canvas-conformance") {
+            let value = if name.eq_ignore_ascii_case("authorization")
+                && !value.contains("invalid-token-canvas-conformance")
+            {
                 format!("Bearer {REDACTED}")
             } else {
                 scrub(&value, token)

@@ -101,7 +101,12 @@ pub async fn walk(client: &Client, target: &Target, first_bundle: &Value, auth: 
                 };
             }
             (None, Some(next)) => url = next,
-            (None, None) => return Walk { pages, stopped: None },
+            (None, None) => {
+                return Walk {
+                    pages,
+                    stopped: None,
+                };
+            }
         }
     }
 }

@@ -13,14 +13,24 @@ use crate::source::Diagnostic;
 pub fn case_block(outcome: &CaseOutcome, case: Option<&Case>) -> String {
     let mut out = String::new();
     let ids = outcome.behaviours.join(" ");
-    let _ = write!(out, "{:<5} {}  [{ids}]", outcome.verdict.label(), outcome.name);
+    let _ = write!(
+        out,
+        "{:<5} {}  [{ids}]",
+        outcome.verdict.label(),
+        outcome.name
+    );
     match &outcome.verdict {
         Verdict::Skipped(reason) => {
             let _ = write!(out, "  ({reason})");
         }
         _ => {
             let steps = outcome.steps.len();
-            let _ = write!(out, "  ({steps} step{}, {} ms)", if steps == 1 { "" } else { "s" }, outcome.duration_ms);
+            let _ = write!(
+                out,
+                "  ({steps} step{}, {} ms)",
+                if steps == 1 { "" } else { "s" },
+                outcome.duration_ms
+            );
         }
     }
     out.push('\n');
@@ -43,7 +53,11 @@ pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
                 .response
                 .as_ref()
                 .map_or_else(|| "no response".to_owned(), |r| r.status.to_string());
-            let _ = writeln!(out, "        {} {} -> {status}", exchange.request.method, exchange.request.url);
+            let _ = writeln!(
+                out,
+                "        {} {} -> {status}",
+                exchange.request.method, exchange.request.url
+            );
         }
         if let Some(error) = &step.error {
             let _ = writeln!(out, "        error: {error}");
@@ -53,7 +67,11 @@ pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
                 FindingKind::Fail => "",
                 FindingKind::Error => " (could not decide)",
             };
-            let _ = writeln!(out, "        {}: {} {}{tag}", finding.location, finding.check, finding.subject);
+            let _ = writeln!(
+                out,
+                "        {}: {} {}{tag}",
+                finding.location, finding.check, finding.subject
+            );
             if finding.kind == FindingKind::Fail {
                 let _ = writeln!(out, "          expected: {}", finding.expected);
                 let _ = writeln!(out, "          actual:   {}", finding.actual);
@@ -61,9 +79,15 @@ pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
                 let _ = writeln!(out, "          problem:  {}", finding.actual);
             }
             if let Some(case) = case {
-                let line = Diagnostic::new(finding.location.clone(), "", Some(&case.source)).line_text;
+                let line =
+                    Diagnostic::new(finding.location.clone(), "", Some(&case.source)).line_text;
                 if let Some(line) = line {
-                    let _ = writeln!(out, "          {:>4} | {}", finding.location.line, line.trim_end());
+                    let _ = writeln!(
+                        out,
+                        "          {:>4} | {}",
+                        finding.location.line,
+                        line.trim_end()
+                    );
                 }
             }
         }
@@ -75,7 +99,11 @@ pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
 pub fn summary(report: &RunReport) -> String {
     let tally = Tally::of(&report.outcomes);
     let mut out = String::new();
-    let problems: Vec<_> = report.cleanup.iter().filter(|t| t.problem.is_some()).collect();
+    let problems: Vec<_> = report
+        .cleanup
+        .iter()
+        .filter(|t| t.problem.is_some())
+        .collect();
     if !report.cleanup.is_empty() {
         let _ = writeln!(
             out,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::case::DoubleBooking;
-use crate::server::{Mutant, RunningServer, ServerConfig, ServerError, spawn};
+use crate::server::{Mutant, RunningServer, ServerConfig, ServerError, settings, spawn};
 use crate::target::{Profile, Secret, Target};
 
 /// Label of the embedded server that allows double booking (Canvas's default).
@@ -27,7 +27,10 @@ impl Embedded {
             (REFERENCE_NO_DOUBLE_BOOKING, DoubleBooking::Disallowed),
         ] {
             let mut config = ServerConfig::reference();
-            config.settings.double_booking = setting == DoubleBooking::Allowed;
+            config.settings.double_booking = match setting {
+                DoubleBooking::Allowed => settings::DoubleBooking::Allowed,
+                DoubleBooking::Disallowed => settings::DoubleBooking::Disallowed,
+            };
             config.mutant = mutant;
             let token = config.static_token.clone();
             let server = spawn(config).await?;

@@ -31,21 +31,31 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn record(&self, created: Created) {
-        let mut list = self.created.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut list = self
+            .created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !list.contains(&created) {
             list.push(created);
         }
     }
 
     pub fn take(&self) -> Vec<Created> {
-        std::mem::take(&mut *self.created.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        std::mem::take(
+            &mut *self
+                .created
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 }
 
 /// The appointment id inside a `Location` header: after `/Appointment/`, before any `/_history/<n>`,
 /// with any host or none.
 pub fn appointment_id_from_location(location: &str) -> Option<String> {
-    let after = location.rsplit_once("/Appointment/").map(|(_, rest)| rest)?;
+    let after = location
+        .rsplit_once("/Appointment/")
+        .map(|(_, rest)| rest)?;
     let id = after.split(['/', '?', '#']).next()?.trim();
     (!id.is_empty()).then(|| id.to_owned())
 }
@@ -57,9 +67,22 @@ mod tests {
     #[test]
     fn every_location_form() {
         let want = Some("4be5c594-cfbd-4b7c-a047-ee3b06881745".to_owned());
-        assert_eq!(id("https://fumage-x.canvasmedical.com/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745"), want);
-        assert_eq!(id("http://fumage-x.canvasmedical.com/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745/_history/1"), want);
-        assert_eq!(id("/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745"), want);
+        assert_eq!(
+            id(
+                "https://fumage-x.canvasmedical.com/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745"
+            ),
+            want
+        );
+        assert_eq!(
+            id(
+                "http://fumage-x.canvasmedical.com/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745/_history/1"
+            ),
+            want
+        );
+        assert_eq!(
+            id("/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745"),
+            want
+        );
         assert_eq!(id("/Patient/x"), None);
         assert_eq!(id("/Appointment/"), None);
     }

@@ -114,19 +114,39 @@ fn millis(since: Instant) -> u64 {
 }
 
 /// Runs one plan item (or records why it is skipped).
-pub async fn run_item(item: &PlanItem, targets: &[Target], client: &Client, run_id: &str, ledger: &Ledger) -> CaseOutcome {
+pub async fn run_item(
+    item: &PlanItem,
+    targets: &[Target],
+    client: &Client,
+    run_id: &str,
+    ledger: &Ledger,
+) -> CaseOutcome {
     let case = &item.case;
     let behaviours: Vec<String> = case.behaviours().map(str::to_owned).collect();
     let location = case.location(Pos::of(&case.spec.name));
     let target_index = match &item.placement {
         Placement::Skip(reason) => {
-            return CaseOutcome::skipped(case.name().to_owned(), location, behaviours, reason.clone());
+            return CaseOutcome::skipped(
+                case.name().to_owned(),
+                location,
+                behaviours,
+                reason.clone(),
+            );
         }
         Placement::Run(index) => *index,
     };
     let target = &targets[target_index];
     let started = Instant::now();
-    let steps = run_steps(case, item.index, target, target_index, client, run_id, ledger).await;
+    let steps = run_steps(
+        case,
+        item.index,
+        target,
+        target_index,
+        client,
+        run_id,
+        ledger,
+    )
+    .await;
     CaseOutcome {
         name: case.name().to_owned(),
         location,
@@ -150,7 +170,11 @@ async fn run_steps(
     let mut scope = match case_scope(case, index, run_id, target) {
         Ok(scope) => scope,
         Err((name, e)) => {
-            let pos = case.spec.vars.get(&name).map_or_else(|| Pos::of(&case.spec.name), Pos::of);
+            let pos = case
+                .spec
+                .vars
+                .get(&name)
+                .map_or_else(|| Pos::of(&case.spec.name), Pos::of);
             return vec![StepOutcome {
                 name: format!("vars.{name}"),
                 location: case.location(pos),
@@ -201,7 +225,12 @@ async fn run_step(
     };
     let exchange = client.send(target, &out).await;
     let Some(received) = exchange.response.clone() else {
-        outcome.error = Some(exchange.error.clone().unwrap_or_else(|| "no response".to_owned()));
+        outcome.error = Some(
+            exchange
+                .error
+                .clone()
+                .unwrap_or_else(|| "no response".to_owned()),
+        );
         outcome.exchange = Some(exchange);
         return outcome.decide();
     };
@@ -236,11 +265,19 @@ async fn run_step(
     outcome.decide()
 }
 
-fn record_creation(out: &Outgoing, received: &Received, case: &Case, target: usize, ledger: &Ledger) {
+fn record_creation(
+    out: &Outgoing,
+    received: &Received,
+    case: &Case,
+    target: usize,
+    ledger: &Ledger,
+) {
     if out.method == Method::Post
         && out.path == "/Appointment"
         && received.status == 201
-        && let Some(id) = received.header("location").and_then(appointment_id_from_location)
+        && let Some(id) = received
+            .header("location")
+            .and_then(appointment_id_from_location)
     {
         ledger.record(Created {
             target,
@@ -254,7 +291,11 @@ fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
     if let Some(path) = &spec.json {
         let body = received.json.as_ref().ok_or("the body is not JSON")?;
         let path = JsonPath::parse(&path.value).map_err(|e| e.to_string())?;
-        let node = path.query(body).first().cloned().ok_or_else(|| format!("no node at {}", path))?;
+        let node = path
+            .query(body)
+            .first()
+            .cloned()
+            .ok_or_else(|| format!("no node at {}", path))?;
         return Ok(Var::Json(node));
     }
     if let Some(name) = &spec.header {
@@ -269,7 +310,11 @@ fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
         };
     }
     if spec.body {
-        return received.json.clone().map(Var::Json).ok_or_else(|| "the body is not JSON".to_owned());
+        return received
+            .json
+            .clone()
+            .map(Var::Json)
+            .ok_or_else(|| "the body is not JSON".to_owned());
     }
     Err("a capture needs `json`, `header` or `body`".to_owned())
 }
@@ -278,13 +323,18 @@ fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
 pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Vec<Tidied> {
     let mut tidied = Vec::new();
     for created in ledger.take() {
-        let Some(target) = targets.get(created.target) else { continue };
+        let Some(target) = targets.get(created.target) else {
+            continue;
+        };
         let out = Outgoing {
             method: Method::Put,
             path: format!("/Appointment/{}", created.id),
             query: Vec::new(),
             headers: Vec::new(),
-            body: Some(json!({"resourceType": "Appointment", "id": created.id, "status": "cancelled"}).to_string()),
+            body: Some(
+                json!({"resourceType": "Appointment", "id": created.id, "status": "cancelled"})
+                    .to_string(),
+            ),
             auth: Default::default(),
         };
         let exchange = client.send(target, &out).await;
@@ -293,7 +343,9 @@ pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Ve
             (Some(r), _) => Some(format!(
                 "cancelling answered {}{}",
                 r.status,
-                outcome_text(r.json.as_ref()).map(|t| format!(": {t}")).unwrap_or_default()
+                outcome_text(r.json.as_ref())
+                    .map(|t| format!(": {t}"))
+                    .unwrap_or_default()
             )),
             (None, Some(error)) => Some(format!("cancelling failed: {error}")),
             (None, None) => Some("cancelling failed".to_owned()),

@@ -42,7 +42,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Builds the starting scope of a case on a target.
-pub fn case_scope(case: &Case, index: usize, run_id: &str, target: &Target) -> Result<Scope, (String, TemplateError)> {
+pub fn case_scope(
+    case: &Case,
+    index: usize,
+    run_id: &str,
+    target: &Target,
+) -> Result<Scope, (String, TemplateError)> {
     let mut scope = Scope::default();
     let day = slot_day(run_id, index);
     let now = Timestamp::now();
@@ -56,7 +61,10 @@ pub fn case_scope(case: &Case, index: usize, run_id: &str, target: &Target) -> R
         .unwrap_or(now);
     scope.insert("slot", Var::Instant(slot));
     scope.insert("now", Var::Instant(now));
-    scope.insert("today", Var::Date(now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()));
+    scope.insert(
+        "today",
+        Var::Date(now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()),
+    );
     for (name, value) in &target.profile.fixtures {
         scope.insert(name.clone(), Var::Text(value.clone()));
     }
