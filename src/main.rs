@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Command::Run(args) => runtime.block_on(cli::run::run(args)),
         Command::List(args) => cli::list::run(&args).map(|()| 0),
         Command::Validate(args) => cli::validate::run(&args).map(|()| 0),
+        Command::Coverage(args) => cli::coverage::run(&args),
+        Command::Mutants(args) => runtime.block_on(cli::mutants::run(args)),
         Command::Serve(args) => runtime
             .block_on(cli::serve::run(args))
             .map(|()| 0)

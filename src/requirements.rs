@@ -97,3 +97,54 @@ impl Catalogue {
         self.behaviours.iter().find(|b| b.id == id)
     }
 }
+
+/// Which cases check each catalogued behaviour, and which case names an ID the catalogue lacks.
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    pub rows: Vec<CoverageRow>,
+    /// (case name, unknown ID).
+    pub unknown: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CoverageRow {
+    pub id: String,
+    pub level: Level,
+    pub cases: Vec<String>,
+}
+
+impl Coverage {
+    /// `cases` pairs each case name with the IDs it names.
+    pub fn of<'a>(
+        catalogue: &Catalogue,
+        cases: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
+    ) -> Coverage {
+        let mut rows: Vec<CoverageRow> = catalogue
+            .behaviours
+            .iter()
+            .map(|b| CoverageRow {
+                id: b.id.clone(),
+                level: b.level,
+                cases: Vec::new(),
+            })
+            .collect();
+        let mut unknown = Vec::new();
+        for (case, ids) in cases {
+            for id in ids {
+                match rows.iter_mut().find(|r| r.id == id) {
+                    Some(row) => row.cases.push(case.to_owned()),
+                    None => unknown.push((case.to_owned(), id.to_owned())),
+                }
+            }
+        }
+        Coverage { rows, unknown }
+    }
+
+    pub fn uncovered(&self) -> impl Iterator<Item = &CoverageRow> {
+        self.rows.iter().filter(|r| r.cases.is_empty())
+    }
+
+    pub fn complete(&self) -> bool {
+        self.uncovered().next().is_none() && self.unknown.is_empty()
+    }
+}

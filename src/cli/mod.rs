@@ -3,7 +3,9 @@
 //! Exit codes: 0 everything passed; 1 a case failed or errored (or `coverage`/`mutants` found a
 //! gap); 2 usage, profile or case-file errors (nothing was run).
 
+pub mod coverage;
 pub mod list;
+pub mod mutants;
 pub mod run;
 pub mod serve;
 pub mod validate;
@@ -30,6 +32,10 @@ pub enum Command {
     List(list::ListArgs),
     /// Lint case files without sending anything.
     Validate(validate::ValidateArgs),
+    /// Show which cases cover each documented behaviour.
+    Coverage(coverage::CoverageArgs),
+    /// Prove the suite can fail: run it against every mutant of the reference server.
+    Mutants(mutants::MutantsArgs),
     /// Start the reference server (a local Canvas Appointment API).
     Serve(serve::ServeArgs),
 }

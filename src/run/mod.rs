@@ -3,6 +3,7 @@
 
 pub mod embedded;
 pub mod ledger;
+pub mod mutation;
 pub mod runner;
 pub mod scope;
 

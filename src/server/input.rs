@@ -210,9 +210,13 @@ pub(crate) fn new_appointment(changes: Changes, ctx: &Ctx<'_>) -> Result<Appoint
         rfv_coding,
         rfv_text,
         meeting_link: changes.meeting_link,
-        location: changes
-            .location
-            .unwrap_or_else(|| ctx.settings.default_location().to_string()),
+        location: changes.location.unwrap_or_else(|| {
+            if ctx.is(Mutant::LocationOmittedNotDefault) {
+                "0".to_string()
+            } else {
+                ctx.settings.default_location().to_string()
+            }
+        }),
         encounter: uuid::Uuid::new_v4().to_string(),
         start_ms,
         end_ms,
@@ -515,7 +519,7 @@ fn parse_supporting(
                     "supportingInformation may name at most one Location",
                 ));
             }
-            if !ctx.settings.has_location(id) && !ctx.is(Mutant::LocationUnknownAccepted) {
+            if !ctx.settings.has_location(id) {
                 return Err(ApiError::bad(at, format!("unknown location {id:?}")));
             }
             location = Some(id.to_string());
@@ -717,7 +721,12 @@ fn resolve_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<Coding, ApiError>
             "Appointment Create Error: appointmentType coding system must be http://snomed.info/sct or INTERNAL",
         ));
     }
-    let Some(kind) = ctx.settings.find_type(system, code) else {
+    let found = if ctx.is(Mutant::TypeAnySystemAccepted) {
+        ctx.settings.find_type_by_code(code)
+    } else {
+        ctx.settings.find_type(system, code)
+    };
+    let Some(kind) = found else {
         let text = if ctx.is(Mutant::TypeUnknownWrongText) {
             format!(
                 "Appointment Create Error: Appointment Type does not exist with code: {code} and system: {system}"

@@ -58,7 +58,7 @@ mutants! {
     TypeManyCodingsAccepted => "type-many-codings-accepted", "CREATE-TYPE-ONE-CODING",
         "an appointmentType with several codings is accepted (the first is used)";
     TypeAnySystemAccepted => "type-any-system-accepted", "CREATE-TYPE-SYSTEM",
-        "the coding system is not checked, so other systems fall through to \"does not exist\"";
+        "the coding system is not checked: a code is looked up whatever system it is sent with";
     TypeUnknownWrongText => "type-unknown-wrong-text", "CREATE-TYPE-UNKNOWN",
         "the unknown-type 422 names code before system (a later edition's wording)";
     TypeUnschedulableAccepted => "type-unschedulable-accepted", "CREATE-TYPE-UNSCHEDULABLE",
@@ -71,8 +71,8 @@ mutants! {
         "create drops reasonCode[0].text when a structured coding is given";
     TelehealthLinkIgnored => "telehealth-link-ignored", "CREATE-TELEHEALTH",
         "create ignores the contained meeting Endpoint";
-    LocationUnknownAccepted => "location-unknown-accepted", "CREATE-LOCATION",
-        "create accepts a Location that is not configured";
+    LocationOmittedNotDefault => "location-omitted-not-default", "CREATE-LOCATION",
+        "a create without a Location reference gets Location/0, not the instance's practice location";
     StartWithoutSecondsRejected => "start-without-seconds-rejected", "CREATE-START-FORMAT",
         "instants without seconds (YYYY-MM-DDTHH:MMZ) are rejected with 400";
     EndBeforeStartRejected => "end-before-start-rejected", "CREATE-END-UNVALIDATED",

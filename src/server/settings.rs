@@ -250,6 +250,11 @@ impl Settings {
             .find(|t| t.system == system && t.code == code)
     }
 
+    /// The first type with this code in any system (only the `type-any-system-accepted` mutant asks).
+    pub(crate) fn find_type_by_code(&self, code: &str) -> Option<&AppointmentType> {
+        self.appointment_types.iter().find(|t| t.code == code)
+    }
+
     pub(crate) fn find_rfv(&self, code: &str) -> Option<&Coding> {
         self.rfv_codings.iter().find(|c| c.code == code)
     }

@@ -1,0 +1,111 @@
+//! Mutation analysis: the suite against the unbroken reference servers (everything must pass), then
+//! against each mutant (each must make at least one case checking its own behaviour fail).
+//! A mutant that survives means the suite cannot see that behaviour break.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::case::Case;
+use crate::exchange::Client;
+use crate::outcome::{CaseOutcome, Tally, Verdict};
+use crate::plan::{Selection, build};
+use crate::run::embedded::Embedded;
+use crate::run::scope::new_run_id;
+use crate::run::{RunOptions, run_plan};
+use crate::server::{Mutant, ServerError};
+
+/// What one mutant did to the suite.
+#[derive(Clone, Debug, Serialize)]
+pub struct MutantResult {
+    pub mutant: &'static str,
+    pub behaviour: &'static str,
+    /// Cases that failed or errored against it.
+    pub failing_cases: Vec<String>,
+    /// Behaviour IDs of those cases.
+    pub caught_by: BTreeSet<String>,
+}
+
+impl MutantResult {
+    /// Killed: a case checking the mutant's own behaviour noticed.
+    pub fn killed(&self) -> bool {
+        self.caught_by.contains(self.behaviour)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MutationReport {
+    /// The unbroken servers' results; all must pass.
+    pub baseline: Tally,
+    /// Baseline cases that did not pass.
+    pub baseline_failures: Vec<String>,
+    pub mutants: Vec<MutantResult>,
+}
+
+impl MutationReport {
+    pub fn all_good(&self) -> bool {
+        self.baseline.all_passed() && self.mutants.iter().all(MutantResult::killed)
+    }
+}
+
+/// Runs the suite once unbroken and once per mutant, calling `progress` after each mutant.
+pub async fn analyse(
+    cases: &[Arc<Case>],
+    mutants: &[Mutant],
+    client: &Client,
+    jobs: usize,
+    mut progress: impl FnMut(&MutantResult),
+) -> Result<MutationReport, ServerError> {
+    let baseline = run_against(cases, None, client, jobs).await?;
+    let baseline_failures = failing(&baseline);
+    let mut results = Vec::new();
+    for &mutant in mutants {
+        let outcomes = run_against(cases, Some(mutant), client, jobs).await?;
+        let failing_cases = failing(&outcomes);
+        let caught_by = outcomes
+            .iter()
+            .filter(|o| matches!(o.verdict, Verdict::Fail | Verdict::Error))
+            .flat_map(|o| o.behaviours.iter().cloned())
+            .collect();
+        let result = MutantResult {
+            mutant: mutant.name(),
+            behaviour: mutant.behaviour(),
+            failing_cases,
+            caught_by,
+        };
+        progress(&result);
+        results.push(result);
+    }
+    Ok(MutationReport {
+        baseline: Tally::of(&baseline),
+        baseline_failures,
+        mutants: results,
+    })
+}
+
+fn failing(outcomes: &[CaseOutcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|o| matches!(o.verdict, Verdict::Fail | Verdict::Error))
+        .map(|o| o.name.clone())
+        .collect()
+}
+
+async fn run_against(
+    cases: &[Arc<Case>],
+    mutant: Option<Mutant>,
+    client: &Client,
+    jobs: usize,
+) -> Result<Vec<CaseOutcome>, ServerError> {
+    let embedded = Embedded::start(mutant).await?;
+    let targets = Arc::new(embedded.targets.clone());
+    let plan = build(cases, &targets, &Selection::default());
+    let options = RunOptions {
+        jobs,
+        run_id: new_run_id(),
+    };
+    let report = run_plan(&plan, targets, client.clone(), &options, |_| {}).await;
+    embedded.shutdown().await;
+    Ok(report.outcomes)
+}

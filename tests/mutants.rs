@@ -1,0 +1,81 @@
+//! The suite is judged by what it catches: against the unbroken reference servers every case passes,
+//! every documented behaviour has at least one mutant, and every mutant makes a case checking its own
+//! behaviour fail. (`canvas-conformance mutants` prints the same analysis.)
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use canvas_conformance::exchange::Client;
+use canvas_conformance::requirements::Coverage;
+use canvas_conformance::run::mutation::analyse;
+use canvas_conformance::server::Mutant;
+use canvas_conformance::suite::{default_cases_dir, load_suite};
+
+#[test]
+fn every_behaviour_is_covered_by_a_case_and_a_mutant() {
+    let suite = load_suite(&default_cases_dir()).expect("the suite loads");
+    let coverage = Coverage::of(
+        &suite.catalogue,
+        suite
+            .cases
+            .iter()
+            .map(|c| (c.name(), c.behaviours().collect())),
+    );
+    let uncovered: Vec<&str> = coverage.uncovered().map(|r| r.id.as_str()).collect();
+    assert!(
+        uncovered.is_empty(),
+        "behaviours without a case: {uncovered:?}"
+    );
+    let mutated: BTreeSet<&str> = Mutant::ALL.iter().map(|m| m.behaviour()).collect();
+    let unmutated: Vec<&str> = suite
+        .catalogue
+        .behaviours
+        .iter()
+        .map(|b| b.id.as_str())
+        .filter(|id| !mutated.contains(id))
+        .collect();
+    assert!(
+        unmutated.is_empty(),
+        "behaviours without a mutant: {unmutated:?}"
+    );
+    let unknown: Vec<&str> = mutated
+        .iter()
+        .copied()
+        .filter(|id| suite.catalogue.get(id).is_none())
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "mutants naming unknown behaviours: {unknown:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mutant_is_killed_and_the_unbroken_server_passes() {
+    let suite = load_suite(&default_cases_dir()).expect("the suite loads");
+    let client = Client::new(Duration::from_secs(30)).expect("client");
+    let report = analyse(&suite.cases, Mutant::ALL, &client, 4, |_| {})
+        .await
+        .expect("reference servers start");
+    assert!(
+        report.baseline.all_passed() && report.baseline.skipped == 0,
+        "the unbroken reference servers must pass every case: {:?}, failing {:?}",
+        report.baseline,
+        report.baseline_failures
+    );
+    let survivors: Vec<String> = report
+        .mutants
+        .iter()
+        .filter(|m| !m.killed())
+        .map(|m| {
+            format!(
+                "{} ({}): failing cases {:?}",
+                m.mutant, m.behaviour, m.failing_cases
+            )
+        })
+        .collect();
+    assert!(
+        survivors.is_empty(),
+        "mutants the suite did not catch:\n{}",
+        survivors.join("\n")
+    );
+}
