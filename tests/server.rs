@@ -2,8 +2,13 @@
 //! concurrency and restart guarantees, malformed input, OAuth, and the mutants. Tests are named
 //! after the behaviour IDs they exercise.
 
+/// The `serve` command's own file, compiled here so it is checked and tested with the server.
+#[path = "../src/cli/serve.rs"]
+mod serve_cli;
+
 mod server {
     mod auth_errors;
+    mod cli;
     pub mod common;
     mod create;
     mod lifecycle;

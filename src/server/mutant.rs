@@ -72,7 +72,7 @@ mutants! {
     TelehealthLinkIgnored => "telehealth-link-ignored", "CREATE-TELEHEALTH",
         "create ignores the contained meeting Endpoint";
     LocationUnknownAccepted => "location-unknown-accepted", "CREATE-LOCATION",
-        "create accepts a Location that is not configured";
+        "create accepts a Location that is not configured (and stores it)";
     StartWithoutSecondsRejected => "start-without-seconds-rejected", "CREATE-START-FORMAT",
         "instants without seconds (YYYY-MM-DDTHH:MMZ) are rejected with 400";
     EndBeforeStartRejected => "end-before-start-rejected", "CREATE-END-UNVALIDATED",
