@@ -2,8 +2,12 @@
 //! concurrency and restart guarantees, malformed input, OAuth, and the mutants. Tests are named
 //! after the behaviour IDs they exercise.
 
+/// The `serve` command, tested with the server.
+use canvas_conformance::cli::serve as serve_cli;
+
 mod server {
     mod auth_errors;
+    mod cli;
     pub mod common;
     mod create;
     mod lifecycle;

@@ -1,6 +1,143 @@
-//! TEMPORARY stub.
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {}
-pub async fn run(_args: ServeArgs) -> anyhow::Result<()> {
+//! `canvas-conformance serve`: runs the reference server on an address until Ctrl-C, from the
+//! built-in reference instance or a settings file, optionally with one mutant.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::server::settings::DoubleBooking;
+use crate::server::{Mutant, ServerConfig, Settings, serve};
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+/// Options of `serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+    pub bind: SocketAddr,
+    /// YAML settings of the emulated instance (default: the reference instance).
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// Keep data in this SQLite file across restarts (default: in memory).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Static bearer token (default: the settings file's, else dev-token).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "CANVAS_CONFORMANCE_SERVE_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Refuse double booking, whatever the settings say.
+    #[arg(long)]
+    pub no_double_booking: bool,
+    /// Run with one deliberate defect (see --list-mutants).
+    #[arg(long, value_name = "NAME")]
+    pub mutant: Option<String>,
+    /// Print every mutant (NAME  BEHAVIOUR-ID  description) and exit.
+    #[arg(long)]
+    pub list_mutants: bool,
+}
+
+/// Runs `serve` until Ctrl-C.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    run_until(args, async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    })
+    .await
+}
+
+/// Runs `serve` until `shutdown` resolves (the testable core of [`run`]).
+pub async fn run_until(
+    args: ServeArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if args.list_mutants {
+        print!("{}", mutant_table());
+        return Ok(());
+    }
+    let config = config_from(&args)?;
+    let listener = TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("failed to bind {}", args.bind))?;
+    let bound = listener
+        .local_addr()
+        .context("failed to read the bound address")?;
+    if let Some(mutant) = config.mutant {
+        eprintln!(
+            "mutant {} ({}): {}",
+            mutant.name(),
+            mutant.behaviour(),
+            mutant.description()
+        );
+    }
+    println!("http://{bound}");
+    serve(listener, config, shutdown)
+        .await
+        .context("the server failed")?;
     Ok(())
+}
+
+/// The server configuration the options describe.
+pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let mut settings = match &args.settings {
+        Some(path) => Settings::from_yaml_file(path)?,
+        None => Settings::reference(),
+    };
+    if args.no_double_booking {
+        settings.double_booking = DoubleBooking::Disallowed;
+    }
+    let static_token = args
+        .token
+        .clone()
+        .or_else(|| settings.static_token.clone())
+        .unwrap_or_else(|| "dev-token".to_string());
+    let mutant = args.mutant.as_deref().map(parse_mutant).transpose()?;
+    Ok(ServerConfig {
+        settings,
+        static_token,
+        db_path: args.db.clone(),
+        mutant,
+    })
+}
+
+/// A mutant by name, or an error listing the valid names.
+pub fn parse_mutant(name: &str) -> anyhow::Result<Mutant> {
+    Mutant::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
+        anyhow::anyhow!(
+            "unknown mutant `{name}`; valid mutants are: {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// One line per mutant: `NAME  BEHAVIOUR-ID  description`, in aligned columns.
+pub fn mutant_table() -> String {
+    let name_width = Mutant::ALL
+        .iter()
+        .map(|m| m.name().len())
+        .max()
+        .unwrap_or(0);
+    let id_width = Mutant::ALL
+        .iter()
+        .map(|m| m.behaviour().len())
+        .max()
+        .unwrap_or(0);
+    Mutant::ALL
+        .iter()
+        .map(|m| {
+            format!(
+                "{:name_width$}  {:id_width$}  {}\n",
+                m.name(),
+                m.behaviour(),
+                m.description()
+            )
+        })
+        .collect()
 }

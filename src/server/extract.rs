@@ -1,5 +1,5 @@
-//! The JSON body extractor: axum's own rejections (too large, unreadable, not JSON) become
-//! `ApiError`s, so every failure is an OperationOutcome.
+//! Body extractors: axum's own rejections (too large, unreadable, not JSON) become `ApiError`s,
+//! so every failure is an OperationOutcome.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -8,6 +8,29 @@ use serde_json::Value;
 
 use super::outcome::ApiError;
 
+/// The raw request body, within the body limit.
+pub(crate) struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest {
+                        diagnostics: rejection.body_text(),
+                        expression: None,
+                    }
+                }
+            })
+    }
+}
+
 /// The request body parsed as JSON (any JSON value; the interaction checks its shape).
 pub(crate) struct JsonBody(pub Value);
 
@@ -15,15 +38,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::bad("Appointment", rejection.body_text())
-                }
-            })?;
+        let RawBody(bytes) = RawBody::from_request(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad(
                 "Appointment",

@@ -55,6 +55,11 @@ impl Ctx<'_> {
     fn creating(&self) -> bool {
         self.mode == Mode::Create
     }
+
+    /// Whether a CREATE-* mutant bites here (they leave update alone: one behaviour each).
+    fn create_mutant(&self, mutant: Mutant) -> bool {
+        self.creating() && self.is(mutant)
+    }
 }
 
 /// The raw, shape-checked appointmentType coding list, resolved against settings later.
@@ -103,8 +108,7 @@ pub(crate) fn parse_changes(
     let end_ms = parse_time(obj, "end", ctx)?;
     if let (Some(start), Some(end)) = (start_ms, end_ms)
         && end < start
-        && ctx.creating()
-        && ctx.is(Mutant::EndBeforeStartRejected)
+        && ctx.create_mutant(Mutant::EndBeforeStartRejected)
     {
         return Err(ApiError::bad(
             "Appointment.end",
@@ -164,8 +168,7 @@ pub(crate) fn parse_changes(
         status,
         appointment_type,
         reason,
-        meeting_link: meeting_link
-            .filter(|_| !(ctx.creating() && ctx.is(Mutant::TelehealthLinkIgnored))),
+        meeting_link: meeting_link.filter(|_| !ctx.create_mutant(Mutant::TelehealthLinkIgnored)),
         location,
         start_ms,
         end_ms,
@@ -401,7 +404,7 @@ fn parse_time(
         return Ok(None);
     };
     let text = value.as_str().ok_or_else(|| not_string(&expression))?;
-    if ctx.is(Mutant::StartWithoutSecondsRejected) && text.get(16..17) != Some(":") {
+    if ctx.create_mutant(Mutant::StartWithoutSecondsRejected) && text.get(16..17) != Some(":") {
         return Err(ApiError::bad(
             &expression,
             format!("{field} {text:?}: {}", InstantError::Shape),
@@ -426,7 +429,7 @@ fn parse_participants(value: &Value, ctx: &Ctx<'_>) -> Result<(String, Option<St
             .ok_or_else(|| ApiError::bad(&at, format!("participant[{i}] needs actor.reference")))?
             .as_str()
             .ok_or_else(|| not_string(&at))?;
-        if ctx.is(Mutant::ParticipantByPosition) {
+        if ctx.create_mutant(Mutant::ParticipantByPosition) {
             let id = reference.split_once('/').map_or(reference, |(_, id)| id);
             if i == 0 {
                 practitioners.push((at, id.to_string()));
@@ -583,7 +586,7 @@ fn parse_reason(
             "reasonCode must be an array of CodeableConcept (the page's example sends a JSON-encoded string)",
         )
     })?;
-    let chosen = if ctx.is(Mutant::RfvUsesLast) {
+    let chosen = if ctx.create_mutant(Mutant::RfvUsesLast) {
         items.len().checked_sub(1)
     } else if items.is_empty() {
         None
@@ -641,7 +644,7 @@ fn resolve_reason(
         None => None,
         Some(code) => match ctx.settings.find_rfv(&code) {
             Some(coding) => Some(coding.clone()),
-            None if ctx.is(Mutant::RfvUnknownCodeAccepted) => None,
+            None if ctx.create_mutant(Mutant::RfvUnknownCodeAccepted) => None,
             None => {
                 return Err(ApiError::rule(
                     "Appointment.reasonCode[0].coding[0].code",
@@ -650,7 +653,7 @@ fn resolve_reason(
             }
         },
     };
-    let text = if coding.is_some() && ctx.creating() && ctx.is(Mutant::RfvTextDropped) {
+    let text = if coding.is_some() && ctx.create_mutant(Mutant::RfvTextDropped) {
         None
     } else {
         text
@@ -704,7 +707,7 @@ fn resolve_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<Coding, ApiError>
     let codings = codings.0;
     let first = match codings.as_slice() {
         [one] => one,
-        [first, _, ..] if ctx.is(Mutant::TypeManyCodingsAccepted) => first,
+        [first, _, ..] if ctx.create_mutant(Mutant::TypeManyCodingsAccepted) => first,
         _ => {
             return Err(ApiError::rule(
                 AT,
@@ -715,19 +718,19 @@ fn resolve_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<Coding, ApiError>
     let (system, code) = first;
     let system = system.as_deref().unwrap_or_default();
     let allowed = matches!(system, "http://snomed.info/sct" | "INTERNAL");
-    if !allowed && !ctx.is(Mutant::TypeAnySystemAccepted) {
+    if !allowed && !ctx.create_mutant(Mutant::TypeAnySystemAccepted) {
         return Err(ApiError::rule(
             AT,
             "Appointment Create Error: appointmentType coding system must be http://snomed.info/sct or INTERNAL",
         ));
     }
-    let found = if ctx.is(Mutant::TypeAnySystemAccepted) {
+    let found = if ctx.create_mutant(Mutant::TypeAnySystemAccepted) {
         ctx.settings.find_type_by_code(code)
     } else {
         ctx.settings.find_type(system, code)
     };
     let Some(kind) = found else {
-        let text = if ctx.is(Mutant::TypeUnknownWrongText) {
+        let text = if ctx.create_mutant(Mutant::TypeUnknownWrongText) {
             format!(
                 "Appointment Create Error: Appointment Type does not exist with code: {code} and system: {system}"
             )

@@ -319,13 +319,18 @@ fn reference_seeds() -> Vec<SeedAppointment> {
     seeds
 }
 
+/// The parser's message without its snippet and its own "error: line L column C:" prefix
+/// (the location is rendered once, as `file:line:col`).
 fn first_line(message: &str) -> String {
-    message
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
+    let line = message.lines().next().unwrap_or_default().trim();
+    let line = line.strip_prefix("error:").unwrap_or(line).trim_start();
+    match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, rest)) if position.contains(" column ") => rest.to_string(),
+        _ => line.to_string(),
+    }
 }
 
 // ---- the file format: raw, spanned, then validated into `Settings` ----
@@ -640,7 +645,10 @@ mod tests {
     fn unknown_field_names_line_and_column() {
         let err = parse(&format!("{MINIMAL}colour: blue\n")).unwrap_err();
         assert_eq!(err.line(), 5, "{err}");
-        assert!(err.to_string().starts_with("s.yaml:5:"), "{err}");
+        assert!(err.to_string().starts_with("s.yaml:5:1: "), "{err}");
+        assert!(!err.to_string().contains("line 5"), "location once: {err}");
+        let err = parse(&format!("{MINIMAL}token_lifetime_secs: abc\n")).unwrap_err();
+        assert!(err.to_string().starts_with("s.yaml:5:22: "), "{err}");
     }
 
     #[test]

@@ -495,3 +495,62 @@ mod tests {
         assert_eq!(ids, ["a", "b"]);
     }
 }
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    /// Each indexed search must be answered through an index, without a full table scan or a
+    /// temporary sort, so 100k appointments stay fast.
+    #[test]
+    fn searches_use_the_indexes() {
+        let store = Store::open(None).unwrap();
+        let conn = store.lock().unwrap();
+        let plan = |filters: &Filters| -> String {
+            let (clause, mut values) = where_clause(filters);
+            values.push(SqlValue::Integer(10));
+            values.push(SqlValue::Integer(0));
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM appointment{clause} ORDER BY start_ms ASC, id ASC LIMIT ? OFFSET ?"
+            );
+            let mut statement = conn.prepare(&sql).unwrap();
+            let rows = statement
+                .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                    r.get::<_, String>(3)
+                })
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            rows.join("; ")
+        };
+        let cases = [
+            Filters::default(),
+            Filters {
+                practitioner: Some("p".into()),
+                ..Filters::default()
+            },
+            Filters {
+                patient: Some("p".into()),
+                ..Filters::default()
+            },
+            Filters {
+                start: vec![Bound::AtOrAfter(0), Bound::Before(10)],
+                ..Filters::default()
+            },
+            Filters {
+                statuses: Some(vec![CanvasStatus::Confirmed]),
+                ..Filters::default()
+            },
+            Filters {
+                ids: Some(vec!["a".into(), "b".into()]),
+                ..Filters::default()
+            },
+        ];
+        for filters in &cases {
+            let plan = plan(filters);
+            assert!(plan.contains("INDEX"), "{filters:?}: {plan}");
+        }
+        let unfiltered = plan(&Filters::default());
+        assert!(!unfiltered.contains("TEMP B-TREE"), "{unfiltered}");
+    }
+}

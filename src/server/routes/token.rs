@@ -1,14 +1,15 @@
 //! `POST /auth/token/`: OAuth2 client credentials (form-encoded). Errors follow RFC 6749
-//! (`{"error": …}`), as a real authorization server answers, not OperationOutcome.
+//! (`{"error": …}`), as a real authorization server answers, not OperationOutcome (except a body
+//! over the limit, which is the server-wide 413).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::server::app::AppState;
+use crate::server::extract::RawBody;
 
 /// The scope issued tokens carry.
 const SCOPE: &str = "system/Appointment.read system/Appointment.write";
@@ -24,7 +25,7 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     response
 }
 
-pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn token(State(state): State<AppState>, RawBody(body): RawBody) -> Response {
     let mut grant_type = None;
     let mut client_id = None;
     let mut client_secret = None;
