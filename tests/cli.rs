@@ -1,0 +1,194 @@
+//! The command line end to end, through the built binary: exit codes, the failure report of a
+//! case whose expectation is wrong, lint errors, and a suite run twice against one server.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use canvas_conformance::server::{ServerConfig, spawn};
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CANVAS_TOKEN");
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A scratch copy of the catalogue plus the given case files.
+fn scratch_cases(name: &str, files: &[(&str, String)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cc-cli-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("cases/requirements.yaml"),
+        dir.join("requirements.yaml"),
+    )
+    .expect("copy catalogue");
+    for (file, content) in files {
+        std::fs::write(dir.join(file), content).expect("write case");
+    }
+    dir
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_expected_actual_and_location() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let original = std::fs::read_to_string(root.join("cases/read/status-map.yaml")).expect("case");
+    let broken = original.replacen("equals: checked-in", "equals: check-in", 1);
+    assert_ne!(original, broken, "the case changed");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("equals: check-in"))
+        .expect("edited line")
+        + 1;
+    let dir = scratch_cases("wrong", &[("status-map.yaml", broken)]);
+    let output = binary()
+        .arg("run")
+        .arg("--cases")
+        .arg(&dir)
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("FAIL  read/status-map"), "{all}");
+    assert!(all.contains(&format!("status-map.yaml:{line}:")), "{all}");
+    assert!(all.contains("expected: \"check-in\""), "{all}");
+    assert!(all.contains("actual:   \"checked-in\""), "{all}");
+    assert!(all.contains("0 passed, 1 failed"), "{all}");
+}
+
+#[test]
+fn the_unchanged_case_passes_with_exit_zero() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let original = std::fs::read_to_string(root.join("cases/read/status-map.yaml")).expect("case");
+    let dir = scratch_cases("right", &[("status-map.yaml", original)]);
+    let output = binary()
+        .arg("run")
+        .arg("--cases")
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn case_file_errors_exit_two_with_every_problem() {
+    let dir = scratch_cases(
+        "lint",
+        &[
+            ("a.yaml", "name: a\ndescription: x\nbehaviours: [READ-200]\nsteps:\n  - name: s\n    request: { method: GET, path: /x, colour: red }\n".into()),
+            ("b.yaml", "name: b\ndescription: x\nbehaviours: [NOT-AN-ID]\nsteps:\n  - name: s\n    request: { method: GET, path: /x }\n".into()),
+        ],
+    );
+    for command in ["validate", "run", "list"] {
+        let output = binary()
+            .arg(command)
+            .arg("--cases")
+            .arg(&dir)
+            .output()
+            .expect("run");
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{command}: {all}");
+        assert!(all.contains("a.yaml:6:"), "{command}: {all}");
+        assert!(all.contains("unknown field `colour`"), "{command}: {all}");
+        assert!(all.contains("b.yaml:3:"), "{command}: {all}");
+        assert!(
+            all.contains("unknown behaviour ID `NOT-AN-ID`"),
+            "{command}: {all}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let output = binary()
+        .args(["run", "--behaviour", "NOPE"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let output = binary()
+        .args(["run", "--target", "not a url"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let output = binary()
+        .args(["run", "--mutant", "no-such-mutant"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+#[test]
+fn list_and_coverage_name_every_case() {
+    let output = binary().arg("list").output().expect("list");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("read/status-map") && all.contains("READ-STATUS-MAP"),
+        "{all}"
+    );
+    let output = binary().arg("coverage").output().expect("coverage");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("45 of 45 behaviours covered"), "{all}");
+}
+
+#[test]
+fn a_mutant_run_fails() {
+    let output = binary()
+        .args([
+            "run",
+            "--mutant",
+            "roomed-as-check-in",
+            "--behaviour",
+            "READ-STATUS-MAP",
+        ])
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("actual:   \"check-in\""), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_suite_passes_twice_against_one_server_and_never_shows_the_token() {
+    let mut config = ServerConfig::reference();
+    config.static_token = "canary-token-5f1d9e".to_owned();
+    let server = spawn(config).await.expect("server starts");
+    for round in 1..=2 {
+        let output = binary()
+            .args([
+                "run",
+                "--target",
+                server.base_url(),
+                "--token",
+                "canary-token-5f1d9e",
+            ])
+            .output()
+            .expect("run");
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(0), "round {round}: {all}");
+        // One target allows double booking, so the case needing it disallowed is skipped, with the reason.
+        assert!(
+            all.contains("SKIP  create/double-booking-disallowed"),
+            "round {round}: {all}"
+        );
+        assert!(
+            all.contains("needs a target with double booking disallowed"),
+            "round {round}: {all}"
+        );
+        assert!(
+            !all.contains("canary-token-5f1d9e"),
+            "round {round}: the token leaked: {all}"
+        );
+    }
+    server.shutdown().await;
+}
