@@ -57,6 +57,37 @@ pub struct StepOutcome {
     /// Pages fetched by a search walk.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub walk: Vec<Exchange>,
+    /// The snapshot comparison of this step's response, when the step asks for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotOutcome>,
+}
+
+/// What the snapshot check found: observed behaviour compared with the stored `.snap` file.
+/// Drift is reported apart from conformance failures ("observed behaviour changed", not
+/// "documented behaviour broken") and does not change the step's verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotOutcome {
+    /// `<case>__<step>` (the `.snap` file's stem).
+    pub name: String,
+    /// The `.snap` file, relative to the project.
+    pub path: String,
+    pub status: SnapshotStatus,
+    /// A unified diff (stored → observed) when the snapshot drifted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotStatus {
+    /// The observed response equals the stored snapshot.
+    Matched,
+    /// No snapshot existed; one was written (`.snap.new`, or `.snap` when updating).
+    New,
+    /// The stored snapshot was replaced (`--update-snapshots` / `INSTA_UPDATE=always`).
+    Updated,
+    /// The observed response differs from the stored snapshot; `.snap.new` was written beside it.
+    Drifted,
 }
 
 impl StepOutcome {

@@ -183,6 +183,7 @@ async fn run_steps(
                 findings: Vec::new(),
                 exchange: None,
                 walk: Vec::new(),
+                snapshot: None,
             }];
         }
     };
@@ -215,6 +216,7 @@ async fn run_step(
         findings: Vec::new(),
         exchange: None,
         walk: Vec::new(),
+        snapshot: None,
     };
     let out = match render_request(&step.request, scope) {
         Ok(out) => out,
