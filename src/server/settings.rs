@@ -151,6 +151,17 @@ impl SettingsError {
     }
 }
 
+impl AppointmentType {
+    /// The coding an appointment of this type reads back with.
+    pub(crate) fn coding(&self) -> Coding {
+        Coding {
+            system: self.system.clone(),
+            code: self.code.clone(),
+            display: self.display.clone(),
+        }
+    }
+}
+
 impl Settings {
     /// The default instance of REFERENCE-INSTANCE.md, value for value.
     pub fn reference() -> Self {
