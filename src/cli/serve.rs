@@ -29,7 +29,7 @@ pub struct ServeArgs {
         env = "CANVAS_CONFORMANCE_SERVE_TOKEN",
         hide_env_values = true
     )]
-    pub token: Option<String>,
+    pub token: Option<Token>,
     /// Refuse double booking, whatever the settings say.
     #[arg(long)]
     pub no_double_booking: bool,
@@ -39,6 +39,24 @@ pub struct ServeArgs {
     /// Print every mutant (NAME  BEHAVIOUR-ID  description) and exit.
     #[arg(long)]
     pub list_mutants: bool,
+}
+
+/// The `--token` value; its `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(pub String);
+
+impl std::str::FromStr for Token {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Token(value.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 /// Runs `serve` until Ctrl-C.
@@ -94,7 +112,8 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     }
     let static_token = args
         .token
-        .clone()
+        .as_ref()
+        .map(|token| token.0.clone())
         .or_else(|| settings.static_token.clone())
         .unwrap_or_else(|| "dev-token".to_string());
     let mutant = args.mutant.as_deref().map(parse_mutant).transpose()?;

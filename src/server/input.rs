@@ -161,7 +161,7 @@ pub(crate) fn parse_changes(
         None => None,
     };
     let reason = match reason_parts {
-        Some((code, text)) => Some(resolve_reason(code, text, ctx)?),
+        Some(parts) => Some(resolve_reason(parts, ctx)?),
         None => None,
     };
     Ok(Changes {
@@ -186,14 +186,11 @@ pub(crate) fn new_appointment(changes: Changes, ctx: &Ctx<'_>) -> Result<Appoint
             } else {
                 ctx.settings.default_type()
             };
-            let kind = fallback.ok_or_else(|| {
-                ApiError::Internal("the settings have no default appointment type".into())
-            })?;
-            Coding {
-                system: kind.system.clone(),
-                code: kind.code.clone(),
-                display: kind.display.clone(),
-            }
+            fallback
+                .ok_or_else(|| {
+                    ApiError::Internal("the settings have no default appointment type".into())
+                })?
+                .coding()
         }
     };
     let (Some(start_ms), Some(end_ms), Some((practitioner, patient))) =
@@ -257,11 +254,7 @@ pub(crate) fn apply_update(
         Some(kind) => row.appointment_type = kind,
         None if ctx.is(Mutant::UpdateOmittedTypeDefault) => {
             if let Some(kind) = ctx.settings.default_type() {
-                row.appointment_type = Coding {
-                    system: kind.system.clone(),
-                    code: kind.code.clone(),
-                    display: kind.display.clone(),
-                };
+                row.appointment_type = kind.coding();
             }
         }
         None => {}
@@ -309,11 +302,7 @@ pub(crate) fn seed_rows(settings: &Settings) -> Result<Vec<Appointment>, String>
         rows.push(Appointment {
             id: seed.id.clone(),
             status,
-            appointment_type: Coding {
-                system: kind.system.clone(),
-                code: kind.code.clone(),
-                display: kind.display.clone(),
-            },
+            appointment_type: kind.coding(),
             rfv_coding: None,
             rfv_text: seed.reason.clone(),
             meeting_link: None,
@@ -559,15 +548,14 @@ fn parse_contained(value: Option<&Value>) -> Result<Option<String>, ApiError> {
     Ok(None)
 }
 
-/// Returns `Some((structured code, text))` when reasonCode or description is in the body.
-#[expect(
-    clippy::type_complexity,
-    reason = "a private pair passed straight to resolve_reason"
-)]
-fn parse_reason(
-    obj: &Map<String, Value>,
-    ctx: &Ctx<'_>,
-) -> Result<Option<(Option<String>, Option<String>)>, ApiError> {
+/// A reason for visit as sent, before its structured code is looked up.
+struct ReasonParts {
+    code: Option<String>,
+    text: Option<String>,
+}
+
+/// Returns the reason when reasonCode or description is in the body.
+fn parse_reason(obj: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Option<ReasonParts>, ApiError> {
     let description = match obj.get("description") {
         Some(value) => Some(
             value
@@ -578,7 +566,10 @@ fn parse_reason(
         None => None,
     };
     let Some(value) = obj.get("reasonCode") else {
-        return Ok(description.map(|text| (None, Some(text))));
+        return Ok(description.map(|text| ReasonParts {
+            code: None,
+            text: Some(text),
+        }));
     };
     let items = value.as_array().ok_or_else(|| {
         ApiError::bad(
@@ -594,7 +585,10 @@ fn parse_reason(
         Some(0)
     };
     let Some(index) = chosen else {
-        return Ok(Some((None, description)));
+        return Ok(Some(ReasonParts {
+            code: None,
+            text: description,
+        }));
     };
     let item = &items[index];
     let at = format!("Appointment.reasonCode[{index}]");
@@ -632,14 +626,14 @@ fn parse_reason(
         ),
         None => None,
     };
-    Ok(Some((code, text.or(description))))
+    Ok(Some(ReasonParts {
+        code,
+        text: text.or(description),
+    }))
 }
 
-fn resolve_reason(
-    code: Option<String>,
-    text: Option<String>,
-    ctx: &Ctx<'_>,
-) -> Result<Reason, ApiError> {
+fn resolve_reason(parts: ReasonParts, ctx: &Ctx<'_>) -> Result<Reason, ApiError> {
+    let ReasonParts { code, text } = parts;
     let coding = match code {
         None => None,
         Some(code) => match ctx.settings.find_rfv(&code) {
@@ -752,9 +746,5 @@ fn resolve_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<Coding, ApiError>
             "Appointment Create Error: Appointment type must be scheduleable",
         ));
     }
-    Ok(Coding {
-        system: kind.system.clone(),
-        code: kind.code.clone(),
-        display: kind.display.clone(),
-    })
+    Ok(kind.coding())
 }

@@ -15,8 +15,8 @@ use super::status::CanvasStatus;
 /// The practitioner an empty `Practitioner/` reference falls back to.
 pub const CANVAS_BOT_ID: &str = "5eede137ecfe4124b8b773040e33be14";
 
-/// Everything an instance is configured with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Everything an instance is configured with (`Debug` redacts the static token).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     pub practitioners: Vec<Practitioner>,
     pub patients: Vec<String>,
@@ -31,6 +31,26 @@ pub struct Settings {
     pub token_lifetime_secs: u64,
     /// Appointments present from the start (seeding is idempotent).
     pub seed_appointments: Vec<SeedAppointment>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("practitioners", &self.practitioners)
+            .field("patients", &self.patients)
+            .field("locations", &self.locations)
+            .field("appointment_types", &self.appointment_types)
+            .field("rfv_codings", &self.rfv_codings)
+            .field("double_booking", &self.double_booking)
+            .field(
+                "static_token",
+                &self.static_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("oauth_clients", &self.oauth_clients)
+            .field("token_lifetime_secs", &self.token_lifetime_secs)
+            .field("seed_appointments", &self.seed_appointments)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -147,6 +167,17 @@ impl SettingsError {
         match self {
             Self::Io { .. } => 0,
             Self::Parse { line, .. } | Self::Invalid { line, .. } => *line,
+        }
+    }
+}
+
+impl AppointmentType {
+    /// The coding an appointment of this type reads back with.
+    pub(crate) fn coding(&self) -> Coding {
+        Coding {
+            system: self.system.clone(),
+            code: self.code.clone(),
+            display: self.display.clone(),
         }
     }
 }
@@ -631,6 +662,16 @@ mod tests {
         let settings = Settings::reference();
         assert_eq!(settings.seed_appointments.len(), 11);
         check_seeds(&settings, &settings.seed_appointments).unwrap();
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let mut settings = Settings::reference();
+        settings.static_token = Some("s3cr3t-token".into());
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s3cr3t-token"), "{shown}");
+        assert!(!shown.contains("conformance-secret"), "{shown}");
+        assert!(shown.contains("conformance"), "{shown}");
     }
 
     #[test]

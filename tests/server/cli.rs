@@ -49,6 +49,11 @@ fn serve_options_reach_the_config() {
     ]))
     .unwrap();
     assert_eq!(config.static_token, "t0k");
+    let shown = format!("{:?}", args(&["--token", "t0k"]));
+    assert!(
+        !shown.contains("t0k") && shown.contains("[redacted]"),
+        "{shown}"
+    );
     assert_eq!(config.settings.double_booking, DoubleBooking::Disallowed);
     assert_eq!(config.mutant, Some(Mutant::DateGtInclusive));
     assert_eq!(
