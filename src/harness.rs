@@ -17,6 +17,7 @@ use crate::run::embedded::Embedded;
 use crate::run::ledger::Ledger;
 use crate::run::runner::{cleanup, run_item};
 use crate::run::scope::new_run_id;
+use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::suite::{default_cases_dir, load_suite};
 use crate::target::{Profile, Secret, Target};
 
@@ -59,12 +60,17 @@ pub fn main() -> ExitCode {
     let ledger = Arc::new(Ledger::default());
     let run_id = new_run_id();
     let plan = build(&suite.cases, &targets, &Selection::default());
+    let store = Arc::new(SnapshotStore::new(
+        crate::cli::run::default_snapshots_dir(&dir),
+        UpdateMode::from_env(false),
+    ));
     let trials = plan
         .items
         .into_iter()
         .map(|item| {
             let name = item.case.name().to_owned();
             let ignored = matches!(item.placement, Placement::Skip(_));
+            let store = Arc::clone(&store);
             let (handle, targets, client, ledger, run_id) = (
                 runtime.handle().clone(),
                 Arc::clone(&targets),
@@ -73,12 +79,30 @@ pub fn main() -> ExitCode {
                 run_id.clone(),
             );
             Trial::test(name, move || {
-                let outcome = handle.block_on(run_item(&item, &targets, &client, &run_id, &ledger));
+                let outcome = handle.block_on(run_item(
+                    &item,
+                    &targets,
+                    &client,
+                    &run_id,
+                    &ledger,
+                    Some(&store),
+                ));
                 match outcome.verdict {
-                    Verdict::Pass | Verdict::Skipped(_) => Ok(()),
                     Verdict::Fail | Verdict::Error => {
                         Err(Failed::from(console::details(&outcome, Some(&item.case))))
                     }
+                    // Drift fails the trial too (as insta does): observed behaviour changed.
+                    Verdict::Pass
+                        if console::drifted(std::slice::from_ref(&outcome))
+                            .next()
+                            .is_some() =>
+                    {
+                        Err(Failed::from(console::case_block(
+                            &outcome,
+                            Some(&item.case),
+                        )))
+                    }
+                    Verdict::Pass | Verdict::Skipped(_) => Ok(()),
                 }
             })
             .with_ignored_flag(ignored)

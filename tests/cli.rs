@@ -192,3 +192,92 @@ async fn the_suite_passes_twice_against_one_server_and_never_shows_the_token() {
     }
     server.shutdown().await;
 }
+
+/// A scratch project: `cases/` (catalogue + one case) and `snapshots/reference/` (its stored snapshot).
+fn scratch_project(case: &str, snapshot: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = std::env::temp_dir().join(format!("cc-snap-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(project.join("cases")).expect("cases dir");
+    std::fs::create_dir_all(project.join("snapshots/reference")).expect("snapshots dir");
+    std::fs::copy(
+        root.join("cases/requirements.yaml"),
+        project.join("cases/requirements.yaml"),
+    )
+    .expect("catalogue");
+    std::fs::copy(
+        root.join("cases").join(case),
+        project.join("cases/case.yaml"),
+    )
+    .expect("case");
+    std::fs::copy(
+        root.join("snapshots/reference").join(snapshot),
+        project.join("snapshots/reference").join(snapshot),
+    )
+    .expect("snapshot");
+    project
+}
+
+#[test]
+fn an_edited_snapshot_drifts_with_a_diff_and_a_pending_file() {
+    let file = "read-unknown-id__read-a-random-unknown-id.snap";
+    let project = scratch_project("read/unknown-id.yaml", file);
+    let stored = project.join("snapshots/reference").join(file);
+    let original = std::fs::read_to_string(&stored).expect("stored snapshot");
+    let edited = original.replace("Resource not found", "Resource was not found");
+    assert_ne!(original, edited);
+    std::fs::write(&stored, &edited).expect("edit snapshot");
+    let run = |extra: &[&str]| {
+        binary()
+            .env("INSTA_UPDATE", "new")
+            .arg("run")
+            .arg("--cases")
+            .arg(project.join("cases"))
+            .args(extra)
+            .output()
+            .expect("run")
+    };
+    let output = run(&[]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("PASS  read/unknown-id"),
+        "drift is not a conformance failure: {all}"
+    );
+    assert!(all.contains("snapshot drifted"), "{all}");
+    let diff_line = |sign: &str, text: &str| {
+        all.lines().any(|l| {
+            l.trim_start().starts_with(sign) && l.contains(&format!("\"text\": \"{text}\""))
+        })
+    };
+    assert!(diff_line("-", "Resource was not found"), "{all}");
+    assert!(diff_line("+", "Resource not found"), "{all}");
+    assert!(
+        stored.with_extension("snap.new").exists(),
+        "a .snap.new is written beside it"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&stored).expect("stored"),
+        edited,
+        "the stored snapshot is untouched"
+    );
+
+    let output = run(&["--allow-drift"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    let output = run(&["--update-snapshots"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let body = |text: &str| text.split("\n---\n").nth(1).unwrap_or_default().to_owned();
+    assert_eq!(
+        body(&std::fs::read_to_string(&stored).expect("stored")),
+        body(&original),
+        "accepted what was observed"
+    );
+    assert!(
+        !stored.with_extension("snap.new").exists(),
+        "the pending file is gone once accepted"
+    );
+    let output = run(&[]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(all.contains("1 matched"), "{all}");
+}

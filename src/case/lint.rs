@@ -271,6 +271,11 @@ impl Lint<'_> {
                 self.template(&text.value, Pos::of(text), known);
             }
         }
+        if let Some(snapshot) = &expect.snapshot
+            && let Err(message) = crate::check::snapshot::headers_of(&snapshot.value)
+        {
+            self.error(Pos::of(snapshot), message);
+        }
         if let Some(search) = &expect.search {
             let is_search =
                 request.method.value == Method::Get && request.path.value == "/Appointment";

@@ -132,6 +132,10 @@ pub struct Expect {
     pub outcome: Option<Spanned<OutcomeExpect>>,
     #[serde(default)]
     pub search: Option<Spanned<SearchExpect>>,
+    /// Compare the normalized response with `snapshots/<profile>/<case>__<step>.snap`:
+    /// `true`, or `{ headers: [names] }` to choose the headers kept (default Content-Type, Location).
+    #[serde(default)]
+    pub snapshot: Option<Spanned<Value>>,
 }
 
 #[derive(Debug, Deserialize)]

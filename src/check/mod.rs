@@ -8,6 +8,7 @@ pub mod json_path;
 pub mod outcome;
 pub mod schema;
 pub mod search;
+pub mod snapshot;
 pub mod status;
 pub mod value;
 

@@ -15,6 +15,7 @@ use crate::plan::{Selection, build};
 use crate::report::console;
 use crate::run::embedded::Embedded;
 use crate::run::scope::new_run_id;
+use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::run::{RunOptions, run_plan};
 use crate::server::Mutant;
 use crate::suite::{default_cases_dir, load_suite};
@@ -54,6 +55,15 @@ pub struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Folder of snapshot files (default: `snapshots/` beside the case folder).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Accept what was observed: overwrite drifted and new snapshots (like INSTA_UPDATE=always).
+    #[arg(long)]
+    pub update_snapshots: bool,
+    /// Report snapshot drift without failing the run.
+    #[arg(long)]
+    pub allow_drift: bool,
     /// Run against embedded reference servers with this behaviour broken (see `serve --list-mutants`).
     #[arg(long, value_name = "NAME", conflicts_with = "target")]
     pub mutant: Option<String>,
@@ -132,10 +142,21 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     if plan.items.is_empty() {
         return Err(CliError::Usage("no case matches the filter".to_owned()));
     }
+    let snapshot_dir = args
+        .snapshots
+        .clone()
+        .unwrap_or_else(|| default_snapshots_dir(&dir));
+    let store = Arc::new(SnapshotStore::new(
+        snapshot_dir,
+        UpdateMode::from_env(args.update_snapshots),
+    ));
     let options = RunOptions {
         jobs: args.jobs.unwrap_or_else(default_jobs),
         run_id: new_run_id(),
+        snapshots: Some(Arc::clone(&store)),
     };
+    let profiles: Vec<String> = targets.iter().map(|t| t.profile.name.clone()).collect();
+    let unfiltered = args.filter.is_none() && args.behaviours.is_empty();
     let cases: Vec<_> = plan.items.iter().map(|i| Arc::clone(&i.case)).collect();
     let mut shown = 0;
     let report = run_plan(&plan, Arc::new(targets), client, &options, |outcome| {
@@ -146,16 +167,36 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         shown += 1;
     })
     .await;
+    let unreferenced = if unfiltered {
+        store.unreferenced(&profiles.iter().map(String::as_str).collect::<Vec<_>>())
+    } else {
+        Vec::new()
+    };
+    print!(
+        "{}",
+        console::snapshot_summary(&report.outcomes, &unreferenced)
+    );
     print!("{}", console::summary(&report));
     if let Some(embedded) = embedded {
         embedded.shutdown().await;
     }
     let cleanup_ok = report.cleanup.iter().all(|t| t.problem.is_none());
-    Ok(if Tally::of(&report.outcomes).all_passed() && cleanup_ok {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    let drift_ok = args.allow_drift || console::drifted(&report.outcomes).next().is_none();
+    Ok(
+        if Tally::of(&report.outcomes).all_passed() && cleanup_ok && drift_ok {
+            EXIT_OK
+        } else {
+            EXIT_FAILED
+        },
+    )
+}
+
+/// `snapshots/` beside the case folder (the project root for `cases/`).
+pub fn default_snapshots_dir(cases: &std::path::Path) -> PathBuf {
+    cases
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new(""))
+        .join("snapshots")
 }
 
 pub fn default_jobs() -> usize {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::case::Case;
 use crate::check::FindingKind;
-use crate::outcome::{CaseOutcome, Tally, Verdict};
+use crate::outcome::{CaseOutcome, SnapshotOutcome, SnapshotStatus, Tally, Verdict};
 use crate::run::RunReport;
 use crate::source::Diagnostic;
 
@@ -36,6 +36,58 @@ pub fn case_block(outcome: &CaseOutcome, case: Option<&Case>) -> String {
     out.push('\n');
     if matches!(outcome.verdict, Verdict::Fail | Verdict::Error) {
         out.push_str(&details(outcome, case));
+    }
+    for snapshot in outcome.steps.iter().filter_map(|s| s.snapshot.as_ref()) {
+        if snapshot.status == SnapshotStatus::Drifted {
+            let _ = writeln!(
+                out,
+                "      snapshot drifted (observed behaviour changed): {} (.snap.new written beside it unless INSTA_UPDATE=no; review with `cargo insta review`)",
+                snapshot.path
+            );
+            for line in snapshot.diff.as_deref().unwrap_or_default().lines() {
+                let _ = writeln!(out, "        {line}");
+            }
+        }
+    }
+    out
+}
+
+/// Every snapshot that drifted.
+pub fn drifted(outcomes: &[CaseOutcome]) -> impl Iterator<Item = &SnapshotOutcome> {
+    outcomes
+        .iter()
+        .flat_map(|o| o.steps.iter().filter_map(|s| s.snapshot.as_ref()))
+        .filter(|s| s.status == SnapshotStatus::Drifted)
+}
+
+/// One line counting snapshot results, and the stored snapshots nothing compared against.
+pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::PathBuf]) -> String {
+    let mut counts = [0usize; 4];
+    for snapshot in outcomes
+        .iter()
+        .flat_map(|o| o.steps.iter().filter_map(|s| s.snapshot.as_ref()))
+    {
+        counts[match snapshot.status {
+            SnapshotStatus::Matched => 0,
+            SnapshotStatus::New => 1,
+            SnapshotStatus::Updated => 2,
+            SnapshotStatus::Drifted => 3,
+        }] += 1;
+    }
+    let mut out = String::new();
+    if counts.iter().sum::<usize>() > 0 {
+        let _ = writeln!(
+            out,
+            "snapshots: {} matched, {} new, {} updated, {} drifted",
+            counts[0], counts[1], counts[2], counts[3]
+        );
+    }
+    for path in unreferenced {
+        let _ = writeln!(
+            out,
+            "  unreferenced snapshot (no step compares against it): {}",
+            path.display()
+        );
     }
     out
 }

@@ -6,5 +6,6 @@ pub mod ledger;
 pub mod mutation;
 pub mod runner;
 pub mod scope;
+pub mod snapshots;
 
 pub use runner::{RunOptions, RunReport, run_plan};

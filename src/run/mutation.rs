@@ -104,6 +104,7 @@ async fn run_against(
     let options = RunOptions {
         jobs,
         run_id: new_run_id(),
+        snapshots: None,
     };
     let report = run_plan(&plan, targets, client.clone(), &options, |_| {}).await;
     embedded.shutdown().await;

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::case::Case;
 use crate::case::model::{CaptureSpec, Extract, Method, Step};
+use crate::check::snapshot::{Redactions, headers_of, render};
 use crate::check::{CheckContext, Finding, check_step};
 use crate::exchange::walk::{Walk, walk};
 use crate::exchange::{Client, Outgoing, Received, render_request};
@@ -20,6 +21,7 @@ use crate::outcome::{CaseOutcome, StepOutcome, Verdict};
 use crate::plan::{Placement, Plan, PlanItem};
 use crate::run::ledger::{Created, Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::case_scope;
+use crate::run::snapshots::{SnapshotStore, snapshot_stem};
 use crate::source::Pos;
 use crate::target::Target;
 use crate::template::{Scope, Var};
@@ -29,6 +31,8 @@ pub struct RunOptions {
     /// Cases in flight at once.
     pub jobs: usize,
     pub run_id: String,
+    /// Where snapshot expectations are compared; `None` skips them.
+    pub snapshots: Option<Arc<SnapshotStore>>,
 }
 
 /// Everything a run produced.
@@ -59,9 +63,18 @@ pub async fn run_plan(
         let ledger = Arc::clone(&ledger);
         let semaphore = Arc::clone(&semaphore);
         let run_id = options.run_id.clone();
+        let snapshots = options.snapshots.clone();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
-            let outcome = run_item(&item, &targets, &client, &run_id, &ledger).await;
+            let outcome = run_item(
+                &item,
+                &targets,
+                &client,
+                &run_id,
+                &ledger,
+                snapshots.as_deref(),
+            )
+            .await;
             (position, outcome)
         });
     }
@@ -120,6 +133,7 @@ pub async fn run_item(
     client: &Client,
     run_id: &str,
     ledger: &Ledger,
+    snapshots: Option<&SnapshotStore>,
 ) -> CaseOutcome {
     let case = &item.case;
     let behaviours: Vec<String> = case.behaviours().map(str::to_owned).collect();
@@ -137,16 +151,14 @@ pub async fn run_item(
     };
     let target = &targets[target_index];
     let started = Instant::now();
-    let steps = run_steps(
-        case,
-        item.index,
+    let io = StepIo {
         target,
         target_index,
         client,
-        run_id,
         ledger,
-    )
-    .await;
+        snapshots,
+    };
+    let steps = run_steps(case, item.index, run_id, &io).await;
     CaseOutcome {
         name: case.name().to_owned(),
         location,
@@ -158,16 +170,17 @@ pub async fn run_item(
     }
 }
 
-async fn run_steps(
-    case: &Case,
-    index: usize,
-    target: &Target,
+/// What a step talks to: the target, the HTTP client, the cleanup ledger and the snapshot store.
+struct StepIo<'a> {
+    target: &'a Target,
     target_index: usize,
-    client: &Client,
-    run_id: &str,
-    ledger: &Ledger,
-) -> Vec<StepOutcome> {
-    let mut scope = match case_scope(case, index, run_id, target) {
+    client: &'a Client,
+    ledger: &'a Ledger,
+    snapshots: Option<&'a SnapshotStore>,
+}
+
+async fn run_steps(case: &Case, index: usize, run_id: &str, io: &StepIo<'_>) -> Vec<StepOutcome> {
+    let mut scope = match case_scope(case, index, run_id, io.target) {
         Ok(scope) => scope,
         Err((name, e)) => {
             let pos = case
@@ -189,7 +202,7 @@ async fn run_steps(
     };
     let mut outcomes = Vec::new();
     for step in &case.spec.steps.value {
-        let outcome = run_step(case, step, &mut scope, target, target_index, client, ledger).await;
+        let outcome = run_step(case, step, &mut scope, io).await;
         let stop = outcome.verdict != Verdict::Pass;
         outcomes.push(outcome);
         if stop {
@@ -199,15 +212,14 @@ async fn run_steps(
     outcomes
 }
 
-async fn run_step(
-    case: &Case,
-    step: &Step,
-    scope: &mut Scope,
-    target: &Target,
-    target_index: usize,
-    client: &Client,
-    ledger: &Ledger,
-) -> StepOutcome {
+async fn run_step(case: &Case, step: &Step, scope: &mut Scope, io: &StepIo<'_>) -> StepOutcome {
+    let StepIo {
+        target,
+        target_index,
+        client,
+        ledger,
+        snapshots,
+    } = *io;
     let mut outcome = StepOutcome {
         name: step.name.value.clone(),
         location: case.location(Pos::of(&step.name)),
@@ -253,6 +265,13 @@ async fn run_step(
     if let Some(walked) = walked {
         outcome.walk = walked.pages;
     }
+    if let (Some(store), Some(spec)) = (snapshots, &step.expect.snapshot)
+        && let Ok(Some(headers)) = headers_of(&spec.value)
+    {
+        outcome.snapshot = Some(compare_snapshot(
+            store, case, step, scope, target, &received, &headers,
+        ));
+    }
     for (name, spec) in &step.capture {
         match capture(&spec.value, &received) {
             Ok(var) => scope.insert(name.clone(), var),
@@ -265,6 +284,43 @@ async fn run_step(
         }
     }
     outcome.decide()
+}
+
+fn compare_snapshot(
+    store: &SnapshotStore,
+    case: &Case,
+    step: &Step,
+    scope: &Scope,
+    target: &Target,
+    received: &Received,
+    headers: &[String],
+) -> crate::outcome::SnapshotOutcome {
+    let text = |name: &str| match scope.get(name) {
+        Some(Var::Text(t)) => t.clone(),
+        _ => String::new(),
+    };
+    let date = |name: &str| match scope.get(name) {
+        Some(Var::Date(d)) => Some(*d),
+        _ => None,
+    };
+    let (run_id, case_id) = (text("run_id"), text("case_id"));
+    let redactions = Redactions {
+        base_url: &target.base_url,
+        run_id: &run_id,
+        case_id: &case_id,
+        slot_day: date("slot_day"),
+        today: date("today"),
+    };
+    let observed = render(received, headers, &redactions);
+    let request = &step.request;
+    let expression = format!("{} {}", request.method.value.as_str(), request.path.value);
+    store.check(
+        &target.profile.name,
+        &snapshot_stem(case.name(), &step.name.value),
+        &case.file,
+        &expression,
+        &observed,
+    )
 }
 
 fn record_creation(

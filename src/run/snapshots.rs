@@ -1,0 +1,268 @@
+//! The snapshot store: `snapshots/<profile>/<case>__<step>.snap` files in insta's format (YAML front
+//! matter, `---`, the normalized text), so `cargo insta review` works on them. A drift writes
+//! `.snap.new` beside the stored file; `--update-snapshots` or `INSTA_UPDATE` decide what is written.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::check::snapshot::{diff, normalize_text};
+use crate::outcome::{SnapshotOutcome, SnapshotStatus};
+
+/// What the store writes, following insta's `INSTA_UPDATE` conventions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateMode {
+    /// Write `.snap.new` for new and drifted snapshots (insta's default outside CI).
+    New,
+    /// Write new snapshots as `.snap`, drifted ones as `.snap.new`.
+    Unseen,
+    /// Overwrite `.snap` with what was observed (`--update-snapshots`, `INSTA_UPDATE=always`).
+    Always,
+    /// Write nothing (insta's default under CI).
+    No,
+}
+
+impl UpdateMode {
+    /// `--update-snapshots` wins; else `INSTA_UPDATE`; else `no` under CI (`CI` set), `new` otherwise.
+    pub fn from_env(update_flag: bool) -> UpdateMode {
+        if update_flag {
+            return UpdateMode::Always;
+        }
+        match std::env::var("INSTA_UPDATE").as_deref() {
+            Ok("always" | "1") => UpdateMode::Always,
+            Ok("unseen") => UpdateMode::Unseen,
+            Ok("no" | "0") => UpdateMode::No,
+            Ok("new") => UpdateMode::New,
+            _ if std::env::var_os("CI").is_some() => UpdateMode::No,
+            _ => UpdateMode::New,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct SnapshotStore {
+    root: PathBuf,
+    mode: UpdateMode,
+    touched: Mutex<BTreeSet<PathBuf>>,
+}
+
+/// Where a step's snapshot lives: `<profile>/<case, / as ->__<step slug>.snap` under the root.
+pub fn snapshot_stem(case: &str, step: &str) -> String {
+    format!("{}__{}", slug(case), slug(step))
+}
+
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
+}
+
+/// The text after insta's front matter (or the whole file when it has none).
+fn stored_contents(file: &str) -> &str {
+    let Some(rest) = file.strip_prefix("---\n") else {
+        return file;
+    };
+    match rest.find("\n---\n") {
+        Some(end) => &rest[end + 5..],
+        None => rest,
+    }
+}
+
+/// A snapshot file in insta's format.
+fn insta_file(source: &str, expression: &str, contents: &str) -> String {
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
+    format!(
+        "---\nsource: {}\nexpression: {}\n---\n{contents}\n",
+        quote(source),
+        quote(expression)
+    )
+}
+
+impl SnapshotStore {
+    pub fn new(root: PathBuf, mode: UpdateMode) -> SnapshotStore {
+        SnapshotStore {
+            root,
+            mode,
+            touched: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Compares `observed` with the stored snapshot and writes what the mode asks for.
+    /// `source` is the case file, `expression` the request, as `cargo insta review` shows them.
+    pub fn check(
+        &self,
+        profile: &str,
+        stem: &str,
+        source: &str,
+        expression: &str,
+        observed: &str,
+    ) -> SnapshotOutcome {
+        let path = self.root.join(slug(profile)).join(format!("{stem}.snap"));
+        let pending = path.with_extension("snap.new");
+        self.touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path.clone());
+        let observed = normalize_text(observed);
+        let stored = std::fs::read_to_string(&path).ok();
+        let shown = path.to_string_lossy().into_owned();
+        let outcome = |status, diff| SnapshotOutcome {
+            name: stem.to_owned(),
+            path: shown.clone(),
+            status,
+            diff,
+        };
+        let file = insta_file(source, expression, &observed);
+        match stored
+            .as_deref()
+            .map(|s| diff(stored_contents(s), &observed))
+        {
+            Some(None) => {
+                // Equal: a stale .snap.new from an earlier run no longer applies.
+                let _ = std::fs::remove_file(&pending);
+                outcome(SnapshotStatus::Matched, None)
+            }
+            Some(Some(difference)) => match self.mode {
+                UpdateMode::Always => {
+                    write(&path, &file);
+                    let _ = std::fs::remove_file(&pending);
+                    outcome(SnapshotStatus::Updated, Some(difference))
+                }
+                UpdateMode::New | UpdateMode::Unseen => {
+                    write(&pending, &file);
+                    outcome(SnapshotStatus::Drifted, Some(difference))
+                }
+                UpdateMode::No => outcome(SnapshotStatus::Drifted, Some(difference)),
+            },
+            None => {
+                match self.mode {
+                    UpdateMode::Always | UpdateMode::Unseen => write(&path, &file),
+                    UpdateMode::New => write(&pending, &file),
+                    UpdateMode::No => {}
+                }
+                outcome(SnapshotStatus::New, None)
+            }
+        }
+    }
+
+    /// Stored `.snap` files under the profiles this run used that no step compared against.
+    pub fn unreferenced(&self, profiles: &[&str]) -> Vec<PathBuf> {
+        let touched = self
+            .touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out = Vec::new();
+        for profile in profiles {
+            let Ok(entries) = std::fs::read_dir(self.root.join(slug(profile))) else {
+                continue;
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "snap") && !touched.contains(&path) {
+                    out.push(path);
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn write(path: &Path, contents: &str) {
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    if let Err(e) = std::fs::write(path, contents) {
+        tracing::warn!("failed to write snapshot {}: {e}", path.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(mode: UpdateMode) -> SnapshotStore {
+        let root = std::env::temp_dir().join(format!("cc-snap-{}", uuid::Uuid::new_v4().simple()));
+        SnapshotStore::new(root, mode)
+    }
+
+    #[test]
+    fn stems_are_file_safe() {
+        assert_eq!(
+            snapshot_stem("read/shape", "Read an existing appointment!"),
+            "read-shape__read-an-existing-appointment"
+        );
+    }
+
+    #[test]
+    fn new_then_match_then_drift() {
+        let store = store(UpdateMode::Unseen);
+        let first = store.check(
+            "reference",
+            "a__b",
+            "cases/a.yaml",
+            "GET /x",
+            "{\n  \"v\": 1\n}",
+        );
+        assert_eq!(first.status, SnapshotStatus::New);
+        let file = std::fs::read_to_string(store.root().join("reference/a__b.snap")).unwrap();
+        assert!(
+            file.starts_with("---\nsource: \"cases/a.yaml\"\nexpression: \"GET /x\"\n---\n{"),
+            "{file}"
+        );
+        assert_eq!(
+            store
+                .check(
+                    "reference",
+                    "a__b",
+                    "cases/a.yaml",
+                    "GET /x",
+                    "{\n  \"v\": 1\n}\n"
+                )
+                .status,
+            SnapshotStatus::Matched
+        );
+        let drift = store.check(
+            "reference",
+            "a__b",
+            "cases/a.yaml",
+            "GET /x",
+            "{\n  \"v\": 2\n}",
+        );
+        assert_eq!(drift.status, SnapshotStatus::Drifted);
+        assert!(drift.diff.unwrap().contains("+  \"v\": 2"));
+        assert!(store.root().join("reference/a__b.snap.new").exists());
+        assert!(store.unreferenced(&["reference"]).is_empty());
+    }
+
+    #[test]
+    fn always_overwrites_and_no_writes_nothing() {
+        let store = store(UpdateMode::Always);
+        store.check("p", "s", "f", "e", "1");
+        assert_eq!(
+            store.check("p", "s", "f", "e", "2").status,
+            SnapshotStatus::Updated
+        );
+        assert_eq!(
+            stored_contents(&std::fs::read_to_string(store.root().join("p/s.snap")).unwrap()),
+            "2\n"
+        );
+        let none = self::store(UpdateMode::No);
+        assert_eq!(
+            none.check("p", "s", "f", "e", "1").status,
+            SnapshotStatus::New
+        );
+        assert!(!none.root().join("p").exists());
+    }
+}
