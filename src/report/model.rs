@@ -504,7 +504,11 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
             },
             run_id: run.run_id.clone(),
-            started_at: input.started_at.to_string(),
+            started_at: input
+                .started_at
+                .round(jiff::Unit::Millisecond)
+                .unwrap_or(input.started_at)
+                .to_string(),
             duration_ms: run.duration_ms,
             source: PageRef {
                 file: input.catalogue.source.file.clone(),
