@@ -22,6 +22,7 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
     env.add_filter("body", body);
     env.add_filter("seconds", seconds);
     env.add_filter("slug", slug);
+    env.add_filter("code_spans", code_spans);
     env.add_template(TEMPLATE_NAME, TEMPLATE)?;
     let template = env.get_template(TEMPLATE_NAME)?;
     template.render(context! {
@@ -56,6 +57,26 @@ fn escape_html(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// Prose from the catalogue with its `backticked` words set as `<code>`: escaped first, so the
+/// only markup in the result is the `<code>` pairs this adds. An unpaired backtick stays as is.
+fn code_spans(text: &str) -> Value {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut html = String::with_capacity(text.len() + 16);
+    let pairs = (parts.len() - 1) / 2;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            let opening = i % 2 == 1;
+            if i > pairs * 2 {
+                html.push('`');
+            } else {
+                html.push_str(if opening { "<code>" } else { "</code>" });
+            }
+        }
+        html.push_str(&escape_html(part));
+    }
+    Value::from_safe_string(html)
 }
 
 #[derive(Serialize)]
@@ -198,6 +219,10 @@ mod tests {
     #[test]
     fn helpers() {
         assert_eq!(slug("create/Location x"), "create-location-x");
+        assert_eq!(
+            code_spans("a `<b>` and `c` then ` odd").to_string(),
+            "a <code>&lt;b&gt;</code> and <code>c</code> then ` odd"
+        );
         assert_eq!(
             escape_html(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
