@@ -1,6 +1,7 @@
 //! `run`: load and lint the suite, pick the target (embedded reference servers unless `--target`),
-//! plan, run, print one line per case with failure details, cancel what was created, and exit
-//! 0 (all passed) or 1 (something failed or errored).
+//! plan, run, print one line per case with failure details (or a progress bar on a terminal),
+//! cancel what was created, write the `--report-dir` files, and exit 0 (all passed) or 1 (something
+//! failed or errored).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,6 +14,8 @@ use crate::exchange::Client;
 use crate::outcome::Tally;
 use crate::plan::{Selection, build};
 use crate::report::console;
+use crate::report::progress::{ConsoleMode, Progress, Terminal};
+use crate::report::{Report, ReportInput, TargetInfo, write_reports};
 use crate::run::embedded::Embedded;
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
@@ -67,9 +70,21 @@ pub struct RunArgs {
     /// Run against embedded reference servers with this behaviour broken (see `serve --list-mutants`).
     #[arg(long, value_name = "NAME", conflicts_with = "target")]
     pub mutant: Option<String>,
+    /// Write junit.xml, report.json, report.html and summary.md into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
 }
 
 pub async fn run(args: RunArgs) -> Result<u8, CliError> {
+    if let Some(dir) = &args.report_dir
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(CliError::Usage(format!(
+            "--report-dir `{}` is a file, not a folder",
+            dir.display()
+        )));
+    }
     let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
     for id in &args.behaviours {
@@ -158,15 +173,19 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     let profiles: Vec<String> = targets.iter().map(|t| t.profile.name.clone()).collect();
     let unfiltered = args.filter.is_none() && args.behaviours.is_empty();
     let cases: Vec<_> = plan.items.iter().map(|i| Arc::clone(&i.case)).collect();
+    let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
+    let started_at = jiff::Timestamp::now();
+    let progress = Progress::start(
+        ConsoleMode::choose(Terminal::detect(), cases.len()),
+        cases.len(),
+    );
     let mut shown = 0;
     let report = run_plan(&plan, Arc::new(targets), client, &options, |outcome| {
-        print!(
-            "{}",
-            console::case_block(outcome, cases.get(shown).map(Arc::as_ref))
-        );
+        progress.case(outcome, cases.get(shown).map(Arc::as_ref));
         shown += 1;
     })
     .await;
+    progress.finish();
     let unreferenced = if unfiltered {
         store.unreferenced(&profiles.iter().map(String::as_str).collect::<Vec<_>>())
     } else {
@@ -179,6 +198,18 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     print!("{}", console::summary(&report));
     if let Some(embedded) = embedded {
         embedded.shutdown().await;
+    }
+    if let Some(dir) = &args.report_dir {
+        let model = Report::build(&ReportInput {
+            run: &report,
+            catalogue: &suite.catalogue,
+            targets: infos,
+            started_at,
+        });
+        let paths = write_reports(dir, &model).context("failed to write the reports")?;
+        for path in paths {
+            println!("report: {}", path.display());
+        }
     }
     let cleanup_ok = report.cleanup.iter().all(|t| t.problem.is_none());
     let drift_ok = args.allow_drift || console::drifted(&report.outcomes).next().is_none();

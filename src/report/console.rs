@@ -9,14 +9,26 @@ use crate::outcome::{CaseOutcome, SnapshotOutcome, SnapshotStatus, Tally, Verdic
 use crate::run::RunReport;
 use crate::source::Diagnostic;
 
+/// How the console dresses its lines; outcomes and findings stay plain data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Colour the verdict word (the caller decides: stdout is a terminal and NO_COLOR is unset).
+    pub colour: bool,
+}
+
 /// The line for one case, plus details when it did not pass.
 pub fn case_block(outcome: &CaseOutcome, case: Option<&Case>) -> String {
+    case_block_styled(outcome, case, Style::default())
+}
+
+/// [`case_block`], with the verdict word coloured when `style` asks for it.
+pub fn case_block_styled(outcome: &CaseOutcome, case: Option<&Case>, style: Style) -> String {
     let mut out = String::new();
     let ids = outcome.behaviours.join(" ");
     let _ = write!(
         out,
-        "{:<5} {}  [{ids}]",
-        outcome.verdict.label(),
+        "{} {}  [{ids}]",
+        verdict_word(&outcome.verdict, style),
         outcome.name
     );
     match &outcome.verdict {
@@ -90,6 +102,26 @@ pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::Pat
         );
     }
     out
+}
+
+/// The verdict label padded to five columns, in ANSI colour when asked (padding first, so colour
+/// codes never shift the columns).
+fn verdict_word(verdict: &Verdict, style: Style) -> String {
+    let padded = format!("{:<5}", verdict.label());
+    if !style.colour {
+        return padded;
+    }
+    let code = match verdict {
+        Verdict::Pass => "32",
+        Verdict::Fail => "1;31",
+        Verdict::Error => "1;35",
+        Verdict::Skipped(_) => "33",
+    };
+    let label = verdict.label();
+    format!(
+        "\x1b[{code}m{label}\x1b[0m{}",
+        " ".repeat(padded.len() - label.len())
+    )
 }
 
 /// The evidence for a case that did not pass.
@@ -186,4 +218,21 @@ pub fn summary(report: &RunReport) -> String {
         report.duration_ms as f64 / 1000.0
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_when_asked_and_only_on_the_verdict_word() {
+        let plain = verdict_word(&Verdict::Fail, Style::default());
+        assert_eq!(plain, "FAIL ");
+        let coloured = verdict_word(&Verdict::Fail, Style { colour: true });
+        assert_eq!(coloured, "\x1b[1;31mFAIL\x1b[0m ");
+        assert_eq!(
+            verdict_word(&Verdict::Error, Style { colour: true }),
+            "\x1b[1;35mERROR\x1b[0m"
+        );
+    }
 }

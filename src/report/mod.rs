@@ -1,3 +1,14 @@
-//! ⑥ Reports: render run outcomes for people and machines. Reporters only read outcomes.
+//! ⑥ Reports: render run outcomes for people and machines. Reporters only read: the console
+//! renders outcomes as they arrive; the files of `--report-dir` render one [`model::Report`].
 
 pub mod console;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod model;
+pub mod progress;
+pub mod write;
+
+pub use model::{Report, ReportInput, TargetInfo};
+pub use write::{ReportError, write_reports};

@@ -1,0 +1,164 @@
+//! `junit.xml`: one testcase per case (classname = its folder), Fail → `<failure>`, Error →
+//! `<error>`, Skipped → `<skipped>`; behaviour IDs as testcase properties, the targets and run id as
+//! testsuite properties. Written with `quick-junit` (nextest's writer) from the report model.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
+use crate::report::model::{CaseReport, Report, TOOL_NAME, VerdictWord};
+
+/// The JUnit XML document for a report.
+pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
+    let mut suite = TestSuite::new(TOOL_NAME);
+    suite.add_property(Property::new("run_id", report.run_id.as_str()));
+    suite.add_property(Property::new("tool_version", report.tool.version.as_str()));
+    for target in &report.targets {
+        suite.add_property(Property::new(
+            format!("target.{}", target.label),
+            format!("{} (profile {})", target.base_url, target.profile),
+        ));
+    }
+    suite.set_time(Duration::from_millis(report.duration_ms));
+    let timestamp = chrono::DateTime::parse_from_rfc3339(&report.started_at).ok();
+    if let Some(timestamp) = timestamp {
+        suite.set_timestamp(timestamp);
+    }
+    suite.add_test_cases(report.cases.iter().map(test_case));
+
+    let mut junit = quick_junit::Report::new(TOOL_NAME);
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    if let Some(timestamp) = timestamp {
+        junit.set_timestamp(timestamp);
+    }
+    junit.add_test_suite(suite);
+    junit.to_string()
+}
+
+fn test_case(case: &CaseReport) -> TestCase {
+    let status = match case.verdict {
+        VerdictWord::Pass => TestCaseStatus::success(),
+        VerdictWord::Fail => non_success(case, NonSuccessKind::Failure),
+        VerdictWord::Error => non_success(case, NonSuccessKind::Error),
+        VerdictWord::Skipped => {
+            let mut status = TestCaseStatus::skipped();
+            if let Some(reason) = &case.reason {
+                status.set_message(reason.as_str());
+            }
+            status
+        }
+    };
+    let mut test = TestCase::new(case.name.as_str(), status);
+    test.set_classname(case.group.as_str());
+    test.set_time(Duration::from_millis(case.duration_ms));
+    for id in &case.behaviours {
+        test.add_property(Property::new("behaviour", id.as_str()));
+    }
+    if let Some(target) = &case.target {
+        test.add_property(Property::new("target", target.as_str()));
+    }
+    test
+}
+
+fn non_success(case: &CaseReport, kind: NonSuccessKind) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(kind);
+    let message = case
+        .first_problem()
+        .unwrap_or_else(|| format!("the case {}", verdict_text(case.verdict)));
+    status.set_message(message);
+    status.set_type(match kind {
+        NonSuccessKind::Failure => "conformance failure",
+        NonSuccessKind::Error => "could not decide",
+    });
+    status.set_description(details(case));
+    status
+}
+
+fn verdict_text(verdict: VerdictWord) -> &'static str {
+    match verdict {
+        VerdictWord::Pass => "passed",
+        VerdictWord::Fail => "failed",
+        VerdictWord::Error => "errored",
+        VerdictWord::Skipped => "was skipped",
+    }
+}
+
+/// Every finding and step error, with the request that produced it.
+fn details(case: &CaseReport) -> String {
+    let mut out = String::new();
+    if let Some(target) = &case.target {
+        let _ = writeln!(out, "target: {target}");
+    }
+    for step in case.steps.iter().filter(|s| s.verdict != VerdictWord::Pass) {
+        let _ = writeln!(out, "step `{}` ({})", step.name, step.location.display);
+        if let Some(exchange) = &step.exchange {
+            let status = exchange
+                .response
+                .as_ref()
+                .map_or_else(|| "no response".to_owned(), |r| r.status.to_string());
+            let _ = writeln!(
+                out,
+                "  {} {} -> {status}",
+                exchange.request.method, exchange.request.url
+            );
+        }
+        if let Some(error) = &step.error {
+            let _ = writeln!(out, "  error: {error}");
+        }
+        for finding in &step.findings {
+            let _ = writeln!(
+                out,
+                "  {}: {} {}",
+                finding.location.display, finding.check, finding.subject
+            );
+            if finding.kind == "error" {
+                let _ = writeln!(out, "    could not decide: {}", finding.actual);
+            } else {
+                let _ = writeln!(out, "    expected: {}", finding.expected);
+                let _ = writeln!(out, "    actual:   {}", finding.actual);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::model::tests::report;
+
+    #[test]
+    fn maps_verdicts_to_junit_elements() {
+        let xml = super::render(&report()).expect("junit");
+        assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
+        assert!(xml.contains(r#"classname="read""#), "{xml}");
+        assert!(xml.contains(r#"classname="create""#), "{xml}");
+        assert!(
+            xml.contains(r#"<property name="run_id" value="r-123"/>"#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="target.reference" value="http://127.0.0.1:1 (profile reference)"/>"#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="behaviour" value="B-2"/>"#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<failure message=\"cases/read/b.yaml:12:7: json $.status: expected"),
+            "{xml}"
+        );
+        assert!(xml.contains("expected: &quot;&lt;script&gt;"), "{xml}");
+        assert!(xml.contains("actual:   &quot;booked | x&quot;"), "{xml}");
+        assert!(
+            xml.contains(r#"<skipped message="profile `x` does not allow writes"/>"#),
+            "{xml}"
+        );
+        assert!(!xml.contains("<script>"), "{xml}");
+        assert!(
+            xml.contains(r#"failures="1""#) && xml.contains(r#"skipped="1""#),
+            "{xml}"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! `summary.md`: a GitHub Actions job summary (append it to `$GITHUB_STEP_SUMMARY`): the totals, a
+//! table of the cases and behaviours that did not pass, snapshot drift and cleanup problems, kept
+//! under [`MAX_BYTES`] by cutting long lists (the full story is in report.html / report.json).
+
+use std::fmt::Write as _;
+
+use crate::report::model::{Report, VerdictWord};
+
+/// The summary's size limit (GitHub allows 1 MiB per step; a summary should be far smaller).
+pub const MAX_BYTES: usize = 60 * 1024;
+/// Room kept for the closing sections while the tables grow.
+const RESERVE: usize = 6 * 1024;
+/// Longest text in one table cell.
+const CELL_CHARS: usize = 280;
+/// Lines of one snapshot diff shown.
+const DIFF_LINES: usize = 40;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let verdict = if report.ok() {
+        "✅ passed"
+    } else {
+        "❌ failed"
+    };
+    let _ = writeln!(
+        out,
+        "## {} {}: {verdict}\n",
+        report.tool.name, report.tool.version
+    );
+    let c = report.totals.cases;
+    let b = report.totals.behaviours;
+    let _ = writeln!(
+        out,
+        "**{} cases:** {} passed, {} failed, {} errored, {} skipped · **{} behaviours:** {} pass, {} fail, {} error, {} skipped · run `{}` · {:.2} s\n",
+        c.total,
+        c.passed,
+        c.failed,
+        c.errored,
+        c.skipped,
+        b.total,
+        b.passed,
+        b.failed,
+        b.errored,
+        b.skipped,
+        cell(&report.run_id),
+        report.duration_ms as f64 / 1000.0
+    );
+    for target in &report.targets {
+        let _ = writeln!(
+            out,
+            "- target **{}**: {} (profile {})",
+            cell(&target.label),
+            cell(&target.base_url),
+            cell(&target.profile)
+        );
+    }
+    out.push('\n');
+
+    let cases: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict != VerdictWord::Pass)
+        .collect();
+    if !cases.is_empty() {
+        out.push_str("### Cases that did not pass\n\n| verdict | case | behaviours | why |\n|---|---|---|---|\n");
+        let rows = cases.iter().map(|case| {
+            let why = match case.verdict {
+                VerdictWord::Skipped => case.reason.clone().unwrap_or_default(),
+                _ => case.first_problem().unwrap_or_default(),
+            };
+            format!(
+                "| {} | {} | {} | {} |\n",
+                word(case.verdict),
+                cell(&case.name),
+                cell(&case.behaviours.join(", ")),
+                cell(&why)
+            )
+        });
+        push_rows(&mut out, rows, cases.len());
+        out.push('\n');
+    }
+
+    let behaviours: Vec<_> = report
+        .behaviours
+        .iter()
+        .filter(|b| b.verdict != VerdictWord::Pass)
+        .collect();
+    if !behaviours.is_empty() {
+        out.push_str("### Behaviours that did not pass\n\n| verdict | ID | level | statement | cases / why |\n|---|---|---|---|---|\n");
+        let rows = behaviours.iter().map(|b| {
+            let why = match b.verdict {
+                VerdictWord::Skipped => b.reason.clone().unwrap_or_default(),
+                _ => b
+                    .cases
+                    .iter()
+                    .filter(|c| matches!(c.verdict, VerdictWord::Fail | VerdictWord::Error))
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            format!(
+                "| {} | {} | {} | {} | {} |\n",
+                word(b.verdict),
+                cell(&b.id),
+                b.level.as_str(),
+                cell(&b.statement),
+                cell(&why)
+            )
+        });
+        push_rows(&mut out, rows, behaviours.len());
+        out.push('\n');
+    }
+
+    if !report.snapshot_drift.is_empty() {
+        out.push_str("### Snapshot drift (observed behaviour changed; verdicts unaffected)\n\n");
+        let blocks = report.snapshot_drift.iter().map(|d| {
+            let mut block = format!(
+                "- **{}** `{}` step {} ({}): {}\n",
+                d.snapshot.status,
+                cell(&d.case),
+                cell(&d.step),
+                cell(&d.snapshot.path),
+                cell(&d.location.display)
+            );
+            if let Some(diff) = &d.snapshot.diff {
+                block.push_str(&diff_block(diff));
+            }
+            block
+        });
+        push_rows(&mut out, blocks, report.snapshot_drift.len());
+        out.push('\n');
+    }
+
+    let problems: Vec<_> = report
+        .cleanup
+        .entries
+        .iter()
+        .filter(|e| !e.cancelled)
+        .collect();
+    if report.cleanup.created > 0 || !problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Cleanup\n\nCancelled {} of {} appointment(s) this run created.\n",
+            report.cleanup.cancelled, report.cleanup.created
+        );
+        let rows = problems.iter().map(|e| {
+            format!(
+                "- not tidied: Appointment/{} (case {}, target {}): {}\n",
+                cell(&e.id),
+                cell(&e.case),
+                cell(&e.target),
+                cell(e.problem.as_deref().unwrap_or_default())
+            )
+        });
+        push_rows(&mut out, rows, problems.len());
+    }
+    out
+}
+
+/// Appends rows while they fit the budget, then one line saying how many were left out.
+fn push_rows(out: &mut String, rows: impl Iterator<Item = String>, total: usize) {
+    let mut shown = 0;
+    for row in rows {
+        if out.len() + row.len() > MAX_BYTES - RESERVE {
+            break;
+        }
+        out.push_str(&row);
+        shown += 1;
+    }
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "\n… and {} more (see report.html or report.json)",
+            total - shown
+        );
+    }
+}
+
+fn word(verdict: VerdictWord) -> &'static str {
+    match verdict {
+        VerdictWord::Pass => "✅ pass",
+        VerdictWord::Fail => "❌ fail",
+        VerdictWord::Error => "⚠️ error",
+        VerdictWord::Skipped => "⏭️ skipped",
+    }
+}
+
+/// Text made safe for a Markdown table cell: one line, no HTML, no table or code delimiters,
+/// and at most [`CELL_CHARS`] characters.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (count, c) in text.chars().enumerate() {
+        if count == CELL_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' => out.push_str("&#96;"),
+            '\\' | '*' | '_' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A fenced `diff` block of at most [`DIFF_LINES`] lines; the fence is longer than any backtick
+/// run inside, so the diff cannot close it.
+fn diff_block(diff: &str) -> String {
+    let longest = diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    let lines: Vec<&str> = diff.lines().collect();
+    let mut block = format!("\n  {fence}diff\n");
+    for line in lines.iter().take(DIFF_LINES) {
+        let _ = writeln!(block, "  {line}");
+    }
+    if lines.len() > DIFF_LINES {
+        let _ = writeln!(block, "  … {} more lines", lines.len() - DIFF_LINES);
+    }
+    let _ = writeln!(block, "  {fence}\n");
+    block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::tests::report;
+
+    #[test]
+    fn lists_what_did_not_pass_with_escaped_cells() {
+        let md = render(&report());
+        assert!(md.contains("❌ failed"), "{md}");
+        assert!(
+            md.contains("**3 cases:** 1 passed, 1 failed, 0 errored, 1 skipped"),
+            "{md}"
+        );
+        assert!(md.contains("| ❌ fail | read/b | A-1, B-2 | cases/read/b.yaml:12:7: json $.status: expected \"&lt;script&gt;alert(1)&lt;/script&gt;\", actual \"booked \\| x\" |"), "{md}");
+        assert!(md.contains("| ⏭️ skipped | create/c |"), "{md}");
+        assert!(md.contains("| ❌ fail | A-1 | MUST |"), "{md}");
+        assert!(md.contains("**drifted** `read/a`"), "{md}");
+        assert!(md.contains("```diff\n  -old <x>\n  +new <y>\n"), "{md}");
+        assert!(md.contains("Cancelled 1 of 2"), "{md}");
+        assert!(md.contains("not tidied: Appointment/left-2"), "{md}");
+        assert!(
+            !md.contains("| read/a |"),
+            "a passing case is not listed: {md}"
+        );
+    }
+
+    #[test]
+    fn stays_under_the_size_limit() {
+        let mut report = report();
+        let template = report.cases[1].clone();
+        for i in 0..2000 {
+            let mut case = template.clone();
+            case.name = format!("read/generated-{i}");
+            report.cases.push(case);
+        }
+        let md = render(&report);
+        assert!(md.len() <= MAX_BYTES, "{} bytes", md.len());
+        assert!(md.contains("more (see report.html or report.json)"), "{md}");
+        assert!(
+            md.contains("Cancelled 1 of 2"),
+            "the closing sections survive"
+        );
+    }
+
+    #[test]
+    fn a_backtick_run_cannot_close_the_fence() {
+        let block = diff_block("+a ```` b\n");
+        assert!(block.contains("`````diff"), "{block}");
+    }
+}

@@ -1,0 +1,923 @@
+//! The report model: one plain-data value built from a `RunReport`, the behaviour `Catalogue` and
+//! the run's targets. It is what `report.json` serializes (format version [`FORMAT_VERSION`]) and
+//! what the JUnit, HTML and Markdown reporters read; nothing here formats or writes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::check::{Finding, FindingKind};
+use crate::exchange::Exchange;
+use crate::outcome::{CaseOutcome, SnapshotOutcome, SnapshotStatus, StepOutcome, Verdict};
+use crate::requirements::{Catalogue, Level};
+use crate::run::RunReport;
+use crate::source::Location;
+use crate::target::Target;
+
+/// The version of `report.json`'s format: bumped when a field is removed, renamed or changes
+/// meaning; adding a field keeps it (readers must ignore fields they do not know).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The tool's name in reports.
+pub const TOOL_NAME: &str = "canvas-conformance";
+
+/// Everything one run produced, ready for every reporter.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub format_version: u32,
+    pub tool: Tool,
+    pub run_id: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// The page the behaviour IDs come from.
+    pub source: PageRef,
+    pub targets: Vec<TargetInfo>,
+    pub totals: Totals,
+    pub cases: Vec<CaseReport>,
+    pub behaviours: Vec<BehaviourReport>,
+    pub contradictions: Vec<ContradictionReport>,
+    pub cleanup: CleanupReport,
+    /// Steps whose snapshot is `drifted` or `new`: observed behaviour changed, apart from verdicts.
+    pub snapshot_drift: Vec<DriftReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PageRef {
+    pub file: String,
+    pub title: String,
+}
+
+/// A target as reports show it: never its token.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TargetInfo {
+    pub label: String,
+    pub base_url: String,
+    pub profile: String,
+}
+
+impl TargetInfo {
+    pub fn of(target: &Target) -> TargetInfo {
+        TargetInfo {
+            label: target.label.clone(),
+            base_url: without_userinfo(&target.base_url),
+            profile: target.profile.name.clone(),
+        }
+    }
+}
+
+/// A base URL with any `user:password@` removed (credentials never reach a report).
+fn without_userinfo(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            // Both setters only fail for URLs that cannot have credentials, which these do not.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string().trim_end_matches('/').to_owned()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A verdict as one word; the reason (for skips) travels beside it.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictWord {
+    Pass,
+    Fail,
+    Error,
+    Skipped,
+}
+
+impl VerdictWord {
+    pub fn of(verdict: &Verdict) -> VerdictWord {
+        match verdict {
+            Verdict::Pass => VerdictWord::Pass,
+            Verdict::Fail => VerdictWord::Fail,
+            Verdict::Error => VerdictWord::Error,
+            Verdict::Skipped(_) => VerdictWord::Skipped,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictWord::Pass => "pass",
+            VerdictWord::Fail => "fail",
+            VerdictWord::Error => "error",
+            VerdictWord::Skipped => "skipped",
+        }
+    }
+}
+
+fn reason_of(verdict: &Verdict) -> Option<String> {
+    match verdict {
+        Verdict::Skipped(reason) => Some(reason.clone()),
+        Verdict::Pass | Verdict::Fail | Verdict::Error => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+impl Counts {
+    fn add(&mut self, word: VerdictWord) {
+        self.total += 1;
+        match word {
+            VerdictWord::Pass => self.passed += 1,
+            VerdictWord::Fail => self.failed += 1,
+            VerdictWord::Error => self.errored += 1,
+            VerdictWord::Skipped => self.skipped += 1,
+        }
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.failed == 0 && self.errored == 0
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    pub cases: Counts,
+    pub behaviours: Counts,
+    /// Snapshots that drifted or are new.
+    pub snapshot_drift: usize,
+    /// Appointments the run created and could not cancel.
+    pub cleanup_problems: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SourcePos {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    /// `file:line:col`.
+    pub display: String,
+}
+
+impl SourcePos {
+    fn of(location: &Location) -> SourcePos {
+        SourcePos {
+            file: location.file.to_string(),
+            line: location.line,
+            col: location.col,
+            display: location.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseReport {
+    pub name: String,
+    /// The case's folder (`create`, `search`…): the part of the name before `/`.
+    pub group: String,
+    pub location: SourcePos,
+    pub behaviours: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    pub verdict: VerdictWord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    pub steps: Vec<StepReport>,
+}
+
+impl CaseReport {
+    /// Every finding of every step, in order.
+    pub fn findings(&self) -> impl Iterator<Item = (&StepReport, &FindingReport)> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
+    }
+
+    /// The first problem, for one-line summaries: a finding, else a step error.
+    pub fn first_problem(&self) -> Option<String> {
+        if let Some((_, finding)) = self.findings().next() {
+            return Some(finding.one_line());
+        }
+        self.steps
+            .iter()
+            .find_map(|s| s.error.as_ref())
+            .map(|e| e.to_owned())
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    pub name: String,
+    pub location: SourcePos,
+    pub verdict: VerdictWord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub findings: Vec<FindingReport>,
+    /// The step's request and response (secrets were scrubbed when it was recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<ExchangeReport>,
+    /// Pages fetched by a search walk.
+    pub walk: Vec<ExchangeReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingReport {
+    /// `fail` (the target is wrong) or `error` (the harness could not decide).
+    pub kind: String,
+    pub check: String,
+    pub subject: String,
+    pub expected: String,
+    pub actual: String,
+    pub location: SourcePos,
+}
+
+impl FindingReport {
+    fn of(finding: &Finding) -> FindingReport {
+        FindingReport {
+            kind: match finding.kind {
+                FindingKind::Fail => "fail",
+                FindingKind::Error => "error",
+            }
+            .to_owned(),
+            check: finding.check.to_owned(),
+            subject: finding.subject.clone(),
+            expected: finding.expected.clone(),
+            actual: finding.actual.clone(),
+            location: SourcePos::of(&finding.location),
+        }
+    }
+
+    /// `file:line:col: check subject: expected X, actual Y`.
+    pub fn one_line(&self) -> String {
+        if self.kind == "error" {
+            format!(
+                "{}: {} {}: could not decide: {}",
+                self.location.display, self.check, self.subject, self.actual
+            )
+        } else {
+            format!(
+                "{}: {} {}: expected {}, actual {}",
+                self.location.display, self.check, self.subject, self.expected, self.actual
+            )
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+fn headers(list: &[(String, String)]) -> Vec<Header> {
+    list.iter()
+        .map(|(name, value)| Header {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestReport {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Header>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ResponseReport {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: String,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExchangeReport {
+    pub request: RequestReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ExchangeReport {
+    fn of(exchange: &Exchange) -> ExchangeReport {
+        ExchangeReport {
+            request: RequestReport {
+                method: exchange.request.method.clone(),
+                url: exchange.request.url.clone(),
+                headers: headers(&exchange.request.headers),
+                body: exchange.request.body.clone(),
+            },
+            response: exchange.response.as_ref().map(|r| ResponseReport {
+                status: r.status,
+                headers: headers(&r.headers),
+                body: r.body.clone(),
+                elapsed_ms: r.elapsed_ms,
+            }),
+            error: exchange.error.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotReport {
+    pub name: String,
+    pub path: String,
+    /// `matched`, `new`, `updated` or `drifted`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+fn snapshot_status(status: SnapshotStatus) -> &'static str {
+    match status {
+        SnapshotStatus::Matched => "matched",
+        SnapshotStatus::New => "new",
+        SnapshotStatus::Updated => "updated",
+        SnapshotStatus::Drifted => "drifted",
+    }
+}
+
+impl SnapshotReport {
+    fn of(snapshot: &SnapshotOutcome) -> SnapshotReport {
+        SnapshotReport {
+            name: snapshot.name.clone(),
+            path: snapshot.path.clone(),
+            status: snapshot_status(snapshot.status).to_owned(),
+            diff: snapshot.diff.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BehaviourReport {
+    pub id: String,
+    pub area: String,
+    pub level: Level,
+    pub statement: String,
+    /// The worst verdict of its cases; `skipped` when none ran.
+    pub verdict: VerdictWord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub cases: Vec<CaseRef>,
+    /// The findings (or step errors) of its failing and erroring cases.
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseRef {
+    pub name: String,
+    pub verdict: VerdictWord,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence {
+    pub case: String,
+    pub step: String,
+    /// What went wrong, on one line (with `file:line:col`).
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<FindingReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContradictionReport {
+    pub id: String,
+    pub summary: String,
+    /// Lines of the source page.
+    pub lines: Vec<u32>,
+    pub behaviours: Vec<String>,
+    pub decision: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CleanupReport {
+    /// Appointments the run created.
+    pub created: usize,
+    pub cancelled: usize,
+    pub entries: Vec<CleanupEntry>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CleanupEntry {
+    pub id: String,
+    pub case: String,
+    pub target: String,
+    pub cancelled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DriftReport {
+    pub case: String,
+    pub step: String,
+    pub location: SourcePos,
+    pub snapshot: SnapshotReport,
+}
+
+/// What the model is built from besides the run itself.
+pub struct ReportInput<'a> {
+    pub run: &'a RunReport,
+    pub catalogue: &'a Catalogue,
+    pub targets: Vec<TargetInfo>,
+    pub started_at: jiff::Timestamp,
+}
+
+impl Report {
+    pub fn build(input: &ReportInput<'_>) -> Report {
+        let run = input.run;
+        let cases: Vec<CaseReport> = run.outcomes.iter().map(case_report).collect();
+        let behaviours = behaviour_reports(input.catalogue, &run.outcomes, &cases);
+        let contradictions = input
+            .catalogue
+            .contradictions
+            .iter()
+            .map(|c| ContradictionReport {
+                id: c.id.clone(),
+                summary: c.summary.clone(),
+                lines: c.lines.clone(),
+                behaviours: c.behaviours.clone(),
+                decision: c.decision.clone(),
+            })
+            .collect();
+        let entries: Vec<CleanupEntry> = run
+            .cleanup
+            .iter()
+            .map(|t| CleanupEntry {
+                id: t.id.clone(),
+                case: t.case.clone(),
+                target: t.target.clone(),
+                cancelled: t.problem.is_none(),
+                problem: t.problem.clone(),
+            })
+            .collect();
+        let cleanup = CleanupReport {
+            created: entries.len(),
+            cancelled: entries.iter().filter(|e| e.cancelled).count(),
+            entries,
+        };
+        let snapshot_drift: Vec<DriftReport> = cases
+            .iter()
+            .flat_map(|c| {
+                c.steps.iter().filter_map(move |s| {
+                    let snapshot = s.snapshot.as_ref()?;
+                    matches!(snapshot.status.as_str(), "drifted" | "new").then(|| DriftReport {
+                        case: c.name.clone(),
+                        step: s.name.clone(),
+                        location: s.location.clone(),
+                        snapshot: snapshot.clone(),
+                    })
+                })
+            })
+            .collect();
+        let mut totals = Totals {
+            snapshot_drift: snapshot_drift.len(),
+            cleanup_problems: cleanup.created - cleanup.cancelled,
+            ..Totals::default()
+        };
+        for case in &cases {
+            totals.cases.add(case.verdict);
+        }
+        for behaviour in &behaviours {
+            totals.behaviours.add(behaviour.verdict);
+        }
+        Report {
+            format_version: FORMAT_VERSION,
+            tool: Tool {
+                name: TOOL_NAME.to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            },
+            run_id: run.run_id.clone(),
+            started_at: input
+                .started_at
+                .round(jiff::Unit::Millisecond)
+                .unwrap_or(input.started_at)
+                .to_string(),
+            duration_ms: run.duration_ms,
+            source: PageRef {
+                file: input.catalogue.source.file.clone(),
+                title: input.catalogue.source.title.clone(),
+            },
+            targets: input.targets.clone(),
+            totals,
+            cases,
+            behaviours,
+            contradictions,
+            cleanup,
+            snapshot_drift,
+        }
+    }
+
+    /// True when nothing failed or errored and cleanup cancelled everything (exit code 0).
+    pub fn ok(&self) -> bool {
+        self.totals.cases.all_passed() && self.totals.cleanup_problems == 0
+    }
+}
+
+fn case_report(outcome: &CaseOutcome) -> CaseReport {
+    CaseReport {
+        name: outcome.name.clone(),
+        group: group_of(&outcome.name, &outcome.location),
+        location: SourcePos::of(&outcome.location),
+        behaviours: outcome.behaviours.clone(),
+        target: outcome.target.clone(),
+        verdict: VerdictWord::of(&outcome.verdict),
+        reason: reason_of(&outcome.verdict),
+        duration_ms: outcome.duration_ms,
+        steps: outcome.steps.iter().map(step_report).collect(),
+    }
+}
+
+/// The case's folder: the name's part before `/` (`create/location` → `create`), else the folder
+/// of its file, else `cases`.
+fn group_of(name: &str, location: &Location) -> String {
+    if let Some((group, _)) = name.split_once('/')
+        && !group.is_empty()
+    {
+        return group.to_owned();
+    }
+    std::path::Path::new(location.file.as_ref())
+        .parent()
+        .and_then(|p| p.file_name())
+        .map_or_else(|| "cases".to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+fn step_report(step: &StepOutcome) -> StepReport {
+    StepReport {
+        name: step.name.clone(),
+        location: SourcePos::of(&step.location),
+        verdict: VerdictWord::of(&step.verdict),
+        error: step.error.clone(),
+        findings: step.findings.iter().map(FindingReport::of).collect(),
+        exchange: step.exchange.as_ref().map(ExchangeReport::of),
+        walk: step.walk.iter().map(ExchangeReport::of).collect(),
+        snapshot: step.snapshot.as_ref().map(SnapshotReport::of),
+    }
+}
+
+fn behaviour_reports(
+    catalogue: &Catalogue,
+    outcomes: &[CaseOutcome],
+    cases: &[CaseReport],
+) -> Vec<BehaviourReport> {
+    let verdicts: BTreeMap<String, Verdict> = crate::outcome::per_behaviour(outcomes);
+    catalogue
+        .behaviours
+        .iter()
+        .map(|b| {
+            let mine: Vec<&CaseReport> = cases
+                .iter()
+                .filter(|c| c.behaviours.iter().any(|id| id == &b.id))
+                .collect();
+            let verdict = verdicts
+                .get(&b.id)
+                .map_or(VerdictWord::Skipped, VerdictWord::of);
+            let reason = (verdict == VerdictWord::Skipped).then(|| skip_reason(&mine));
+            let evidence = mine
+                .iter()
+                .filter(|c| matches!(c.verdict, VerdictWord::Fail | VerdictWord::Error))
+                .flat_map(|c| evidence_of(c))
+                .collect();
+            BehaviourReport {
+                id: b.id.clone(),
+                area: b.area.clone(),
+                level: b.level,
+                statement: b.statement.clone(),
+                verdict,
+                reason,
+                cases: mine
+                    .iter()
+                    .map(|c| CaseRef {
+                        name: c.name.clone(),
+                        verdict: c.verdict,
+                    })
+                    .collect(),
+                evidence,
+            }
+        })
+        .collect()
+}
+
+fn skip_reason(cases: &[&CaseReport]) -> String {
+    let reasons: Vec<&str> = cases.iter().filter_map(|c| c.reason.as_deref()).collect();
+    match reasons.as_slice() {
+        [] => "no case in this run checks it".to_owned(),
+        [one] => (*one).to_owned(),
+        [first, ..] => {
+            if reasons.iter().all(|r| r == first) {
+                (*first).to_owned()
+            } else {
+                format!("every case checking it was skipped ({first}; …)")
+            }
+        }
+    }
+}
+
+fn evidence_of(case: &CaseReport) -> Vec<Evidence> {
+    let mut evidence: Vec<Evidence> = case
+        .findings()
+        .map(|(step, finding)| Evidence {
+            case: case.name.clone(),
+            step: step.name.clone(),
+            summary: finding.one_line(),
+            finding: Some(finding.clone()),
+        })
+        .collect();
+    for step in &case.steps {
+        if let Some(error) = &step.error {
+            evidence.push(Evidence {
+                case: case.name.clone(),
+                step: step.name.clone(),
+                summary: format!("{}: {error}", step.location.display),
+                finding: None,
+            });
+        }
+    }
+    if evidence.is_empty() {
+        evidence.push(Evidence {
+            case: case.name.clone(),
+            step: String::new(),
+            summary: format!(
+                "{}: the case {} without a finding (the harness lost it)",
+                case.location.display,
+                if case.verdict == VerdictWord::Error {
+                    "errored"
+                } else {
+                    "failed"
+                }
+            ),
+            finding: None,
+        });
+    }
+    evidence
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::exchange::{Received, SentRequest};
+    use crate::requirements::{Behaviour, Contradiction, PageSource, SourceRef};
+    use crate::run::ledger::Tidied;
+    use crate::source::Pos;
+
+    pub(crate) fn location(file: &str, line: u32) -> Location {
+        Location::new(&Arc::from(file), Pos { line, col: 7 })
+    }
+
+    fn behaviour(id: &str) -> Behaviour {
+        Behaviour {
+            id: id.to_owned(),
+            area: "read".to_owned(),
+            level: Level::Must,
+            statement: format!("{id} holds <always> & \"everywhere\""),
+            source: SourceRef {
+                lines: vec![1],
+                quote: "q".to_owned(),
+            },
+        }
+    }
+
+    pub(crate) fn catalogue() -> Catalogue {
+        Catalogue {
+            version: 1,
+            source: PageSource {
+                file: "seeds/page.txt".to_owned(),
+                title: "The page".to_owned(),
+            },
+            behaviours: vec![behaviour("A-1"), behaviour("B-2"), behaviour("C-3")],
+            contradictions: vec![Contradiction {
+                id: "C1".to_owned(),
+                summary: "says <b>two</b> things".to_owned(),
+                lines: vec![3, 4],
+                behaviours: vec!["A-1".to_owned()],
+                decision: "take the first".to_owned(),
+            }],
+        }
+    }
+
+    pub(crate) fn exchange(status: u16, body: &str) -> Exchange {
+        Exchange {
+            request: SentRequest {
+                method: "GET".to_owned(),
+                url: "http://127.0.0.1:1/Appointment/x?a=<b>".to_owned(),
+                headers: vec![("Authorization".to_owned(), "Bearer [redacted]".to_owned())],
+                body: None,
+            },
+            response: Some(Received {
+                status,
+                headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+                body: body.to_owned(),
+                json: None,
+                elapsed_ms: 3,
+            }),
+            error: None,
+        }
+    }
+
+    /// A run with a passing case, a failing one (A-1 and B-2) whose finding carries markup,
+    /// a skipped one, a drifted snapshot and one appointment cleanup could not cancel.
+    pub(crate) fn run() -> RunReport {
+        let pass_step = StepOutcome {
+            name: "reads".to_owned(),
+            location: location("cases/read/a.yaml", 5),
+            verdict: Verdict::Pass,
+            error: None,
+            findings: Vec::new(),
+            exchange: Some(exchange(200, "{\"ok\":true}")),
+            walk: Vec::new(),
+            snapshot: Some(SnapshotOutcome {
+                name: "read__a".to_owned(),
+                path: "snapshots/read__a.snap".to_owned(),
+                status: SnapshotStatus::Drifted,
+                diff: Some("-old <x>\n+new <y>\n".to_owned()),
+            }),
+        };
+        let fail_step = StepOutcome {
+            name: "status <maps>".to_owned(),
+            location: location("cases/read/b.yaml", 9),
+            verdict: Verdict::Fail,
+            error: None,
+            findings: vec![Finding::fail(
+                "json",
+                location("cases/read/b.yaml", 12),
+                "$.status",
+                "\"<script>alert(1)</script>\"",
+                "\"booked | x\"",
+            )],
+            exchange: Some(exchange(200, "{\"status\":\"booked\"}")),
+            walk: Vec::new(),
+            snapshot: None,
+        };
+        RunReport {
+            run_id: "r-123".to_owned(),
+            outcomes: vec![
+                CaseOutcome {
+                    name: "read/a".to_owned(),
+                    location: location("cases/read/a.yaml", 1),
+                    behaviours: vec!["A-1".to_owned()],
+                    target: Some("reference".to_owned()),
+                    verdict: Verdict::Pass,
+                    steps: vec![pass_step],
+                    duration_ms: 4,
+                },
+                CaseOutcome {
+                    name: "read/b".to_owned(),
+                    location: location("cases/read/b.yaml", 1),
+                    behaviours: vec!["A-1".to_owned(), "B-2".to_owned()],
+                    target: Some("reference".to_owned()),
+                    verdict: Verdict::Fail,
+                    steps: vec![fail_step],
+                    duration_ms: 6,
+                },
+                CaseOutcome::skipped(
+                    "create/c".to_owned(),
+                    location("cases/create/c.yaml", 1),
+                    vec!["C-3".to_owned()],
+                    "profile `x` does not allow writes".to_owned(),
+                ),
+            ],
+            cleanup: vec![
+                Tidied {
+                    id: "ok-1".to_owned(),
+                    case: "read/b".to_owned(),
+                    target: "reference".to_owned(),
+                    problem: None,
+                },
+                Tidied {
+                    id: "left-2".to_owned(),
+                    case: "read/b".to_owned(),
+                    target: "reference".to_owned(),
+                    problem: Some("cancelling answered 500".to_owned()),
+                },
+            ],
+            duration_ms: 1234,
+        }
+    }
+
+    pub(crate) fn report() -> Report {
+        let run = run();
+        Report::build(&ReportInput {
+            run: &run,
+            catalogue: &catalogue(),
+            targets: vec![TargetInfo {
+                label: "reference".to_owned(),
+                base_url: "http://127.0.0.1:1".to_owned(),
+                profile: "reference".to_owned(),
+            }],
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+        })
+    }
+
+    #[test]
+    fn behaviours_take_the_worst_verdict_and_skip_when_nothing_ran() {
+        let report = report();
+        let verdicts: Vec<(&str, VerdictWord)> = report
+            .behaviours
+            .iter()
+            .map(|b| (b.id.as_str(), b.verdict))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("A-1", VerdictWord::Fail),
+                ("B-2", VerdictWord::Fail),
+                ("C-3", VerdictWord::Skipped)
+            ]
+        );
+        let a = &report.behaviours[0];
+        assert_eq!(a.cases.len(), 2);
+        assert_eq!(a.evidence.len(), 1);
+        assert!(
+            a.evidence[0]
+                .summary
+                .starts_with("cases/read/b.yaml:12:7: json $.status"),
+            "{}",
+            a.evidence[0].summary
+        );
+        assert_eq!(
+            report.behaviours[2].reason.as_deref(),
+            Some("profile `x` does not allow writes")
+        );
+    }
+
+    #[test]
+    fn totals_drift_and_cleanup() {
+        let report = report();
+        assert_eq!(
+            report.totals.cases,
+            Counts {
+                total: 3,
+                passed: 1,
+                failed: 1,
+                errored: 0,
+                skipped: 1
+            }
+        );
+        assert_eq!(report.totals.behaviours.failed, 2);
+        assert_eq!(report.totals.snapshot_drift, 1);
+        assert_eq!(report.snapshot_drift[0].case, "read/a");
+        assert_eq!(report.cleanup.created, 2);
+        assert_eq!(report.cleanup.cancelled, 1);
+        assert_eq!(report.totals.cleanup_problems, 1);
+        assert!(!report.ok());
+        assert_eq!(report.started_at, "1970-01-01T00:00:00Z");
+        assert_eq!(report.cases[2].group, "create");
+    }
+
+    #[test]
+    fn a_behaviour_no_case_names_is_skipped_with_a_reason() {
+        let mut run = run();
+        run.outcomes.truncate(1);
+        let report = Report::build(&ReportInput {
+            run: &run,
+            catalogue: &catalogue(),
+            targets: Vec::new(),
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+        });
+        assert_eq!(report.behaviours[0].verdict, VerdictWord::Pass);
+        assert_eq!(report.behaviours[1].verdict, VerdictWord::Skipped);
+        assert_eq!(
+            report.behaviours[1].reason.as_deref(),
+            Some("no case in this run checks it")
+        );
+    }
+
+    #[test]
+    fn group_falls_back_to_the_file_folder() {
+        assert_eq!(
+            group_of("plain", &location("cases/search/x.yaml", 1)),
+            "search"
+        );
+        assert_eq!(group_of("plain", &location("x.yaml", 1)), "cases");
+    }
+
+    #[test]
+    fn credentials_in_a_base_url_are_dropped() {
+        assert_eq!(
+            without_userinfo("https://user:pw@example.test/fhir"),
+            "https://example.test/fhir"
+        );
+        assert_eq!(
+            without_userinfo("http://127.0.0.1:8090"),
+            "http://127.0.0.1:8090"
+        );
+    }
+}

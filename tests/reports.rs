@@ -1,0 +1,333 @@
+//! `run --report-dir` end to end through the built binary: the four files of a passing, a failing
+//! and a partly skipped run agree with each other, report.json validates against its schema, and a
+//! canary token never reaches stdout, stderr or any report file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use canvas_conformance::server::{ServerConfig, spawn};
+use serde_json::Value;
+
+const CANARY: &str = "canary-7c1e0b9d-report-token";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
+    command
+        .current_dir(root())
+        .env_remove("CANVAS_TOKEN")
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "cc-reports-{name}-{}",
+        uuid::Uuid::new_v4().simple()
+    ))
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    let path = dir.join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn validator() -> jsonschema::Validator {
+    let path = root().join("schemas/report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema"))
+        .expect("the schema is JSON");
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()))
+}
+
+fn schema_errors(document: &Value) -> Vec<String> {
+    validator()
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// Runs the CLI with `--report-dir` and returns the output and the parsed report.json.
+fn run_with_reports(name: &str, args: &[&str]) -> (Output, PathBuf, Value) {
+    let dir = scratch(name);
+    let output = binary()
+        .arg("run")
+        .args(args)
+        .arg("--report-dir")
+        .arg(&dir)
+        .output()
+        .expect("run");
+    let json: Value = serde_json::from_str(&read(&dir, "report.json"))
+        .unwrap_or_else(|e| panic!("report.json is not JSON: {e}\n{}", text(&output)));
+    (output, dir, json)
+}
+
+fn behaviour<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["behaviours"]
+        .as_array()
+        .and_then(|all| all.iter().find(|b| b["id"] == id))
+        .unwrap_or_else(|| panic!("no behaviour {id}"))
+}
+
+#[test]
+fn a_passing_run_writes_four_files_that_agree() {
+    let (output, dir, report) = run_with_reports("pass", &[]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    for file in ["junit.xml", "report.json", "report.html", "summary.md"] {
+        assert!(
+            all.contains(&format!("report: {}", dir.join(file).display())),
+            "the path of {file} is printed: {all}"
+        );
+    }
+    assert_eq!(schema_errors(&report), Vec::<String>::new());
+    assert_eq!(report["format_version"], 1);
+    let cases = report["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 40, "{}", cases.len());
+    assert_eq!(report["totals"]["cases"]["total"], cases.len());
+    assert_eq!(report["totals"]["cases"]["passed"], cases.len());
+    assert_eq!(report["behaviours"].as_array().map(Vec::len), Some(45));
+    assert_eq!(report["totals"]["behaviours"]["passed"], 45);
+    assert_eq!(report["targets"].as_array().map(Vec::len), Some(2));
+    assert!(
+        report["contradictions"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
+    let created = report["cleanup"]["created"].as_u64().expect("created");
+    assert!(created > 0);
+    assert_eq!(report["cleanup"]["cancelled"], created);
+    assert!(
+        cases[0]["steps"][0]["exchange"]["response"]["status"].is_u64(),
+        "exchanges are recorded: {}",
+        cases[0]
+    );
+
+    let junit = read(&dir, "junit.xml");
+    assert_eq!(junit.matches("<testcase ").count(), cases.len(), "{junit}");
+    assert!(junit.contains(r#"classname="create""#), "{junit}");
+    assert!(junit.contains(r#"name="create/returns-201""#), "{junit}");
+    assert!(
+        junit.contains(r#"<property name="behaviour" value="CREATE-201"/>"#),
+        "{junit}"
+    );
+    assert!(!junit.contains("<failure"), "{junit}");
+
+    let html = read(&dir, "report.html");
+    assert_eq!(html.matches("<tr data-behaviour=").count(), 45);
+    assert_eq!(
+        html.matches(r#"data-verdict="pass""#).count(),
+        45 + cases.len()
+    );
+
+    let md = read(&dir, "summary.md");
+    assert!(md.len() <= 60 * 1024, "{} bytes", md.len());
+    assert!(
+        md.contains(&format!(
+            "**{} cases:** {} passed, 0 failed",
+            cases.len(),
+            cases.len()
+        )),
+        "{md}"
+    );
+    assert!(md.contains("✅ passed"), "{md}");
+}
+
+#[test]
+fn a_failing_run_shows_the_failure_in_every_file() {
+    let (output, dir, report) = run_with_reports("fail", &["--mutant", "roomed-as-check-in"]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert_eq!(schema_errors(&report), Vec::<String>::new());
+    let line = std::fs::read_to_string(root().join("cases/read/status-map.yaml"))
+        .expect("case")
+        .lines()
+        .position(|l| l.contains("equals: checked-in"))
+        .expect("the expectation")
+        + 1;
+    let at = format!("cases/read/status-map.yaml:{line}:");
+
+    let status_map = behaviour(&report, "READ-STATUS-MAP");
+    assert_eq!(status_map["verdict"], "fail");
+    let evidence = status_map["evidence"][0]["summary"]
+        .as_str()
+        .expect("evidence");
+    assert!(evidence.starts_with(&at), "{evidence}");
+    assert!(
+        evidence.contains(r#"expected "checked-in", actual "check-in""#),
+        "{evidence}"
+    );
+    assert_eq!(behaviour(&report, "READ-200")["verdict"], "pass");
+    assert_eq!(report["totals"]["cases"]["failed"], 2);
+
+    let junit = read(&dir, "junit.xml");
+    assert_eq!(junit.matches("<failure ").count(), 2, "{junit}");
+    assert!(
+        junit.contains(&format!(r#"<failure message="{at}"#)),
+        "the message is the first finding: {junit}"
+    );
+    assert!(
+        junit.contains("expected: &quot;checked-in&quot;"),
+        "{junit}"
+    );
+    assert!(junit.contains("actual:   &quot;check-in&quot;"), "{junit}");
+    assert!(junit.contains(r#"failures="2""#), "{junit}");
+
+    let html = read(&dir, "report.html");
+    assert_eq!(html.matches(r#"class="failure""#).count(), 2);
+    assert!(html.contains(r#"<tr data-behaviour="READ-STATUS-MAP" data-verdict="fail""#));
+    assert!(html.contains(&at), "the finding's location is shown");
+    assert!(html.contains("HTTP 200"), "the transcript is shown");
+
+    let md = read(&dir, "summary.md");
+    assert!(md.contains("❌ failed"), "{md}");
+    assert!(
+        md.contains("| ❌ fail | read/status-map | READ-STATUS-MAP |"),
+        "{md}"
+    );
+    assert!(md.contains("| ❌ fail | READ-STATUS-MAP | MUST |"), "{md}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skipped_cases_carry_their_reason_and_the_canary_token_appears_nowhere() {
+    let mut config = ServerConfig::reference();
+    config.static_token = CANARY.to_owned();
+    let server = spawn(config).await.expect("server starts");
+    let profile = scratch("profile.yaml");
+    std::fs::write(&profile, "name: read-only\nallow_writes: false\n").expect("profile");
+    let runs = [
+        (
+            "canary-full",
+            vec!["--target", server.base_url(), "--token", CANARY],
+        ),
+        (
+            "canary-readonly",
+            vec![
+                "--target",
+                server.base_url(),
+                "--token",
+                CANARY,
+                "--profile",
+                profile.to_str().expect("utf-8 path"),
+            ],
+        ),
+    ];
+    let mut dirs = Vec::new();
+    for (name, args) in &runs {
+        let (output, dir, report) = run_with_reports(name, args);
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{name}: {all}");
+        assert_eq!(schema_errors(&report), Vec::<String>::new(), "{name}");
+        assert!(
+            !all.contains(CANARY),
+            "{name}: the token leaked to the console: {all}"
+        );
+        let mut scanned = 0;
+        for entry in std::fs::read_dir(&dir).expect("report dir") {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("report file");
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(CANARY),
+                "{name}: the token leaked into {}",
+                path.display()
+            );
+            scanned += 1;
+        }
+        assert_eq!(scanned, 4, "{name}");
+        // The token was sent (and the run authenticated), only never shown.
+        assert!(
+            read(&dir, "report.json").contains("Bearer [redacted]"),
+            "{name}"
+        );
+        dirs.push((dir, report));
+    }
+    server.shutdown().await;
+
+    let (dir, report) = &dirs[1];
+    let skipped = report["totals"]["cases"]["skipped"]
+        .as_u64()
+        .expect("skipped");
+    assert!(skipped > 0, "a read-only profile skips the writing cases");
+    let writes = report["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["name"] == "create/returns-201"))
+        .expect("create/returns-201");
+    assert_eq!(writes["verdict"], "skipped");
+    let reason = writes["reason"].as_str().expect("a reason");
+    assert!(reason.contains("does not allow writes"), "{reason}");
+    let junit = read(dir, "junit.xml");
+    assert_eq!(
+        junit.matches("<skipped ").count() as u64,
+        skipped,
+        "{junit}"
+    );
+    assert!(
+        junit.contains(&format!(r#"<skipped message="{reason}"/>"#)),
+        "{junit}"
+    );
+    assert_eq!(behaviour(report, "CREATE-201")["verdict"], "skipped");
+    assert_eq!(behaviour(report, "CREATE-201")["reason"], reason);
+    let md = read(dir, "summary.md");
+    assert!(md.contains("| ⏭️ skipped | create/returns-201 |"), "{md}");
+}
+
+/// A way to break a valid report.
+type Mutation = fn(&mut Value);
+
+#[test]
+fn the_schema_rejects_what_format_1_forbids() {
+    let (_, _, report) = run_with_reports("schema", &["--filter", "read/"]);
+    assert_eq!(schema_errors(&report), Vec::<String>::new());
+    let mutations: [(&str, Mutation); 5] = [
+        ("another format version", |r| r["format_version"] = 2.into()),
+        ("an unknown verdict", |r| {
+            r["cases"][0]["verdict"] = "maybe".into()
+        }),
+        ("a token field on a target", |r| {
+            r["targets"][0]["token"] = "x".into()
+        }),
+        ("a skipped case without a reason", |r| {
+            r["cases"][0]["verdict"] = "skipped".into();
+        }),
+        ("a missing totals", |r| {
+            r.as_object_mut().map(|o| o.remove("totals"));
+        }),
+    ];
+    for (what, mutate) in mutations {
+        let mut broken = report.clone();
+        mutate(&mut broken);
+        assert!(
+            !schema_errors(&broken).is_empty(),
+            "the schema accepts {what}"
+        );
+    }
+}
+
+#[test]
+fn a_file_as_report_dir_is_a_usage_error_before_anything_runs() {
+    let file = scratch("not-a-dir");
+    std::fs::write(&file, "x").expect("file");
+    let output = binary()
+        .arg("run")
+        .arg("--report-dir")
+        .arg(&file)
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("is a file, not a folder"), "{all}");
+    assert!(!all.contains("PASS"), "nothing ran: {all}");
+}
