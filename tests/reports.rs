@@ -68,6 +68,9 @@ fn run_with_reports(name: &str, args: &[&str]) -> (Output, PathBuf, Value) {
         .args(args)
         .arg("--report-dir")
         .arg(&dir)
+        // Snapshots of these runs stay in the scratch folder, never in the repository.
+        .arg("--snapshots")
+        .arg(PathBuf::from(format!("{}-snapshots", dir.display())))
         .output()
         .expect("run");
     let json: Value = serde_json::from_str(&read(&dir, "report.json"))

@@ -163,7 +163,12 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         .unwrap_or_else(|| default_snapshots_dir(&dir));
     let store = Arc::new(SnapshotStore::new(
         snapshot_dir,
-        UpdateMode::from_env(args.update_snapshots),
+        // A mutant run shows drift but must not leave pending files for a server that is broken on purpose.
+        if mutant.is_some() {
+            UpdateMode::No
+        } else {
+            UpdateMode::from_env(args.update_snapshots)
+        },
     ));
     let options = RunOptions {
         jobs: args.jobs.unwrap_or_else(default_jobs),
