@@ -7,7 +7,8 @@
 //! - [`target`] profiles, secrets; [`plan`] ② cases × targets → run or skip (write guard).
 //! - [`exchange`] ③ render, send, record (secrets scrubbed), paging walks.
 //! - [`check`] ④ pure checks → findings; [`outcome`] ⑤ verdicts and roll-ups.
-//! - [`run`] orchestration, cleanup ledger, embedded servers; [`report`] ⑥ console output.
+//! - [`run`] orchestration, cleanup ledger, snapshot store, embedded servers, mutation analysis.
+//! - [`report`] ⑥ console, progress, and the report files (JUnit, JSON, HTML, Markdown).
 //! - [`harness`] the `cargo test` trials; [`cli`] the command line.
 //! - [`server`] the reference server (an axum emulator of every documented behaviour).
 //! - [`source`] file positions and the one diagnostic renderer.
