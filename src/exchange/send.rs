@@ -7,8 +7,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Mutex;
-
 use crate::case::model::{AuthMode, Method};
 use crate::exchange::record::{Exchange, Received, SentRequest};
 use crate::exchange::render::{Outgoing, path_and_query};
@@ -78,21 +76,35 @@ impl ClientOptions {
     }
 }
 
-/// Spaces request starts `interval` apart, across every task sharing it.
+/// Spaces request starts `interval` apart, across every task sharing it (a token bucket of one).
 #[derive(Debug)]
 struct Pace {
     interval: Duration,
-    next: Mutex<tokio::time::Instant>,
+    next: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Pace {
+    fn new(interval: Duration) -> Pace {
+        Pace {
+            interval,
+            next: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The start time of the next request asked for at `now`: `now`, or one interval after the
+    /// previous reservation, whichever is later.
+    fn reserve(&self, now: tokio::time::Instant) -> tokio::time::Instant {
+        let mut next = self
+            .next
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let start = next.map_or(now, |n| n.max(now));
+        *next = Some(start + self.interval);
+        start
+    }
+
     async fn wait(&self) {
-        let start = {
-            let mut next = self.next.lock().await;
-            let start = (*next).max(tokio::time::Instant::now());
-            *next = start + self.interval;
-            start
-        };
+        let start = self.reserve(tokio::time::Instant::now());
         tokio::time::sleep_until(start).await;
     }
 }
@@ -116,10 +128,9 @@ impl Client {
     pub fn with_options(options: ClientOptions) -> Result<Client, ClientError> {
         let pace = match options.rps {
             None => None,
-            Some(rps) if rps.is_finite() && rps > 0.0 => Some(Arc::new(Pace {
-                interval: Duration::from_secs_f64(1.0 / rps),
-                next: Mutex::new(tokio::time::Instant::now()),
-            })),
+            Some(rps) if rps.is_finite() && rps > 0.0 => {
+                Some(Arc::new(Pace::new(Duration::from_secs_f64(1.0 / rps))))
+            }
             Some(rps) => {
                 return Err(ClientError::Option(format!(
                     "requests per second must be a positive number, not {rps}"
@@ -471,6 +482,18 @@ mod tests {
             backoff(&policy(), 2, Some("soon")),
             Duration::from_millis(200)
         );
+    }
+
+    #[test]
+    fn the_pace_spaces_request_starts() {
+        let pace = Pace::new(Duration::from_millis(250));
+        let now = tokio::time::Instant::now();
+        assert_eq!(pace.reserve(now), now);
+        assert_eq!(pace.reserve(now), now + Duration::from_millis(250));
+        assert_eq!(pace.reserve(now), now + Duration::from_millis(500));
+        // After a quiet spell, the next request goes at once.
+        let later = now + Duration::from_secs(5);
+        assert_eq!(pace.reserve(later), later);
     }
 
     #[test]
