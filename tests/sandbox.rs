@@ -5,6 +5,7 @@
 mod sandbox {
     pub mod common;
     mod doctor;
+    mod dry_run;
     mod interrupt;
     mod oauth;
     mod proxy;

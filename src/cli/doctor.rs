@@ -206,10 +206,11 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Findings) 
     let exchange = client.send(target, &probe).await;
     match (&exchange.response, &exchange.error) {
         (Some(r), None) if r.status == 200 => {
-            findings.ok(&format!(
-                "the FHIR server accepts the token ({})",
-                target.auth.describe()
-            ));
+            findings.ok(&if target.auth.is_oauth() {
+                "the FHIR server accepts the token".to_owned()
+            } else {
+                format!("the FHIR server accepts the {}", target.auth.describe())
+            });
             true
         }
         (Some(r), None) if r.status == 401 => {

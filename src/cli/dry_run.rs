@@ -28,8 +28,9 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
                 target.label,
                 quote(&oauth.token_url),
                 quote("Content-Type: application/x-www-form-urlencoded"),
-                quote(&format!("client_id=${}", oauth.client_id_env)),
-                quote(&format!("client_secret=${}", oauth.client_secret_env)),
+                // Double quotes: the shell fills in the variables' values, never printed here.
+                format!("\"client_id=${}\"", oauth.client_id_env),
+                format!("\"client_secret=${}\"", oauth.client_secret_env),
             );
         }
     }

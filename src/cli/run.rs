@@ -310,5 +310,7 @@ pub fn default_jobs() -> usize {
 }
 
 pub(crate) fn parse_base_url(url: &str) -> Result<String, CliError> {
-    http_url(url).map_err(|problem| CliError::Usage(format!("--target {problem}")))
+    http_url(url)
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .map_err(|problem| CliError::Usage(format!("--target {problem}")))
 }

@@ -187,7 +187,7 @@ impl Auth {
         match &*self.inner {
             Source::Static(_) => "static bearer token".to_owned(),
             Source::OAuth(oauth) => format!(
-                "OAuth2 client credentials at {} (client from {}/{})",
+                "OAuth2 client credentials at {}, client from {}/{}",
                 oauth.token_url, oauth.id_env, oauth.secret_env
             ),
             Source::Unavailable(reason) => format!("no credentials ({reason})"),

@@ -121,7 +121,21 @@ async fn the_suite_passes_on_another_instance_through_oauth() {
     let base = server.base_url().to_owned();
     let profile = Profile::parse(&Arc::from("harbour.yaml"), &harbour_profile(&base))
         .expect("the profile parses");
-    let auth = oauth(&base, "harbour-ci-secret-3c1f");
+    // The token URL and variable names come from the profile; the values are given directly
+    // (setting process-wide environment variables is unsafe in a threaded test).
+    let settings = profile.oauth.clone().expect("an oauth section");
+    assert_eq!(settings.token_url, format!("{base}/auth/token/"));
+    let auth = Auth::oauth(
+        OAuthClient {
+            token_url: settings.token_url,
+            client_id: Secret::new("harbour-ci".to_owned()),
+            client_secret: Secret::new("harbour-ci-secret-3c1f".to_owned()),
+            client_id_env: settings.client_id_env,
+            client_secret_env: settings.client_secret_env,
+        },
+        Duration::from_secs(10),
+    )
+    .expect("auth");
     let target = Target {
         label: "harbour".to_owned(),
         base_url: base.clone(),
