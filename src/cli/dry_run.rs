@@ -22,15 +22,15 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
             .as_ref()
             .filter(|_| target.auth.is_oauth())
         {
+            // Double quotes: the shell fills in the variables' values, never printed here.
             let _ = writeln!(
                 out,
-                "# token for {} (once, renewed before expiry):\ncurl -X POST {} -H {} --data-urlencode grant_type=client_credentials --data-urlencode {} --data-urlencode {}",
+                "# token for {} (once, renewed before expiry):\ncurl -X POST {} -H {} --data-urlencode grant_type=client_credentials --data-urlencode \"client_id=${}\" --data-urlencode \"client_secret=${}\"",
                 target.label,
                 quote(&oauth.token_url),
                 quote("Content-Type: application/x-www-form-urlencoded"),
-                // Double quotes: the shell fills in the variables' values, never printed here.
-                format!("\"client_id=${}\"", oauth.client_id_env),
-                format!("\"client_secret=${}\"", oauth.client_secret_env),
+                oauth.client_id_env,
+                oauth.client_secret_env,
             );
         }
     }
