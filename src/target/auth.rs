@@ -51,6 +51,20 @@ pub enum AuthError {
     Client(String),
 }
 
+impl AuthError {
+    /// Whether asking again cannot help (as opposed to a busy or unreachable token URL).
+    pub fn is_final(&self) -> bool {
+        match self {
+            AuthError::Rejected { status, .. } => !matches!(status, 408 | 429 | 500..=599),
+            AuthError::NoCredentials(_)
+            | AuthError::MissingEnv { .. }
+            | AuthError::BadAnswer { .. }
+            | AuthError::Client(_) => true,
+            AuthError::Unreachable { .. } => false,
+        }
+    }
+}
+
 /// Where a token comes from. Cheap to clone; clones share the cache.
 #[derive(Clone)]
 pub struct Auth {
@@ -59,7 +73,7 @@ pub struct Auth {
 
 enum Source {
     Static(Secret<String>),
-    OAuth(OAuth),
+    OAuth(Box<OAuth>),
     /// Nothing to authenticate with (fine for a dry run; any request needing a token errors).
     Unavailable(String),
 }
@@ -73,6 +87,9 @@ struct OAuth {
     secret_env: String,
     http: reqwest::Client,
     cache: Mutex<Option<Cached>>,
+    /// A refusal that asking again will not change (wrong credentials, wrong URL): kept so a run
+    /// does not hammer the token URL with a request per case.
+    refused: Mutex<Option<AuthError>>,
     fetches: AtomicU64,
 }
 
@@ -169,7 +186,7 @@ impl Auth {
             .build()
             .map_err(|e| AuthError::Client(e.to_string()))?;
         Ok(Auth {
-            inner: Arc::new(Source::OAuth(OAuth {
+            inner: Arc::new(Source::OAuth(Box::new(OAuth {
                 token_url: client.token_url,
                 client_id: client.client_id,
                 client_secret: client.client_secret,
@@ -177,8 +194,9 @@ impl Auth {
                 secret_env: client.client_secret_env,
                 http,
                 cache: Mutex::new(None),
+                refused: Mutex::new(None),
                 fetches: AtomicU64::new(0),
-            })),
+            }))),
         })
     }
 
@@ -228,7 +246,18 @@ impl Auth {
                 {
                     return Ok(cached.token.clone());
                 }
-                let (token, lifetime) = oauth.fetch().await?;
+                if let Some(refused) = oauth.refused.lock().await.as_ref() {
+                    return Err(refused.clone());
+                }
+                let (token, lifetime) = match oauth.fetch().await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        if e.is_final() {
+                            *oauth.refused.lock().await = Some(e.clone());
+                        }
+                        return Err(e);
+                    }
+                };
                 *cache = Some(Cached {
                     token: token.clone(),
                     renew_at: Instant::now() + renew_after(lifetime),

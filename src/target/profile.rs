@@ -433,6 +433,22 @@ mod tests {
     }
 
     #[test]
+    fn the_example_sandbox_profile_parses() {
+        let text = include_str!("../../targets/canvas-sandbox.example.yaml");
+        let profile = parse(text).unwrap();
+        assert_eq!(
+            profile.base_url.as_deref(),
+            Some("https://fumage-example.canvasmedical.com")
+        );
+        assert!(!profile.allow_writes);
+        assert_eq!(
+            profile.oauth.unwrap().token_url,
+            "https://example.canvasmedical.com/auth/token/"
+        );
+        assert!(profile.fixtures.contains_key("appt_confirmed"));
+    }
+
+    #[test]
     fn bad_values_point_at_their_line_and_column() {
         let err = parse("name: s\noauth:\n  token_url: ftp://x/\n").unwrap_err();
         assert!(err.contains("p.yaml:3:14"), "{err}");

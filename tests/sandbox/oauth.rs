@@ -204,6 +204,12 @@ async fn a_wrong_client_secret_is_an_error_verdict_that_names_the_variables_only
     );
     assert!(!error.contains("wrong-secret-canary-51"), "{error}");
     assert!(!format!("{exchange:?}").contains("wrong-secret-canary-51"));
+    // A refusal is final: later requests get the same error without asking the token URL again.
+    let again = client(Duration::from_secs(10))
+        .send(&target, &read("/Appointment/y"))
+        .await;
+    assert_eq!(again.error.as_deref(), Some(error.as_str()));
+    assert_eq!(target.auth.token_fetches(), 1);
     server.shutdown().await;
 }
 
