@@ -1,6 +1,6 @@
 //! The `cargo test` face of the suite: one libtest-mimic trial per case, filterable by name, run
-//! against the embedded reference servers, or the server in `CONFORMANCE_TARGET` (token in
-//! `CONFORMANCE_TOKEN`, profile in `CONFORMANCE_PROFILE`).
+//! against the embedded reference servers, or the server in `CONFORMANCE_TARGET` (profile in
+//! `CONFORMANCE_PROFILE`, its OAuth client from the variables it names, or a token in `CONFORMANCE_TOKEN`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +19,7 @@ use crate::run::runner::{cleanup, run_item};
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::suite::{default_cases_dir, load_suite};
-use crate::target::{Profile, Secret, Target};
+use crate::target::{Profile, Target, for_profile};
 
 /// Entry point of `tests/conformance.rs`.
 pub fn main() -> ExitCode {
@@ -136,12 +136,15 @@ async fn targets() -> Result<(Vec<Target>, Option<Embedded>), String> {
                 Some(path) => Profile::load(&PathBuf::from(path)).map_err(|e| e.to_string())?,
                 None => Profile::reference(),
             };
-            let token = std::env::var("CONFORMANCE_TOKEN")
-                .unwrap_or_else(|_| crate::cli::run::REFERENCE_TOKEN.to_owned());
+            let token = std::env::var("CONFORMANCE_TOKEN").ok();
+            let auth = for_profile(&profile, token, Duration::from_secs(30));
+            if let Some(reason) = auth.unavailable_reason() {
+                return Err(format!("cannot authenticate to {url}: {reason}"));
+            }
             let target = Target {
                 label: "target".to_owned(),
                 base_url: url.trim_end_matches('/').to_owned(),
-                token: Secret::new(token),
+                auth,
                 profile: Arc::new(profile),
             };
             Ok((vec![target], None))

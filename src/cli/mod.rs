@@ -4,6 +4,8 @@
 //! gap); 2 usage, profile or case-file errors (nothing was run).
 
 pub mod coverage;
+pub mod doctor;
+pub mod dry_run;
 pub mod list;
 pub mod mutants;
 pub mod run;
@@ -28,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the cases against a target (default: the embedded reference server).
     Run(run::RunArgs),
+    /// Check a target and profile before a run: reachability, token, fixtures, skipped cases.
+    Doctor(doctor::DoctorArgs),
     /// List the cases and the behaviour IDs they check.
     List(list::ListArgs),
     /// Lint case files without sending anything.

@@ -1,7 +1,7 @@
-//! `run`: load and lint the suite, pick the target (embedded reference servers unless `--target`),
-//! plan, run, print one line per case with failure details (or a progress bar on a terminal),
-//! cancel what was created, write the `--report-dir` files, and exit 0 (all passed) or 1 (something
-//! failed or errored).
+//! `run`: load and lint the suite, pick the target and its auth (embedded reference servers unless
+//! `--target`/a profile's base_url), plan, run (or `--dry-run`: print curl lines), print one line per
+//! case (or a progress bar on a terminal), compare snapshots, cancel what was created (also after
+//! Ctrl-C), write the `--report-dir` files, and exit 0 (all passed) or 1.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
+use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
 use crate::exchange::Client;
+use crate::exchange::send::{ClientOptions, RetryPolicy};
 use crate::outcome::Tally;
 use crate::plan::{Selection, build};
 use crate::report::console;
@@ -19,20 +20,22 @@ use crate::report::{Report, ReportInput, TargetInfo, write_reports};
 use crate::run::embedded::Embedded;
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
-use crate::run::{RunOptions, run_plan};
+use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
 use crate::server::Mutant;
 use crate::suite::{default_cases_dir, load_suite};
-use crate::target::{Profile, Secret, Target};
+use crate::target::profile::http_url;
+use crate::target::{Profile, Target, for_profile};
 
 /// The static token of the reference instance (REFERENCE-INSTANCE.md).
-pub const REFERENCE_TOKEN: &str = "dev-token";
+pub const REFERENCE_TOKEN: &str = crate::target::REFERENCE_TOKEN;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// FHIR base URL of the server to test (default: start the embedded reference servers).
+    /// FHIR base URL of the server to test (default: the profile's base_url, else start the
+    /// embedded reference servers).
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
-    /// Bearer token for the target.
+    /// Static bearer token for the target (instead of the profile's OAuth client).
     #[arg(
         long,
         env = "CANVAS_TOKEN",
@@ -40,7 +43,8 @@ pub struct RunArgs {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
-    /// Target profile (YAML): fixtures, capabilities, allow_writes (default: the reference instance).
+    /// Target profile (YAML): base URL, OAuth token URL, fixtures, capabilities, allow_writes
+    /// (default: the reference instance). See docs/profiles.md.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
     /// The folder of case files (with requirements.yaml).
@@ -55,9 +59,11 @@ pub struct RunArgs {
     /// Cases in flight at once (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Print the planned requests as curl lines (Authorization masked) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Folder of snapshot files (default: `snapshots/` beside the case folder).
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
@@ -73,6 +79,74 @@ pub struct RunArgs {
     /// Write junit.xml, report.json, report.html and summary.md into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+}
+
+/// How requests are paced, bounded and retried (shared by `run` and `doctor`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct NetArgs {
+    /// Whole-request timeout per attempt, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Connect timeout, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Longest silence while reading a response, in seconds (default: the timeout).
+    #[arg(long, value_name = "SECS")]
+    pub read_timeout: Option<f64>,
+    /// At most this many requests per second, over all cases (default: no limit).
+    #[arg(long, value_name = "N")]
+    pub rps: Option<f64>,
+    /// Attempts per request when the target answers 429 or 503 (1: no retry).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_attempts: u32,
+    /// Longest wait before a retry, in seconds, whatever Retry-After asks.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub max_retry_wait: f64,
+}
+
+impl NetArgs {
+    /// The client options these arguments ask for, or a usage error.
+    pub fn client_options(&self) -> Result<ClientOptions, CliError> {
+        let secs = |name: &str, value: f64| {
+            if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+                Ok(Duration::from_secs_f64(value))
+            } else {
+                Err(CliError::Usage(format!(
+                    "--{name} must be a number of seconds above 0 (and at most a day), not {value}"
+                )))
+            }
+        };
+        let timeout = secs("timeout", self.timeout)?;
+        let mut options = ClientOptions::with_timeout(timeout);
+        options.connect_timeout = secs("connect-timeout", self.connect_timeout)?;
+        options.read_timeout = match self.read_timeout {
+            Some(value) => secs("read-timeout", value)?,
+            None => timeout,
+        };
+        if let Some(rps) = self.rps
+            && !(rps.is_finite() && rps > 0.0)
+        {
+            return Err(CliError::Usage(format!(
+                "--rps must be a number of requests per second above 0, not {rps}"
+            )));
+        }
+        options.rps = self.rps;
+        if self.max_attempts == 0 {
+            return Err(CliError::Usage(
+                "--max-attempts must be at least 1".to_owned(),
+            ));
+        }
+        options.retry = RetryPolicy {
+            attempts: self.max_attempts,
+            max_wait: if self.max_retry_wait == 0.0 {
+                Duration::ZERO
+            } else {
+                secs("max-retry-wait", self.max_retry_wait)?
+            },
+            ..RetryPolicy::default()
+        };
+        Ok(options)
+    }
 }
 
 pub async fn run(args: RunArgs) -> Result<u8, CliError> {
@@ -108,25 +182,25 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         Some(path) => Profile::load(path).map_err(|e| CliError::Usage(e.to_string()))?,
         None => Profile::reference(),
     };
-    let client = Client::new(Duration::from_secs(args.timeout.max(1)))
-        .context("failed to start the HTTP client")?;
+    let options = args.net.client_options()?;
+    let client =
+        Client::with_options(options.clone()).context("failed to start the HTTP client")?;
     let base_url = args.target.clone().or_else(|| profile.base_url.clone());
     let (targets, embedded) = match base_url {
         Some(url) => {
             let url = parse_base_url(&url)?;
-            let token = match (&args.token, profile.name.as_str()) {
-                (Some(token), _) => token.clone(),
-                (None, "reference") => REFERENCE_TOKEN.to_owned(),
-                (None, name) => {
-                    return Err(CliError::Usage(format!(
-                        "no token for profile `{name}`: pass --token or set CANVAS_TOKEN"
-                    )));
-                }
-            };
+            let auth = for_profile(&profile, args.token.clone(), options.timeout);
+            if let Some(reason) = auth.unavailable_reason()
+                && !args.dry_run
+            {
+                return Err(CliError::Usage(format!(
+                    "cannot authenticate to the target: {reason}"
+                )));
+            }
             let target = Target {
                 label: "target".to_owned(),
                 base_url: url,
-                token: Secret::new(token),
+                auth,
                 profile: Arc::new(profile),
             };
             (vec![target], None)
@@ -145,8 +219,11 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     };
     for target in &targets {
         println!(
-            "target {}: {} (profile {})",
-            target.label, target.base_url, target.profile.name
+            "target {}: {} (profile {}; {})",
+            target.label,
+            target.base_url,
+            target.profile.name,
+            target.auth.describe()
         );
     }
     let selection = Selection {
@@ -170,13 +247,22 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             UpdateMode::from_env(args.update_snapshots)
         },
     ));
-    let options = RunOptions {
+    let run_options = RunOptions {
         jobs: args.jobs.unwrap_or_else(default_jobs),
         run_id: new_run_id(),
         snapshots: Some(Arc::clone(&store)),
     };
     let profiles: Vec<String> = targets.iter().map(|t| t.profile.name.clone()).collect();
     let unfiltered = args.filter.is_none() && args.behaviours.is_empty();
+    if args.dry_run {
+        print!("{}", dry_run::render(&plan, &targets, &run_options.run_id));
+        if let Some(embedded) = embedded {
+            embedded.shutdown().await;
+        }
+        return Ok(EXIT_OK);
+    }
+    let control = RunControl::default();
+    let watcher = tokio::spawn(watch_ctrl_c(control.clone()));
     let cases: Vec<_> = plan.items.iter().map(|i| Arc::clone(&i.case)).collect();
     let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
     let started_at = jiff::Timestamp::now();
@@ -185,13 +271,25 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         cases.len(),
     );
     let mut shown = 0;
-    let report = run_plan(&plan, Arc::new(targets), client, &options, |outcome| {
-        progress.case(outcome, cases.get(shown).map(Arc::as_ref));
-        shown += 1;
-    })
+    let report = run_plan_with(
+        &plan,
+        Arc::new(targets),
+        client,
+        &run_options,
+        &control,
+        |outcome| {
+            progress.case(outcome, cases.get(shown).map(Arc::as_ref));
+            shown += 1;
+        },
+    )
     .await;
     progress.finish();
-    let unreferenced = if unfiltered {
+    watcher.abort();
+    let interrupted = control.interrupt.is_triggered();
+    if interrupted {
+        print!("{}", ledger_lines(&report));
+    }
+    let unreferenced = if unfiltered && !interrupted {
         store.unreferenced(&profiles.iter().map(String::as_str).collect::<Vec<_>>())
     } else {
         Vec::new()
@@ -219,7 +317,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     let cleanup_ok = report.cleanup.iter().all(|t| t.problem.is_none());
     let drift_ok = args.allow_drift || console::drifted(&report.outcomes).next().is_none();
     Ok(
-        if Tally::of(&report.outcomes).all_passed() && cleanup_ok && drift_ok {
+        if Tally::of(&report.outcomes).all_passed() && cleanup_ok && drift_ok && !interrupted {
             EXIT_OK
         } else {
             EXIT_FAILED
@@ -235,22 +333,59 @@ pub fn default_snapshots_dir(cases: &std::path::Path) -> PathBuf {
         .join("snapshots")
 }
 
+/// First Ctrl-C: stop starting cases, let running steps finish, clean up (the run goes on to its
+/// end). Second Ctrl-C: quit at once (exit 130), listing what is left uncancelled.
+async fn watch_ctrl_c(control: RunControl) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    control.interrupt.trigger();
+    eprintln!(
+        "\ninterrupted: no new case starts; running steps finish, then everything this run created \
+         is cancelled (Ctrl-C again to quit at once, leaving it in place)"
+    );
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    let pending = control.ledger.pending();
+    eprintln!(
+        "interrupted again: quitting without finishing cleanup; {} appointment(s) this run created may remain:",
+        pending.len()
+    );
+    for created in pending {
+        eprintln!(
+            "  Appointment/{} (case {}, target #{})",
+            created.id, created.case, created.target
+        );
+    }
+    std::process::exit(130);
+}
+
+/// The cleanup ledger after an interrupted run: each appointment the run created and its fate.
+fn ledger_lines(report: &RunReport) -> String {
+    let mut out = format!(
+        "ledger: {} appointment(s) created by this run\n",
+        report.cleanup.len()
+    );
+    for tidied in &report.cleanup {
+        let fate = match &tidied.problem {
+            None => "cancelled".to_owned(),
+            Some(problem) => format!("NOT cancelled: {problem}"),
+        };
+        out.push_str(&format!(
+            "  Appointment/{} (case {}, target {}): {fate}\n",
+            tidied.id, tidied.case, tidied.target
+        ));
+    }
+    out
+}
+
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
-fn parse_base_url(url: &str) -> Result<String, CliError> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| CliError::Usage(format!("--target `{url}` is not a URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(CliError::Usage(format!(
-            "--target `{url}` must be an http or https URL"
-        )));
-    }
-    if parsed.query().is_some() {
-        return Err(CliError::Usage(format!(
-            "--target `{url}` must not carry a query"
-        )));
-    }
-    Ok(url.trim_end_matches('/').to_owned())
+pub(crate) fn parse_base_url(url: &str) -> Result<String, CliError> {
+    http_url(url)
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .map_err(|problem| CliError::Usage(format!("--target {problem}")))
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::case::DoubleBooking;
 use crate::server::{Mutant, RunningServer, ServerConfig, ServerError, settings, spawn};
-use crate::target::{Profile, Secret, Target};
+use crate::target::{Auth, Profile, Secret, Target};
 
 /// Label of the embedded server that allows double booking (Canvas's default).
 pub const REFERENCE: &str = "reference";
@@ -37,7 +37,7 @@ impl Embedded {
             targets.push(Target {
                 label: label.to_owned(),
                 base_url: server.base_url().to_owned(),
-                token: Secret::new(token),
+                auth: Auth::static_token(Secret::new(token)),
                 profile: Arc::new(Profile::reference().with_double_booking(setting)),
             });
             servers.push(server);

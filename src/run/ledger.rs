@@ -40,6 +40,30 @@ impl Ledger {
         }
     }
 
+    /// The oldest entry still to be tidied.
+    pub fn first(&self) -> Option<Created> {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .first()
+            .cloned()
+    }
+
+    pub fn remove(&self, created: &Created) {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|c| c != created);
+    }
+
+    /// What is still recorded (not yet tidied), oldest first.
+    pub fn pending(&self) -> Vec<Created> {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub fn take(&self) -> Vec<Created> {
         std::mem::take(
             &mut *self

@@ -1,11 +1,13 @@
 //! Orchestration: runs a plan's cases concurrently (steps in order within a case), keeps the cleanup
-//! ledger, and starts the embedded reference servers when no target is given.
+//! ledger, stops early on an interrupt (Ctrl-C), and starts the embedded reference servers when no target is given.
 
 pub mod embedded;
+pub mod interrupt;
 pub mod ledger;
 pub mod mutation;
 pub mod runner;
 pub mod scope;
 pub mod snapshots;
 
-pub use runner::{RunOptions, RunReport, run_plan};
+pub use interrupt::Interrupt;
+pub use runner::{RunControl, RunOptions, RunReport, run_plan, run_plan_with};

@@ -19,6 +19,7 @@ use crate::exchange::walk::{Walk, walk};
 use crate::exchange::{Client, Outgoing, Received, render_request};
 use crate::outcome::{CaseOutcome, StepOutcome, Verdict};
 use crate::plan::{Placement, Plan, PlanItem};
+use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Created, Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::case_scope;
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
@@ -44,16 +45,45 @@ pub struct RunReport {
     pub duration_ms: u64,
 }
 
+/// What a caller can hold on to while a run goes on: its stop signal and its cleanup ledger
+/// (to show what is still to be cancelled if the process must exit early).
+#[derive(Clone, Debug, Default)]
+pub struct RunControl {
+    pub interrupt: Interrupt,
+    pub ledger: Arc<Ledger>,
+}
+
 /// Runs every plan item; `on_case` sees each outcome in plan order as soon as it and all before it are done.
 pub async fn run_plan(
     plan: &Plan,
     targets: Arc<Vec<Target>>,
     client: Client,
     options: &RunOptions,
+    on_case: impl FnMut(&CaseOutcome),
+) -> RunReport {
+    run_plan_with(
+        plan,
+        targets,
+        client,
+        options,
+        &RunControl::default(),
+        on_case,
+    )
+    .await
+}
+
+/// [`run_plan`] under the caller's control: once `control.interrupt` is triggered no case or step
+/// starts (they are reported as not started), running steps finish, and cleanup still runs.
+pub async fn run_plan_with(
+    plan: &Plan,
+    targets: Arc<Vec<Target>>,
+    client: Client,
+    options: &RunOptions,
+    control: &RunControl,
     mut on_case: impl FnMut(&CaseOutcome),
 ) -> RunReport {
     let started = Instant::now();
-    let ledger = Arc::new(Ledger::default());
+    let ledger = Arc::clone(&control.ledger);
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = JoinSet::new();
     for (position, item) in plan.items.iter().enumerate() {
@@ -63,18 +93,23 @@ pub async fn run_plan(
         let ledger = Arc::clone(&ledger);
         let semaphore = Arc::clone(&semaphore);
         let run_id = options.run_id.clone();
+        let interrupt = control.interrupt.clone();
         let snapshots = options.snapshots.clone();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
-            let outcome = run_item(
-                &item,
-                &targets,
-                &client,
-                &run_id,
-                &ledger,
-                snapshots.as_deref(),
-            )
-            .await;
+            let outcome = if interrupt.is_triggered() {
+                not_started(&item)
+            } else {
+                let ctx = ItemContext {
+                    targets: &targets,
+                    client: &client,
+                    run_id: &run_id,
+                    ledger: &ledger,
+                    interrupt: &interrupt,
+                    snapshots: snapshots.as_deref(),
+                };
+                run_item_in(&item, &ctx).await
+            };
             (position, outcome)
         });
     }
@@ -110,6 +145,16 @@ pub async fn run_plan(
     }
 }
 
+fn not_started(item: &PlanItem) -> CaseOutcome {
+    let case = &item.case;
+    CaseOutcome::skipped(
+        case.name().to_owned(),
+        case.location(Pos::of(&case.spec.name)),
+        case.behaviours().map(str::to_owned).collect(),
+        INTERRUPTED.to_owned(),
+    )
+}
+
 fn crashed(item: &PlanItem) -> CaseOutcome {
     let case = &item.case;
     let mut outcome = CaseOutcome::skipped(
@@ -126,6 +171,16 @@ fn millis(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
+/// What every case of a run shares.
+struct ItemContext<'a> {
+    targets: &'a [Target],
+    client: &'a Client,
+    run_id: &'a str,
+    ledger: &'a Ledger,
+    interrupt: &'a Interrupt,
+    snapshots: Option<&'a SnapshotStore>,
+}
+
 /// Runs one plan item (or records why it is skipped).
 pub async fn run_item(
     item: &PlanItem,
@@ -135,6 +190,19 @@ pub async fn run_item(
     ledger: &Ledger,
     snapshots: Option<&SnapshotStore>,
 ) -> CaseOutcome {
+    let interrupt = Interrupt::default();
+    let ctx = ItemContext {
+        targets,
+        client,
+        run_id,
+        ledger,
+        interrupt: &interrupt,
+        snapshots,
+    };
+    run_item_in(item, &ctx).await
+}
+
+async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
     let case = &item.case;
     let behaviours: Vec<String> = case.behaviours().map(str::to_owned).collect();
     let location = case.location(Pos::of(&case.spec.name));
@@ -149,16 +217,9 @@ pub async fn run_item(
         }
         Placement::Run(index) => *index,
     };
-    let target = &targets[target_index];
+    let target = &ctx.targets[target_index];
     let started = Instant::now();
-    let io = StepIo {
-        target,
-        target_index,
-        client,
-        ledger,
-        snapshots,
-    };
-    let steps = run_steps(case, item.index, run_id, &io).await;
+    let steps = run_steps(case, item.index, target_index, ctx).await;
     CaseOutcome {
         name: case.name().to_owned(),
         location,
@@ -179,8 +240,29 @@ struct StepIo<'a> {
     snapshots: Option<&'a SnapshotStore>,
 }
 
-async fn run_steps(case: &Case, index: usize, run_id: &str, io: &StepIo<'_>) -> Vec<StepOutcome> {
-    let mut scope = match case_scope(case, index, run_id, io.target) {
+async fn run_steps(
+    case: &Case,
+    index: usize,
+    target_index: usize,
+    ctx: &ItemContext<'_>,
+) -> Vec<StepOutcome> {
+    let ItemContext {
+        targets,
+        client,
+        run_id,
+        ledger,
+        interrupt,
+        snapshots,
+    } = *ctx;
+    let target = &targets[target_index];
+    let io = StepIo {
+        target,
+        target_index,
+        client,
+        ledger,
+        snapshots,
+    };
+    let mut scope = match case_scope(case, index, run_id, target) {
         Ok(scope) => scope,
         Err((name, e)) => {
             let pos = case
@@ -202,7 +284,20 @@ async fn run_steps(case: &Case, index: usize, run_id: &str, io: &StepIo<'_>) -> 
     };
     let mut outcomes = Vec::new();
     for step in &case.spec.steps.value {
-        let outcome = run_step(case, step, &mut scope, io).await;
+        if interrupt.is_triggered() {
+            outcomes.push(StepOutcome {
+                name: step.name.value.clone(),
+                location: case.location(Pos::of(&step.name)),
+                verdict: Verdict::Error,
+                error: Some(INTERRUPTED.to_owned()),
+                findings: Vec::new(),
+                exchange: None,
+                walk: Vec::new(),
+                snapshot: None,
+            });
+            break;
+        }
+        let outcome = run_step(case, step, &mut scope, &io).await;
         let stop = outcome.verdict != Verdict::Pass;
         outcomes.push(outcome);
         if stop {
@@ -238,18 +333,19 @@ async fn run_step(case: &Case, step: &Step, scope: &mut Scope, io: &StepIo<'_>) 
         }
     };
     let exchange = client.send(target, &out).await;
-    let Some(received) = exchange.response.clone() else {
-        outcome.error = Some(
-            exchange
-                .error
-                .clone()
-                .unwrap_or_else(|| "no response".to_owned()),
-        );
-        outcome.exchange = Some(exchange);
-        return outcome.decide();
+    if let Some(received) = &exchange.response {
+        // Recorded before anything else: even a create whose answer is then judged wrong is tidied.
+        record_creation(&out, received, case, target_index, ledger);
+    }
+    let received = match (&exchange.response, &exchange.error) {
+        (Some(received), None) => received.clone(),
+        (_, error) => {
+            outcome.error = Some(error.clone().unwrap_or_else(|| "no response".to_owned()));
+            outcome.exchange = Some(exchange);
+            return outcome.decide();
+        }
     };
     outcome.exchange = Some(exchange);
-    record_creation(&out, &received, case, target_index, ledger);
     let walked: Option<Walk> = match (&step.expect.search, &received.json) {
         (Some(search), Some(bundle)) if search.value.walk && received.status == 200 => {
             Some(walk(client, target, bundle, out.auth).await)
@@ -380,8 +476,10 @@ fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
 /// Cancels every appointment the run created (the API has no delete).
 pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Vec<Tidied> {
     let mut tidied = Vec::new();
-    for created in ledger.take() {
+    // One at a time, removed only once tried: what the ledger still holds is what is left to do.
+    while let Some(created) = ledger.first() {
         let Some(target) = targets.get(created.target) else {
+            ledger.remove(&created);
             continue;
         };
         let out = Outgoing {
@@ -396,6 +494,7 @@ pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Ve
             auth: Default::default(),
         };
         let exchange = client.send(target, &out).await;
+        ledger.remove(&created);
         let problem = match (&exchange.response, &exchange.error) {
             (Some(r), _) if r.status == 200 => None,
             (Some(r), _) => Some(format!(

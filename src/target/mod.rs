@@ -1,10 +1,12 @@
-//! What the harness points at: a target profile (fixtures, capabilities, write permission) and the
-//! credentials to reach it, kept in a type that never prints them.
+//! What the harness points at: a target profile (fixtures, capabilities, write permission, token
+//! URL) and the auth provider that hands out bearer tokens, kept in types that never print them.
 
+pub mod auth;
 pub mod profile;
 pub mod secret;
 
-pub use profile::{FIXTURE_KEYS, Profile, ProfileError};
+pub use auth::{Auth, AuthError, OAuthClient, REFERENCE_TOKEN, for_profile};
+pub use profile::{FIXTURE_KEYS, OAuthSettings, Profile, ProfileError};
 pub use secret::Secret;
 
 /// A server to run cases against.
@@ -14,6 +16,7 @@ pub struct Target {
     pub label: String,
     /// The FHIR base URL, without a trailing slash.
     pub base_url: String,
-    pub token: Secret<String>,
+    /// Where the bearer token comes from (static or OAuth2 client credentials).
+    pub auth: Auth,
     pub profile: std::sync::Arc<Profile>,
 }

@@ -1,14 +1,16 @@
-//! Target profiles (YAML): which fixture ids a target has, whether writes are allowed, and how it
-//! is configured (double booking). The built-in profile describes the reference instance.
+//! Target profiles (YAML): the FHIR base URL, how to get a token (OAuth token URL and the names of
+//! the environment variables with the client credentials), which fixture ids a target has, whether
+//! writes are allowed, and its double-booking setting. The built-in profile is the reference instance.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use crate::case::DoubleBooking;
-use crate::source::{Diagnostic, yaml_diagnostic};
+use crate::source::{Diagnostic, Location, Pos, yaml_diagnostic};
 
 /// Every fixture a case may use, with what it names. Cases may only use these (lint checks it);
 /// a profile may leave some out, and cases needing them are then Skipped with the reason.
@@ -147,20 +149,59 @@ const REFERENCE_FIXTURES: &[(&str, &str)] = &[
 ];
 
 /// A target profile: the facts about one Canvas instance that cases depend on.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Profile {
     pub name: String,
-    /// The FHIR base URL; `--target` overrides it.
-    #[serde(default)]
+    /// The FHIR base URL, without a trailing slash; `--target` overrides it.
     pub base_url: Option<String>,
+    /// How to obtain a token (OAuth2 client credentials); `None`: a static token (`--token`).
+    pub oauth: Option<OAuthSettings>,
     /// Cases that create or update data run only when this is true.
-    #[serde(default)]
     pub allow_writes: bool,
-    #[serde(default = "allowed")]
+    /// The instance's double-booking setting (a capability cases may require).
     pub double_booking: DoubleBooking,
-    #[serde(default)]
     pub fixtures: BTreeMap<String, String>,
+}
+
+/// Where and with which credentials to ask for a token. The profile names the environment variables
+/// that hold the client id and secret, never the values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthSettings {
+    pub token_url: String,
+    pub client_id_env: String,
+    pub client_secret_env: String,
+}
+
+/// Default names of the environment variables holding the OAuth client id and secret.
+pub const DEFAULT_CLIENT_ID_ENV: &str = "CANVAS_CLIENT_ID";
+pub const DEFAULT_CLIENT_SECRET_ENV: &str = "CANVAS_CLIENT_SECRET";
+
+// ---- the file format: spanned, then validated into `Profile` ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    name: String,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+    #[serde(default)]
+    oauth: Option<RawOAuth>,
+    #[serde(default)]
+    allow_writes: bool,
+    #[serde(default = "allowed")]
+    double_booking: DoubleBooking,
+    #[serde(default)]
+    fixtures: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOAuth {
+    token_url: Spanned<String>,
+    #[serde(default)]
+    client_id_env: Option<Spanned<String>>,
+    #[serde(default)]
+    client_secret_env: Option<Spanned<String>>,
 }
 
 fn allowed() -> DoubleBooking {
@@ -184,6 +225,7 @@ impl Profile {
         Profile {
             name: "reference".to_owned(),
             base_url: None,
+            oauth: None,
             allow_writes: true,
             double_booking: DoubleBooking::Allowed,
             fixtures: REFERENCE_FIXTURES
@@ -209,9 +251,19 @@ impl Profile {
     }
 
     pub fn parse(file: &Arc<str>, text: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = serde_saphyr::from_str(text)
-            .map_err(|e| ProfileError::Invalid(Box::new(yaml_diagnostic(file, text, &e))))?;
-        if let Some(unknown) = profile
+        let raw: RawProfile = serde_saphyr::from_str(text).map_err(|e| {
+            ProfileError::Invalid(Box::new(without_secret_line(yaml_diagnostic(
+                file, text, &e,
+            ))))
+        })?;
+        let invalid = |pos: Pos, message: String| {
+            ProfileError::Invalid(Box::new(without_secret_line(Diagnostic::new(
+                Location::new(file, pos),
+                message,
+                Some(text),
+            ))))
+        };
+        if let Some(unknown) = raw
             .fixtures
             .keys()
             .find(|key| !FIXTURE_KEYS.iter().any(|(known, _)| known == key))
@@ -220,16 +272,111 @@ impl Profile {
                 .lines()
                 .position(|l| l.trim_start().starts_with(&format!("{unknown}:")))
                 .map_or(1, |i| i as u32 + 1);
-            return Err(ProfileError::Invalid(Box::new(Diagnostic::new(
-                crate::source::Location::new(file, crate::source::Pos { line, col: 1 }),
+            return Err(invalid(
+                Pos { line, col: 1 },
                 format!(
                     "unknown fixture `{unknown}`; known fixtures: {}",
                     fixture_names()
                 ),
-                Some(text),
-            ))));
+            ));
         }
-        Ok(profile)
+        let base_url = match &raw.base_url {
+            Some(url) => Some(
+                http_url(&url.value)
+                    .map_err(|problem| invalid(Pos::of(url), format!("base_url {problem}")))?
+                    .trim_end_matches('/')
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let oauth = match raw.oauth {
+            Some(oauth) => {
+                let token_url = http_url(&oauth.token_url.value).map_err(|problem| {
+                    invalid(Pos::of(&oauth.token_url), format!("token_url {problem}"))
+                })?;
+                let env_name = |given: Option<Spanned<String>>, default: &str, key: &str| {
+                    match given {
+                        None => Ok(default.to_owned()),
+                        Some(name) if is_env_name(&name.value) => Ok(name.value),
+                        Some(name) => Err(invalid(
+                            Pos::of(&name),
+                            format!(
+                                "{key} must be the NAME of an environment variable (letters, digits, \
+                                 `_`; e.g. {default}), not `{}`; the profile never holds the value itself",
+                                shown_name(&name.value)
+                            ),
+                        )),
+                    }
+                };
+                Some(OAuthSettings {
+                    token_url,
+                    client_id_env: env_name(
+                        oauth.client_id_env,
+                        DEFAULT_CLIENT_ID_ENV,
+                        "client_id_env",
+                    )?,
+                    client_secret_env: env_name(
+                        oauth.client_secret_env,
+                        DEFAULT_CLIENT_SECRET_ENV,
+                        "client_secret_env",
+                    )?,
+                })
+            }
+            None => None,
+        };
+        Ok(Profile {
+            name: raw.name,
+            base_url,
+            oauth,
+            allow_writes: raw.allow_writes,
+            double_booking: raw.double_booking,
+            fixtures: raw.fixtures,
+        })
+    }
+}
+
+/// An http(s) URL without query, fragment or credentials, returned as written; or why not.
+pub fn http_url(text: &str) -> Result<String, String> {
+    let parsed = reqwest::Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("`{text}` must be an http or https URL"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("`{text}` must not carry a query or fragment"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must not carry credentials (user:password@)".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
+/// A profile line that mentions a secret may hold one (a value pasted where a variable name belongs):
+/// the error then points at it without printing it.
+fn without_secret_line(mut diagnostic: Diagnostic) -> Diagnostic {
+    if diagnostic
+        .line_text
+        .as_deref()
+        .is_some_and(|line| line.to_ascii_lowercase().contains("secret"))
+    {
+        diagnostic.line_text = None;
+    }
+    diagnostic
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A rejected env-var name may be a pasted secret: show only its start.
+fn shown_name(value: &str) -> String {
+    if value.chars().count() <= 4 {
+        value.to_owned()
+    } else {
+        format!("{}…", value.chars().take(4).collect::<String>())
     }
 }
 
@@ -262,5 +409,63 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("unknown fixture `bogus`"), "{text}");
         assert!(text.contains("p.yaml:4:1"), "{text}");
+    }
+
+    fn parse(text: &str) -> Result<Profile, String> {
+        Profile::parse(&Arc::from("p.yaml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn oauth_section_with_default_env_names() {
+        let profile = parse(
+            "name: s\nbase_url: https://fumage-x.canvasmedical.com/\noauth:\n  token_url: https://x.canvasmedical.com/auth/token/\n",
+        )
+        .unwrap();
+        assert_eq!(
+            profile.base_url.as_deref(),
+            Some("https://fumage-x.canvasmedical.com")
+        );
+        let oauth = profile.oauth.unwrap();
+        // Kept as written: Canvas's token URL ends in a slash, and redirects are never followed.
+        assert_eq!(oauth.token_url, "https://x.canvasmedical.com/auth/token/");
+        assert_eq!(oauth.client_id_env, "CANVAS_CLIENT_ID");
+        assert_eq!(oauth.client_secret_env, "CANVAS_CLIENT_SECRET");
+    }
+
+    #[test]
+    fn the_example_sandbox_profile_parses() {
+        let text = include_str!("../../targets/canvas-sandbox.example.yaml");
+        let profile = parse(text).unwrap();
+        assert_eq!(
+            profile.base_url.as_deref(),
+            Some("https://fumage-example.canvasmedical.com")
+        );
+        assert!(!profile.allow_writes);
+        assert_eq!(
+            profile.oauth.unwrap().token_url,
+            "https://example.canvasmedical.com/auth/token/"
+        );
+        assert!(profile.fixtures.contains_key("appt_confirmed"));
+    }
+
+    #[test]
+    fn bad_values_point_at_their_line_and_column() {
+        let err = parse("name: s\noauth:\n  token_url: ftp://x/\n").unwrap_err();
+        assert!(err.contains("p.yaml:3:14"), "{err}");
+        assert!(err.contains("http or https"), "{err}");
+        let err = parse(
+            "name: s\noauth:\n  token_url: https://x/auth/token/\n  client_secret_env: s3cr3t-value!\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("p.yaml:4:22"), "{err}");
+        assert!(err.contains("NAME of an environment variable"), "{err}");
+        assert!(!err.contains("s3cr3t"), "{err}");
+        let err = parse("name: s\nbase_url: not a url\n").unwrap_err();
+        assert!(err.contains("p.yaml:2:11"), "{err}");
+        let err = parse("name: s\noauth:\n  token_url: https://x/\n  client_secret: canary-77\n")
+            .unwrap_err();
+        assert!(err.contains("p.yaml:4:"), "{err}");
+        assert!(err.contains("client_secret"), "{err}");
+        assert!(!err.contains("canary-77"), "{err}");
     }
 }

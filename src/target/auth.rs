@@ -1,0 +1,469 @@
+//! The auth provider the sender asks for a bearer token: a static token, or OAuth2 client
+//! credentials (form fields POSTed to the token URL) with the token cached, renewed at 90 % of its
+//! lifetime and once more after a 401. Credentials and tokens live in `Secret` and never reach a message.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::target::Secret;
+use crate::target::profile::{OAuthSettings, Profile};
+
+/// The static token of the reference instance (REFERENCE-INSTANCE.md).
+pub const REFERENCE_TOKEN: &str = "dev-token";
+
+/// Used when a token answer has no `expires_in` (a 401 still renews it).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Error descriptions from a token endpoint are cut to this many characters.
+const MAX_DESCRIPTION: usize = 200;
+
+/// Why no token could be had. Messages name variables and URLs, never values.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AuthError {
+    #[error("no credentials: {0}")]
+    NoCredentials(String),
+    #[error(
+        "environment variable {var} is not set: export it with the OAuth client {what} (the profile names it in oauth.{key})"
+    )]
+    MissingEnv {
+        var: String,
+        what: &'static str,
+        key: &'static str,
+    },
+    #[error("token URL {url} could not be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("token URL {url} answered {status}{detail}{hint}")]
+    Rejected {
+        url: String,
+        status: u16,
+        /// ` invalid_client (unknown client or wrong secret)`, or empty.
+        detail: String,
+        /// `: check …`, or empty.
+        hint: String,
+    },
+    #[error("token URL {url} answered 200 but {problem}")]
+    BadAnswer { url: String, problem: String },
+    #[error("failed to build the HTTP client for the token URL: {0}")]
+    Client(String),
+}
+
+impl AuthError {
+    /// Whether asking again cannot help (as opposed to a busy or unreachable token URL).
+    pub fn is_final(&self) -> bool {
+        match self {
+            AuthError::Rejected { status, .. } => !matches!(status, 408 | 429 | 500..=599),
+            AuthError::NoCredentials(_)
+            | AuthError::MissingEnv { .. }
+            | AuthError::BadAnswer { .. }
+            | AuthError::Client(_) => true,
+            AuthError::Unreachable { .. } => false,
+        }
+    }
+}
+
+/// Where a token comes from. Cheap to clone; clones share the cache.
+#[derive(Clone)]
+pub struct Auth {
+    inner: Arc<Source>,
+}
+
+enum Source {
+    Static(Secret<String>),
+    OAuth(Box<OAuth>),
+    /// Nothing to authenticate with (fine for a dry run; any request needing a token errors).
+    Unavailable(String),
+}
+
+/// OAuth2 client credentials and the token cache.
+struct OAuth {
+    token_url: String,
+    client_id: Secret<String>,
+    client_secret: Secret<String>,
+    id_env: String,
+    secret_env: String,
+    http: reqwest::Client,
+    cache: Mutex<Option<Cached>>,
+    /// A refusal that asking again will not change (wrong credentials, wrong URL): kept so a run
+    /// does not hammer the token URL with a request per case.
+    refused: Mutex<Option<AuthError>>,
+    fetches: AtomicU64,
+}
+
+struct Cached {
+    token: Secret<String>,
+    renew_at: Instant,
+}
+
+/// What an OAuth provider needs: the token URL, the credentials, and which variables held them
+/// (named in hints).
+pub struct OAuthClient {
+    pub token_url: String,
+    pub client_id: Secret<String>,
+    pub client_secret: Secret<String>,
+    pub client_id_env: String,
+    pub client_secret_env: String,
+}
+
+impl OAuthClient {
+    /// Reads the credentials from the environment variables the profile names.
+    pub fn from_env(settings: &OAuthSettings) -> Result<OAuthClient, AuthError> {
+        let read = |var: &str, what: &'static str, key: &'static str| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(Secret::new)
+                .ok_or_else(|| AuthError::MissingEnv {
+                    var: var.to_owned(),
+                    what,
+                    key,
+                })
+        };
+        Ok(OAuthClient {
+            token_url: settings.token_url.clone(),
+            client_id: read(&settings.client_id_env, "id", "client_id_env")?,
+            client_secret: read(&settings.client_secret_env, "secret", "client_secret_env")?,
+            client_id_env: settings.client_id_env.clone(),
+            client_secret_env: settings.client_secret_env.clone(),
+        })
+    }
+}
+
+/// The provider for a profile: an explicit static token wins; else the profile's OAuth client (its
+/// credentials read from the environment variables it names); else `dev-token` for the reference
+/// profile. Whatever is missing makes an unavailable provider that says what to do.
+pub fn for_profile(profile: &Profile, token: Option<String>, timeout: Duration) -> Auth {
+    if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
+        return Auth::static_token(Secret::new(token));
+    }
+    match &profile.oauth {
+        Some(settings) => {
+            match OAuthClient::from_env(settings).and_then(|client| Auth::oauth(client, timeout)) {
+                Ok(auth) => auth,
+                Err(e) => Auth::unavailable(e.to_string()),
+            }
+        }
+        None if profile.name == "reference" => {
+            Auth::static_token(Secret::new(REFERENCE_TOKEN.to_owned()))
+        }
+        None => Auth::unavailable(format!(
+            "profile `{}` has no oauth section and no token was given: pass --token or set CANVAS_TOKEN",
+            profile.name
+        )),
+    }
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Auth({})", self.describe())
+    }
+}
+
+impl Auth {
+    pub fn static_token(token: Secret<String>) -> Auth {
+        Auth {
+            inner: Arc::new(Source::Static(token)),
+        }
+    }
+
+    /// A provider that cannot authenticate; `reason` says why (shown when a token is needed).
+    pub fn unavailable(reason: impl Into<String>) -> Auth {
+        Auth {
+            inner: Arc::new(Source::Unavailable(reason.into())),
+        }
+    }
+
+    /// OAuth2 client credentials; `timeout` bounds each token request.
+    pub fn oauth(client: OAuthClient, timeout: Duration) -> Result<Auth, AuthError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("canvas-conformance/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AuthError::Client(e.to_string()))?;
+        Ok(Auth {
+            inner: Arc::new(Source::OAuth(Box::new(OAuth {
+                token_url: client.token_url,
+                client_id: client.client_id,
+                client_secret: client.client_secret,
+                id_env: client.client_id_env,
+                secret_env: client.client_secret_env,
+                http,
+                cache: Mutex::new(None),
+                refused: Mutex::new(None),
+                fetches: AtomicU64::new(0),
+            }))),
+        })
+    }
+
+    /// In plain words, without any secret: `static token`, `OAuth2 client credentials at …`.
+    pub fn describe(&self) -> String {
+        match &*self.inner {
+            Source::Static(_) => "static bearer token".to_owned(),
+            Source::OAuth(oauth) => format!(
+                "OAuth2 client credentials at {}, client from {}/{}",
+                oauth.token_url, oauth.id_env, oauth.secret_env
+            ),
+            Source::Unavailable(reason) => format!("no credentials ({reason})"),
+        }
+    }
+
+    /// Why this provider cannot authenticate, if it cannot.
+    pub fn unavailable_reason(&self) -> Option<&str> {
+        match &*self.inner {
+            Source::Unavailable(reason) => Some(reason),
+            Source::Static(_) | Source::OAuth(_) => None,
+        }
+    }
+
+    /// Whether this provider fetches tokens (rather than holding one).
+    pub fn is_oauth(&self) -> bool {
+        matches!(&*self.inner, Source::OAuth(_))
+    }
+
+    /// How many times a token was requested from the token URL (0 for a static token).
+    pub fn token_fetches(&self) -> u64 {
+        match &*self.inner {
+            Source::OAuth(oauth) => oauth.fetches.load(Ordering::Relaxed),
+            Source::Static(_) | Source::Unavailable(_) => 0,
+        }
+    }
+
+    /// The bearer token to send now: the static one, or a cached OAuth token (fetched when there is
+    /// none or it is due for renewal). Concurrent callers share one fetch.
+    pub async fn bearer(&self) -> Result<Secret<String>, AuthError> {
+        match &*self.inner {
+            Source::Static(token) => Ok(token.clone()),
+            Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
+            Source::OAuth(oauth) => {
+                let mut cache = oauth.cache.lock().await;
+                if let Some(cached) = cache.as_ref()
+                    && Instant::now() < cached.renew_at
+                {
+                    return Ok(cached.token.clone());
+                }
+                if let Some(refused) = oauth.refused.lock().await.as_ref() {
+                    return Err(refused.clone());
+                }
+                let (token, lifetime) = match oauth.fetch().await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        if e.is_final() {
+                            *oauth.refused.lock().await = Some(e.clone());
+                        }
+                        return Err(e);
+                    }
+                };
+                *cache = Some(Cached {
+                    token: token.clone(),
+                    renew_at: Instant::now() + renew_after(lifetime),
+                });
+                Ok(token)
+            }
+        }
+    }
+
+    /// The server answered 401 to `token`: forget it if it is still the cached one. Returns whether
+    /// asking [`Auth::bearer`] again may help (OAuth only: a static token stays what it is).
+    pub async fn rejected(&self, token: &Secret<String>) -> bool {
+        match &*self.inner {
+            Source::OAuth(oauth) => {
+                let mut cache = oauth.cache.lock().await;
+                if cache.as_ref().is_some_and(|c| &c.token == token) {
+                    *cache = None;
+                }
+                true
+            }
+            Source::Static(_) | Source::Unavailable(_) => false,
+        }
+    }
+}
+
+/// When to renew a token that lives `lifetime`: at 90 % of it.
+pub fn renew_after(lifetime: Duration) -> Duration {
+    lifetime.mul_f64(0.9)
+}
+
+impl OAuth {
+    async fn fetch(&self) -> Result<(Secret<String>, Duration), AuthError> {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", self.client_id.expose())
+            .append_pair("client_secret", self.client_secret.expose())
+            .finish();
+        let url = self.token_url.clone();
+        let response = self
+            .http
+            .post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(form)
+            .send()
+            .await
+            .map_err(|e| AuthError::Unreachable {
+                url: url.clone(),
+                reason: self.scrub(&describe_transport(&e)),
+            })?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| AuthError::Unreachable {
+            url: url.clone(),
+            reason: self.scrub(&describe_transport(&e)),
+        })?;
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+        if status != 200 {
+            return Err(AuthError::Rejected {
+                detail: self.scrub(&oauth_detail(json.as_ref())),
+                hint: self.hint(status, json.as_ref()),
+                url,
+                status,
+            });
+        }
+        let bad = |problem: &str| AuthError::BadAnswer {
+            url: url.clone(),
+            problem: problem.to_owned(),
+        };
+        let json = json.ok_or_else(|| bad("the body is not JSON"))?;
+        let token = json
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| bad("without an `access_token`"))?;
+        if let Some(kind) = json.get("token_type").and_then(Value::as_str)
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            return Err(bad(&format!("with token_type `{kind}`, not Bearer")));
+        }
+        let lifetime = match json.get("expires_in") {
+            None | Some(Value::Null) => DEFAULT_LIFETIME,
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| bad("with an `expires_in` that is not a number of seconds"))?,
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| bad("with an `expires_in` that is not a number of seconds"))?,
+            Some(_) => return Err(bad("with an `expires_in` that is not a number of seconds")),
+        };
+        Ok((Secret::new(token.to_owned()), lifetime))
+    }
+
+    /// What to check, in plain words, for a refused token request.
+    fn hint(&self, status: u16, json: Option<&Value>) -> String {
+        let error = json
+            .and_then(|j| j.get("error"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let credentials = format!(": check {}/{}", self.id_env, self.secret_env);
+        match (status, error) {
+            (_, "invalid_client" | "unauthorized_client") | (401 | 403, _) => credentials,
+            (404 | 405, _) => ": check oauth.token_url (on Canvas it is https://<instance>.canvasmedical.com/auth/token/, on the EMR host, not the fumage- FHIR host)".to_owned(),
+            (429 | 503, _) => ": the token URL is busy; try again later".to_owned(),
+            _ => String::new(),
+        }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in [&self.client_secret, &self.client_id] {
+            if !secret.expose().is_empty() {
+                text = text.replace(secret.expose().as_str(), "[redacted]");
+            }
+        }
+        text
+    }
+}
+
+/// ` invalid_client (unknown client or wrong secret)` from an RFC 6749 error body.
+fn oauth_detail(json: Option<&Value>) -> String {
+    let Some(json) = json else {
+        return String::new();
+    };
+    let error = json.get("error").and_then(Value::as_str);
+    let description = json
+        .get("error_description")
+        .and_then(Value::as_str)
+        .map(|d| d.chars().take(MAX_DESCRIPTION).collect::<String>());
+    match (error, description) {
+        (Some(e), Some(d)) => format!(" {e} ({d})"),
+        (Some(e), None) => format!(" {e}"),
+        (None, Some(d)) => format!(" ({d})"),
+        (None, None) => String::new(),
+    }
+}
+
+fn describe_transport(error: &reqwest::Error) -> String {
+    let mut message = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renews_at_ninety_percent() {
+        assert_eq!(
+            renew_after(Duration::from_secs(36_000)),
+            Duration::from_secs(32_400)
+        );
+        assert_eq!(renew_after(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn detail_and_description_never_need_the_secret() {
+        let body = serde_json::json!({"error": "invalid_client", "error_description": "nope"});
+        assert_eq!(oauth_detail(Some(&body)), " invalid_client (nope)");
+        assert_eq!(oauth_detail(None), "");
+    }
+
+    #[tokio::test]
+    async fn static_tokens_are_not_renewed_after_a_401() {
+        let auth = Auth::static_token(Secret::new("t".to_owned()));
+        let token = auth.bearer().await.unwrap();
+        assert_eq!(token.expose(), "t");
+        assert!(!auth.rejected(&token).await);
+        assert_eq!(auth.token_fetches(), 0);
+        assert!(format!("{auth:?}").contains("static"));
+    }
+
+    #[tokio::test]
+    async fn unavailable_says_why() {
+        let auth = Auth::unavailable("pass --token or set CANVAS_TOKEN");
+        let err = auth.bearer().await.unwrap_err().to_string();
+        assert_eq!(err, "no credentials: pass --token or set CANVAS_TOKEN");
+    }
+
+    #[test]
+    fn missing_env_names_the_variable_only() {
+        let settings = OAuthSettings {
+            token_url: "http://127.0.0.1:9/auth/token".to_owned(),
+            client_id_env: "CC_TEST_SURELY_UNSET_ID_5f1".to_owned(),
+            client_secret_env: "CC_TEST_SURELY_UNSET_SECRET_5f1".to_owned(),
+        };
+        let err = OAuthClient::from_env(&settings).err().unwrap().to_string();
+        assert!(
+            err.contains("CC_TEST_SURELY_UNSET_ID_5f1 is not set"),
+            "{err}"
+        );
+    }
+}

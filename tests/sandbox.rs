@@ -1,0 +1,13 @@
+//! Pointing the harness at a real Canvas sandbox, rehearsed on loopback: OAuth2 client credentials
+//! and a non-default instance, a hostile target (resilience), a reshaping proxy (tolerance), Ctrl-C
+//! cleanup, the doctor, and the dry run. Every server binds 127.0.0.1:0.
+
+mod sandbox {
+    pub mod common;
+    mod doctor;
+    mod dry_run;
+    mod interrupt;
+    mod oauth;
+    mod proxy;
+    mod resilience;
+}

@@ -1,0 +1,102 @@
+//! Shared helpers: scratch case folders, running a plan, and reading its verdicts.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use canvas_conformance::exchange::Client;
+use canvas_conformance::outcome::{CaseOutcome, Verdict};
+use canvas_conformance::plan::{Selection, build};
+use canvas_conformance::report::console;
+use canvas_conformance::run::{RunControl, RunOptions, RunReport, run_plan_with};
+use canvas_conformance::suite::{Suite, load_suite};
+use canvas_conformance::target::Target;
+
+/// The project's own suite.
+pub fn project_suite() -> Suite {
+    load_suite(&Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"))
+        .expect("the project's cases load")
+}
+
+/// A scratch folder holding the catalogue plus the given case files.
+pub fn scratch_cases(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "cc-sandbox-{name}-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/requirements.yaml"),
+        dir.join("requirements.yaml"),
+    )
+    .expect("copy catalogue");
+    for (file, content) in files {
+        std::fs::write(dir.join(file), content).expect("write case");
+    }
+    dir
+}
+
+/// Runs every case of `suite` on `targets`.
+pub async fn run_suite(
+    suite: &Suite,
+    targets: Vec<Target>,
+    client: Client,
+    control: &RunControl,
+    jobs: usize,
+) -> RunReport {
+    let plan = build(&suite.cases, &targets, &Selection::default());
+    let options = RunOptions {
+        jobs,
+        run_id: canvas_conformance::run::scope::new_run_id(),
+        snapshots: None,
+    };
+    run_plan_with(&plan, Arc::new(targets), client, &options, control, |_| {}).await
+}
+
+pub fn client(timeout: Duration) -> Client {
+    Client::new(timeout).expect("client")
+}
+
+pub fn outcome<'a>(report: &'a RunReport, name: &str) -> &'a CaseOutcome {
+    report
+        .outcomes
+        .iter()
+        .find(|o| o.name == name)
+        .unwrap_or_else(|| panic!("no outcome for {name}"))
+}
+
+/// Every case that neither passed nor was skipped, with its evidence.
+pub fn not_passed(report: &RunReport) -> String {
+    report
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.verdict, Verdict::Fail | Verdict::Error))
+        .map(|o| {
+            format!(
+                "{} {}\n{}",
+                o.verdict.label(),
+                o.name,
+                console::details(o, None)
+            )
+        })
+        .collect()
+}
+
+pub fn skipped(report: &RunReport) -> Vec<(&str, &str)> {
+    report
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.verdict {
+            Verdict::Skipped(reason) => Some((o.name.as_str(), reason.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn passed(report: &RunReport) -> usize {
+    report
+        .outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Pass)
+        .count()
+}

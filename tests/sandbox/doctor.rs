@@ -1,0 +1,114 @@
+//! `doctor` through the binary, against an OAuth-only reference server with another instance's
+//! settings: a good profile exits 0; a wrong client secret, an unknown fixture id or a missing
+//! variable are said in plain words and exit 1. The secret never shows.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use canvas_conformance::server::{ServerConfig, spawn};
+
+use super::oauth::{harbour_profile, harbour_settings};
+
+const SECRET: &str = "harbour-ci-secret-3c1f";
+
+fn write_profile(text: &str) -> PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("cc-doctor-{}.yaml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, text).expect("write profile");
+    path
+}
+
+/// Runs `doctor --profile <file>` with the given client secret in the environment (or none).
+async fn doctor(profile: PathBuf, secret: Option<&'static str>) -> (Option<i32>, String) {
+    tokio::task::spawn_blocking(move || {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
+        command
+            .current_dir(root)
+            .env_remove("CANVAS_TOKEN")
+            .env("HARBOUR_CLIENT_ID", "harbour-ci")
+            .env_remove("HARBOUR_CLIENT_SECRET")
+            .args(["doctor", "--timeout", "10", "--profile"])
+            .arg(&profile)
+            .arg("--cases")
+            .arg(root.join("cases"));
+        if let Some(secret) = secret {
+            command.env("HARBOUR_CLIENT_SECRET", secret);
+        }
+        let output: Output = command.output().expect("run doctor");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code(), text)
+    })
+    .await
+    .expect("doctor task")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_what_is_wrong_in_plain_words() {
+    let server = spawn(ServerConfig {
+        settings: harbour_settings(),
+        static_token: uuid::Uuid::new_v4().simple().to_string(),
+        db_path: None,
+        mutant: None,
+    })
+    .await
+    .expect("server");
+    let base = server.base_url().to_owned();
+    let good = write_profile(&harbour_profile(&base));
+
+    let (code, text) = doctor(good.clone(), Some(SECRET)).await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("obtained a token (OAuth2 client credentials"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fixture appt_confirmed (7d0f5a2e-1111-4c1a-9d3e-000000000003) exists"),
+        "{text}"
+    );
+    assert!(text.contains("cases would be skipped"), "{text}");
+    assert!(
+        text.contains("has no fixture `appt_rescheduled_original`"),
+        "{text}"
+    );
+    assert!(text.contains("read/reschedule"), "{text}");
+    assert!(text.contains("all checks passed"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+
+    let (code, text) = doctor(good.clone(), Some("not-the-secret-canary-8")).await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "token URL {base}/auth/token/ answered 401 invalid_client (unknown client or wrong secret): check HARBOUR_CLIENT_ID/HARBOUR_CLIENT_SECRET"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-secret-canary-8"), "{text}");
+
+    let (code, text) = doctor(good, None).await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("HARBOUR_CLIENT_SECRET is not set"), "{text}");
+
+    let unknown = "0badf00d-0000-4000-8000-00000000dead";
+    let wrong_fixture = write_profile(
+        &harbour_profile(&base).replace("7d0f5a2e-1111-4c1a-9d3e-000000000003", unknown),
+    );
+    let (code, text) = doctor(wrong_fixture, Some(SECRET)).await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "fixture appt_confirmed ({unknown}): no such appointment (404"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix fixtures.appt_confirmed in the profile"),
+        "{text}"
+    );
+    assert!(text.contains("1 problem found"), "{text}");
+    server.shutdown().await;
+}
