@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use serde_json::Value;
 
-use crate::case::model::{AuthMode, Method};
+use crate::case::model::AuthMode;
 use crate::cli::run::{NetArgs, parse_base_url};
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::exchange::{Client, Exchange, Outgoing};
@@ -132,20 +132,9 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
     }
 }
 
-fn get(path: String, query: Vec<(String, String)>, auth: AuthMode) -> Outgoing {
-    Outgoing {
-        method: Method::Get,
-        path,
-        query,
-        headers: Vec::new(),
-        body: None,
-        auth,
-    }
-}
-
 /// Any HTTP answer to an unauthenticated search means the base URL is right and reachable.
 async fn check_reachable(client: &Client, target: &Target, findings: &mut Findings) -> bool {
-    let probe = get(
+    let probe = Outgoing::get(
         "/Appointment".to_owned(),
         vec![("_count".into(), "1".into())],
         AuthMode::None,
@@ -198,7 +187,7 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Findings) 
     if target.auth.is_oauth() {
         findings.ok(&format!("obtained a token ({})", target.auth.describe()));
     }
-    let probe = get(
+    let probe = Outgoing::get(
         "/Appointment".to_owned(),
         vec![("_count".into(), "1".into())],
         AuthMode::Target,
@@ -286,7 +275,7 @@ async fn check_appointments(client: &Client, target: &Target, findings: &mut Fin
         let exchange = client
             .send(
                 target,
-                &get(format!("/Appointment/{id}"), Vec::new(), AuthMode::Target),
+                &Outgoing::get(format!("/Appointment/{id}"), Vec::new(), AuthMode::Target),
             )
             .await;
         let fix = format!("fix fixtures.{name} in the profile");
@@ -352,7 +341,7 @@ async fn check_people(client: &Client, target: &Target, findings: &mut Findings)
         let exchange = client
             .send(
                 target,
-                &get("/Appointment".to_owned(), query, AuthMode::Target),
+                &Outgoing::get("/Appointment".to_owned(), query, AuthMode::Target),
             )
             .await;
         match (&exchange.response, &exchange.error) {

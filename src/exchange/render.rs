@@ -16,6 +16,20 @@ pub struct Outgoing {
     pub auth: AuthMode,
 }
 
+impl Outgoing {
+    /// A GET without extra headers or body.
+    pub fn get(path: String, query: Vec<(String, String)>, auth: AuthMode) -> Outgoing {
+        Outgoing {
+            method: Method::Get,
+            path,
+            query,
+            headers: Vec::new(),
+            body: None,
+            auth,
+        }
+    }
+}
+
 pub fn render_request(spec: &RequestSpec, scope: &Scope) -> Result<Outgoing, TemplateError> {
     let mut query = Vec::new();
     if let Some(Value::Object(map)) = spec.query.as_ref().map(|q| &q.value) {

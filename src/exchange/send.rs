@@ -404,7 +404,12 @@ fn describe(error: &reqwest::Error, options: &ClientOptions) -> String {
     } else {
         "request failed".to_owned()
     };
-    // The URL is already in the exchange; keep the chain of causes, not reqwest's own URL echo.
+    with_causes(kind, error)
+}
+
+/// `kind: cause: cause…` from a reqwest error's source chain. The URL is shown elsewhere (and may
+/// not be shown at all for a token endpoint), so reqwest's own message, which echoes it, is left out.
+pub(crate) fn with_causes(kind: String, error: &reqwest::Error) -> String {
     let mut message = kind;
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

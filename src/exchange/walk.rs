@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::case::model::{AuthMode, Method};
+use crate::case::model::AuthMode;
 use crate::exchange::record::Exchange;
 use crate::exchange::render::Outgoing;
 use crate::exchange::send::Client;
@@ -70,14 +70,7 @@ pub async fn walk(client: &Client, target: &Target, first_bundle: &Value, auth: 
         }
         seen_urls.push(url.clone());
         let (path, query) = split_link(&url);
-        let out = Outgoing {
-            method: Method::Get,
-            path,
-            query,
-            headers: Vec::new(),
-            body: None,
-            auth,
-        };
+        let out = Outgoing::get(path, query, auth);
         let exchange = client.send(target, &out).await;
         let next = exchange
             .response

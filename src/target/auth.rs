@@ -400,20 +400,14 @@ fn oauth_detail(json: Option<&Value>) -> String {
 }
 
 fn describe_transport(error: &reqwest::Error) -> String {
-    let mut message = if error.is_timeout() {
-        "timed out".to_owned()
+    let kind = if error.is_timeout() {
+        "timed out"
     } else if error.is_connect() {
-        "could not connect".to_owned()
+        "could not connect"
     } else {
-        "request failed".to_owned()
+        "request failed"
     };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
+    crate::exchange::send::with_causes(kind.to_owned(), error)
 }
 
 #[cfg(test)]
