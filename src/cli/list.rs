@@ -1,30 +1,19 @@
 //! `list`: every case with the behaviour IDs it checks and what it requires of a target.
 
-use std::path::PathBuf;
-
 use crate::cli::CliError;
-use crate::plan::Selection;
-use crate::suite::{default_cases_dir, load_suite};
+use crate::cli::selection::SelectionArgs;
+use crate::suite::load_suite;
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-    /// Only cases whose name contains this text.
-    #[arg(long, value_name = "PATTERN")]
-    pub filter: Option<String>,
-    /// Only cases checking this behaviour ID (repeatable).
-    #[arg(long = "behaviour", value_name = "ID")]
-    pub behaviours: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectionArgs,
 }
 
 pub fn run(args: &ListArgs) -> Result<(), CliError> {
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
-    let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    let selection = Selection {
-        filter: args.filter.clone(),
-        behaviours: args.behaviours.clone(),
-    };
+    let suite = load_suite(&args.select.cases_dir()).map_err(|e| CliError::Usage(e.to_string()))?;
+    args.select.check(&suite.catalogue)?;
+    let selection = args.select.selection();
     let width = suite
         .cases
         .iter()

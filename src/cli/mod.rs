@@ -9,6 +9,7 @@ pub mod dry_run;
 pub mod list;
 pub mod mutants;
 pub mod run;
+pub mod selection;
 pub mod serve;
 pub mod validate;
 

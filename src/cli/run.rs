@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::cli::selection::SelectionArgs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
 use crate::exchange::Client;
 use crate::exchange::send::{ClientOptions, RetryPolicy};
 use crate::outcome::Tally;
-use crate::plan::{Selection, build};
+use crate::plan::build;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
 use crate::report::{Report, ReportInput, TargetInfo, write_reports};
@@ -22,7 +23,7 @@ use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
 use crate::server::Mutant;
-use crate::suite::{default_cases_dir, load_suite};
+use crate::suite::load_suite;
 use crate::target::profile::http_url;
 use crate::target::{Profile, Target, for_profile};
 
@@ -47,15 +48,8 @@ pub struct RunArgs {
     /// (default: the reference instance). See docs/profiles.md.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// The folder of case files (with requirements.yaml).
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-    /// Only cases whose name contains this text.
-    #[arg(long, value_name = "PATTERN")]
-    pub filter: Option<String>,
-    /// Only cases checking this behaviour ID (repeatable).
-    #[arg(long = "behaviour", value_name = "ID")]
-    pub behaviours: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectionArgs,
     /// Cases in flight at once (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -159,15 +153,9 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             dir.display()
         )));
     }
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let dir = args.select.cases_dir();
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    for id in &args.behaviours {
-        if suite.catalogue.get(id).is_none() {
-            return Err(CliError::Usage(format!(
-                "unknown behaviour ID `{id}` in --behaviour (see `canvas-conformance list`)"
-            )));
-        }
-    }
+    args.select.check(&suite.catalogue)?;
     let mutant = match &args.mutant {
         None => None,
         Some(name) => Some(Mutant::from_name(name).ok_or_else(|| {
@@ -226,10 +214,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             target.auth.describe()
         );
     }
-    let selection = Selection {
-        filter: args.filter.clone(),
-        behaviours: args.behaviours.clone(),
-    };
+    let selection = args.select.selection();
     let plan = build(&suite.cases, &targets, &selection);
     if plan.items.is_empty() {
         return Err(CliError::Usage("no case matches the filter".to_owned()));
@@ -253,7 +238,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         snapshots: Some(Arc::clone(&store)),
     };
     let profiles: Vec<String> = targets.iter().map(|t| t.profile.name.clone()).collect();
-    let unfiltered = args.filter.is_none() && args.behaviours.is_empty();
+    let unfiltered = args.select.is_everything();
     if args.dry_run {
         print!("{}", dry_run::render(&plan, &targets, &run_options.run_id));
         if let Some(embedded) = embedded {
