@@ -53,8 +53,10 @@ pub struct BarePart {
     pub errors: usize,
     pub run_ms: f64,
     pub requests_per_s: f64,
-    /// Suite run time ÷ bare run time.
+    /// Suite run time ÷ bare run time (the suite's first, cold run: what `run` pays).
     pub overhead: f64,
+    /// The growth part's 1× run (warm: one-time initialisation already done) ÷ bare run time.
+    pub warm_overhead: f64,
 }
 
 /// Part 3: the suite replicated N times in one plan.
@@ -110,18 +112,20 @@ impl BenchReport {
             memory: parts.harness_memory,
         };
         let bare_ms = measure::ms(parts.bare.wall);
-        let bare = BarePart {
-            requests: parts.bare.requests,
-            errors: parts.bare.errors,
-            run_ms: bare_ms,
-            requests_per_s: measure::per_second(parts.bare.requests, parts.bare.wall),
-            overhead: if bare_ms > 0.0 { run_ms / bare_ms } else { 0.0 },
-        };
         let base = parts
             .growth
             .iter()
             .find(|(n, _)| *n == 1)
             .map(|(_, run)| measure::ms(run.wall));
+        let ratio = |ms: f64| if bare_ms > 0.0 { ms / bare_ms } else { 0.0 };
+        let bare = BarePart {
+            requests: parts.bare.requests,
+            errors: parts.bare.errors,
+            run_ms: bare_ms,
+            requests_per_s: measure::per_second(parts.bare.requests, parts.bare.wall),
+            overhead: ratio(run_ms),
+            warm_overhead: base.map_or(0.0, ratio),
+        };
         let growth = parts
             .growth
             .iter()

@@ -48,7 +48,11 @@ pub fn render(report: &BenchReport) -> String {
     );
     let _ = writeln!(out, "   run              {:.1} ms", b.run_ms);
     let _ = writeln!(out, "   requests/s       {:.0}", b.requests_per_s);
-    let _ = writeln!(out, "   overhead         {:.2}×", b.overhead);
+    let _ = writeln!(
+        out,
+        "   overhead         {:.2}× (cold first run; warm: {:.2}×)",
+        b.overhead, b.warm_overhead
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "3. suite growth");
     let _ = writeln!(
