@@ -11,8 +11,10 @@
 //! - [`report`] ⑥ console, progress, and the report files (JUnit, JSON, HTML, Markdown).
 //! - [`harness`] the `cargo test` trials; [`cli`] the command line.
 //! - [`server`] the reference server (an axum emulator of every documented behaviour).
+//! - [`bench`] `canvas-conformance bench`: timings and memory of the suite and the server.
 //! - [`source`] file positions and the one diagnostic renderer.
 
+pub mod bench;
 pub mod case;
 pub mod check;
 pub mod cli;

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cli::validate::run(&args).map(|()| 0),
         Command::Coverage(args) => cli::coverage::run(&args),
         Command::Mutants(args) => runtime.block_on(cli::mutants::run(args)),
+        Command::Bench(args) => runtime.block_on(cli::bench::run(args)),
         Command::Serve(args) => runtime
             .block_on(cli::serve::run(args))
             .map(|()| 0)

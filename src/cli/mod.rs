@@ -3,6 +3,7 @@
 //! Exit codes: 0 everything passed; 1 a case failed or errored (or `coverage`/`mutants` found a
 //! gap); 2 usage, profile or case-file errors (nothing was run).
 
+pub mod bench;
 pub mod coverage;
 pub mod doctor;
 pub mod dry_run;
@@ -43,6 +44,8 @@ pub enum Command {
     Mutants(mutants::MutantsArgs),
     /// Start the reference server (a local Canvas Appointment API).
     Serve(serve::ServeArgs),
+    /// Measure the suite, the harness overhead and the reference server under load.
+    Bench(bench::BenchArgs),
 }
 
 /// A failure that decides the exit code.

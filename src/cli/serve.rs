@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::server::settings::DoubleBooking;
-use crate::server::{Mutant, ServerConfig, Settings, serve};
+use crate::server::{Mutant, ServerConfig, Settings, seed_synthetic, serve};
 use anyhow::Context;
 use tokio::net::TcpListener;
 
@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// Print every mutant (NAME  BEHAVIOUR-ID  description) and exit.
     #[arg(long)]
     pub list_mutants: bool,
+    /// Benchmarks only: bulk-insert N synthetic appointments before serving (into `--db`, else
+    /// into a shared in-memory database). See `seed_synthetic` for what they look like.
+    #[arg(long, value_name = "N", hide = true)]
+    pub seed_synthetic: Option<u64>,
 }
 
 /// The `--token` value; its `Debug` never prints it.
@@ -79,7 +83,9 @@ pub async fn run_until(
         print!("{}", mutant_table());
         return Ok(());
     }
-    let config = config_from(&args)?;
+    let mut config = config_from(&args)?;
+    // Keeps a shared in-memory database alive while the server runs.
+    let _seeded = seed(&args, &mut config)?;
     let listener = TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("failed to bind {}", args.bind))?;
@@ -99,6 +105,31 @@ pub async fn run_until(
         .await
         .context("the server failed")?;
     Ok(())
+}
+
+/// `--seed-synthetic N`: bulk-inserts N synthetic appointments where the server will read them.
+fn seed(
+    args: &ServeArgs,
+    config: &mut ServerConfig,
+) -> anyhow::Result<Option<rusqlite::Connection>> {
+    let Some(count) = args.seed_synthetic else {
+        return Ok(None);
+    };
+    let path = config.db_path.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "file:canvas-conformance-synthetic-{}?mode=memory&cache=shared",
+            std::process::id()
+        ))
+    });
+    let started = std::time::Instant::now();
+    let connection = seed_synthetic(&path, count, &config.settings)
+        .with_context(|| format!("failed to seed {count} synthetic appointments"))?;
+    eprintln!(
+        "seeded {count} synthetic appointments in {} ms",
+        started.elapsed().as_millis()
+    );
+    config.db_path = Some(path);
+    Ok(Some(connection))
 }
 
 /// The server configuration the options describe.

@@ -27,3 +27,4 @@ mod store;
 pub use app::{RunningServer, ServerConfig, ServerError, router, serve, spawn};
 pub use mutant::Mutant;
 pub use settings::{Settings, SettingsError};
+pub use store::{SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, seed_synthetic, synthetic_id};

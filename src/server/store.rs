@@ -228,6 +228,75 @@ impl Store {
     }
 }
 
+/// First start time of the synthetic appointments (2030-01-01T00:00Z, in epoch milliseconds).
+pub const SYNTHETIC_START_MS: i64 = 1_893_456_000_000;
+/// Synthetic appointment `i` starts `i` steps (15 minutes) after [`SYNTHETIC_START_MS`].
+pub const SYNTHETIC_STEP_MS: i64 = 15 * 60 * 1000;
+
+/// The id of synthetic appointment `i` (a UUID, apart from the reference seeds' `…-8000-…` ids).
+pub fn synthetic_id(i: u64) -> String {
+    format!("00000000-0000-4000-9000-{i:012x}")
+}
+
+/// Bulk-inserts `count` synthetic appointments (for benchmarks: `serve --seed-synthetic N`) into
+/// the database at `path` in one transaction, creating the schema. Appointment `i` has id
+/// [`synthetic_id`]`(i)`, starts at `SYNTHETIC_START_MS + i × SYNTHETIC_STEP_MS` for 30 minutes,
+/// and cycles through the settings' practitioners, patients, appointment types and every Canvas
+/// status. Existing ids are kept. The open connection is returned: a shared in-memory database
+/// (`file:NAME?mode=memory&cache=shared`) lives only while one connection to it is open.
+pub fn seed_synthetic(
+    path: &Path,
+    count: u64,
+    settings: &super::Settings,
+) -> Result<Connection, rusqlite::Error> {
+    let mut conn = Connection::open(path)?;
+    conn.execute_batch(SCHEMA)?;
+    let pick = |len: usize, i: u64| usize::try_from(i % len.max(1) as u64).unwrap_or(0);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for i in 0..count {
+        let start_ms = SYNTHETIC_START_MS.saturating_add(
+            i64::try_from(i)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(SYNTHETIC_STEP_MS),
+        );
+        let kind = settings
+            .appointment_types
+            .get(pick(settings.appointment_types.len(), i));
+        let row = Appointment {
+            id: synthetic_id(i),
+            status: CanvasStatus::ALL[pick(CanvasStatus::ALL.len(), i)],
+            appointment_type: kind.map(|k| k.coding()).unwrap_or(Coding {
+                system: "INTERNAL".into(),
+                code: "SYNTH".into(),
+                display: "Synthetic".into(),
+            }),
+            rfv_coding: None,
+            rfv_text: Some(format!("synthetic {i}")),
+            meeting_link: None,
+            location: settings
+                .locations
+                .first()
+                .map_or_else(|| "1".to_owned(), |l| l.id.clone()),
+            encounter: format!("00000000-0000-4000-a000-{i:012x}"),
+            start_ms,
+            end_ms: start_ms.saturating_add(30 * 60 * 1000),
+            practitioner: settings
+                .practitioners
+                .get(pick(settings.practitioners.len(), i))
+                .map_or_else(String::new, |p| p.id.clone()),
+            patient: settings
+                .patients
+                .get(pick(settings.patients.len(), i / 2))
+                .cloned(),
+            rescheduled_from: None,
+            rescheduled_to: None,
+        };
+        write_row(&tx, &row, "INSERT OR IGNORE")?;
+    }
+    tx.commit()?;
+    Ok(conn)
+}
+
 fn where_clause(filters: &Filters) -> (String, Vec<SqlValue>) {
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<SqlValue> = Vec::new();
@@ -410,6 +479,25 @@ mod tests {
             rescheduled_from: None,
             rescheduled_to: None,
         }
+    }
+
+    #[test]
+    fn synthetic_seed_inserts_readable_rows_once() {
+        let dir =
+            std::env::temp_dir().join(format!("cc-synth-{}.db", uuid::Uuid::new_v4().simple()));
+        let settings = super::super::Settings::reference();
+        let conn = seed_synthetic(&dir, 50, &settings).unwrap();
+        drop(conn);
+        seed_synthetic(&dir, 60, &settings).unwrap();
+        let store = Store::open(Some(&dir)).unwrap();
+        let row = store.get(&synthetic_id(42)).unwrap().unwrap();
+        assert_eq!(row.start_ms, SYNTHETIC_START_MS + 42 * SYNTHETIC_STEP_MS);
+        assert_eq!(row.end_ms - row.start_ms, 30 * 60 * 1000);
+        assert!(settings.patients.contains(row.patient.as_ref().unwrap()));
+        let (total, _) = store.search(&Filters::default()).unwrap();
+        assert_eq!(total, 60);
+        assert!(store.get(&synthetic_id(60)).unwrap().is_none());
+        let _ = std::fs::remove_file(&dir);
     }
 
     #[test]

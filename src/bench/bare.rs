@@ -1,0 +1,148 @@
+//! Part 2: the requests of a suite run re-sent by a bare reqwest loop, in the same order and with
+//! the same number of cases in flight, with no rendering or checks. Suite time ÷ this time is the
+//! harness overhead. Recorded Authorization values are redacted; the target's token goes back in.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::bench::BenchError;
+use crate::bench::suite::RecordedCase;
+use crate::exchange::SentRequest;
+use crate::target::Target;
+
+/// What the replay did.
+pub struct Replay {
+    pub requests: usize,
+    /// Requests that got no response (transport errors).
+    pub errors: usize,
+    pub wall: Duration,
+}
+
+/// Re-sends every recorded request (cases concurrently, `jobs` at once, each case's requests in
+/// order), then the cancels one after another, as the run's cleanup does.
+pub async fn replay(
+    targets: &[Target],
+    cases: &[RecordedCase],
+    cancels: &[(usize, String)],
+    jobs: usize,
+) -> Result<Replay, BenchError> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let prepared: Vec<Vec<Prepared>> = cases
+        .iter()
+        .map(|case| {
+            let target = &targets[case.target];
+            case.requests
+                .iter()
+                .map(|r| Prepared::of(r, target))
+                .collect()
+        })
+        .collect();
+    let cancels: Vec<Prepared> = cancels
+        .iter()
+        .filter_map(|(target, id)| Some(Prepared::cancel(targets.get(*target)?, id)))
+        .collect();
+    let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
+    let started = Instant::now();
+    let mut tasks = JoinSet::new();
+    for requests in prepared {
+        let http = http.clone();
+        let semaphore = Arc::clone(&semaphore);
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await.ok();
+            let mut errors = 0;
+            for request in &requests {
+                errors += usize::from(!request.send(&http).await);
+            }
+            (requests.len(), errors)
+        });
+    }
+    let (mut requests, mut errors) = (0, 0);
+    while let Some(joined) = tasks.join_next().await {
+        let (sent, failed) = joined.map_err(|e| BenchError::Task(e.to_string()))?;
+        requests += sent;
+        errors += failed;
+    }
+    for cancel in &cancels {
+        errors += usize::from(!cancel.send(&http).await);
+    }
+    Ok(Replay {
+        requests: requests + cancels.len(),
+        errors,
+        wall: started.elapsed(),
+    })
+}
+
+/// A request ready to send again.
+struct Prepared {
+    method: reqwest::Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+}
+
+impl Prepared {
+    fn of(request: &SentRequest, target: &Target) -> Prepared {
+        let headers = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = if name.eq_ignore_ascii_case("authorization")
+                    && value.ends_with("[redacted]")
+                {
+                    format!("Bearer {}", target.token.expose())
+                } else {
+                    value.clone()
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        Prepared {
+            method: reqwest::Method::from_bytes(request.method.as_bytes())
+                .unwrap_or(reqwest::Method::GET),
+            url: request.url.clone(),
+            headers,
+            body: request.body.clone(),
+        }
+    }
+
+    /// The cleanup's cancel: `PUT /Appointment/{id}` with status cancelled.
+    fn cancel(target: &Target, id: &str) -> Prepared {
+        Prepared {
+            method: reqwest::Method::PUT,
+            url: format!("{}/Appointment/{id}", target.base_url.trim_end_matches('/')),
+            headers: vec![
+                ("Accept".into(), "application/json".into()),
+                ("Content-Type".into(), "application/json".into()),
+                (
+                    "Authorization".into(),
+                    format!("Bearer {}", target.token.expose()),
+                ),
+            ],
+            body: Some(
+                json!({"resourceType": "Appointment", "id": id, "status": "cancelled"}).to_string(),
+            ),
+        }
+    }
+
+    /// Sends it and reads the whole body; `false` when no response came.
+    async fn send(&self, http: &reqwest::Client) -> bool {
+        let mut builder = http.request(self.method.clone(), &self.url);
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &self.body {
+            builder = builder.body(body.clone());
+        }
+        match builder.send().await {
+            Ok(response) => response.bytes().await.is_ok(),
+            Err(_) => false,
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! `canvas-conformance bench`: measures the harness and the reference server in one bounded run
+//! (suite wall time, harness overhead against a bare reqwest loop, suite growth, server under load).
+//! One file per part; [`run`] strings them together and returns the numbers in a [`BenchReport`].
+
+pub mod bare;
+pub mod child;
+pub mod load;
+pub mod measure;
+pub mod report;
+pub mod suite;
+pub mod table;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::case::Case;
+use crate::exchange::{Client, ClientError};
+use crate::server::ServerError;
+
+pub use report::{BenchReport, Goal};
+
+/// How big a run is: `full` (the published numbers) or `quick` (a smoke run for tests).
+#[derive(Clone, Debug)]
+pub struct Scale {
+    pub name: &'static str,
+    /// Suite replicas for the growth part (the first must be 1).
+    pub replicas: Vec<usize>,
+    /// Synthetic appointments seeded into the child server, one child per size.
+    pub seeds: Vec<u64>,
+    /// Per workload: at most this long and this many requests, this many in flight.
+    pub load: load::LoadSpec,
+}
+
+impl Scale {
+    pub fn full() -> Scale {
+        Scale {
+            name: "full",
+            replicas: vec![1, 4, 16],
+            seeds: vec![1_000, 10_000, 100_000],
+            load: load::LoadSpec {
+                concurrency: 16,
+                duration: Duration::from_secs(3),
+                max_requests: 200_000,
+            },
+        }
+    }
+
+    pub fn quick() -> Scale {
+        Scale {
+            name: "quick",
+            replicas: vec![1, 2],
+            seeds: vec![1_000],
+            load: load::LoadSpec {
+                concurrency: 4,
+                duration: Duration::from_millis(300),
+                max_requests: 300,
+            },
+        }
+    }
+}
+
+/// What a bench run needs.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    pub scale: Scale,
+    /// Cases in flight at once (as `run --jobs`).
+    pub jobs: usize,
+    /// The executable started as `serve` for the load part (normally this program).
+    pub server_exe: PathBuf,
+    /// How long the child server may take to seed and print its URL.
+    pub startup_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("failed to build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("failed to start the embedded reference servers: {0}")]
+    Embedded(#[from] ServerError),
+    #[error("the suite has no case to run")]
+    NoCases,
+    #[error("the child server: {0}")]
+    Child(String),
+    #[error("a load task failed: {0}")]
+    Task(String),
+}
+
+/// Runs every part in order and returns the numbers; `progress` sees one line per finished step.
+/// `loading` is how long loading and linting the suite took (part of what a user waits for).
+pub async fn run(
+    cases: &[Arc<Case>],
+    loading: Duration,
+    options: &BenchOptions,
+    mut progress: impl FnMut(&str),
+) -> Result<BenchReport, BenchError> {
+    if cases.is_empty() {
+        return Err(BenchError::NoCases);
+    }
+    let jobs = options.jobs.max(1);
+    let client = Client::new(Duration::from_secs(30))?;
+
+    // 1 + 2: the default suite on the embedded servers, then the same requests bare.
+    let started = Instant::now();
+    let bed = suite::Bed::start(1).await?;
+    let setup = started.elapsed();
+    let plan = bed.plan(cases, 1);
+    let first = suite::run(&bed, &plan, &client, jobs).await;
+    let harness_memory = measure::memory_of_self();
+    progress(&format!(
+        "1. suite: {} exchanges in {:.0} ms",
+        first.requests(),
+        measure::ms(first.wall)
+    ));
+    let bare = bare::replay(&bed.targets, &first.recorded, &first.cancels, jobs).await?;
+    progress(&format!(
+        "2. bare loop: {} requests in {:.0} ms",
+        bare.requests,
+        measure::ms(bare.wall)
+    ));
+    let shutdown_started = Instant::now();
+    bed.shutdown().await;
+    let setup = loading + setup + shutdown_started.elapsed();
+
+    // 3: growth.
+    let mut growth = Vec::new();
+    for &replicas in &options.scale.replicas {
+        let bed = suite::Bed::start(suite::groups_for(cases.len(), replicas)).await?;
+        let plan = bed.plan(cases, replicas);
+        let run = suite::run(&bed, &plan, &client, jobs).await;
+        bed.shutdown().await;
+        progress(&format!(
+            "3. growth: {replicas}× in {:.0} ms",
+            measure::ms(run.wall)
+        ));
+        growth.push((replicas, run));
+    }
+
+    // 4: the reference server in a separate process.
+    let mut servers = Vec::new();
+    for &seeded in &options.scale.seeds {
+        let size = load::server_size(options, seeded).await?;
+        progress(&format!(
+            "4. server: {seeded} seeded, {} workloads",
+            size.loads.len()
+        ));
+        servers.push(size);
+    }
+
+    Ok(BenchReport::build(report::Parts {
+        scale: &options.scale,
+        jobs,
+        first: &first,
+        setup,
+        harness_memory,
+        bare: &bare,
+        growth: &growth,
+        servers,
+        end_memory: measure::memory_of_self(),
+    }))
+}

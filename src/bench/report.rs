@@ -1,0 +1,231 @@
+//! The numbers of a bench run as one serializable value (what `--json` writes and the table
+//! shows), and the goals judged against them (✓/✗; informative, never a failure).
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::bench::Scale;
+use crate::bench::bare::Replay;
+use crate::bench::load::{ServerSize, Workload};
+use crate::bench::measure::{self, Memory};
+use crate::bench::suite::SuiteRun;
+use crate::outcome::Tally;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub scale: String,
+    pub jobs: usize,
+    pub suite: SuitePart,
+    pub bare: BarePart,
+    pub growth: Vec<GrowthRow>,
+    pub server: Vec<ServerSize>,
+    /// This process's memory at the end (the load driver included).
+    pub end_memory: Option<Memory>,
+    pub goals: Vec<Goal>,
+}
+
+/// Part 1: the default suite on the embedded servers.
+#[derive(Clone, Debug, Serialize)]
+pub struct SuitePart {
+    pub cases: usize,
+    pub tally: Tally,
+    pub exchanges: usize,
+    pub walk_pages: usize,
+    pub cancels: usize,
+    /// Requests in all: exchanges + walk pages + cancels.
+    pub requests: usize,
+    /// `run_plan` alone: cases, checks and cleanup.
+    pub run_ms: f64,
+    /// Loading the suite, starting and stopping the two embedded servers.
+    pub setup_ms: f64,
+    /// What a user waits for: setup + run.
+    pub wall_ms: f64,
+    pub requests_per_s: f64,
+    /// This process after the suite (harness + embedded servers).
+    pub memory: Option<Memory>,
+}
+
+/// Part 2: the same requests from a bare reqwest loop.
+#[derive(Clone, Debug, Serialize)]
+pub struct BarePart {
+    pub requests: usize,
+    pub errors: usize,
+    pub run_ms: f64,
+    pub requests_per_s: f64,
+    /// Suite run time ÷ bare run time (the suite's first, cold run: what `run` pays).
+    pub overhead: f64,
+    /// The growth part's 1× run (warm: one-time initialisation already done) ÷ bare run time.
+    pub warm_overhead: f64,
+}
+
+/// Part 3: the suite replicated N times in one plan.
+#[derive(Clone, Debug, Serialize)]
+pub struct GrowthRow {
+    pub replicas: usize,
+    pub cases: usize,
+    pub requests: usize,
+    pub not_passed: usize,
+    pub run_ms: f64,
+    pub ms_per_replica: f64,
+    /// Per-replica time ÷ the 1× per-replica time (1.0 is linear growth).
+    pub ratio_to_1x: f64,
+}
+
+/// A goal, the measured value and whether it is met (`None`: not measured in this run).
+#[derive(Clone, Debug, Serialize)]
+pub struct Goal {
+    pub name: String,
+    pub target: String,
+    pub measured: String,
+    pub met: Option<bool>,
+}
+
+/// Everything [`BenchReport::build`] combines.
+pub struct Parts<'a> {
+    pub scale: &'a Scale,
+    pub jobs: usize,
+    pub first: &'a SuiteRun,
+    pub setup: Duration,
+    pub harness_memory: Option<Memory>,
+    pub bare: &'a Replay,
+    pub growth: &'a [(usize, SuiteRun)],
+    pub servers: Vec<ServerSize>,
+    pub end_memory: Option<Memory>,
+}
+
+impl BenchReport {
+    pub fn build(parts: Parts<'_>) -> BenchReport {
+        let first = parts.first;
+        let run_ms = measure::ms(first.wall);
+        let suite = SuitePart {
+            cases: first.cases,
+            tally: first.tally,
+            exchanges: first.exchanges,
+            walk_pages: first.walk_pages,
+            cancels: first.cancels.len(),
+            requests: first.requests(),
+            run_ms,
+            setup_ms: measure::ms(parts.setup),
+            wall_ms: run_ms + measure::ms(parts.setup),
+            requests_per_s: measure::per_second(first.requests(), first.wall),
+            memory: parts.harness_memory,
+        };
+        let bare_ms = measure::ms(parts.bare.wall);
+        let base = parts
+            .growth
+            .iter()
+            .find(|(n, _)| *n == 1)
+            .map(|(_, run)| measure::ms(run.wall));
+        let ratio = |ms: f64| if bare_ms > 0.0 { ms / bare_ms } else { 0.0 };
+        let bare = BarePart {
+            requests: parts.bare.requests,
+            errors: parts.bare.errors,
+            run_ms: bare_ms,
+            requests_per_s: measure::per_second(parts.bare.requests, parts.bare.wall),
+            overhead: ratio(run_ms),
+            warm_overhead: base.map_or(0.0, ratio),
+        };
+        let growth = parts
+            .growth
+            .iter()
+            .map(|(replicas, run)| {
+                let ms = measure::ms(run.wall);
+                let per = ms / (*replicas).max(1) as f64;
+                GrowthRow {
+                    replicas: *replicas,
+                    cases: run.cases,
+                    requests: run.requests(),
+                    not_passed: run.tally.failed + run.tally.errored + run.cleanup_problems,
+                    run_ms: ms,
+                    ms_per_replica: per,
+                    ratio_to_1x: base.filter(|b| *b > 0.0).map_or(0.0, |b| per / b),
+                }
+            })
+            .collect();
+        let mut report = BenchReport {
+            scale: parts.scale.name.to_owned(),
+            jobs: parts.jobs,
+            suite,
+            bare,
+            growth,
+            server: parts.servers,
+            end_memory: parts.end_memory,
+            goals: Vec::new(),
+        };
+        report.goals = goals(&report);
+        report
+    }
+}
+
+/// Megabytes (10^6 bytes), as the goals are stated.
+pub fn mb(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1_000_000.0
+}
+
+/// The goals of the issue, judged on this run's numbers.
+pub fn goals(report: &BenchReport) -> Vec<Goal> {
+    let goal = |name: &str, target: &str, measured: String, met: Option<bool>| Goal {
+        name: name.to_owned(),
+        target: target.to_owned(),
+        measured,
+        met,
+    };
+    let largest = report.server.iter().max_by_key(|s| s.seeded);
+    let load = |size: Option<&ServerSize>, workload: Workload| {
+        size?.loads.iter().find(|l| l.workload == workload).cloned()
+    };
+    let slowest_reads = report
+        .server
+        .iter()
+        .filter_map(|s| Some((s.seeded, load(Some(s), Workload::Read)?)))
+        .min_by(|a, b| a.1.requests_per_s.total_cmp(&b.1.requests_per_s));
+    let search = load(largest, Workload::Search);
+    let seeded = largest.map_or(0, |s| s.seeded);
+    let server_peak = largest.and_then(|s| s.memory).map(|m| m.peak_kib);
+    let harness_peak = report.suite.memory.map(|m| m.peak_kib);
+    vec![
+        goal(
+            "default suite wall time (setup + run)",
+            "< 1 s",
+            format!("{:.0} ms", report.suite.wall_ms),
+            Some(report.suite.wall_ms < 1000.0),
+        ),
+        goal(
+            "harness overhead (suite ÷ bare loop)",
+            "≤ 1.5×",
+            format!("{:.2}×", report.bare.overhead),
+            Some(report.bare.overhead <= 1.5),
+        ),
+        goal(
+            "reads/s (slowest seed size)",
+            "≥ 20k/s",
+            slowest_reads.as_ref().map_or("n/a".to_owned(), |(n, l)| {
+                format!("{:.0}/s at {n}", l.requests_per_s)
+            }),
+            slowest_reads.map(|(_, l)| l.requests_per_s >= 20_000.0),
+        ),
+        goal(
+            "search p50 over 100k",
+            "< 5 ms",
+            search.as_ref().map_or("n/a".to_owned(), |l| {
+                format!("{:.2} ms at {seeded}", l.p50_ms)
+            }),
+            search.filter(|_| seeded >= 100_000).map(|l| l.p50_ms < 5.0),
+        ),
+        goal(
+            "harness peak RSS (after the suite)",
+            "< 50 MB",
+            harness_peak.map_or("n/a".to_owned(), |k| format!("{:.1} MB", mb(k))),
+            harness_peak.map(|k| mb(k) < 50.0),
+        ),
+        goal(
+            "server peak RSS at 100k",
+            "< 200 MB",
+            server_peak.map_or("n/a".to_owned(), |k| format!("{:.1} MB at {seeded}", mb(k))),
+            server_peak
+                .filter(|_| seeded >= 100_000)
+                .map(|k| mb(k) < 200.0),
+        ),
+    ]
+}

@@ -1,0 +1,198 @@
+//! Parts 1 and 3: the default suite against embedded reference servers, replicated N times (each
+//! replica with its own case indexes, so its own time slots), timed, with every request recorded
+//! for the bare replay. Replicas beyond one run window (128 case slots) get their own server pair.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::case::Case;
+use crate::exchange::{Client, SentRequest};
+use crate::outcome::{CaseOutcome, Tally};
+use crate::plan::{Placement, Plan, Selection, build};
+use crate::run::embedded::Embedded;
+use crate::run::scope::{CASES_PER_WINDOW, new_run_id};
+use crate::run::{RunOptions, run_plan};
+use crate::server::ServerError;
+use crate::target::Target;
+
+/// Servers a run talks to: one embedded pair (double booking allowed, disallowed) per group.
+pub struct Bed {
+    pairs: Vec<Embedded>,
+    pub targets: Vec<Target>,
+    /// Targets per group (2: the two double-booking settings).
+    per_group: usize,
+}
+
+/// How many replicas of a `cases`-case suite fit in one run window without sharing a slot.
+pub fn replicas_per_group(cases: usize) -> usize {
+    (usize::try_from(CASES_PER_WINDOW).unwrap_or(128) / cases.max(1)).max(1)
+}
+
+/// How many server pairs `replicas` replicas need.
+pub fn groups_for(cases: usize, replicas: usize) -> usize {
+    replicas.div_ceil(replicas_per_group(cases)).max(1)
+}
+
+impl Bed {
+    pub async fn start(groups: usize) -> Result<Bed, ServerError> {
+        let mut pairs = Vec::new();
+        let mut targets = Vec::new();
+        let mut per_group = 0;
+        for _ in 0..groups.max(1) {
+            let pair = Embedded::start(None).await?;
+            per_group = pair.targets.len();
+            targets.extend(pair.targets.iter().cloned());
+            pairs.push(pair);
+        }
+        Ok(Bed {
+            pairs,
+            targets,
+            per_group,
+        })
+    }
+
+    /// The default plan replicated `replicas` times: replica `r` lives in group `r / per_group`
+    /// and its cases get indexes `(r % per_group) × cases + i`, so no two share a slot on a server.
+    pub fn plan(&self, cases: &[Arc<Case>], replicas: usize) -> Plan {
+        let group_targets = &self.targets[..self.per_group.min(self.targets.len())];
+        let base = build(cases, group_targets, &Selection::default());
+        let per_group = replicas_per_group(cases.len());
+        let mut items = Vec::with_capacity(base.items.len() * replicas);
+        for replica in 0..replicas.max(1) {
+            let group = replica / per_group;
+            for item in &base.items {
+                let mut item = item.clone();
+                item.index += (replica % per_group) * cases.len();
+                if let Placement::Run(target) = &mut item.placement {
+                    *target += group * self.per_group;
+                }
+                items.push(item);
+            }
+        }
+        Plan { items }
+    }
+
+    pub async fn shutdown(self) {
+        for pair in self.pairs {
+            pair.shutdown().await;
+        }
+    }
+}
+
+/// One case's requests in the order they were sent (step exchanges, each followed by its walk).
+pub struct RecordedCase {
+    pub target: usize,
+    pub requests: Vec<SentRequest>,
+}
+
+/// What a timed suite run produced.
+pub struct SuiteRun {
+    pub wall: Duration,
+    pub tally: Tally,
+    pub cases: usize,
+    pub exchanges: usize,
+    pub walk_pages: usize,
+    /// The appointments cancelled at the end: (target index, appointment id).
+    pub cancels: Vec<(usize, String)>,
+    pub cleanup_problems: usize,
+    pub recorded: Vec<RecordedCase>,
+}
+
+impl SuiteRun {
+    /// Every request the run sent: step exchanges, walk pages and cancels.
+    pub fn requests(&self) -> usize {
+        self.exchanges + self.walk_pages + self.cancels.len()
+    }
+}
+
+/// Runs `plan` on the bed with `jobs` cases in flight, no snapshots, and times it.
+pub async fn run(bed: &Bed, plan: &Plan, client: &Client, jobs: usize) -> SuiteRun {
+    let options = RunOptions {
+        jobs,
+        run_id: new_run_id(),
+        snapshots: None,
+    };
+    let targets = Arc::new(bed.targets.clone());
+    let started = Instant::now();
+    let report = run_plan(plan, Arc::clone(&targets), client.clone(), &options, |_| {}).await;
+    let wall = started.elapsed();
+    let mut recorded = Vec::new();
+    let (mut exchanges, mut walk_pages) = (0, 0);
+    for (item, outcome) in plan.items.iter().zip(&report.outcomes) {
+        let Placement::Run(target) = item.placement else {
+            continue;
+        };
+        let requests = requests_of(outcome);
+        exchanges += outcome
+            .steps
+            .iter()
+            .filter(|s| s.exchange.is_some())
+            .count();
+        walk_pages += outcome.steps.iter().map(|s| s.walk.len()).sum::<usize>();
+        recorded.push(RecordedCase { target, requests });
+    }
+    let cancels = cancels_of(&report.cleanup, &plan.items, &report.outcomes);
+    SuiteRun {
+        wall,
+        tally: Tally::of(&report.outcomes),
+        cases: report.outcomes.len(),
+        exchanges,
+        walk_pages,
+        cleanup_problems: report
+            .cleanup
+            .iter()
+            .filter(|t| t.problem.is_some())
+            .count(),
+        cancels,
+        recorded,
+    }
+}
+
+fn requests_of(outcome: &CaseOutcome) -> Vec<SentRequest> {
+    let mut requests = Vec::new();
+    for step in &outcome.steps {
+        requests.extend(step.exchange.iter().map(|e| e.request.clone()));
+        requests.extend(step.walk.iter().map(|e| e.request.clone()));
+    }
+    requests
+}
+
+/// The target index of each cancelled appointment: the plan item of the case whose responses
+/// carry its id (the cleanup itself only names the case and the target's label).
+fn cancels_of(
+    cleanup: &[crate::run::ledger::Tidied],
+    items: &[crate::plan::PlanItem],
+    outcomes: &[CaseOutcome],
+) -> Vec<(usize, String)> {
+    cleanup
+        .iter()
+        .filter_map(|tidied| {
+            let target =
+                items
+                    .iter()
+                    .zip(outcomes)
+                    .find_map(|(item, outcome)| match item.placement {
+                        Placement::Run(t)
+                            if outcome.name == tidied.case
+                                && outcome.target.as_deref() == Some(tidied.target.as_str())
+                                && created_on(outcome, &tidied.id) =>
+                        {
+                            Some(t)
+                        }
+                        _ => None,
+                    })?;
+            Some((target, tidied.id.clone()))
+        })
+        .collect()
+}
+
+/// Whether the case's recorded responses carry this appointment id in a Location header.
+fn created_on(outcome: &CaseOutcome, id: &str) -> bool {
+    outcome.steps.iter().any(|step| {
+        step.exchange
+            .as_ref()
+            .and_then(|e| e.response.as_ref())
+            .and_then(|r| r.header("location"))
+            .is_some_and(|location| location.contains(id))
+    })
+}

@@ -1,0 +1,182 @@
+//! `canvas-conformance bench --quick` end to end through the built binary: the table has its four
+//! parts and the goals, the JSON numbers parse and agree with each other, the child server is
+//! gone afterwards, and bad options are usage errors. No timing is asserted.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CANVAS_TOKEN")
+        .env_remove("CANVAS_CONFORMANCE_SERVE_TOKEN");
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn number(value: &Value, pointer: &str) -> f64 {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("no number at {pointer} in {value:#}"))
+}
+
+#[test]
+fn quick_bench_measures_all_four_parts() {
+    let json_path: PathBuf =
+        std::env::temp_dir().join(format!("cc-bench-{}.json", uuid::Uuid::new_v4().simple()));
+    let output = binary()
+        .args(["bench", "--quick", "--json"])
+        .arg(&json_path)
+        .output()
+        .expect("run bench");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for heading in [
+        "1. default suite, embedded servers",
+        "2. bare reqwest loop, same requests",
+        "3. suite growth",
+        "4. reference server, separate process, loopback",
+        "goals",
+    ] {
+        assert!(
+            stdout.contains(heading),
+            "missing {heading:?} in:\n{stdout}"
+        );
+    }
+    // Every goal line carries a mark; the overhead line carries a number.
+    let goal_lines: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| *l != "goals")
+        .skip(1)
+        .take_while(|l| l.starts_with("   "))
+        .collect();
+    assert_eq!(goal_lines.len(), 6, "{stdout}");
+    assert!(
+        goal_lines.iter().all(|l| ["✓", "✗", "–"]
+            .iter()
+            .any(|m| l.trim_start().starts_with(m))),
+        "{stdout}"
+    );
+    let overhead_line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("overhead"))
+        .expect("overhead line");
+    let overhead: f64 = overhead_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.trim_end_matches('×').parse().ok())
+        .unwrap_or_else(|| panic!("no number in {overhead_line:?}"));
+    assert!(overhead.is_finite() && overhead > 0.0);
+    assert!(
+        !all.contains("Bearer "),
+        "a token value may have leaked:\n{all}"
+    );
+
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(&json_path).expect("the --json file was written"),
+    )
+    .expect("the --json file is JSON");
+    let _ = std::fs::remove_file(&json_path);
+
+    // 1: the suite ran and passed; its requests are counted from the outcomes.
+    assert!(number(&report, "/suite/cases") >= 1.0);
+    assert_eq!(number(&report, "/suite/tally/failed"), 0.0, "{report:#}");
+    assert_eq!(number(&report, "/suite/tally/errored"), 0.0, "{report:#}");
+    let requests = number(&report, "/suite/requests");
+    assert_eq!(
+        requests,
+        number(&report, "/suite/exchanges")
+            + number(&report, "/suite/walk_pages")
+            + number(&report, "/suite/cancels")
+    );
+    assert!(number(&report, "/suite/run_ms") > 0.0);
+    assert!(number(&report, "/suite/wall_ms") >= number(&report, "/suite/run_ms"));
+    // 2: the bare loop re-sent exactly those requests, all answered.
+    assert_eq!(number(&report, "/bare/requests"), requests);
+    assert_eq!(number(&report, "/bare/errors"), 0.0);
+    assert!(number(&report, "/bare/overhead") > 0.0);
+    // 3: replicas never collide: every replica passes and sends the same requests.
+    let growth = report["growth"].as_array().expect("growth rows");
+    assert_eq!(growth.len(), 2, "{report:#}");
+    for row in growth {
+        let replicas = number(row, "/replicas");
+        assert_eq!(number(row, "/not_passed"), 0.0, "{row:#}");
+        assert_eq!(number(row, "/requests"), replicas * requests, "{row:#}");
+        assert!(number(row, "/ratio_to_1x") > 0.0);
+    }
+    // 4: one child server of 1k, three workloads answered without errors, then stopped.
+    let servers = report["server"].as_array().expect("server sizes");
+    assert_eq!(servers.len(), 1, "{report:#}");
+    let server = &servers[0];
+    assert_eq!(number(server, "/seeded"), 1000.0);
+    assert_eq!(server["stopped"], Value::Bool(true));
+    let pid = number(server, "/pid");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the child server {pid} is still running"
+    );
+    if cfg!(target_os = "linux") {
+        assert!(number(server, "/memory/peak_kib") > 0.0);
+        assert!(number(&report, "/suite/memory/peak_kib") > 0.0);
+    }
+    let loads = server["loads"].as_array().expect("loads");
+    let names: Vec<&str> = loads
+        .iter()
+        .filter_map(|l| l["workload"].as_str())
+        .collect();
+    assert_eq!(names, ["read", "create", "search"]);
+    for load in loads {
+        assert!(number(load, "/requests") > 0.0, "{load:#}");
+        assert!(number(load, "/requests") <= 300.0, "bounded: {load:#}");
+        assert_eq!(number(load, "/errors"), 0.0, "{load:#}");
+        assert!(number(load, "/p99_ms") >= number(load, "/p50_ms"));
+        assert!(number(load, "/requests_per_s") > 0.0);
+    }
+    assert_eq!(report["goals"].as_array().map(Vec::len), Some(6));
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let output = binary()
+        .args(["bench", "--quick", "--json", "/nonexistent-cc-dir/out.json"])
+        .output()
+        .expect("run bench");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("--json `/nonexistent-cc-dir/out.json` must be a file"));
+
+    let output = binary()
+        .args(["bench", "--quick", "--jobs", "0"])
+        .output()
+        .expect("run bench");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("--jobs must be at least 1"));
+}
+
+#[test]
+fn the_seeding_flag_is_hidden_and_validated() {
+    let help = binary().args(["serve", "--help"]).output().expect("help");
+    assert!(help.status.success());
+    assert!(!text(&help).contains("seed-synthetic"), "{}", text(&help));
+    let output = binary()
+        .args(["serve", "--seed-synthetic", "many"])
+        .output()
+        .expect("serve");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("--seed-synthetic"),
+        "{}",
+        text(&output)
+    );
+}
