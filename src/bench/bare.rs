@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use crate::bench::BenchError;
 use crate::bench::suite::RecordedCase;
 use crate::exchange::SentRequest;
-use crate::target::Target;
+use crate::target::{Secret, Target};
 
 /// What the replay did.
 pub struct Replay {
@@ -34,19 +34,35 @@ pub async fn replay(
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
+    // The recorded requests carry `Bearer [redacted]`: get each target's real token once, up front.
+    let mut tokens = Vec::with_capacity(targets.len());
+    for target in targets {
+        let token = target
+            .auth
+            .bearer()
+            .await
+            .map_err(|e| BenchError::Task(format!("no token for {}: {e}", target.label)))?;
+        tokens.push(token);
+    }
     let prepared: Vec<Vec<Prepared>> = cases
         .iter()
         .map(|case| {
-            let target = &targets[case.target];
+            let token = &tokens[case.target];
             case.requests
                 .iter()
-                .map(|r| Prepared::of(r, target))
+                .map(|r| Prepared::of(r, token))
                 .collect()
         })
         .collect();
     let cancels: Vec<Prepared> = cancels
         .iter()
-        .filter_map(|(target, id)| Some(Prepared::cancel(targets.get(*target)?, id)))
+        .filter_map(|(target, id)| {
+            Some(Prepared::cancel(
+                targets.get(*target)?,
+                tokens.get(*target)?,
+                id,
+            ))
+        })
         .collect();
     let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
     let started = Instant::now();
@@ -88,7 +104,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn of(request: &SentRequest, target: &Target) -> Prepared {
+    fn of(request: &SentRequest, token: &Secret<String>) -> Prepared {
         let headers = request
             .headers
             .iter()
@@ -96,7 +112,7 @@ impl Prepared {
                 let value = if name.eq_ignore_ascii_case("authorization")
                     && value.ends_with("[redacted]")
                 {
-                    format!("Bearer {}", target.token.expose())
+                    format!("Bearer {}", token.expose())
                 } else {
                     value.clone()
                 };
@@ -113,17 +129,14 @@ impl Prepared {
     }
 
     /// The cleanup's cancel: `PUT /Appointment/{id}` with status cancelled.
-    fn cancel(target: &Target, id: &str) -> Prepared {
+    fn cancel(target: &Target, token: &Secret<String>, id: &str) -> Prepared {
         Prepared {
             method: reqwest::Method::PUT,
             url: format!("{}/Appointment/{id}", target.base_url.trim_end_matches('/')),
             headers: vec![
                 ("Accept".into(), "application/json".into()),
                 ("Content-Type".into(), "application/json".into()),
-                (
-                    "Authorization".into(),
-                    format!("Bearer {}", target.token.expose()),
-                ),
+                ("Authorization".into(), format!("Bearer {}", token.expose())),
             ],
             body: Some(
                 json!({"resourceType": "Appointment", "id": id, "status": "cancelled"}).to_string(),
