@@ -68,6 +68,12 @@ fn load(dir: &Path, check_ids: bool) -> Result<Suite, SuiteError> {
     if !problems.is_empty() {
         return Err(SuiteError { problems });
     }
+    let uses_schemas = cases
+        .iter()
+        .any(|c| c.spec.steps.value.iter().any(|s| s.expect.schema.is_some()));
+    if uses_schemas {
+        crate::check::schema::warm_up().map_err(SuiteError::one)?;
+    }
     Ok(Suite {
         catalogue,
         cases: cases.into_iter().map(Arc::new).collect(),

@@ -88,6 +88,18 @@ pub enum BenchError {
     Task(String),
 }
 
+/// How many (suite, bare loop) pairs the median overhead is taken over.
+const OVERHEAD_PAIRS: usize = 5;
+
+fn ratio_of(suite: Duration, bare: Duration) -> f64 {
+    let bare = bare.as_secs_f64();
+    if bare > 0.0 {
+        suite.as_secs_f64() / bare
+    } else {
+        0.0
+    }
+}
+
 /// Runs every part in order and returns the numbers; `progress` sees one line per finished step.
 /// `loading` is how long loading and linting the suite took (part of what a user waits for).
 pub async fn run(
@@ -120,6 +132,15 @@ pub async fn run(
         bare.requests,
         measure::ms(bare.wall)
     ));
+    // One 40 ms sample of each is at the mercy of the scheduler on a shared machine: repeat the
+    // (suite, bare loop) pair and keep the median ratio as well.
+    let mut ratios = vec![ratio_of(first.wall, bare.wall)];
+    for _ in 1..OVERHEAD_PAIRS {
+        let again = suite::run(&bed, &bed.plan(cases, 1), &client, jobs).await;
+        let bare_again = bare::replay(&bed.targets, &again.recorded, &again.cancels, jobs).await?;
+        ratios.push(ratio_of(again.wall, bare_again.wall));
+    }
+    progress(&format!("2. overhead over {} paired runs", ratios.len()));
     let shutdown_started = Instant::now();
     bed.shutdown().await;
     let setup = loading + setup + shutdown_started.elapsed();
@@ -156,6 +177,7 @@ pub async fn run(
         setup,
         harness_memory,
         bare: &bare,
+        overhead_ratios: &ratios,
         growth: &growth,
         servers,
         end_memory: measure::memory_of_self(),

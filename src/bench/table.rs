@@ -50,8 +50,8 @@ pub fn render(report: &BenchReport) -> String {
     let _ = writeln!(out, "   requests/s       {:.0}", b.requests_per_s);
     let _ = writeln!(
         out,
-        "   overhead         {:.2}× (cold first run; warm: {:.2}×)",
-        b.overhead, b.warm_overhead
+        "   overhead         {:.2}× median of {} paired runs (cold first run: {:.2}×; growth 1× warm: {:.2}×)",
+        b.median_overhead, b.pairs, b.overhead, b.warm_overhead
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "3. suite growth");

@@ -51,6 +51,12 @@ fn validators() -> Result<&'static Validators, &'static str> {
     .map_err(String::as_str)
 }
 
+/// Compiles the embedded validators now rather than on the first response that needs them, so a
+/// run's first requests do not pay for it (and a broken embedded schema shows before anything is sent).
+pub fn warm_up() -> Result<(), String> {
+    validators().map(|_| ()).map_err(str::to_owned)
+}
+
 pub fn check(
     spec: &Spanned<SchemaName>,
     ctx: &CheckContext<'_>,
