@@ -10,29 +10,18 @@ use anyhow::Context as _;
 use serde_json::Value;
 
 use crate::case::model::AuthMode;
-use crate::cli::run::{NetArgs, parse_base_url};
+use crate::cli::run::NetArgs;
+use crate::cli::target_args::TargetArgs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::exchange::{Client, Exchange, Outgoing};
 use crate::plan::{Placement, Selection, build};
 use crate::suite::{default_cases_dir, load_suite};
-use crate::target::{Profile, Target, for_profile};
+use crate::target::{Target, for_profile};
 
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
-    /// Target profile (YAML); default: the reference instance.
-    #[arg(long, value_name = "FILE")]
-    pub profile: Option<PathBuf>,
-    /// FHIR base URL (default: the profile's base_url).
-    #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
-    /// Static bearer token (instead of the profile's OAuth client).
-    #[arg(
-        long,
-        env = "CANVAS_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub target_args: TargetArgs,
     /// The folder of case files, to say which would be skipped (default `cases/`).
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
@@ -83,13 +72,10 @@ impl Findings {
 }
 
 pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
-    let profile = match &args.profile {
-        Some(path) => Profile::load(path).map_err(|e| CliError::Usage(e.to_string()))?,
-        None => Profile::reference(),
-    };
+    let profile = args.target_args.load_profile()?;
     let options = args.net.client_options()?;
-    let base_url = match args.target.clone().or_else(|| profile.base_url.clone()) {
-        Some(url) => parse_base_url(&url)?,
+    let base_url = match args.target_args.base_url(&profile)? {
+        Some(url) => url,
         None => {
             return Err(CliError::Usage(
                 "doctor needs a target: pass --target URL or a profile with base_url".to_owned(),
@@ -98,7 +84,7 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
     };
     let client =
         Client::with_options(options.clone()).context("failed to start the HTTP client")?;
-    let auth = for_profile(&profile, args.token.clone(), options.timeout);
+    let auth = for_profile(&profile, args.target_args.token.clone(), options.timeout);
     let target = Target {
         label: "target".to_owned(),
         base_url,

@@ -12,6 +12,7 @@ pub mod mutants;
 pub mod run;
 pub mod selection;
 pub mod serve;
+pub mod target_args;
 pub mod validate;
 
 use clap::{Parser, Subcommand};

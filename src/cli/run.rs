@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::cli::selection::SelectionArgs;
+use crate::cli::target_args::TargetArgs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
 use crate::exchange::Client;
 use crate::exchange::send::{ClientOptions, RetryPolicy};
@@ -25,29 +26,15 @@ use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
 use crate::server::Mutant;
 use crate::suite::load_suite;
 use crate::target::profile::http_url;
-use crate::target::{Profile, Target, for_profile};
+use crate::target::{Target, for_profile};
 
 /// The static token of the reference instance (REFERENCE-INSTANCE.md).
 pub const REFERENCE_TOKEN: &str = crate::target::REFERENCE_TOKEN;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// FHIR base URL of the server to test (default: the profile's base_url, else start the
-    /// embedded reference servers).
-    #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
-    /// Static bearer token for the target (instead of the profile's OAuth client).
-    #[arg(
-        long,
-        env = "CANVAS_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub token: Option<String>,
-    /// Target profile (YAML): base URL, OAuth token URL, fixtures, capabilities, allow_writes
-    /// (default: the reference instance). See docs/profiles.md.
-    #[arg(long, value_name = "FILE")]
-    pub profile: Option<PathBuf>,
+    #[command(flatten)]
+    pub target_args: TargetArgs,
     #[command(flatten)]
     pub select: SelectionArgs,
     /// Cases in flight at once (default: the number of cores).
@@ -166,18 +153,14 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             ))
         })?),
     };
-    let profile = match &args.profile {
-        Some(path) => Profile::load(path).map_err(|e| CliError::Usage(e.to_string()))?,
-        None => Profile::reference(),
-    };
+    let profile = args.target_args.load_profile()?;
     let options = args.net.client_options()?;
     let client =
         Client::with_options(options.clone()).context("failed to start the HTTP client")?;
-    let base_url = args.target.clone().or_else(|| profile.base_url.clone());
+    let base_url = args.target_args.base_url(&profile)?;
     let (targets, embedded) = match base_url {
         Some(url) => {
-            let url = parse_base_url(&url)?;
-            let auth = for_profile(&profile, args.token.clone(), options.timeout);
+            let auth = for_profile(&profile, args.target_args.token.clone(), options.timeout);
             if let Some(reason) = auth.unavailable_reason()
                 && !args.dry_run
             {
@@ -193,7 +176,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             };
             (vec![target], None)
         }
-        None if args.profile.is_some() => {
+        None if args.target_args.profile.is_some() => {
             return Err(CliError::Usage(
                 "the profile has no base_url: pass --target URL".to_owned(),
             ));
