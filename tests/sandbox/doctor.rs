@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use canvas_conformance::server::{ServerConfig, spawn};
-
-use super::oauth::{harbour_profile, harbour_settings};
+use super::oauth::{harbour_profile, spawn_harbour};
 
 const SECRET: &str = "harbour-ci-secret-3c1f";
 
@@ -49,14 +47,7 @@ async fn doctor(profile: PathBuf, secret: Option<&'static str>) -> (Option<i32>,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_says_what_is_wrong_in_plain_words() {
-    let server = spawn(ServerConfig {
-        settings: harbour_settings(),
-        static_token: uuid::Uuid::new_v4().simple().to_string(),
-        db_path: None,
-        mutant: None,
-    })
-    .await
-    .expect("server");
+    let server = spawn_harbour().await;
     let base = server.base_url().to_owned();
     let good = write_profile(&harbour_profile(&base));
 

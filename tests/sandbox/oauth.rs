@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use canvas_conformance::case::model::{AuthMode, Method};
 use canvas_conformance::exchange::Outgoing;
 use canvas_conformance::run::RunControl;
-use canvas_conformance::server::{ServerConfig, Settings, spawn};
+use canvas_conformance::server::{RunningServer, ServerConfig, Settings, spawn};
 use canvas_conformance::target::{Auth, OAuthClient, Profile, Secret, Target};
 use serde_json::json;
 
@@ -85,6 +85,19 @@ fixtures:
   appt_cancelled: 7d0f5a2e-1111-4c1a-9d3e-000000000008
 "#;
 
+/// The harbour instance on 127.0.0.1:0, OAuth only: its static token is random, so only tokens its
+/// `/auth/token/` issued get in.
+pub async fn spawn_harbour() -> RunningServer {
+    spawn(ServerConfig {
+        settings: harbour_settings(),
+        static_token: uuid::Uuid::new_v4().simple().to_string(),
+        db_path: None,
+        mutant: None,
+    })
+    .await
+    .expect("harbour server starts")
+}
+
 pub fn harbour_settings() -> Settings {
     Settings::from_yaml_str(SETTINGS, Path::new("harbour.yaml")).expect("settings")
 }
@@ -109,15 +122,7 @@ fn oauth(base: &str, secret: &str) -> Auth {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_suite_passes_on_another_instance_through_oauth() {
-    let server = spawn(ServerConfig {
-        settings: harbour_settings(),
-        // A static token the harness does not know: only OAuth-issued tokens get in.
-        static_token: uuid::Uuid::new_v4().simple().to_string(),
-        db_path: None,
-        mutant: None,
-    })
-    .await
-    .expect("server");
+    let server = spawn_harbour().await;
     let base = server.base_url().to_owned();
     let profile = Profile::parse(&Arc::from("harbour.yaml"), &harbour_profile(&base))
         .expect("the profile parses");
@@ -177,14 +182,7 @@ async fn the_suite_passes_on_another_instance_through_oauth() {
 
 #[tokio::test]
 async fn a_wrong_client_secret_is_an_error_verdict_that_names_the_variables_only() {
-    let server = spawn(ServerConfig {
-        settings: harbour_settings(),
-        static_token: uuid::Uuid::new_v4().simple().to_string(),
-        db_path: None,
-        mutant: None,
-    })
-    .await
-    .expect("server");
+    let server = spawn_harbour().await;
     let base = server.base_url().to_owned();
     let target = Target {
         label: "harbour".to_owned(),
