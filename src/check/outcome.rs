@@ -1,5 +1,6 @@
 //! The OperationOutcome check: the body is an OperationOutcome whose first issue has the expected
-//! severity (default `error`), code and `details.text`; text may hold `{placeholders}`.
+//! severity (default `error`), code and `details.text`; text may hold `{placeholders}`. Findings about
+//! the OperationOutcome's shape are evidence for ERR-OO; those about an expected value, for the case.
 
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -10,6 +11,9 @@ use crate::check::{CheckContext, Finding};
 use crate::exchange::Received;
 use crate::source::{Location, Pos};
 use crate::template::render_str;
+
+/// The behaviour every error body's shape is evidence for.
+pub const ERR_OO: &str = "ERR-OO";
 
 pub fn check(
     spec: &Spanned<OutcomeExpect>,
@@ -25,13 +29,16 @@ pub fn check(
         }
         Some(other) => {
             let kind = other.get("resourceType").map_or_else(|| show(other), show);
-            return vec![Finding::fail(
-                "outcome",
-                location,
-                "OperationOutcome",
-                "an OperationOutcome",
-                kind,
-            )];
+            return vec![
+                Finding::fail(
+                    "outcome",
+                    location,
+                    "OperationOutcome",
+                    "an OperationOutcome",
+                    kind,
+                )
+                .for_behaviour(ERR_OO),
+            ];
         }
         None => {
             let actual = if received.body.trim().is_empty() {
@@ -39,13 +46,16 @@ pub fn check(
             } else {
                 shorten(&received.body, 300)
             };
-            return vec![Finding::fail(
-                "outcome",
-                location,
-                "OperationOutcome",
-                "an OperationOutcome",
-                actual,
-            )];
+            return vec![
+                Finding::fail(
+                    "outcome",
+                    location,
+                    "OperationOutcome",
+                    "an OperationOutcome",
+                    actual,
+                )
+                .for_behaviour(ERR_OO),
+            ];
         }
     };
     let Some(issue) = body
@@ -53,13 +63,16 @@ pub fn check(
         .and_then(Value::as_array)
         .and_then(|issues| issues.first())
     else {
-        return vec![Finding::fail(
-            "outcome",
-            location,
-            "issue[0]",
-            "at least one issue",
-            "no issue",
-        )];
+        return vec![
+            Finding::fail(
+                "outcome",
+                location,
+                "issue[0]",
+                "at least one issue",
+                "no issue",
+            )
+            .for_behaviour(ERR_OO),
+        ];
     };
     let mut findings = Vec::new();
     let severity_expected = spec
@@ -72,6 +85,8 @@ pub fn check(
         .severity
         .as_ref()
         .map_or_else(|| location.clone(), |s| ctx.at(Pos::of(s)));
+    // A severity the case does not write is ERR-OO's `error`, not the case's own expectation.
+    let default_severity = spec.value.severity.is_none();
     let fields: [Field<'_>; 3] = [
         (
             "issue[0].severity",
@@ -99,25 +114,33 @@ pub fn check(
         let actual_text = actual.and_then(Value::as_str);
         match expected {
             None if actual_text.is_none_or(str::is_empty) => {
-                findings.push(Finding::fail(
-                    "outcome",
-                    location.clone(),
-                    subject,
-                    "a non-empty string",
-                    actual.map_or_else(|| "(absent)".to_owned(), show),
-                ));
+                findings.push(
+                    Finding::fail(
+                        "outcome",
+                        location.clone(),
+                        subject,
+                        "a non-empty string",
+                        actual.map_or_else(|| "(absent)".to_owned(), show),
+                    )
+                    .for_behaviour(ERR_OO),
+                );
             }
             None => {}
             Some((template, at)) => match render_str(&template, ctx.scope) {
                 Ok(expected) => {
                     if !actual_text.is_some_and(|a| text_matches(&expected, a)) {
-                        findings.push(Finding::fail(
+                        let finding = Finding::fail(
                             "outcome",
                             at,
                             subject,
                             show(&Value::String(expected)),
                             actual.map_or_else(|| "(absent)".to_owned(), show),
-                        ));
+                        );
+                        findings.push(if default_severity && subject == "issue[0].severity" {
+                            finding.for_behaviour(ERR_OO)
+                        } else {
+                            finding
+                        });
                     }
                 }
                 Err(e) => findings.push(Finding::error("outcome", at, subject, e.to_string())),
