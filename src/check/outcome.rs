@@ -21,6 +21,15 @@ pub fn check(
     received: &Received,
 ) -> Vec<Finding> {
     let location = ctx.at(Pos::of(spec));
+    // ERR-OO is about error bodies: a success where an error was expected is the case's finding
+    // (its status expectation says so), not evidence against ERR-OO.
+    let shape = |finding: Finding| {
+        if received.status >= 400 {
+            finding.for_behaviour(ERR_OO)
+        } else {
+            finding
+        }
+    };
     let body = match &received.json {
         Some(body @ Value::Object(_))
             if body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") =>
@@ -29,16 +38,13 @@ pub fn check(
         }
         Some(other) => {
             let kind = other.get("resourceType").map_or_else(|| show(other), show);
-            return vec![
-                Finding::fail(
-                    "outcome",
-                    location,
-                    "OperationOutcome",
-                    "an OperationOutcome",
-                    kind,
-                )
-                .for_behaviour(ERR_OO),
-            ];
+            return vec![shape(Finding::fail(
+                "outcome",
+                location,
+                "OperationOutcome",
+                "an OperationOutcome",
+                kind,
+            ))];
         }
         None => {
             let actual = if received.body.trim().is_empty() {
@@ -46,16 +52,13 @@ pub fn check(
             } else {
                 shorten(&received.body, 300)
             };
-            return vec![
-                Finding::fail(
-                    "outcome",
-                    location,
-                    "OperationOutcome",
-                    "an OperationOutcome",
-                    actual,
-                )
-                .for_behaviour(ERR_OO),
-            ];
+            return vec![shape(Finding::fail(
+                "outcome",
+                location,
+                "OperationOutcome",
+                "an OperationOutcome",
+                actual,
+            ))];
         }
     };
     let Some(issue) = body
@@ -63,16 +66,13 @@ pub fn check(
         .and_then(Value::as_array)
         .and_then(|issues| issues.first())
     else {
-        return vec![
-            Finding::fail(
-                "outcome",
-                location,
-                "issue[0]",
-                "at least one issue",
-                "no issue",
-            )
-            .for_behaviour(ERR_OO),
-        ];
+        return vec![shape(Finding::fail(
+            "outcome",
+            location,
+            "issue[0]",
+            "at least one issue",
+            "no issue",
+        ))];
     };
     let mut findings = Vec::new();
     let severity_expected = spec
@@ -114,16 +114,13 @@ pub fn check(
         let actual_text = actual.and_then(Value::as_str);
         match expected {
             None if actual_text.is_none_or(str::is_empty) => {
-                findings.push(
-                    Finding::fail(
-                        "outcome",
-                        location.clone(),
-                        subject,
-                        "a non-empty string",
-                        actual.map_or_else(|| "(absent)".to_owned(), show),
-                    )
-                    .for_behaviour(ERR_OO),
-                );
+                findings.push(shape(Finding::fail(
+                    "outcome",
+                    location.clone(),
+                    subject,
+                    "a non-empty string",
+                    actual.map_or_else(|| "(absent)".to_owned(), show),
+                )));
             }
             None => {}
             Some((template, at)) => match render_str(&template, ctx.scope) {
@@ -137,7 +134,7 @@ pub fn check(
                             actual.map_or_else(|| "(absent)".to_owned(), show),
                         );
                         findings.push(if default_severity && subject == "issue[0].severity" {
-                            finding.for_behaviour(ERR_OO)
+                            shape(finding)
                         } else {
                             finding
                         });
