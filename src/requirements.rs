@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::source::{Diagnostic, yaml_diagnostic};
 
 mod citation;
+mod consistency;
 mod edition;
 
 pub use citation::{BehaviourSource, Citation, SourceKey, SourceRef};
@@ -146,19 +147,31 @@ pub enum CatalogueError {
     },
     #[error("{0}")]
     Invalid(Box<Diagnostic>),
+    #[error("the requirements catalogue {path} does not hold together:\n  {}", .problems.join("\n  "))]
+    Inconsistent { path: String, problems: Vec<String> },
 }
 
 impl Catalogue {
     /// Reads a catalogue of either edition. Errors: [`CatalogueError::Io`] when the file cannot be
-    /// read, [`CatalogueError::Invalid`] (with file:line:col) when it is not a catalogue.
+    /// read, [`CatalogueError::Invalid`] (with file:line:col) when it is not a catalogue,
+    /// [`CatalogueError::Inconsistent`] when it names an ID, decision or source key it lacks.
     pub fn load(path: &Path) -> Result<Catalogue, CatalogueError> {
         let shown: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
         let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Io {
             path: shown.to_string(),
             source,
         })?;
-        serde_saphyr::from_str(&text)
-            .map_err(|e| CatalogueError::Invalid(Box::new(yaml_diagnostic(&shown, &text, &e))))
+        let catalogue: Catalogue = serde_saphyr::from_str(&text)
+            .map_err(|e| CatalogueError::Invalid(Box::new(yaml_diagnostic(&shown, &text, &e))))?;
+        let problems = consistency::problems(&catalogue);
+        if problems.is_empty() {
+            Ok(catalogue)
+        } else {
+            Err(CatalogueError::Inconsistent {
+                path: shown.to_string(),
+                problems,
+            })
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Behaviour> {
