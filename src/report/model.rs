@@ -821,7 +821,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::exchange::{Received, SentRequest};
-    use crate::requirements::{Behaviour, Contradiction, PageSource, SourceRef};
+    use crate::requirements::{Behaviour, Contradiction, Edition, PageSource, SourceRef};
     use crate::run::ledger::Tidied;
     use crate::source::Pos;
 
@@ -843,17 +843,26 @@ pub(crate) mod tests {
             source: SourceRef {
                 lines: vec![1],
                 quote: "q".to_owned(),
-            },
+            }
+            .into(),
+            change: None,
+            change_note: None,
+            decisions: Vec::new(),
         }
     }
 
     pub(crate) fn catalogue() -> Catalogue {
         Catalogue {
             version: 1,
+            edition: Edition::Sept2023,
             source: PageSource {
                 file: "seeds/page.txt".to_owned(),
                 title: "The page".to_owned(),
+                keys: Vec::new(),
             },
+            removed: Vec::new(),
+            decisions: Vec::new(),
+            fingerprints: Vec::new(),
             behaviours: vec![behaviour("A-1"), behaviour("B-2"), behaviour("C-3")],
             contradictions: vec![Contradiction {
                 id: "C1".to_owned(),
