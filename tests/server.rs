@@ -12,6 +12,7 @@ mod server {
     mod create;
     mod current_access;
     mod current_create;
+    mod current_mutants;
     mod current_read;
     mod current_search;
     mod current_update;

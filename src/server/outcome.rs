@@ -318,7 +318,10 @@ pub(crate) async fn edition_layer(
     if (policy.edition != Edition::Sept2023 || mutant.is_some())
         && let Some(error) = response.extensions_mut().remove::<ApiError>()
     {
+        // keep the status a handler (or a status mutant) set on the rendered answer
+        let status = response.status();
         response = error.issue(policy).render(mutant);
+        *response.status_mut() = status;
     }
     if policy.correlation_id && state.mutant != Some(Mutant::CorrelationIdMissing) {
         let id = uuid::Uuid::new_v4().to_string();
