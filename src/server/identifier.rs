@@ -80,14 +80,6 @@ fn parse_one(item: &Value, at: &str) -> Result<IdentifierInput, ApiError> {
             let at = format!("{at}.period");
             let start = date(text(period, "start", &at)?, &format!("{at}.start"))?;
             let end = date(text(period, "end", &at)?, &format!("{at}.end"))?;
-            if let (Some(start), Some(end)) = (&start, &end)
-                && end < start
-            {
-                return Err(ApiError::bad(
-                    format!("{at}.end"),
-                    "period.end must not be before period.start",
-                ));
-            }
             (start, end)
         }
         Some(_) => {

@@ -776,17 +776,18 @@ fn parse_supporting(
             .as_str()
             .ok_or_else(|| not_string(&at))?;
         if let Some(id) = reference.strip_prefix("Location/") {
-            if location.is_some() {
-                return Err(ApiError::bad(
-                    at,
-                    "supportingInformation may name at most one Location",
-                ));
-            }
             let canonical = ctx
                 .settings
                 .location_id(id)
                 .filter(|canonical| *canonical == id || !ctx.is(Mutant::LegacyLocationRefused))
                 .ok_or_else(|| ApiError::bad(&at, format!("unknown location {id:?}")))?;
+            // the same location named twice (or by its legacy id) is still one location
+            if location.as_deref().is_some_and(|known| known != canonical) {
+                return Err(ApiError::bad(
+                    at,
+                    "supportingInformation may name at most one Location",
+                ));
+            }
             location = Some(canonical.to_string());
         } else if let Some(local) = reference.strip_prefix('#') {
             let known = local == MEETING_ENDPOINT_ID || local == MEETING_ENDPOINT_ID_0;
@@ -799,7 +800,7 @@ fn parse_supporting(
                 ));
             }
             if known {
-                if endpoint.is_some() {
+                if endpoint.as_deref().is_some_and(|named| named != local) {
                     return Err(ApiError::bad(
                         at,
                         "supportingInformation may name at most one meeting Endpoint",

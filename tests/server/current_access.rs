@@ -342,11 +342,11 @@ async fn malformed_requests_are_4xx_outcomes_and_store_nothing() {
             ),
         ),
         (
-            "two locations",
+            "other # reference",
             with(
                 good.clone(),
                 "supportingInformation",
-                json!([{"reference": "Location/1"}, {"reference": "Location/1"}]),
+                json!([{"reference": "#elsewhere"}]),
             ),
         ),
         (

@@ -179,3 +179,77 @@ fn edition_names_parse_and_settings_files_carry_them() {
             .unwrap_err();
     assert!(err.to_string().starts_with("s.yaml:1:"), "{err}");
 }
+
+/// The served document of each edition, with `schema` as its root (refs resolve in components).
+fn document_schema(doc: &serde_json::Value, schema: &str) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{schema}"),
+        "components": doc["components"].clone(),
+    });
+    jsonschema::validator_for(&root).expect("the document's schema compiles")
+}
+
+#[tokio::test]
+async fn openapi_describes_the_served_edition_and_agrees_with_the_server() {
+    let api = Api::current().await;
+    let doc = api
+        .send(api.client.get(api.url("/openapi.json")))
+        .await
+        .json();
+    assert_eq!(doc["info"]["version"], "current");
+    assert!(doc["components"]["parameters"]["identifier"].is_object());
+    assert!(doc["paths"]["/auth/introspect/"].is_object());
+    let create = document_schema(&doc, "AppointmentCreate");
+    // a valid request by the document is accepted by the server
+    let good = current_appointment("2035-01-01T10:00Z", "2035-01-01T10:30Z");
+    assert!(
+        create.is_valid(&good),
+        "{:?}",
+        create
+            .iter_errors(&good)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(api.post("/Appointment", &good).await.status, 201);
+    // dates that cannot exist, a free-string status, a missing field: invalid by both
+    for bad in [
+        with(good.clone(), "start", json!("2035-02-30T10:00Z")),
+        with(good.clone(), "start", json!("0000-01-01T10:00Z")),
+        with(good.clone(), "status", json!("entered-in-error")),
+        without(good.clone(), "status"),
+        with(
+            good.clone(),
+            "participant",
+            json!([{"actor": {"reference": format!("Practitioner/{PRACTITIONER}")}, "status": "active"}]),
+        ),
+    ] {
+        assert!(!create.is_valid(&bad), "{bad}");
+        assert_eq!(api.post("/Appointment", &bad).await.status, 400, "{bad}");
+    }
+    let leap = with(good.clone(), "start", json!("2036-02-29T10:00Z"));
+    assert!(create.is_valid(&leap));
+    api.stop().await;
+    let old = Api::start().await;
+    let doc = old
+        .send(old.client.get(old.url("/openapi.json")))
+        .await
+        .json();
+    assert_eq!(doc["info"]["version"], "2023-09");
+    let create = document_schema(&doc, "AppointmentCreate");
+    let body = with(
+        good,
+        "supportingInformation",
+        json!([{"reference": "Location/1", "type": "Location"}]),
+    );
+    assert!(
+        create.is_valid(&body),
+        "{:?}",
+        create
+            .iter_errors(&body)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(old.post("/Appointment", &body).await.status, 201);
+    old.stop().await;
+}

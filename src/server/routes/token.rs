@@ -51,10 +51,17 @@ impl IntoResponse for OAuthError {
     }
 }
 
-/// Form fields by name; a repeated field is an `invalid_request` (RFC 6749 §3.2).
+/// The form fields the token and introspection endpoints read.
+const KNOWN_FIELDS: [&str; 5] = ["grant_type", "client_id", "client_secret", "scope", "token"];
+
+/// The known form fields by name (others are ignored, RFC 6749 §3.1); a repeated known field is
+/// an `invalid_request` (RFC 6749 §3.2).
 pub(crate) fn form_fields(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let mut fields = HashMap::new();
     for (name, value) in form_urlencoded::parse(body) {
+        if !KNOWN_FIELDS.contains(&name.as_ref()) {
+            continue;
+        }
         if fields
             .insert(name.clone().into_owned(), value.into_owned())
             .is_some()
