@@ -91,7 +91,8 @@ for edition in "${EDITIONS[@]}"; do
     exit 1
   fi
   echo "fuzz.sh: edition $edition at $base, --max-examples $EXAMPLES" >&2
-  if ! "$VENV/bin/st" --no-color --config-file "$WORK/schemathesis.toml" run "$base/openapi.json" \
+  # from $WORK, so Schemathesis's own cache (.schemathesis/) stays out of the tree
+  if ! (cd "$WORK" && "$VENV/bin/st" --no-color --config-file "$WORK/schemathesis.toml" run "$base/openapi.json" \
       --url "$base" \
       --checks all \
       --header "Authorization: Bearer dev-token" \
@@ -99,7 +100,7 @@ for edition in "${EDITIONS[@]}"; do
       --phases "$PHASES" \
       --workers 1 \
       --generation-deterministic \
-      --suppress-health-check=filter_too_much; then
+      --suppress-health-check=filter_too_much); then
     echo "fuzz.sh: edition $edition FAILED" >&2
     status=1
   fi
