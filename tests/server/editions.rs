@@ -253,3 +253,42 @@ async fn openapi_describes_the_served_edition_and_agrees_with_the_server() {
     assert_eq!(old.post("/Appointment", &body).await.status, 201);
     old.stop().await;
 }
+
+#[tokio::test]
+async fn token_faults_are_fixed_in_2023_09_too() {
+    let api = Api::start().await;
+    // HTTP Basic client authentication with only grant_type in the form (RFC 6749 §2.3.1)
+    let reply = api
+        .send(
+            api.client
+                .post(api.url("/auth/token/"))
+                .basic_auth("conformance", Some("conformance-secret"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials&scope=system%2FAppointment.read"),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json()["scope"], "system/Appointment.read");
+    let token = reply.json()["access_token"].as_str().unwrap().to_string();
+    // the requested scope is honoured (D12): read yes, write 403
+    let reply = api
+        .send(
+            api.client
+                .get(api.url(&format!("/Appointment/{}", seeded(1))))
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    let reply = api
+        .send(
+            api.client
+                .post(api.url("/Appointment"))
+                .bearer_auth(&token)
+                .json(&appointment("2036-01-01T10:00Z", "2036-01-01T10:30Z")),
+        )
+        .await;
+    reply.outcome(403, "forbidden", "Authorization failed");
+    // _count too large is accepted (no maximum in 2023-09), not "at least 1"
+    assert_eq!(api.search("_count=4294967296").await["total"], 11);
+    api.stop().await;
+}
