@@ -5,11 +5,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// An edition of Canvas's Appointment page: `2023-09` (BEHAVIOURS.md, the seed page of
 /// 2023-09-07) or `current` (BEHAVIOURS-CURRENT.md, docs.canvasmedical.com as of 2026).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 pub enum Edition {
     #[default]
     #[serde(rename = "2023-09")]
