@@ -6,7 +6,7 @@
 # Usage: scripts/fuzz.sh [--quick] [--examples N] [--edition 2023-09|current]
 #   --quick        a bounded pass (CI): a few hundred requests per edition, well under a minute
 #                  (also CANVAS_CONFORMANCE_FUZZ_QUICK=1)
-#   --examples N   Schemathesis --max-examples per operation and phase (default 1000: over
+#   --examples N   Schemathesis --max-examples per operation and phase (default 400: over
 #                  5,000 requests per edition; --quick: 40)
 #   --edition E    only this edition (default: both)
 # Environment: CANVAS_CONFORMANCE_FUZZ_VENV (default target/fuzz-venv), CANVAS_CONFORMANCE_BIN
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ -z "$EXAMPLES" ]; then
-  if [ "$QUICK" = "1" ]; then EXAMPLES=40; else EXAMPLES=1000; fi
+  if [ "$QUICK" = "1" ]; then EXAMPLES=40; else EXAMPLES=400; fi
 fi
 # The bounded pass runs the examples and fuzzing phases only (coverage and stateful are slow).
 # filter_too_much: the instant and identifier patterns make Hypothesis discard many drafts; that
