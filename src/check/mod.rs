@@ -17,7 +17,7 @@ pub use finding::{Finding, FindingKind, attribute};
 use serde_saphyr::Spanned;
 
 use crate::case::Case;
-use crate::case::model::Expect;
+use crate::case::model::{Expect, SchemaName};
 use crate::exchange::Received;
 use crate::exchange::walk::Walk;
 use crate::source::Location;
@@ -29,6 +29,10 @@ pub struct CheckContext<'a> {
     pub scope: &'a Scope,
     /// The query parameters the step sent (search checks judge entries against them).
     pub query: &'a [(String, String)],
+    /// The method and rendered path the step sent (a wrong success code is the operation's own
+    /// behaviour's evidence).
+    pub method: crate::case::model::Method,
+    pub path: &'a str,
 }
 
 impl CheckContext<'_> {
@@ -81,7 +85,19 @@ pub fn check_step(
         );
     }
     if let Some(spec) = schema {
-        add(schema::check(spec, ctx, received), None);
+        let mut found = schema::check(spec, ctx, received);
+        // Validity against FHIR's schema is the shape's behaviour: an error body's is ERR-OO's
+        // (as in the OperationOutcome check), an Appointment's READ-SHAPE's, a Bundle's SEARCH-BUNDLE's.
+        let shape = match spec.value {
+            SchemaName::OperationOutcome if received.status >= 400 => Some(outcome::ERR_OO),
+            SchemaName::OperationOutcome => None,
+            SchemaName::Appointment => Some("READ-SHAPE"),
+            SchemaName::Bundle => Some("SEARCH-BUNDLE"),
+        };
+        if let Some(id) = shape {
+            attribute(&mut found, &[id.to_owned()]);
+        }
+        add(found, None);
     }
     if let Some(spec) = outcome {
         add(

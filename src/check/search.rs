@@ -29,6 +29,7 @@ const DATE: &str = "SEARCH-DATE";
 const PAGING_ID: &str = "SEARCH-PAGING";
 const LINKS: &str = "SEARCH-LINKS";
 const SORT: &str = "SEARCH-SORT";
+const READ_SHAPE: &str = "READ-SHAPE";
 
 pub fn check(
     spec: &Spanned<SearchExpect>,
@@ -206,8 +207,9 @@ fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
                     format!("to satisfy {name}={value}"),
                     describe_field(resource, name),
                 ),
+                // The entry itself cannot be read (a `start` that is no instant): its shape's fault.
                 Some(Err(problem)) => out.fail(
-                    behaviour,
+                    READ_SHAPE,
                     format!("{page} entry {id}"),
                     format!("to satisfy {name}={value}"),
                     problem,
@@ -264,6 +266,8 @@ pub fn satisfies(resource: &Value, name: &str, value: &str) -> Option<Result<boo
                 })
             }))
         }
+        // A query date this oracle cannot read is not judged (the case's own request is at fault).
+        "date" if query_day(value).is_none() => return None,
         "date" => date_matches(resource, value),
         _ => return None,
     };
@@ -293,14 +297,20 @@ fn references(resource: &Value) -> impl Iterator<Item = &str> {
         .filter_map(|r| r.get("reference").and_then(Value::as_str))
 }
 
-fn date_matches(resource: &Value, value: &str) -> Result<bool, String> {
+/// A `date` parameter's prefix (`eq` when none) and day, when it is one the oracle reads.
+fn query_day(value: &str) -> Option<(&str, Date)> {
     let (prefix, day) = match value.get(..2) {
         Some(p @ ("eq" | "gt" | "ge" | "lt" | "le")) => (p, &value[2..]),
         _ => ("eq", value),
     };
-    let day: Date = day
-        .parse()
-        .map_err(|_| format!("the query's date `{value}` is not YYYY-MM-DD"))?;
+    Some((prefix, day.parse().ok()?))
+}
+
+/// Whether an entry's `start` (its UTC day) satisfies a `date` parameter; an error when the entry
+/// has no readable `start`.
+fn date_matches(resource: &Value, value: &str) -> Result<bool, String> {
+    let (prefix, day) =
+        query_day(value).ok_or_else(|| format!("the query's date `{value}` is not YYYY-MM-DD"))?;
     let start = resource
         .get("start")
         .and_then(Value::as_str)

@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::case::model::Method;
 use crate::check::{CheckContext, Finding};
 use crate::exchange::Received;
 use crate::source::Pos;
@@ -74,14 +75,41 @@ pub fn check(spec: &Spanned<Value>, ctx: &CheckContext<'_>, received: &Received)
     let location = ctx.at(Pos::of(spec));
     match StatusSpec::from_value(&spec.value) {
         Ok(expected) if expected.matches(received.status) => Vec::new(),
-        Ok(expected) => vec![Finding::fail(
-            "status",
-            location,
-            "status",
-            expected.to_string(),
-            received.status.to_string(),
-        )],
+        Ok(expected) => {
+            let finding = Finding::fail(
+                "status",
+                location,
+                "status",
+                expected.to_string(),
+                received.status.to_string(),
+            );
+            vec![
+                match success_code_behaviour(ctx, &expected, received.status) {
+                    Some(id) => finding.for_behaviour(id),
+                    None => finding,
+                },
+            ]
+        }
         Err(problem) => vec![Finding::error("status", location, "status", problem)],
+    }
+}
+
+/// A success with another success code is evidence about the operation's own code, whatever
+/// the case checks: create answers 201 (CREATE-201), update 200 (UPDATE-200).
+fn success_code_behaviour(
+    ctx: &CheckContext<'_>,
+    expected: &StatusSpec,
+    actual: u16,
+) -> Option<&'static str> {
+    if !(200..300).contains(&actual) {
+        return None;
+    }
+    match (ctx.method, expected) {
+        (Method::Post, StatusSpec::Exact(201)) if ctx.path == "/Appointment" => Some("CREATE-201"),
+        (Method::Put, StatusSpec::Exact(200)) if ctx.path.starts_with("/Appointment/") => {
+            Some("UPDATE-200")
+        }
+        _ => None,
     }
 }
 

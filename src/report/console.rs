@@ -97,6 +97,13 @@ pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::Pat
             "snapshots: {} matched, {} new, {} updated, {} drifted",
             counts[0], counts[1], counts[2], counts[3]
         );
+        if counts[1] > 0 {
+            let _ = write!(
+                out,
+                " (new ones are pending as .snap.new unless INSTA_UPDATE says otherwise: accept them with \
+                 --update-snapshots, or `cargo insta review` in this project)"
+            );
+        }
         if counts[4] > 0 {
             let _ = write!(
                 out,

@@ -388,6 +388,8 @@ async fn run_step(
         case,
         scope,
         query: &out.query,
+        method: out.method,
+        path: &out.path,
     };
     outcome.findings = check_step(&step.expect, &ctx, &received, walked.as_ref());
     if let Some(walked) = walked {

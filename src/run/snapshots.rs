@@ -192,7 +192,11 @@ impl SnapshotStore {
             },
             None => {
                 match self.mode {
-                    UpdateMode::Always | UpdateMode::Unseen => write(&path, &file),
+                    UpdateMode::Always | UpdateMode::Unseen => {
+                        write(&path, &file);
+                        // A pending file from an earlier run is now accepted.
+                        let _ = std::fs::remove_file(&pending);
+                    }
                     UpdateMode::New => write(&pending, &file),
                     UpdateMode::No => {}
                 }
@@ -312,6 +316,13 @@ mod tests {
             SnapshotStatus::Updated
         );
         assert_eq!(read_stored(&store.root().join("p/s.snap")).unwrap(), "2");
+        let pending = self::store(UpdateMode::New);
+        pending.check("p", Baseline::Own, "n", "f", "e", "1");
+        assert!(pending.root().join("p/n.snap.new").exists());
+        let accept = SnapshotStore::new(pending.root().to_path_buf(), UpdateMode::Always);
+        accept.check("p", Baseline::Own, "n", "f", "e", "1");
+        assert!(pending.root().join("p/n.snap").exists());
+        assert!(!pending.root().join("p/n.snap.new").exists(), "accepted");
         let none = self::store(UpdateMode::No);
         assert_eq!(
             none.check("p", Baseline::Own, "s", "f", "e", "1").status,

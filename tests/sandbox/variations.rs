@@ -435,10 +435,11 @@ async fn start_proxy(upstream: &str, variation: Variation) -> (String, Arc<Atomi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legal_variations_never_fail_a_case() {
-    let server = spawn(ServerConfig::reference()).await.expect("server");
     let suite = project_suite();
     let mut problems = Vec::new();
     for variation in ALL {
+        // A server of its own per variation: runs with other run ids cannot share its days.
+        let server = spawn(ServerConfig::reference()).await.expect("server");
         let (base, applied) = start_proxy(server.base_url(), variation).await;
         let target = Target {
             label: format!("{variation:?}"),
@@ -467,9 +468,9 @@ async fn legal_variations_never_fail_a_case() {
             "{variation:?}: {:?}",
             report.cleanup
         );
+        server.shutdown().await;
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    server.shutdown().await;
 }
 
 /// The built binary, run from the project root without a token in the environment.
