@@ -237,7 +237,8 @@ impl SchemaName {
     }
 }
 
-/// The body is an OperationOutcome whose first issue has these values.
+/// The body is an OperationOutcome (FHIR R4: `issue` 1..*, each with `severity` and `code`) whose
+/// first issue has these values; `details.text` is checked only when `text` is given.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeExpect {
@@ -246,7 +247,8 @@ pub struct OutcomeExpect {
     pub severity: Option<Spanned<String>>,
     #[serde(default)]
     pub code: Option<Spanned<String>>,
-    /// `details.text`, exactly; `{name}` placeholders match any non-empty text.
+    /// `details.text`, exactly; `{name}` placeholders match any non-empty text (`{message}`: any).
+    /// FHIR leaves `details.text` optional, so it is Canvas's rule (ERR-OO) when a case gives it.
     #[serde(default)]
     pub text: Option<Spanned<String>>,
 }
