@@ -345,10 +345,11 @@ async fn run_step(case: &Case, step: &Step, scope: &mut Scope, io: &StepIo<'_>) 
             return outcome.decide();
         }
     };
+    let fetched = exchange.request.url.clone();
     outcome.exchange = Some(exchange);
     let walked: Option<Walk> = match (&step.expect.search, &received.json) {
         (Some(search), Some(bundle)) if search.value.walk && received.status == 200 => {
-            Some(walk(client, target, bundle, out.auth).await)
+            Some(walk(client, target, &fetched, bundle, out.auth).await)
         }
         _ => None,
     };
