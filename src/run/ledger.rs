@@ -1,5 +1,6 @@
 //! The cleanup ledger: every appointment a run creates is recorded, and at the end the run cancels
-//! them (the API has no delete). What could not be tidied is reported, never silently dropped.
+//! them (`run::cleanup`; the API has no delete). What could not be tidied is reported, never
+//! silently dropped.
 
 use std::sync::Mutex;
 
@@ -22,6 +23,10 @@ pub struct Tidied {
     /// `None` when cancelled; otherwise why not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// How it was cancelled when not by the plain read-and-write-back (`already cancelled`, or a
+    /// fallback after a failed read), for the reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -74,12 +79,13 @@ impl Ledger {
     }
 }
 
-/// The appointment id inside a `Location` header: after `/Appointment/`, before any `/_history/<n>`,
-/// with any host or none.
+/// The appointment id inside a `Location` header: after `Appointment/`, before any `/_history/<n>`,
+/// absolute (any host) or relative (`/Appointment/<id>`, or `Appointment/<id>` against the base).
 pub fn appointment_id_from_location(location: &str) -> Option<String> {
+    let location = location.trim();
     let after = location
-        .rsplit_once("/Appointment/")
-        .map(|(_, rest)| rest)?;
+        .strip_prefix("Appointment/")
+        .or_else(|| location.rsplit_once("/Appointment/").map(|(_, rest)| rest))?;
     let id = after.split(['/', '?', '#']).next()?.trim();
     (!id.is_empty()).then(|| id.to_owned())
 }
@@ -105,6 +111,10 @@ mod tests {
         );
         assert_eq!(
             id("/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745"),
+            want
+        );
+        assert_eq!(
+            id("Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745/_history/2"),
             want
         );
         assert_eq!(id("/Patient/x"), None);
