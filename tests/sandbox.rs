@@ -7,6 +7,7 @@ mod sandbox {
     pub mod common;
     mod doctor;
     mod dry_run;
+    mod generic_fhir;
     mod interrupt;
     mod oauth;
     mod proxy;
