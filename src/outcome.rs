@@ -47,7 +47,15 @@ impl Verdict {
 pub struct StepOutcome {
     pub name: String,
     pub location: Location,
+    /// Skipped (with the reason) when the step could not run because an earlier step did not
+    /// capture what it needs.
     pub verdict: Verdict,
+    /// The behaviour IDs its expectations judge (the case's, or the step's own `behaviour:`, and
+    /// each expectation's): they carry its step error, and stay undecided when it is blocked.
+    pub behaviours: Vec<String>,
+    /// When blocked: the behaviours whose failure in an earlier step left it without its inputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
     /// Why the step could not be decided, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -88,20 +96,63 @@ pub enum SnapshotStatus {
     Updated,
     /// The observed response differs from the stored snapshot; `.snap.new` was written beside it.
     Drifted,
+    /// The target has no baseline of its own (an unprofiled `--target`): compared with the
+    /// reference server's snapshot, it differs. Information, never a failure; nothing is written.
+    DiffersFromReference,
 }
 
 impl StepOutcome {
-    /// Derives the verdict from the error and the findings.
+    /// A step that has not been decided yet: no verdict, no findings, nothing sent.
+    pub fn new(name: String, location: Location, behaviours: Vec<String>) -> StepOutcome {
+        StepOutcome {
+            name,
+            location,
+            verdict: Verdict::Pass,
+            behaviours,
+            blocked_by: Vec::new(),
+            error: None,
+            findings: Vec::new(),
+            exchange: None,
+            walk: Vec::new(),
+            snapshot: None,
+        }
+    }
+
+    /// Derives the verdict from the error and the findings (notes do not count).
     pub fn decide(mut self) -> StepOutcome {
         self.verdict =
             if self.error.is_some() || self.findings.iter().any(|f| f.kind == FindingKind::Error) {
                 Verdict::Error
-            } else if self.findings.is_empty() {
-                Verdict::Pass
-            } else {
+            } else if self.findings.iter().any(|f| f.kind == FindingKind::Fail) {
                 Verdict::Fail
+            } else {
+                Verdict::Pass
             };
         self
+    }
+
+    /// Not run: `reason` says which input is missing; `blocked_by` why it is.
+    pub fn blocked(mut self, reason: String, blocked_by: Vec<String>) -> StepOutcome {
+        self.verdict = Verdict::Skipped(reason);
+        self.blocked_by = blocked_by;
+        self
+    }
+
+    /// The behaviours that made it fail or error: its failing findings' IDs, else (a step error,
+    /// a capture that found nothing on its own) the step's own.
+    pub fn failed_behaviours(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for finding in self.findings.iter().filter(|f| f.counts()) {
+            for id in &finding.behaviours {
+                if !ids.contains(id) {
+                    ids.push(id.clone());
+                }
+            }
+        }
+        if ids.is_empty() {
+            ids = self.behaviours.clone();
+        }
+        ids
     }
 }
 
@@ -146,6 +197,80 @@ impl CaseOutcome {
     }
 }
 
+/// The run's one verdict, decided once (cases, cleanup, snapshot drift under the run's policy,
+/// interruption) and read by the exit code, the console summary and every report.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RunVerdict {
+    pub passed: bool,
+    /// Why it failed, one short sentence each (empty when it passed).
+    pub reasons: Vec<String>,
+}
+
+/// What [`RunVerdict::decide`] weighs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunFacts {
+    pub cases: Tally,
+    /// Appointments the run created and could not cancel.
+    pub cleanup_problems: usize,
+    /// Snapshots that drifted from the target's own baseline.
+    pub drifted: usize,
+    /// `run --allow-drift`: drift is reported, not failed.
+    pub allow_drift: bool,
+    /// Ctrl-C stopped the run before every case ran.
+    pub interrupted: bool,
+}
+
+impl RunVerdict {
+    pub fn decide(facts: RunFacts) -> RunVerdict {
+        let mut reasons = Vec::new();
+        if facts.cases.failed > 0 {
+            reasons.push(format!("{} case(s) failed", facts.cases.failed));
+        }
+        if facts.cases.errored > 0 {
+            reasons.push(format!(
+                "{} case(s) could not be decided",
+                facts.cases.errored
+            ));
+        }
+        if facts.cleanup_problems > 0 {
+            reasons.push(format!(
+                "{} appointment(s) the run created could not be cancelled",
+                facts.cleanup_problems
+            ));
+        }
+        if facts.drifted > 0 && !facts.allow_drift {
+            reasons.push(format!(
+                "{} snapshot(s) drifted from the target's baseline",
+                facts.drifted
+            ));
+        }
+        if facts.interrupted {
+            reasons.push("the run was interrupted".to_owned());
+        }
+        RunVerdict {
+            passed: reasons.is_empty(),
+            reasons,
+        }
+    }
+
+    /// `passed`, or `failed: reason; reason`.
+    pub fn headline(&self) -> String {
+        if self.passed {
+            "passed".to_owned()
+        } else {
+            format!("failed: {}", self.reasons.join("; "))
+        }
+    }
+}
+
+/// Every snapshot that drifted from the target's own baseline: the one drift count of a run.
+pub fn drifted(outcomes: &[CaseOutcome]) -> impl Iterator<Item = &SnapshotOutcome> {
+    outcomes
+        .iter()
+        .flat_map(|o| o.steps.iter().filter_map(|s| s.snapshot.as_ref()))
+        .filter(|s| s.status == SnapshotStatus::Drifted)
+}
+
 /// Counts of case verdicts.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Tally {
@@ -174,16 +299,103 @@ impl Tally {
     }
 }
 
-/// The verdict per behaviour ID: the worst verdict of the cases naming it, Skipped when none ran.
-pub fn per_behaviour(outcomes: &[CaseOutcome]) -> BTreeMap<String, Verdict> {
-    let mut map: BTreeMap<String, Verdict> = BTreeMap::new();
+/// A behaviour's verdict over a run, decided by the findings attributed to it (not by the
+/// verdicts of the cases naming it): Fail > Error > NotDecided > Pass > Skipped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum BehaviourVerdict {
+    /// A case naming it ran, and no finding speaks against it.
+    Pass,
+    /// A finding attributed to it says the target is wrong.
+    Fail,
+    /// A finding or step error attributed to it says the harness could not decide.
+    Error,
+    /// Some of its checks could not run, because an earlier step failed for these behaviours.
+    NotDecided { blocked_by: Vec<String> },
+    /// No case naming it ran, and why.
+    Skipped { reason: String },
+}
+
+impl BehaviourVerdict {
+    fn rank(&self) -> u8 {
+        match self {
+            BehaviourVerdict::Skipped { .. } => 0,
+            BehaviourVerdict::Pass => 1,
+            BehaviourVerdict::NotDecided { .. } => 2,
+            BehaviourVerdict::Error => 3,
+            BehaviourVerdict::Fail => 4,
+        }
+    }
+
+    /// Whether the suite noticed something wrong with it (Fail or Error).
+    pub fn is_problem(&self) -> bool {
+        matches!(self, BehaviourVerdict::Fail | BehaviourVerdict::Error)
+    }
+
+    /// Keeps the worse of the two; two NotDecided merge their blocking behaviours.
+    fn raise(&mut self, other: BehaviourVerdict) {
+        match (&mut *self, other) {
+            (
+                BehaviourVerdict::NotDecided { blocked_by },
+                BehaviourVerdict::NotDecided { blocked_by: more },
+            ) => {
+                for id in more {
+                    if !blocked_by.contains(&id) {
+                        blocked_by.push(id);
+                    }
+                }
+            }
+            (current, other) if other.rank() > current.rank() => *current = other,
+            _ => {}
+        }
+    }
+}
+
+/// The verdict per behaviour ID, from the findings attributed to it: every ID a case names or a
+/// finding is attributed to appears. A skipped case's IDs are Skipped unless something else ran.
+pub fn per_behaviour(outcomes: &[CaseOutcome]) -> BTreeMap<String, BehaviourVerdict> {
+    let mut map: BTreeMap<String, BehaviourVerdict> = BTreeMap::new();
+    let mut raise = |id: &str, verdict: BehaviourVerdict| match map.get_mut(id) {
+        Some(current) => current.raise(verdict),
+        None => {
+            map.insert(id.to_owned(), verdict);
+        }
+    };
     for outcome in outcomes {
+        if let Verdict::Skipped(reason) = &outcome.verdict {
+            for id in &outcome.behaviours {
+                raise(
+                    id,
+                    BehaviourVerdict::Skipped {
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            continue;
+        }
         for id in &outcome.behaviours {
-            let entry = map
-                .entry(id.clone())
-                .or_insert_with(|| outcome.verdict.clone());
-            if outcome.verdict.rank() > entry.rank() {
-                *entry = outcome.verdict.clone();
+            raise(id, BehaviourVerdict::Pass);
+        }
+        for step in &outcome.steps {
+            for finding in &step.findings {
+                let verdict = match finding.kind {
+                    FindingKind::Fail => BehaviourVerdict::Fail,
+                    FindingKind::Error => BehaviourVerdict::Error,
+                    FindingKind::Note => continue,
+                };
+                for id in &finding.behaviours {
+                    raise(id, verdict.clone());
+                }
+            }
+            let own = match (&step.verdict, &step.error) {
+                (Verdict::Skipped(_), _) => BehaviourVerdict::NotDecided {
+                    blocked_by: step.blocked_by.clone(),
+                },
+                (_, Some(_)) => BehaviourVerdict::Error,
+                _ => continue,
+            };
+            for id in &step.behaviours {
+                raise(id, own.clone());
             }
         }
     }

@@ -97,7 +97,8 @@ fn a_passing_run_writes_four_files_that_agree() {
         );
     }
     assert_eq!(schema_errors(&report), Vec::<String>::new());
-    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["format_version"], 2);
+    assert_eq!(report["verdict"]["passed"], true, "{all}");
     let cases = report["cases"].as_array().expect("cases");
     assert!(cases.len() >= 40, "{}", cases.len());
     assert_eq!(report["totals"]["cases"]["total"], cases.len());
@@ -301,11 +302,21 @@ async fn skipped_cases_carry_their_reason_and_the_canary_token_appears_nowhere()
 type Mutation = fn(&mut Value);
 
 #[test]
-fn the_schema_rejects_what_format_1_forbids() {
+fn the_schema_rejects_what_format_2_forbids() {
     let (_, _, report) = run_with_reports("schema", &["--filter", "read/"]);
     assert_eq!(schema_errors(&report), Vec::<String>::new());
-    let mutations: [(&str, Mutation); 5] = [
-        ("another format version", |r| r["format_version"] = 2.into()),
+    let mutations: [(&str, Mutation); 7] = [
+        ("another format version", |r| r["format_version"] = 1.into()),
+        ("a failed verdict without a reason", |r| {
+            r["verdict"]["passed"] = false.into()
+        }),
+        ("a finding attributed to nothing", |r| {
+            r["cases"][0]["steps"][0]["findings"] = serde_json::json!([{
+                "kind": "fail", "behaviours": [], "check": "status", "subject": "status",
+                "expected": "200", "actual": "500",
+                "location": {"file": "f", "line": 1, "col": 1, "display": "f:1:1"}
+            }])
+        }),
         ("an unknown verdict", |r| {
             r["cases"][0]["verdict"] = "maybe".into()
         }),

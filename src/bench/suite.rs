@@ -111,6 +111,7 @@ pub async fn run(bed: &Bed, plan: &Plan, client: &Client, jobs: usize) -> SuiteR
         jobs,
         run_id: new_run_id(),
         snapshots: None,
+        allow_drift: false,
     };
     let targets = Arc::new(bed.targets.clone());
     let started = Instant::now();

@@ -130,6 +130,17 @@ impl Lint<'_> {
                 writes = Some(Pos::of(&step.request.method));
             }
             self.step(step, &known);
+            for id in crate::case::uses::behaviour_names(step) {
+                if !ctx.behaviour_ids.contains(&id.value) {
+                    self.error(
+                        Pos::of(id),
+                        format!(
+                            "unknown behaviour ID `{}` (not in the requirements catalogue)",
+                            id.value
+                        ),
+                    );
+                }
+            }
             for name in step.capture.keys() {
                 known.insert(name.clone());
             }
@@ -285,6 +296,15 @@ impl Lint<'_> {
                     Pos::of(&item.path),
                     format!("invalid JSON path `{}`: {e}", item.path.value),
                 );
+            } else if has_descendant_segment(&item.path.value) {
+                self.error(
+                    Pos::of(&item.path),
+                    format!(
+                        "`..` in `{}` selects at any depth, also inside legal extras a resource may \
+                         carry (narrative `text`, `meta`, `extension`, `contained`): name the element's path",
+                        item.path.value
+                    ),
+                );
             }
             let any = item.equals.is_some()
                 || item.one_of.is_some()
@@ -424,6 +444,31 @@ impl Lint<'_> {
     }
 }
 
+/// Whether a JSON path has a descendant segment (`..`) outside its string literals (RFC 9535 §2.5.2).
+fn has_descendant_segment(path: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut previous = '\0';
+    let mut escaped = false;
+    for c in path.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '.' && previous == '.' => return true,
+            None => {}
+        }
+        previous = if quote.is_some() { '\0' } else { c };
+    }
+    false
+}
+
 fn undefined_message(name: &str, known: &BTreeSet<String>) -> String {
     let close: Vec<&str> = known
         .iter()
@@ -448,4 +493,18 @@ fn similar_name(candidate: &str, name: &str) -> bool {
     a.contains(&b)
         || b.contains(&a)
         || similar::TextDiff::from_chars(a.as_str(), b.as_str()).ratio() > 0.75
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_descendant_segment;
+
+    #[test]
+    fn descendant_segments_outside_literals() {
+        assert!(has_descendant_segment("$..text"));
+        assert!(has_descendant_segment("$.reasonCode..text"));
+        assert!(!has_descendant_segment("$.reasonCode[*].text"));
+        assert!(!has_descendant_segment("$.link[?@.url == 'a..b'].url"));
+        assert!(!has_descendant_segment("$[\"x..y\"]"));
+    }
 }

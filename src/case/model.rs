@@ -177,6 +177,10 @@ pub struct Expect {
     /// `true`, or `{ headers: [names] }` to choose the headers kept (default Content-Type, Location).
     #[serde(default)]
     pub snapshot: Option<Spanned<Value>>,
+    /// The behaviour ID this step's findings are evidence for, when not the case's own IDs
+    /// (an expectation's own `behaviour:` and the checks' built-in attributions win over it).
+    #[serde(default)]
+    pub behaviour: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,6 +194,9 @@ pub struct HeaderExpect {
     /// A regular expression the value must match (unanchored).
     #[serde(default)]
     pub matches: Option<Spanned<String>>,
+    /// The behaviour ID its findings are evidence for (default: the step's, else the case's).
+    #[serde(default)]
+    pub behaviour: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +239,9 @@ pub struct JsonExpect {
     pub count: Option<Spanned<u64>>,
     #[serde(default, rename = "type")]
     pub kind: Option<Spanned<JsonType>>,
+    /// The behaviour ID its findings are evidence for (default: the step's, else the case's).
+    #[serde(default)]
+    pub behaviour: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +302,10 @@ pub struct OutcomeExpect {
     /// FHIR leaves `details.text` optional, so it is Canvas's rule (ERR-OO) when a case gives it.
     #[serde(default)]
     pub text: Option<Spanned<String>>,
+    /// The behaviour ID the expected code and text are evidence for (default: the step's, else the
+    /// case's). The OperationOutcome's shape is always ERR-OO's.
+    #[serde(default)]
+    pub behaviour: Option<Spanned<String>>,
 }
 
 /// Search semantics: the Bundle answers the request's own query.
@@ -306,6 +320,10 @@ pub struct SearchExpect {
     /// Follow `next` links from `first` and check every match is visited exactly once.
     #[serde(default)]
     pub walk: bool,
+    /// The behaviour ID the `ids` findings are evidence for (default: the step's, else the case's).
+    /// The search semantics attribute their own findings (see `check::search`).
+    #[serde(default)]
+    pub behaviour: Option<Spanned<String>>,
 }
 
 /// Where a captured value comes from: exactly one of `json`, `header`, `body`.

@@ -1,4 +1,5 @@
-//! The body check: empty or the JSON literal `null` (Canvas answers either after a write), or JSON.
+//! The body check: after a write, empty or the JSON literal `null` (Canvas answers either), or the
+//! written Appointment itself (FHIR's `Prefer: return=representation`, noted, never failed); or JSON.
 
 use serde_saphyr::Spanned;
 
@@ -14,6 +15,21 @@ pub fn check(
     received: &Received,
 ) -> Vec<Finding> {
     let trimmed = received.body.trim();
+    if spec.value == BodyExpect::EmptyOrNull
+        && received
+            .json
+            .as_ref()
+            .and_then(|b| b.get("resourceType"))
+            .and_then(serde_json::Value::as_str)
+            == Some("Appointment")
+    {
+        return vec![Finding::note(
+            "body",
+            ctx.at(Pos::of(spec)),
+            "body",
+            "the written Appointment (FHIR return=representation), where Canvas sends an empty body or `null`",
+        )];
+    }
     let ok = match spec.value {
         BodyExpect::EmptyOrNull => trimmed.is_empty() || trimmed == "null",
         BodyExpect::Json => received.json.is_some(),
@@ -22,7 +38,7 @@ pub fn check(
         return Vec::new();
     }
     let expected = match spec.value {
-        BodyExpect::EmptyOrNull => "an empty body or `null`",
+        BodyExpect::EmptyOrNull => "an empty body, `null`, or the written Appointment",
         BodyExpect::Json => "a JSON body",
     };
     let actual = if trimmed.is_empty() {

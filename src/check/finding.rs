@@ -1,5 +1,6 @@
-//! A finding: one way a response differs from what the case expects, with the case file location
-//! of the expectation and the expected and actual values as plain text (no colour, no markup).
+//! A finding: one way a response differs from what the case expects (or, as a note, which legal
+//! variant the target chose), with the case file location of the expectation, the expected and
+//! actual values as plain text (no colour, no markup), and the behaviour IDs it is evidence for.
 
 use serde::Serialize;
 
@@ -12,6 +13,9 @@ pub enum FindingKind {
     Fail,
     /// The harness could not decide (a template could not render, a value could not be compared).
     Error,
+    /// Not a problem: what the target chose where the page allows several answers (e.g. a 201 that
+    /// carries the created Appointment), or a consequence of an earlier failure. Never changes a verdict.
+    Note,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -25,6 +29,10 @@ pub struct Finding {
     pub actual: String,
     /// Where the expectation is written.
     pub location: Location,
+    /// The behaviour IDs this finding is evidence for. A check sets it where the finding belongs to
+    /// a behaviour of its own (search semantics, the OperationOutcome shape); the expectation's
+    /// `behaviour:` fills it next; the runner gives what is still empty the case's IDs.
+    pub behaviours: Vec<String>,
 }
 
 impl Finding {
@@ -42,6 +50,7 @@ impl Finding {
             expected: expected.into(),
             actual: actual.into(),
             location,
+            behaviours: Vec::new(),
         }
     }
 
@@ -58,6 +67,44 @@ impl Finding {
             expected: String::new(),
             actual: problem.into(),
             location,
+            behaviours: Vec::new(),
         }
+    }
+
+    /// An observation that does not change the verdict: `subject: what` (e.g. `body: the created
+    /// Appointment, as FHIR's return=representation`).
+    pub fn note(
+        check: &'static str,
+        location: Location,
+        subject: impl Into<String>,
+        what: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            kind: FindingKind::Note,
+            check,
+            subject: subject.into(),
+            expected: String::new(),
+            actual: what.into(),
+            location,
+            behaviours: Vec::new(),
+        }
+    }
+
+    /// The same finding, evidence for `id` (a built-in attribution).
+    pub fn for_behaviour(mut self, id: &str) -> Finding {
+        self.behaviours = vec![id.to_owned()];
+        self
+    }
+
+    /// Whether it speaks against the target or the harness (a note does not).
+    pub fn counts(&self) -> bool {
+        self.kind != FindingKind::Note
+    }
+}
+
+/// Gives every finding not yet attributed these behaviour IDs.
+pub fn attribute(findings: &mut [Finding], ids: &[String]) {
+    for finding in findings.iter_mut().filter(|f| f.behaviours.is_empty()) {
+        finding.behaviours = ids.to_vec();
     }
 }

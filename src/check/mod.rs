@@ -12,7 +12,9 @@ pub mod snapshot;
 pub mod status;
 pub mod value;
 
-pub use finding::{Finding, FindingKind};
+pub use finding::{Finding, FindingKind, attribute};
+
+use serde_saphyr::Spanned;
 
 use crate::case::Case;
 use crate::case::model::Expect;
@@ -35,34 +37,66 @@ impl CheckContext<'_> {
     }
 }
 
-/// Runs every expectation of a step against its response (and its paging walk, if any).
+/// Runs every expectation of a step against its response (and its paging walk, if any), and
+/// attributes each finding: a check's built-in attribution, else the expectation's `behaviour:`,
+/// else the step's; what is left empty is the case's (filled by the runner).
 pub fn check_step(
     expect: &Expect,
     ctx: &CheckContext<'_>,
     received: &Received,
     walk: Option<&Walk>,
 ) -> Vec<Finding> {
+    // Destructured so that a new kind of expectation does not compile until it is handled here.
+    let Expect {
+        status,
+        headers,
+        body,
+        json,
+        schema,
+        outcome,
+        search,
+        snapshot: _,
+        behaviour,
+    } = expect;
     let mut findings = Vec::new();
-    if let Some(spec) = &expect.status {
-        findings.extend(status::check(spec, ctx, received));
+    let mut add = |mut found: Vec<Finding>, own: Option<&Spanned<String>>| {
+        if let Some(id) = own {
+            attribute(&mut found, std::slice::from_ref(&id.value));
+        }
+        findings.extend(found);
+    };
+    if let Some(spec) = status {
+        add(status::check(spec, ctx, received), None);
     }
-    for spec in &expect.headers {
-        findings.extend(header::check(spec, ctx, received));
+    for spec in headers {
+        add(header::check(spec, ctx, received), spec.behaviour.as_ref());
     }
-    if let Some(spec) = &expect.body {
-        findings.extend(body::check(spec, ctx, received));
+    if let Some(spec) = body {
+        add(body::check(spec, ctx, received), None);
     }
-    for spec in &expect.json {
-        findings.extend(json_path::check(spec, ctx, received));
+    for spec in json {
+        add(
+            json_path::check(spec, ctx, received),
+            spec.behaviour.as_ref(),
+        );
     }
-    if let Some(spec) = &expect.schema {
-        findings.extend(schema::check(spec, ctx, received));
+    if let Some(spec) = schema {
+        add(schema::check(spec, ctx, received), None);
     }
-    if let Some(spec) = &expect.outcome {
-        findings.extend(outcome::check(spec, ctx, received));
+    if let Some(spec) = outcome {
+        add(
+            outcome::check(spec, ctx, received),
+            spec.value.behaviour.as_ref(),
+        );
     }
-    if let Some(spec) = &expect.search {
-        findings.extend(search::check(spec, ctx, received, walk));
+    if let Some(spec) = search {
+        add(
+            search::check(spec, ctx, received, walk),
+            spec.value.behaviour.as_ref(),
+        );
+    }
+    if let Some(id) = behaviour {
+        attribute(&mut findings, std::slice::from_ref(&id.value));
     }
     findings
 }

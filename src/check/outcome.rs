@@ -1,7 +1,9 @@
 //! The OperationOutcome check, as FHIR R4 defines the resource: `issue` 1..*, each issue with a
 //! `severity` and a `code` (1..1). The first issue's severity (default `error`) and code are compared
 //! when the case gives them; `details.text` (0..1 in FHIR) only when the case checks Canvas's own
-//! text (`text`, which may hold `{placeholders}`).
+//! text (`text`, which may hold `{placeholders}`). Findings about the OperationOutcome's shape (and
+//! a `text` that asks only for some text) are evidence for ERR-OO; those about an expected value,
+//! for the case.
 
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -12,6 +14,9 @@ use crate::check::{CheckContext, Finding};
 use crate::exchange::Received;
 use crate::source::{Location, Pos};
 use crate::template::render_str;
+
+/// The behaviour every error body's shape is evidence for.
+pub const ERR_OO: &str = "ERR-OO";
 
 pub fn check(
     spec: &Spanned<OutcomeExpect>,
@@ -27,13 +32,16 @@ pub fn check(
         }
         Some(other) => {
             let kind = other.get("resourceType").map_or_else(|| show(other), show);
-            return vec![Finding::fail(
-                "outcome",
-                location,
-                "OperationOutcome",
-                "an OperationOutcome",
-                kind,
-            )];
+            return vec![
+                Finding::fail(
+                    "outcome",
+                    location,
+                    "OperationOutcome",
+                    "an OperationOutcome",
+                    kind,
+                )
+                .for_behaviour(ERR_OO),
+            ];
         }
         None => {
             let actual = if received.body.trim().is_empty() {
@@ -41,25 +49,31 @@ pub fn check(
             } else {
                 shorten(&received.body, 300)
             };
-            return vec![Finding::fail(
-                "outcome",
-                location,
-                "OperationOutcome",
-                "an OperationOutcome",
-                actual,
-            )];
+            return vec![
+                Finding::fail(
+                    "outcome",
+                    location,
+                    "OperationOutcome",
+                    "an OperationOutcome",
+                    actual,
+                )
+                .for_behaviour(ERR_OO),
+            ];
         }
     };
     let issues = match body.get("issue").and_then(Value::as_array) {
         Some(issues) if !issues.is_empty() => issues,
         other => {
-            return vec![Finding::fail(
-                "outcome",
-                location,
-                "issue",
-                "at least one issue (1..*)",
-                other.map_or_else(|| "(absent)".to_owned(), |_| "[]".to_owned()),
-            )];
+            return vec![
+                Finding::fail(
+                    "outcome",
+                    location,
+                    "issue",
+                    "at least one issue (1..*)",
+                    other.map_or_else(|| "(absent)".to_owned(), |_| "[]".to_owned()),
+                )
+                .for_behaviour(ERR_OO),
+            ];
         }
     };
     let mut findings = Vec::new();
@@ -68,13 +82,16 @@ pub fn check(
         for field in ["severity", "code"] {
             let actual = issue.get(field);
             if actual.and_then(Value::as_str).is_none_or(str::is_empty) {
-                findings.push(Finding::fail(
-                    "outcome",
-                    location.clone(),
-                    format!("issue[{i}].{field}"),
-                    "a non-empty string (1..1)",
-                    actual.map_or_else(|| "(absent)".to_owned(), show),
-                ));
+                findings.push(
+                    Finding::fail(
+                        "outcome",
+                        location.clone(),
+                        format!("issue[{i}].{field}"),
+                        "a non-empty string (1..1)",
+                        actual.map_or_else(|| "(absent)".to_owned(), show),
+                    )
+                    .for_behaviour(ERR_OO),
+                );
             }
         }
     }
@@ -89,6 +106,8 @@ pub fn check(
         .severity
         .as_ref()
         .map_or_else(|| location.clone(), |s| ctx.at(Pos::of(s)));
+    // A severity the case does not write is ERR-OO's `error`, not the case's own expectation.
+    let default_severity = spec.value.severity.is_none();
     let fields: [Field<'_>; 2] = [
         (
             "issue[0].severity",
@@ -115,25 +134,36 @@ pub fn check(
         let actual_text = actual.and_then(Value::as_str);
         match expected {
             None if actual_text.is_none_or(str::is_empty) => {
-                findings.push(Finding::fail(
-                    "outcome",
-                    location.clone(),
-                    subject,
-                    "a non-empty string",
-                    actual.map_or_else(|| "(absent)".to_owned(), show),
-                ));
+                findings.push(
+                    Finding::fail(
+                        "outcome",
+                        location.clone(),
+                        subject,
+                        "a non-empty string",
+                        actual.map_or_else(|| "(absent)".to_owned(), show),
+                    )
+                    .for_behaviour(ERR_OO),
+                );
             }
             None => {}
             Some((template, at)) => match render_str(&template, ctx.scope) {
                 Ok(expected) => {
                     if !actual_text.is_some_and(|a| text_matches(&expected, a)) {
-                        findings.push(Finding::fail(
+                        // ERR-OO's own: the default severity, and a text that asks for any text.
+                        let shape = (default_severity && subject == "issue[0].severity")
+                            || (subject == "issue[0].details.text" && is_any_text(&expected));
+                        let finding = Finding::fail(
                             "outcome",
                             at,
                             subject,
                             show(&Value::String(expected)),
                             actual.map_or_else(|| "(absent)".to_owned(), show),
-                        ));
+                        );
+                        findings.push(if shape {
+                            finding.for_behaviour(ERR_OO)
+                        } else {
+                            finding
+                        });
                     }
                 }
                 Err(e) => findings.push(Finding::error("outcome", at, subject, e.to_string())),
@@ -169,6 +199,14 @@ pub fn text_matches(expected: &str, actual: &str) -> bool {
     pattern.push_str(&regex::escape(rest));
     pattern.push('$');
     regex::Regex::new(&pattern).is_ok_and(|r| r.is_match(actual))
+}
+
+/// A text that is one `{placeholder}` and nothing else: any non-empty text.
+fn is_any_text(expected: &str) -> bool {
+    expected
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+        .is_some_and(is_placeholder)
 }
 
 fn is_placeholder(name: &str) -> bool {

@@ -1,7 +1,9 @@
 //! Search semantics: the Bundle answers the request's own query. Every entry satisfies the filters
 //! (`_id`, `patient`, `practitioner`, `location`, `status`, `appointment-type`, `date` with prefixes),
 //! the order follows `_sort`, `total` and the page size agree, the links are relative and carry the
-//! query, and a walk along `next` visits every match exactly once.
+//! query, and a walk along `next` visits every match exactly once. Each finding is evidence for the
+//! behaviour it checks: filters → SEARCH-PARAMS (SEARCH-DATE for `date`), page size → SEARCH-PAGING,
+//! link form and the walk → SEARCH-LINKS, order → SEARCH-SORT, Bundle shape → SEARCH-BUNDLE.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -19,6 +21,14 @@ use crate::source::{Location, Pos};
 use crate::template::render_str;
 
 const PAGING: [&str; 2] = ["_count", "_offset"];
+
+/// The behaviours the search semantics are evidence for (BEHAVIOURS.md, Search).
+const BUNDLE: &str = "SEARCH-BUNDLE";
+const PARAMS: &str = "SEARCH-PARAMS";
+const DATE: &str = "SEARCH-DATE";
+const PAGING_ID: &str = "SEARCH-PAGING";
+const LINKS: &str = "SEARCH-LINKS";
+const SORT: &str = "SEARCH-SORT";
 
 pub fn check(
     spec: &Spanned<SearchExpect>,
@@ -38,6 +48,7 @@ pub fn check(
     let total = bundle.get("total").and_then(Value::as_u64);
     if total.is_none() {
         out.fail(
+            BUNDLE,
             "total",
             "an integer total",
             bundle
@@ -68,17 +79,15 @@ struct Out {
 impl Out {
     fn fail(
         &mut self,
+        behaviour: &str,
         subject: impl Into<String>,
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) {
-        self.findings.push(Finding::fail(
-            "search",
-            self.location.clone(),
-            subject,
-            expected,
-            actual,
-        ));
+        self.findings.push(
+            Finding::fail("search", self.location.clone(), subject, expected, actual)
+                .for_behaviour(behaviour),
+        );
     }
 }
 
@@ -146,6 +155,7 @@ fn bundle_of<'a>(received: &'a Received, out: &mut Out, which: &str) -> Option<&
         .filter(|b| b.get("resourceType").and_then(Value::as_str) == Some("Bundle"))
     else {
         out.fail(
+            BUNDLE,
             format!("{which}: Bundle"),
             "a searchset Bundle",
             received.json.as_ref().map_or_else(
@@ -157,6 +167,7 @@ fn bundle_of<'a>(received: &'a Received, out: &mut Out, which: &str) -> Option<&
     };
     if bundle.get("type").and_then(Value::as_str) != Some("searchset") {
         out.fail(
+            BUNDLE,
             format!("{which}: Bundle.type"),
             "\"searchset\"",
             bundle
@@ -186,14 +197,17 @@ fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
     for (i, resource) in entries.iter().enumerate() {
         let id = id_of(resource).unwrap_or_else(|| format!("#{i}"));
         for (name, value) in &query.filters {
+            let behaviour = if name == "date" { DATE } else { PARAMS };
             match satisfies(resource, name, value) {
                 Some(Ok(true)) | None => {}
                 Some(Ok(false)) => out.fail(
+                    behaviour,
                     format!("{page} entry {id}"),
                     format!("to satisfy {name}={value}"),
                     describe_field(resource, name),
                 ),
                 Some(Err(problem)) => out.fail(
+                    behaviour,
                     format!("{page} entry {id}"),
                     format!("to satisfy {name}={value}"),
                     problem,
@@ -204,6 +218,7 @@ fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
     for pair in entries.windows(2) {
         if let Some(problem) = out_of_order(&query.sort, pair[0], pair[1]) {
             out.fail(
+                SORT,
                 format!("{page} order"),
                 format!("sorted by _sort={}", sort_text(&query.sort)),
                 problem,
@@ -374,7 +389,12 @@ fn check_page_size(query: &Query, total: u64, shown: usize, out: &mut Out) {
                 query.offset
             ),
         };
-        out.fail("entries on page 1", why, format!("{shown} entries"));
+        out.fail(
+            PAGING_ID,
+            "entries on page 1",
+            why,
+            format!("{shown} entries"),
+        );
     }
 }
 
@@ -398,18 +418,21 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
             if query.offset + count < total {
                 expected.insert("next", Some(query.offset + count));
             }
-            if query.offset > 0 {
+            // FHIR allows `previous` and the page promises only links "to see the subsequent
+            // pages": checked where present, never required.
+            if query.offset > 0 && link(bundle, "previous").is_some() {
                 expected.insert("previous", Some(query.offset.saturating_sub(count)));
             }
         }
     }
     for (relation, offset) in &expected {
         let Some(url) = link(bundle, relation) else {
-            out.fail(format!("link {relation}"), "present", "absent");
+            out.fail(LINKS, format!("link {relation}"), "present", "absent");
             continue;
         };
         if !url.starts_with('/') {
             out.fail(
+                LINKS,
                 format!("link {relation}"),
                 "a relative url (/Appointment?…)",
                 url,
@@ -417,7 +440,12 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
         }
         let (path, pairs) = split_link(url);
         if !path.ends_with("/Appointment") {
-            out.fail(format!("link {relation}"), "a url to /Appointment", url);
+            out.fail(
+                LINKS,
+                format!("link {relation}"),
+                "a url to /Appointment",
+                url,
+            );
         }
         let carried = sorted(
             pairs
@@ -428,6 +456,7 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
         );
         if carried != query.carried {
             out.fail(
+                LINKS,
                 format!("link {relation}"),
                 format!("the query {}", pairs_text(&query.carried)),
                 url,
@@ -443,6 +472,7 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
             let want = (Some(count.to_string()), Some(offset.to_string()));
             if (get("_count"), get("_offset")) != want {
                 out.fail(
+                    LINKS,
                     format!("link {relation}"),
                     format!("_count={count}&_offset={offset}"),
                     url,
@@ -454,7 +484,12 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
         if !expected.contains_key(relation)
             && let Some(url) = link(bundle, relation)
         {
-            out.fail(format!("link {relation}"), "absent (no such page)", url);
+            out.fail(
+                LINKS,
+                format!("link {relation}"),
+                "absent (no such page)",
+                url,
+            );
         }
     }
 }
@@ -488,6 +523,7 @@ fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> 
             && let Some(problem) = out_of_order(&query.sort, last, first)
         {
             out.fail(
+                SORT,
                 format!("{label} order across pages"),
                 format!("sorted by _sort={}", sort_text(&query.sort)),
                 problem,
@@ -498,6 +534,7 @@ fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> 
             if let Some(id) = id_of(resource) {
                 if ids.contains(&id) {
                     out.fail(
+                        LINKS,
                         format!("{label} entry {id}"),
                         "each match visited once",
                         "visited again",
@@ -508,12 +545,13 @@ fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> 
         }
     }
     if let Some(reason) = &walk.stopped {
-        out.fail("walk", "to reach the last page", reason.clone());
+        out.fail(LINKS, "walk", "to reach the last page", reason.clone());
     }
     if let Some(total) = total
         && ids.len() as u64 != total
     {
         out.fail(
+            LINKS,
             "walk",
             format!("{total} matches (total)"),
             format!("{} visited", ids.len()),

@@ -1,7 +1,8 @@
 //! Snapshot normalization and comparison (pure): a response becomes text in one documented order —
-//! select status + chosen headers + body → sort object keys → redact volatile values (UUIDs, the
-//! target's base URL, this run's ids and days) → pretty JSON → trim, LF — and is compared with the
-//! stored text; a mismatch yields a unified diff (stored → observed).
+//! select status + chosen headers (names lowercased; media-type parameters dropped; any scheme and
+//! host before `/Appointment/` in `Location` → `[base]`) + body → sort object keys → redact volatile
+//! values (UUIDs, the target's base URL, this run's ids and days) → pretty JSON → trim, LF — and is
+//! compared with the stored text; a mismatch yields a unified diff (stored → observed).
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -29,7 +30,8 @@ pub fn render(received: &Received, headers: &[String], redactions: &Redactions<'
     names.dedup();
     for name in names {
         if let Some(value) = received.header(&name) {
-            chosen.insert(name, Value::String(value.to_owned()));
+            let value = header_value(&name, value, redactions.base_url);
+            chosen.insert(name, Value::String(value));
         }
     }
     let body = match &received.json {
@@ -44,6 +46,31 @@ pub fn render(received: &Received, headers: &[String], redactions: &Redactions<'
     let redacted = redact(Value::Object(document), redactions);
     let text = serde_json::to_string_pretty(&redacted).unwrap_or_default();
     normalize_text(&text)
+}
+
+/// A header's value as snapshots keep it: a media type without its parameters (`charset`,
+/// `fhirVersion`: RFC 9110 §8.3.1), and a `Location` whose scheme and host (a proxy's upstream, say)
+/// become `[base]`, like the target's own base URL.
+fn header_value(name: &str, value: &str, base_url: &str) -> String {
+    match name {
+        "content-type" => value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+        "location" => {
+            let base = base_url.trim_end_matches('/');
+            if !base.is_empty() && value.starts_with(base) {
+                return value.to_owned();
+            }
+            match (value.find("://"), value.find("/Appointment/")) {
+                (Some(scheme), Some(at)) if scheme < at => format!("[base]{}", &value[at..]),
+                _ => value.to_owned(),
+            }
+        }
+        _ => value.to_owned(),
+    }
 }
 
 /// Trailing whitespace trimmed, CRLF as LF: the comparison insta makes.
@@ -242,6 +269,51 @@ mod tests {
   }
 }"#;
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_proxy_upstream_and_media_type_parameters_do_not_change_the_text() {
+        let redactions = Redactions {
+            base_url: "http://127.0.0.1:9999/fhir",
+            run_id: "",
+            case_id: "",
+            slot_day: None,
+            today: None,
+        };
+        let headers: Vec<String> = DEFAULT_HEADERS.iter().map(|h| (*h).to_owned()).collect();
+        let mut upstream = received(json!(null));
+        upstream.headers = vec![
+            (
+                "LOCATION".into(),
+                "https://upstream.internal:8443/Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745"
+                    .into(),
+            ),
+            (
+                "content-type".into(),
+                "Application/JSON; charset=utf-8".into(),
+            ),
+        ];
+        let mut own = received(json!(null));
+        own.headers = vec![
+            (
+                "Location".into(),
+                "http://127.0.0.1:9999/fhir/Appointment/00000000-0000-4000-8000-000000000001"
+                    .into(),
+            ),
+            ("Content-Type".into(), "application/json".into()),
+        ];
+        assert_eq!(
+            render(&upstream, &headers, &redactions),
+            render(&own, &headers, &redactions)
+        );
+        assert_eq!(
+            header_value("content-type", "application/fhir+json;fhirVersion=4.0", ""),
+            "application/fhir+json"
+        );
+        assert_eq!(
+            header_value("location", "/Appointment/x/_history/1", "http://h"),
+            "/Appointment/x/_history/1"
+        );
     }
 
     #[test]

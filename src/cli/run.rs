@@ -14,7 +14,6 @@ use crate::cli::target_args::TargetArgs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
 use crate::exchange::Client;
 use crate::exchange::send::{ClientOptions, RetryPolicy};
-use crate::outcome::Tally;
 use crate::plan::build;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
@@ -219,6 +218,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         jobs: args.jobs.unwrap_or_else(default_jobs),
         run_id: new_run_id(),
         snapshots: Some(Arc::clone(&store)),
+        allow_drift: args.allow_drift,
     };
     let profiles: Vec<String> = targets.iter().map(|t| t.profile.name.clone()).collect();
     let unfiltered = args.select.is_everything();
@@ -282,15 +282,11 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             println!("report: {}", path.display());
         }
     }
-    let cleanup_ok = report.cleanup.iter().all(|t| t.problem.is_none());
-    let drift_ok = args.allow_drift || console::drifted(&report.outcomes).next().is_none();
-    Ok(
-        if Tally::of(&report.outcomes).all_passed() && cleanup_ok && drift_ok && !interrupted {
-            EXIT_OK
-        } else {
-            EXIT_FAILED
-        },
-    )
+    Ok(if report.verdict.passed {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 /// `snapshots/` beside the case folder (the project root for `cases/`).

@@ -28,11 +28,11 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
-    /// The profile file, or the reference instance when none is given.
+    /// The profile file, or the reference instance's values assumed when none is given.
     pub fn load_profile(&self) -> Result<Profile, CliError> {
         match &self.profile {
             Some(path) => Profile::load(path).map_err(|e| CliError::Usage(e.to_string())),
-            None => Ok(Profile::reference()),
+            None => Ok(Profile::assumed_reference()),
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::case::Case;
 use crate::check::FindingKind;
-use crate::outcome::{CaseOutcome, SnapshotOutcome, SnapshotStatus, Tally, Verdict};
+use crate::outcome::{CaseOutcome, SnapshotStatus, Tally, Verdict};
 use crate::run::RunReport;
 use crate::source::Diagnostic;
 
@@ -59,22 +59,25 @@ pub fn case_block_styled(outcome: &CaseOutcome, case: Option<&Case>, style: Styl
             for line in snapshot.diff.as_deref().unwrap_or_default().lines() {
                 let _ = writeln!(out, "        {line}");
             }
+        } else if snapshot.status == SnapshotStatus::DiffersFromReference {
+            let _ = writeln!(
+                out,
+                "      differs from the reference server (information, not a failure: this target has no snapshots of its own): {}",
+                snapshot.path
+            );
+            for line in snapshot.diff.as_deref().unwrap_or_default().lines() {
+                let _ = writeln!(out, "        {line}");
+            }
         }
     }
     out
 }
 
-/// Every snapshot that drifted.
-pub fn drifted(outcomes: &[CaseOutcome]) -> impl Iterator<Item = &SnapshotOutcome> {
-    outcomes
-        .iter()
-        .flat_map(|o| o.steps.iter().filter_map(|s| s.snapshot.as_ref()))
-        .filter(|s| s.status == SnapshotStatus::Drifted)
-}
+pub use crate::outcome::drifted;
 
 /// One line counting snapshot results, and the stored snapshots nothing compared against.
 pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::PathBuf]) -> String {
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 5];
     for snapshot in outcomes
         .iter()
         .flat_map(|o| o.steps.iter().filter_map(|s| s.snapshot.as_ref()))
@@ -84,15 +87,24 @@ pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::Pat
             SnapshotStatus::New => 1,
             SnapshotStatus::Updated => 2,
             SnapshotStatus::Drifted => 3,
+            SnapshotStatus::DiffersFromReference => 4,
         }] += 1;
     }
     let mut out = String::new();
     if counts.iter().sum::<usize>() > 0 {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "snapshots: {} matched, {} new, {} updated, {} drifted",
             counts[0], counts[1], counts[2], counts[3]
         );
+        if counts[4] > 0 {
+            let _ = write!(
+                out,
+                ", {} differ from the reference server (information)",
+                counts[4]
+            );
+        }
+        out.push('\n');
     }
     for path in unreferenced {
         let _ = writeln!(
@@ -146,21 +158,34 @@ pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
         if let Some(error) = &step.error {
             let _ = writeln!(out, "        error: {error}");
         }
+        if let Verdict::Skipped(reason) = &step.verdict {
+            let _ = writeln!(out, "        {reason}");
+        }
         for finding in &step.findings {
             let tag = match finding.kind {
                 FindingKind::Fail => "",
                 FindingKind::Error => " (could not decide)",
+                FindingKind::Note => " (note)",
             };
             let _ = writeln!(
                 out,
-                "        {}: {} {}{tag}",
-                finding.location, finding.check, finding.subject
+                "        {}: {} {}{tag} [{}]",
+                finding.location,
+                finding.check,
+                finding.subject,
+                finding.behaviours.join(", ")
             );
-            if finding.kind == FindingKind::Fail {
-                let _ = writeln!(out, "          expected: {}", finding.expected);
-                let _ = writeln!(out, "          actual:   {}", finding.actual);
-            } else {
-                let _ = writeln!(out, "          problem:  {}", finding.actual);
+            match finding.kind {
+                FindingKind::Fail => {
+                    let _ = writeln!(out, "          expected: {}", finding.expected);
+                    let _ = writeln!(out, "          actual:   {}", finding.actual);
+                }
+                FindingKind::Error => {
+                    let _ = writeln!(out, "          problem:  {}", finding.actual);
+                }
+                FindingKind::Note => {
+                    let _ = writeln!(out, "          {}", finding.actual);
+                }
             }
             if let Some(case) = case {
                 let line =
@@ -217,6 +242,7 @@ pub fn summary(report: &RunReport) -> String {
         report.run_id,
         report.duration_ms as f64 / 1000.0
     );
+    let _ = writeln!(out, "verdict: {}", report.verdict.headline());
     out
 }
 

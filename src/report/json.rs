@@ -18,7 +18,12 @@ mod tests {
     fn carries_the_format_version_and_flat_verdicts() {
         let text = super::render(&report()).expect("json");
         let value: serde_json::Value = serde_json::from_str(&text).expect("parses");
-        assert_eq!(value["format_version"], 1);
+        assert_eq!(value["format_version"], 2);
+        assert_eq!(value["verdict"]["passed"], false);
+        assert_eq!(
+            value["cases"][1]["steps"][0]["findings"][0]["behaviours"],
+            serde_json::json!(["A-1", "B-2"])
+        );
         assert_eq!(value["tool"]["name"], "canvas-conformance");
         assert_eq!(value["cases"][1]["verdict"], "fail");
         assert_eq!(value["cases"][2]["verdict"], "skipped");

@@ -69,7 +69,8 @@ fn test_case(case: &CaseReport) -> TestCase {
         VerdictWord::Pass => TestCaseStatus::success(),
         VerdictWord::Fail => non_success(case, NonSuccessKind::Failure),
         VerdictWord::Error => non_success(case, NonSuccessKind::Error),
-        VerdictWord::Skipped => {
+        // Cases are never `not_decided` (only behaviours are); a blocked case reads as skipped.
+        VerdictWord::Skipped | VerdictWord::NotDecided => {
             let mut status = TestCaseStatus::skipped();
             if let Some(reason) = &case.reason {
                 status.set_message(reason.as_str());
@@ -109,6 +110,7 @@ fn verdict_text(verdict: VerdictWord) -> &'static str {
         VerdictWord::Fail => "failed",
         VerdictWord::Error => "errored",
         VerdictWord::Skipped => "was skipped",
+        VerdictWord::NotDecided => "was not decided",
     }
 }
 

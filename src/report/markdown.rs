@@ -27,11 +27,18 @@ pub fn render(report: &Report) -> String {
         "## {} {}: {verdict}\n",
         report.tool.name, report.tool.version
     );
+    if !report.verdict.passed {
+        let _ = writeln!(
+            out,
+            "**Why:** {}\n",
+            cell(&report.verdict.reasons.join("; "))
+        );
+    }
     let c = report.totals.cases;
     let b = report.totals.behaviours;
     let _ = writeln!(
         out,
-        "**{} cases:** {} passed, {} failed, {} errored, {} skipped · **{} behaviours:** {} pass, {} fail, {} error, {} skipped · run `{}` · {:.2} s\n",
+        "**{} cases:** {} passed, {} failed, {} errored, {} skipped · **{} behaviours:** {} pass, {} fail, {} error, {} not decided, {} skipped · run `{}` · {:.2} s\n",
         c.total,
         c.passed,
         c.failed,
@@ -41,6 +48,7 @@ pub fn render(report: &Report) -> String {
         b.passed,
         b.failed,
         b.errored,
+        b.not_decided,
         b.skipped,
         cell(&report.run_id),
         report.duration_ms as f64 / 1000.0
@@ -89,14 +97,14 @@ pub fn render(report: &Report) -> String {
         out.push_str("### Behaviours that did not pass\n\n| verdict | ID | level | statement | cases / why |\n|---|---|---|---|---|\n");
         let rows = behaviours.iter().map(|b| {
             let why = match b.verdict {
-                VerdictWord::Skipped => b.reason.clone().unwrap_or_default(),
+                VerdictWord::Skipped | VerdictWord::NotDecided => {
+                    b.reason.clone().unwrap_or_default()
+                }
                 _ => b
-                    .cases
-                    .iter()
-                    .filter(|c| matches!(c.verdict, VerdictWord::Fail | VerdictWord::Error))
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                    .evidence
+                    .first()
+                    .map(|e| format!("{} ({})", e.summary, e.case))
+                    .unwrap_or_default(),
             };
             format!(
                 "| {} | {} | {} | {} | {} |\n",
@@ -111,9 +119,19 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
 
-    if !report.snapshot_drift.is_empty() {
-        out.push_str("### Snapshot drift (observed behaviour changed; verdicts unaffected)\n\n");
-        let blocks = report.snapshot_drift.iter().map(|d| {
+    let sections = [
+        (
+            &report.snapshot_drift,
+            "### Snapshot drift (observed behaviour changed from this target's own snapshots)\n\n",
+        ),
+        (
+            &report.reference_differences,
+            "### Where this target differs from the reference server (information, not a failure)\n\n",
+        ),
+    ];
+    for (list, heading) in sections.into_iter().filter(|(l, _)| !l.is_empty()) {
+        out.push_str(heading);
+        let blocks = list.iter().map(|d| {
             let mut block = format!(
                 "- **{}** `{}` step {} ({}): {}\n",
                 d.snapshot.status,
@@ -127,7 +145,7 @@ pub fn render(report: &Report) -> String {
             }
             block
         });
-        push_rows(&mut out, blocks, report.snapshot_drift.len());
+        push_rows(&mut out, blocks, list.len());
         out.push('\n');
     }
 
@@ -182,6 +200,7 @@ fn word(verdict: VerdictWord) -> &'static str {
         VerdictWord::Fail => "❌ fail",
         VerdictWord::Error => "⚠️ error",
         VerdictWord::Skipped => "⏭️ skipped",
+        VerdictWord::NotDecided => "⏸️ not decided",
     }
 }
 

@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use crate::check::{Finding, FindingKind};
 use crate::exchange::Exchange;
-use crate::outcome::{CaseOutcome, SnapshotOutcome, SnapshotStatus, StepOutcome, Verdict};
+use crate::outcome::{
+    BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome,
+    Verdict,
+};
 use crate::requirements::{Catalogue, Level};
 use crate::run::RunReport;
 use crate::source::Location;
@@ -16,7 +19,7 @@ use crate::target::Target;
 
 /// The version of `report.json`'s format: bumped when a field is removed, renamed or changes
 /// meaning; adding a field keeps it (readers must ignore fields they do not know).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The tool's name in reports.
 pub const TOOL_NAME: &str = "canvas-conformance";
@@ -38,8 +41,16 @@ pub struct Report {
     pub behaviours: Vec<BehaviourReport>,
     pub contradictions: Vec<ContradictionReport>,
     pub cleanup: CleanupReport,
-    /// Steps whose snapshot is `drifted` or `new`: observed behaviour changed, apart from verdicts.
+    /// Steps whose snapshot drifted from the target's own baseline: observed behaviour changed,
+    /// apart from verdicts (it fails the run unless `--allow-drift`).
     pub snapshot_drift: Vec<DriftReport>,
+    /// Steps with no stored snapshot yet (recorded now, or pending as `.snap.new`): not drift.
+    pub snapshot_new: Vec<DriftReport>,
+    /// An unprofiled target compared with the reference server's snapshots: where it differs,
+    /// for information (never a failure).
+    pub reference_differences: Vec<DriftReport>,
+    /// The run's one verdict (the exit code follows it): passed, or failed with the reasons.
+    pub verdict: RunVerdict,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -93,6 +104,8 @@ pub enum VerdictWord {
     Fail,
     Error,
     Skipped,
+    /// A behaviour some of whose checks could not run (an earlier step failed for another one).
+    NotDecided,
 }
 
 impl VerdictWord {
@@ -111,6 +124,17 @@ impl VerdictWord {
             VerdictWord::Fail => "fail",
             VerdictWord::Error => "error",
             VerdictWord::Skipped => "skipped",
+            VerdictWord::NotDecided => "not_decided",
+        }
+    }
+
+    pub fn of_behaviour(verdict: &BehaviourVerdict) -> VerdictWord {
+        match verdict {
+            BehaviourVerdict::Pass => VerdictWord::Pass,
+            BehaviourVerdict::Fail => VerdictWord::Fail,
+            BehaviourVerdict::Error => VerdictWord::Error,
+            BehaviourVerdict::NotDecided { .. } => VerdictWord::NotDecided,
+            BehaviourVerdict::Skipped { .. } => VerdictWord::Skipped,
         }
     }
 }
@@ -129,6 +153,8 @@ pub struct Counts {
     pub failed: usize,
     pub errored: usize,
     pub skipped: usize,
+    /// Behaviours whose checks were blocked by another behaviour's failure (never cases).
+    pub not_decided: usize,
 }
 
 impl Counts {
@@ -139,6 +165,7 @@ impl Counts {
             VerdictWord::Fail => self.failed += 1,
             VerdictWord::Error => self.errored += 1,
             VerdictWord::Skipped => self.skipped += 1,
+            VerdictWord::NotDecided => self.not_decided += 1,
         }
     }
 
@@ -151,8 +178,12 @@ impl Counts {
 pub struct Totals {
     pub cases: Counts,
     pub behaviours: Counts,
-    /// Snapshots that drifted or are new.
+    /// Snapshots that drifted from the target's own baseline.
     pub snapshot_drift: usize,
+    /// Snapshots recorded for the first time.
+    pub snapshot_new: usize,
+    /// Snapshots where an unprofiled target differs from the reference server (information).
+    pub reference_differences: usize,
     /// Appointments the run created and could not cancel.
     pub cleanup_problems: usize,
 }
@@ -218,6 +249,14 @@ pub struct StepReport {
     pub name: String,
     pub location: SourcePos,
     pub verdict: VerdictWord,
+    /// Why a step was not run (an earlier step did not capture what it needs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The behaviour IDs its expectations judge.
+    pub behaviours: Vec<String>,
+    /// When not run: the behaviours whose earlier failure blocked it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub findings: Vec<FindingReport>,
@@ -232,8 +271,11 @@ pub struct StepReport {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct FindingReport {
-    /// `fail` (the target is wrong) or `error` (the harness could not decide).
+    /// `fail` (the target is wrong), `error` (the harness could not decide) or `note` (what the
+    /// target chose where several answers are allowed; never a problem).
     pub kind: String,
+    /// The behaviour IDs it is evidence for.
+    pub behaviours: Vec<String>,
     pub check: String,
     pub subject: String,
     pub expected: String,
@@ -247,8 +289,10 @@ impl FindingReport {
             kind: match finding.kind {
                 FindingKind::Fail => "fail",
                 FindingKind::Error => "error",
+                FindingKind::Note => "note",
             }
             .to_owned(),
+            behaviours: finding.behaviours.clone(),
             check: finding.check.to_owned(),
             subject: finding.subject.clone(),
             expected: finding.expected.clone(),
@@ -259,7 +303,12 @@ impl FindingReport {
 
     /// `file:line:col: check subject: expected X, actual Y`.
     pub fn one_line(&self) -> String {
-        if self.kind == "error" {
+        if self.kind == "note" {
+            format!(
+                "{}: {} {}: {}",
+                self.location.display, self.check, self.subject, self.actual
+            )
+        } else if self.kind == "error" {
             format!(
                 "{}: {} {}: could not decide: {}",
                 self.location.display, self.check, self.subject, self.actual
@@ -338,7 +387,8 @@ impl ExchangeReport {
 pub struct SnapshotReport {
     pub name: String,
     pub path: String,
-    /// `matched`, `new`, `updated` or `drifted`.
+    /// `matched`, `new`, `updated`, `drifted`, or `differs_from_reference` (an unprofiled target
+    /// compared with the reference server's snapshots, for information).
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
@@ -350,6 +400,7 @@ fn snapshot_status(status: SnapshotStatus) -> &'static str {
         SnapshotStatus::New => "new",
         SnapshotStatus::Updated => "updated",
         SnapshotStatus::Drifted => "drifted",
+        SnapshotStatus::DiffersFromReference => "differs_from_reference",
     }
 }
 
@@ -370,13 +421,22 @@ pub struct BehaviourReport {
     pub area: String,
     pub level: Level,
     pub statement: String,
-    /// The worst verdict of its cases; `skipped` when none ran.
+    /// Decided by the findings attributed to it (not by the verdicts of its cases): `fail` or
+    /// `error` when one speaks against it, `not_decided` when some of its checks were blocked by
+    /// another behaviour's failure, `pass` when a case naming it ran clean, `skipped` when none ran.
     pub verdict: VerdictWord,
+    /// Why it was skipped or not decided.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// When not decided: the behaviours whose failure blocked its checks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
     pub cases: Vec<CaseRef>,
-    /// The findings (or step errors) of its failing and erroring cases.
+    /// The failing and erroring findings attributed to it (from any case), and the errors of the
+    /// steps that judge it.
     pub evidence: Vec<Evidence>,
+    /// Notes attributed to it: which allowed answer the target chose.
+    pub notes: Vec<Evidence>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -476,22 +536,13 @@ impl Report {
             cancelled: entries.iter().filter(|e| e.cancelled).count(),
             entries,
         };
-        let snapshot_drift: Vec<DriftReport> = cases
-            .iter()
-            .flat_map(|c| {
-                c.steps.iter().filter_map(move |s| {
-                    let snapshot = s.snapshot.as_ref()?;
-                    matches!(snapshot.status.as_str(), "drifted" | "new").then(|| DriftReport {
-                        case: c.name.clone(),
-                        step: s.name.clone(),
-                        location: s.location.clone(),
-                        snapshot: snapshot.clone(),
-                    })
-                })
-            })
-            .collect();
+        let snapshot_drift = snapshots_with(&cases, SnapshotStatus::Drifted);
+        let snapshot_new = snapshots_with(&cases, SnapshotStatus::New);
+        let reference_differences = snapshots_with(&cases, SnapshotStatus::DiffersFromReference);
         let mut totals = Totals {
             snapshot_drift: snapshot_drift.len(),
+            snapshot_new: snapshot_new.len(),
+            reference_differences: reference_differences.len(),
             cleanup_problems: cleanup.created - cleanup.cancelled,
             ..Totals::default()
         };
@@ -525,13 +576,35 @@ impl Report {
             contradictions,
             cleanup,
             snapshot_drift,
+            snapshot_new,
+            reference_differences,
+            verdict: run.verdict.clone(),
         }
     }
 
-    /// True when nothing failed or errored and cleanup cancelled everything (exit code 0).
+    /// The run's verdict: what the exit code says (cases, cleanup, drift, interruption).
     pub fn ok(&self) -> bool {
-        self.totals.cases.all_passed() && self.totals.cleanup_problems == 0
+        self.verdict.passed
     }
+}
+
+/// The steps whose snapshot has this status.
+fn snapshots_with(cases: &[CaseReport], status: SnapshotStatus) -> Vec<DriftReport> {
+    let word = snapshot_status(status);
+    cases
+        .iter()
+        .flat_map(|c| {
+            c.steps.iter().filter_map(move |s| {
+                let snapshot = s.snapshot.as_ref()?;
+                (snapshot.status == word).then(|| DriftReport {
+                    case: c.name.clone(),
+                    step: s.name.clone(),
+                    location: s.location.clone(),
+                    snapshot: snapshot.clone(),
+                })
+            })
+        })
+        .collect()
 }
 
 fn case_report(outcome: &CaseOutcome) -> CaseReport {
@@ -567,6 +640,9 @@ fn step_report(step: &StepOutcome) -> StepReport {
         name: step.name.clone(),
         location: SourcePos::of(&step.location),
         verdict: VerdictWord::of(&step.verdict),
+        reason: reason_of(&step.verdict),
+        behaviours: step.behaviours.clone(),
+        blocked_by: step.blocked_by.clone(),
         error: step.error.clone(),
         findings: step.findings.iter().map(FindingReport::of).collect(),
         exchange: step.exchange.as_ref().map(ExchangeReport::of),
@@ -580,7 +656,7 @@ fn behaviour_reports(
     outcomes: &[CaseOutcome],
     cases: &[CaseReport],
 ) -> Vec<BehaviourReport> {
-    let verdicts: BTreeMap<String, Verdict> = crate::outcome::per_behaviour(outcomes);
+    let verdicts: BTreeMap<String, BehaviourVerdict> = crate::outcome::per_behaviour(outcomes);
     catalogue
         .behaviours
         .iter()
@@ -589,22 +665,28 @@ fn behaviour_reports(
                 .iter()
                 .filter(|c| c.behaviours.iter().any(|id| id == &b.id))
                 .collect();
-            let verdict = verdicts
-                .get(&b.id)
-                .map_or(VerdictWord::Skipped, VerdictWord::of);
-            let reason = (verdict == VerdictWord::Skipped).then(|| skip_reason(&mine));
-            let evidence = mine
-                .iter()
-                .filter(|c| matches!(c.verdict, VerdictWord::Fail | VerdictWord::Error))
-                .flat_map(|c| evidence_of(c))
-                .collect();
+            let verdict = verdicts.get(&b.id);
+            let (reason, blocked_by) = match verdict {
+                None => (Some(skip_reason(&mine)), Vec::new()),
+                Some(BehaviourVerdict::Skipped { .. }) => (Some(skip_reason(&mine)), Vec::new()),
+                Some(BehaviourVerdict::NotDecided { blocked_by }) => (
+                    Some(format!(
+                        "some of its checks did not run: an earlier step failed for {}",
+                        blocked_by.join(", ")
+                    )),
+                    blocked_by.clone(),
+                ),
+                Some(_) => (None, Vec::new()),
+            };
+            let (evidence, notes) = evidence_for(&b.id, cases);
             BehaviourReport {
                 id: b.id.clone(),
                 area: b.area.clone(),
                 level: b.level,
                 statement: b.statement.clone(),
-                verdict,
+                verdict: verdict.map_or(VerdictWord::Skipped, VerdictWord::of_behaviour),
                 reason,
+                blocked_by,
                 cases: mine
                     .iter()
                     .map(|c| CaseRef {
@@ -613,6 +695,7 @@ fn behaviour_reports(
                     })
                     .collect(),
                 evidence,
+                notes,
             }
         })
         .collect()
@@ -633,43 +716,42 @@ fn skip_reason(cases: &[&CaseReport]) -> String {
     }
 }
 
-fn evidence_of(case: &CaseReport) -> Vec<Evidence> {
-    let mut evidence: Vec<Evidence> = case
-        .findings()
-        .map(|(step, finding)| Evidence {
-            case: case.name.clone(),
-            step: step.name.clone(),
-            summary: finding.one_line(),
-            finding: Some(finding.clone()),
-        })
-        .collect();
-    for step in &case.steps {
-        if let Some(error) = &step.error {
-            evidence.push(Evidence {
+/// The findings attributed to `id` across every case (failing and erroring ones as evidence,
+/// notes apart), and the errors of the steps judging it.
+fn evidence_for(id: &str, cases: &[CaseReport]) -> (Vec<Evidence>, Vec<Evidence>) {
+    let mut evidence = Vec::new();
+    let mut notes = Vec::new();
+    for case in cases {
+        for (step, finding) in case.findings() {
+            if !finding.behaviours.iter().any(|b| b == id) {
+                continue;
+            }
+            let item = Evidence {
                 case: case.name.clone(),
                 step: step.name.clone(),
-                summary: format!("{}: {error}", step.location.display),
-                finding: None,
-            });
+                summary: finding.one_line(),
+                finding: Some(finding.clone()),
+            };
+            if finding.kind == "note" {
+                notes.push(item);
+            } else {
+                evidence.push(item);
+            }
+        }
+        for step in &case.steps {
+            if let Some(error) = &step.error
+                && step.behaviours.iter().any(|b| b == id)
+            {
+                evidence.push(Evidence {
+                    case: case.name.clone(),
+                    step: step.name.clone(),
+                    summary: format!("{}: {error}", step.location.display),
+                    finding: None,
+                });
+            }
         }
     }
-    if evidence.is_empty() {
-        evidence.push(Evidence {
-            case: case.name.clone(),
-            step: String::new(),
-            summary: format!(
-                "{}: the case {} without a finding (the harness lost it)",
-                case.location.display,
-                if case.verdict == VerdictWord::Error {
-                    "errored"
-                } else {
-                    "failed"
-                }
-            ),
-            finding: None,
-        });
-    }
-    evidence
+    (evidence, notes)
 }
 
 #[cfg(test)]
@@ -743,6 +825,8 @@ pub(crate) mod tests {
             name: "reads".to_owned(),
             location: location("cases/read/a.yaml", 5),
             verdict: Verdict::Pass,
+            behaviours: vec!["A-1".to_owned()],
+            blocked_by: Vec::new(),
             error: None,
             findings: Vec::new(),
             exchange: Some(exchange(200, "{\"ok\":true}")),
@@ -758,14 +842,20 @@ pub(crate) mod tests {
             name: "status <maps>".to_owned(),
             location: location("cases/read/b.yaml", 9),
             verdict: Verdict::Fail,
+            behaviours: vec!["A-1".to_owned(), "B-2".to_owned()],
+            blocked_by: Vec::new(),
             error: None,
-            findings: vec![Finding::fail(
-                "json",
-                location("cases/read/b.yaml", 12),
-                "$.status",
-                "\"<script>alert(1)</script>\"",
-                "\"booked | x\"",
-            )],
+            findings: vec![Finding {
+                // As the runner attributes it: the case's IDs.
+                behaviours: vec!["A-1".to_owned(), "B-2".to_owned()],
+                ..Finding::fail(
+                    "json",
+                    location("cases/read/b.yaml", 12),
+                    "$.status",
+                    "\"<script>alert(1)</script>\"",
+                    "\"booked | x\"",
+                )
+            }],
             exchange: Some(exchange(200, "{\"status\":\"booked\"}")),
             walk: Vec::new(),
             snapshot: None,
@@ -815,6 +905,19 @@ pub(crate) mod tests {
                 },
             ],
             duration_ms: 1234,
+            interrupted: false,
+            verdict: crate::outcome::RunVerdict::decide(crate::outcome::RunFacts {
+                cases: crate::outcome::Tally {
+                    passed: 1,
+                    failed: 1,
+                    errored: 0,
+                    skipped: 1,
+                },
+                cleanup_problems: 1,
+                drifted: 1,
+                allow_drift: false,
+                interrupted: false,
+            }),
         }
     }
 
@@ -865,6 +968,64 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_behaviour_is_decided_by_the_findings_attributed_to_it() {
+        let mut run = run();
+        let step = &mut run.outcomes[1].steps[0];
+        step.findings[0].behaviours = vec!["A-1".to_owned()];
+        step.findings.push(
+            Finding::note(
+                "body",
+                location("cases/read/b.yaml", 13),
+                "body",
+                "the written Appointment",
+            )
+            .for_behaviour("B-2"),
+        );
+        let report = Report::build(&ReportInput {
+            run: &run,
+            catalogue: &catalogue(),
+            targets: Vec::new(),
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+        });
+        assert_eq!(report.behaviours[0].verdict, VerdictWord::Fail);
+        assert_eq!(report.behaviours[1].verdict, VerdictWord::Pass);
+        assert!(report.behaviours[1].evidence.is_empty());
+        assert_eq!(report.behaviours[1].notes.len(), 1);
+        // The case itself still failed: its step has a failing finding.
+        assert_eq!(report.cases[1].verdict, VerdictWord::Fail);
+    }
+
+    #[test]
+    fn a_blocked_step_leaves_its_behaviours_not_decided_naming_the_blocker() {
+        let mut run = run();
+        let case = &mut run.outcomes[1];
+        case.behaviours.push("C-3".to_owned());
+        case.steps[0].findings[0].behaviours = vec!["A-1".to_owned()];
+        let blocked = StepOutcome::new(
+            "read it back".to_owned(),
+            location("cases/read/b.yaml", 20),
+            vec!["C-3".to_owned()],
+        )
+        .blocked(
+            "not run: it needs `id`, which step `x` did not capture".to_owned(),
+            vec!["A-1".to_owned()],
+        );
+        case.steps.push(blocked);
+        let report = Report::build(&ReportInput {
+            run: &run,
+            catalogue: &catalogue(),
+            targets: Vec::new(),
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+        });
+        let c = &report.behaviours[2];
+        assert_eq!(c.verdict, VerdictWord::NotDecided);
+        assert_eq!(c.blocked_by, vec!["A-1".to_owned()]);
+        assert!(c.reason.as_deref().is_some_and(|r| r.contains("A-1")));
+        assert_eq!(report.totals.behaviours.not_decided, 1);
+        assert_eq!(report.cases[1].steps[1].verdict, VerdictWord::Skipped);
+    }
+
+    #[test]
     fn totals_drift_and_cleanup() {
         let report = report();
         assert_eq!(
@@ -874,7 +1035,8 @@ pub(crate) mod tests {
                 passed: 1,
                 failed: 1,
                 errored: 0,
-                skipped: 1
+                skipped: 1,
+                not_decided: 0
             }
         );
         assert_eq!(report.totals.behaviours.failed, 2);

@@ -1,5 +1,5 @@
 //! Mutation analysis: the suite against the unbroken reference servers (everything must pass), then
-//! against each mutant (each must make at least one case checking its own behaviour fail).
+//! against each mutant (each must turn its own behaviour red: a finding attributed to it).
 //! A mutant that survives means the suite cannot see that behaviour break.
 
 use std::collections::BTreeSet;
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::case::Case;
 use crate::exchange::Client;
-use crate::outcome::{CaseOutcome, Tally, Verdict};
+use crate::outcome::{CaseOutcome, Tally, Verdict, per_behaviour};
 use crate::plan::{Selection, build};
 use crate::run::embedded::Embedded;
 use crate::run::scope::new_run_id;
@@ -23,12 +23,12 @@ pub struct MutantResult {
     pub behaviour: &'static str,
     /// Cases that failed or errored against it.
     pub failing_cases: Vec<String>,
-    /// Behaviour IDs of those cases.
+    /// Behaviours the run judged failed or errored (by the findings attributed to them).
     pub caught_by: BTreeSet<String>,
 }
 
 impl MutantResult {
-    /// Killed: a case checking the mutant's own behaviour noticed.
+    /// Killed: a finding attributed to the mutant's own behaviour noticed.
     pub fn killed(&self) -> bool {
         self.caught_by.contains(self.behaviour)
     }
@@ -63,10 +63,10 @@ pub async fn analyse(
     for &mutant in mutants {
         let outcomes = run_against(cases, Some(mutant), client, jobs).await?;
         let failing_cases = failing(&outcomes);
-        let caught_by = outcomes
-            .iter()
-            .filter(|o| matches!(o.verdict, Verdict::Fail | Verdict::Error))
-            .flat_map(|o| o.behaviours.iter().cloned())
+        let caught_by = per_behaviour(&outcomes)
+            .into_iter()
+            .filter(|(_, verdict)| verdict.is_problem())
+            .map(|(id, _)| id)
             .collect();
         let result = MutantResult {
             mutant: mutant.name(),
@@ -105,6 +105,7 @@ async fn run_against(
         jobs,
         run_id: new_run_id(),
         snapshots: None,
+        allow_drift: false,
     };
     let report = run_plan(&plan, targets, client.clone(), &options, |_| {}).await;
     embedded.shutdown().await;

@@ -12,11 +12,12 @@ use tokio::task::JoinSet;
 
 use crate::case::Case;
 use crate::case::model::{CaptureSpec, Extract, Step};
+use crate::case::uses::{behaviours_judged, names_used};
 use crate::check::snapshot::{Redactions, headers_of, render};
-use crate::check::{CheckContext, Finding, check_step};
+use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
 use crate::exchange::walk::{Walk, walk};
 use crate::exchange::{Client, Received, render_request};
-use crate::outcome::{CaseOutcome, StepOutcome, Verdict};
+use crate::outcome::{CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted};
 use crate::plan::{Placement, Plan, PlanItem};
 use crate::run::cleanup::{cleanup, record_creation};
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
@@ -34,6 +35,8 @@ pub struct RunOptions {
     pub run_id: String,
     /// Where snapshot expectations are compared; `None` skips them.
     pub snapshots: Option<Arc<SnapshotStore>>,
+    /// `run --allow-drift`: snapshot drift is reported without failing the run.
+    pub allow_drift: bool,
 }
 
 /// Everything a run produced.
@@ -43,6 +46,10 @@ pub struct RunReport {
     pub outcomes: Vec<CaseOutcome>,
     pub cleanup: Vec<Tidied>,
     pub duration_ms: u64,
+    /// Ctrl-C stopped it before every case ran.
+    pub interrupted: bool,
+    /// The one verdict of the run (exit code, console, every report).
+    pub verdict: RunVerdict,
 }
 
 /// What a caller can hold on to while a run goes on: its stop signal and its cleanup ledger
@@ -137,11 +144,21 @@ pub async fn run_plan_with(
         outcomes.push(outcome);
     }
     let cleanup = cleanup(&ledger, &targets, &client).await;
+    let interrupted = control.interrupt.is_triggered();
+    let verdict = RunVerdict::decide(RunFacts {
+        cases: Tally::of(&outcomes),
+        cleanup_problems: cleanup.iter().filter(|t| t.problem.is_some()).count(),
+        drifted: drifted(&outcomes).count(),
+        allow_drift: options.allow_drift,
+        interrupted,
+    });
     RunReport {
         run_id: options.run_id.clone(),
         outcomes,
         cleanup,
         duration_ms: millis(started),
+        interrupted,
+        verdict,
     }
 }
 
@@ -208,6 +225,11 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
     let location = case.location(Pos::of(&case.spec.name));
     let target_index = match &item.placement {
         Placement::Skip(reason) => {
+            if let Some(store) = ctx.snapshots {
+                for target in ctx.targets {
+                    not_run(store, case, &case.spec.steps.value, target);
+                }
+            }
             return CaseOutcome::skipped(
                 case.name().to_owned(),
                 location,
@@ -262,6 +284,7 @@ async fn run_steps(
         ledger,
         snapshots,
     };
+    let case_ids: Vec<String> = case.behaviours().map(str::to_owned).collect();
     let mut scope = match case_scope(case, index, run_id, target) {
         Ok(scope) => scope,
         Err((name, e)) => {
@@ -270,44 +293,62 @@ async fn run_steps(
                 .vars
                 .get(&name)
                 .map_or_else(|| Pos::of(&case.spec.name), Pos::of);
-            return vec![StepOutcome {
-                name: format!("vars.{name}"),
-                location: case.location(pos),
-                verdict: Verdict::Error,
-                error: Some(format!("failed to render variable `{name}`: {e}")),
-                findings: Vec::new(),
-                exchange: None,
-                walk: Vec::new(),
-                snapshot: None,
-            }];
+            let mut outcome =
+                StepOutcome::new(format!("vars.{name}"), case.location(pos), case_ids);
+            outcome.error = Some(format!("failed to render variable `{name}`: {e}"));
+            return vec![outcome.decide()];
         }
     };
+    // Captures an earlier step did not make: name → (that step, the behaviours it failed for).
+    let mut missing: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     let mut outcomes = Vec::new();
     for step in &case.spec.steps.value {
+        let fresh = StepOutcome::new(
+            step.name.value.clone(),
+            case.location(Pos::of(&step.name)),
+            behaviours_judged(step, &case_ids),
+        );
         if interrupt.is_triggered() {
-            outcomes.push(StepOutcome {
-                name: step.name.value.clone(),
-                location: case.location(Pos::of(&step.name)),
-                verdict: Verdict::Error,
-                error: Some(INTERRUPTED.to_owned()),
-                findings: Vec::new(),
-                exchange: None,
-                walk: Vec::new(),
-                snapshot: None,
-            });
+            let mut outcome = fresh;
+            outcome.error = Some(INTERRUPTED.to_owned());
+            outcomes.push(outcome.decide());
             break;
         }
-        let outcome = run_step(case, step, &mut scope, &io).await;
-        let stop = outcome.verdict != Verdict::Pass;
+        // A step goes on after an earlier failure unless it needs what that failure left uncaptured.
+        let needs = names_used(step);
+        if let Some((name, (from, blocked_by))) = missing.iter().find(|(n, _)| needs.contains(*n)) {
+            let reason = format!("not run: it needs `{name}`, which step `{from}` did not capture");
+            let blocked_by = blocked_by.clone();
+            let from = from.clone();
+            for capture in step.capture.keys() {
+                missing.insert(capture.clone(), (from.clone(), blocked_by.clone()));
+            }
+            if let Some(store) = snapshots {
+                not_run(store, case, std::slice::from_ref(step), target);
+            }
+            outcomes.push(fresh.blocked(reason, blocked_by));
+            continue;
+        }
+        let (mut outcome, uncaptured) = run_step(case, step, &mut scope, &io, fresh).await;
+        attribute(&mut outcome.findings, &outcome.behaviours.clone());
+        let outcome = outcome.decide();
+        for name in uncaptured {
+            missing.insert(name, (step.name.value.clone(), outcome.failed_behaviours()));
+        }
         outcomes.push(outcome);
-        if stop {
-            break;
-        }
     }
     outcomes
 }
 
-async fn run_step(case: &Case, step: &Step, scope: &mut Scope, io: &StepIo<'_>) -> StepOutcome {
+/// Runs one step: render → send → (walk) → check → capture. Returns the undecided outcome and the
+/// names it should have captured but could not.
+async fn run_step(
+    case: &Case,
+    step: &Step,
+    scope: &mut Scope,
+    io: &StepIo<'_>,
+    mut outcome: StepOutcome,
+) -> (StepOutcome, Vec<String>) {
     let StepIo {
         target,
         target_index,
@@ -315,21 +356,12 @@ async fn run_step(case: &Case, step: &Step, scope: &mut Scope, io: &StepIo<'_>) 
         ledger,
         snapshots,
     } = *io;
-    let mut outcome = StepOutcome {
-        name: step.name.value.clone(),
-        location: case.location(Pos::of(&step.name)),
-        verdict: Verdict::Pass,
-        error: None,
-        findings: Vec::new(),
-        exchange: None,
-        walk: Vec::new(),
-        snapshot: None,
-    };
+    let all_captures = || step.capture.keys().cloned().collect::<Vec<_>>();
     let out = match render_request(&step.request, scope) {
         Ok(out) => out,
         Err(e) => {
             outcome.error = Some(format!("failed to render the request: {e}"));
-            return outcome.decide();
+            return (outcome, all_captures());
         }
     };
     let exchange = client.send(target, &out).await;
@@ -342,7 +374,7 @@ async fn run_step(case: &Case, step: &Step, scope: &mut Scope, io: &StepIo<'_>) 
         (_, error) => {
             outcome.error = Some(error.clone().unwrap_or_else(|| "no response".to_owned()));
             outcome.exchange = Some(exchange);
-            return outcome.decide();
+            return (outcome, all_captures());
         }
     };
     let fetched = exchange.request.url.clone();
@@ -369,18 +401,40 @@ async fn run_step(case: &Case, step: &Step, scope: &mut Scope, io: &StepIo<'_>) 
             store, case, step, scope, target, &received, &headers,
         ));
     }
+    // A failed expectation is the first cause: a capture it made impossible is noted, not an Error.
+    let failed = outcome.findings.iter().any(|f| f.kind == FindingKind::Fail);
+    let mut uncaptured = Vec::new();
     for (name, spec) in &step.capture {
         match capture(&spec.value, &received) {
             Ok(var) => scope.insert(name.clone(), var),
-            Err(problem) => outcome.findings.push(Finding::error(
-                "capture",
-                case.location(Pos::of(spec)),
-                format!("capture {name}"),
-                problem,
-            )),
+            Err(problem) => {
+                let location = case.location(Pos::of(spec));
+                let subject = format!("capture {name}");
+                outcome.findings.push(if failed {
+                    Finding::note(
+                        "capture",
+                        location,
+                        subject,
+                        format!("not captured after the failure above: {problem}"),
+                    )
+                } else {
+                    Finding::error("capture", location, subject, problem)
+                });
+                uncaptured.push(name.clone());
+            }
         }
     }
-    outcome.decide()
+    (outcome, uncaptured)
+}
+
+/// Tells the snapshot store that these steps' snapshots could not be compared on this target.
+fn not_run(store: &SnapshotStore, case: &Case, steps: &[Step], target: &Target) {
+    for step in steps.iter().filter(|s| s.expect.snapshot.is_some()) {
+        store.not_run(
+            &target.profile.name,
+            &snapshot_stem(case.name(), &step.name.value),
+        );
+    }
 }
 
 fn compare_snapshot(
@@ -413,6 +467,7 @@ fn compare_snapshot(
     let expression = format!("{} {}", request.method.value.as_str(), request.path.value);
     store.check(
         &target.profile.name,
+        target.profile.baseline,
         &snapshot_stem(case.name(), &step.name.value),
         &case.file,
         &expression,

@@ -1,6 +1,7 @@
 //! The snapshot store: `snapshots/<profile>/<case>__<step>.snap` files in insta's format (YAML front
 //! matter, `---`, the normalized text), so `cargo insta review` works on them. A drift writes
 //! `.snap.new` beside the stored file; `--update-snapshots` or `INSTA_UPDATE` decide what is written.
+//! A target without a baseline of its own is compared with the reference folder, for information only.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::sync::Mutex;
 
 use crate::check::snapshot::{diff, normalize_text};
 use crate::outcome::{SnapshotOutcome, SnapshotStatus};
+use crate::target::Baseline;
 
 /// What the store writes, following insta's `INSTA_UPDATE` conventions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +45,11 @@ impl UpdateMode {
 pub struct SnapshotStore {
     root: PathBuf,
     mode: UpdateMode,
+    /// Stored files some step compared against.
     touched: Mutex<BTreeSet<PathBuf>>,
+    /// Stored files whose step did not run on this target (a skipped case, a blocked step):
+    /// not "unreferenced", since nothing could have compared against them.
+    not_run: Mutex<BTreeSet<PathBuf>>,
 }
 
 /// Where a step's snapshot lives: `<profile>/<case, / as ->__<step slug>.snap` under the root.
@@ -90,6 +96,7 @@ impl SnapshotStore {
             root,
             mode,
             touched: Mutex::new(BTreeSet::new()),
+            not_run: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -97,23 +104,56 @@ impl SnapshotStore {
         &self.root
     }
 
+    fn path(&self, profile: &str, stem: &str) -> PathBuf {
+        self.root.join(slug(profile)).join(format!("{stem}.snap"))
+    }
+
+    /// Notes that the step owning `<profile>/<stem>.snap` did not run on this target.
+    pub fn not_run(&self, profile: &str, stem: &str) {
+        let path = self.path(profile, stem);
+        self.not_run
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path);
+    }
+
     /// Compares `observed` with the stored snapshot and writes what the mode asks for.
     /// `source` is the case file, `expression` the request, as `cargo insta review` shows them.
+    /// With [`Baseline::Reference`] (a target without a baseline of its own) a difference is
+    /// [`SnapshotStatus::DiffersFromReference`] and nothing is ever written.
     pub fn check(
         &self,
         profile: &str,
+        baseline: Baseline,
         stem: &str,
         source: &str,
         expression: &str,
         observed: &str,
     ) -> SnapshotOutcome {
-        let path = self.root.join(slug(profile)).join(format!("{stem}.snap"));
+        let path = self.path(profile, stem);
         let pending = path.with_extension("snap.new");
+        let observed = normalize_text(observed);
+        if baseline == Baseline::Reference {
+            let stored = std::fs::read_to_string(&path).ok();
+            let (status, diff) = match stored
+                .as_deref()
+                .map(|s| diff(stored_contents(s), &observed))
+            {
+                Some(None) => (SnapshotStatus::Matched, None),
+                Some(Some(difference)) => (SnapshotStatus::DiffersFromReference, Some(difference)),
+                None => (SnapshotStatus::New, None),
+            };
+            return SnapshotOutcome {
+                name: stem.to_owned(),
+                path: path.to_string_lossy().into_owned(),
+                status,
+                diff,
+            };
+        }
         self.touched
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(path.clone());
-        let observed = normalize_text(observed);
         let stored = std::fs::read_to_string(&path).ok();
         let shown = path.to_string_lossy().into_owned();
         let outcome = |status, diff| SnapshotOutcome {
@@ -155,10 +195,15 @@ impl SnapshotStore {
         }
     }
 
-    /// Stored `.snap` files under the profiles this run used that no step compared against.
+    /// Stored `.snap` files under the profiles this run used that no step compared against, leaving
+    /// out those whose step did not run on this target (see [`SnapshotStore::not_run`]).
     pub fn unreferenced(&self, profiles: &[&str]) -> Vec<PathBuf> {
         let touched = self
             .touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let not_run = self
+            .not_run
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = Vec::new();
@@ -168,7 +213,10 @@ impl SnapshotStore {
             };
             for entry in entries.filter_map(Result::ok) {
                 let path = entry.path();
-                if path.extension().is_some_and(|e| e == "snap") && !touched.contains(&path) {
+                if path.extension().is_some_and(|e| e == "snap")
+                    && !touched.contains(&path)
+                    && !not_run.contains(&path)
+                {
                     out.push(path);
                 }
             }
@@ -210,6 +258,7 @@ mod tests {
         let store = store(UpdateMode::Unseen);
         let first = store.check(
             "reference",
+            Baseline::Own,
             "a__b",
             "cases/a.yaml",
             "GET /x",
@@ -225,6 +274,7 @@ mod tests {
             store
                 .check(
                     "reference",
+                    Baseline::Own,
                     "a__b",
                     "cases/a.yaml",
                     "GET /x",
@@ -235,6 +285,7 @@ mod tests {
         );
         let drift = store.check(
             "reference",
+            Baseline::Own,
             "a__b",
             "cases/a.yaml",
             "GET /x",
@@ -249,9 +300,9 @@ mod tests {
     #[test]
     fn always_overwrites_and_no_writes_nothing() {
         let store = store(UpdateMode::Always);
-        store.check("p", "s", "f", "e", "1");
+        store.check("p", Baseline::Own, "s", "f", "e", "1");
         assert_eq!(
-            store.check("p", "s", "f", "e", "2").status,
+            store.check("p", Baseline::Own, "s", "f", "e", "2").status,
             SnapshotStatus::Updated
         );
         assert_eq!(
@@ -260,9 +311,43 @@ mod tests {
         );
         let none = self::store(UpdateMode::No);
         assert_eq!(
-            none.check("p", "s", "f", "e", "1").status,
+            none.check("p", Baseline::Own, "s", "f", "e", "1").status,
             SnapshotStatus::New
         );
         assert!(!none.root().join("p").exists());
+    }
+
+    #[test]
+    fn a_target_without_a_baseline_is_compared_for_information_and_nothing_is_written() {
+        let store = store(UpdateMode::Always);
+        store.check("reference", Baseline::Own, "a__b", "f", "e", "1");
+        let same = store.check("reference", Baseline::Reference, "a__b", "f", "e", "1");
+        assert_eq!(same.status, SnapshotStatus::Matched);
+        let other = store.check("reference", Baseline::Reference, "a__b", "f", "e", "2");
+        assert_eq!(other.status, SnapshotStatus::DiffersFromReference);
+        assert!(other.diff.is_some_and(|d| d.contains("+2")));
+        let missing = store.check("reference", Baseline::Reference, "c__d", "f", "e", "3");
+        assert_eq!(missing.status, SnapshotStatus::New);
+        assert_eq!(
+            stored_contents(
+                &std::fs::read_to_string(store.root().join("reference/a__b.snap")).unwrap()
+            ),
+            "1\n"
+        );
+        assert!(!store.root().join("reference/c__d.snap").exists());
+        assert!(!store.root().join("reference/c__d.snap.new").exists());
+    }
+
+    #[test]
+    fn snapshots_of_steps_that_did_not_run_are_not_unreferenced() {
+        let store = store(UpdateMode::Always);
+        store.check("p", Baseline::Own, "ran", "f", "e", "1");
+        store.check("p", Baseline::Own, "skipped", "f", "e", "1");
+        store.check("p", Baseline::Own, "stale", "f", "e", "1");
+        let again = SnapshotStore::new(store.root().to_path_buf(), UpdateMode::No);
+        again.check("p", Baseline::Own, "ran", "f", "e", "1");
+        again.not_run("p", "skipped");
+        let unreferenced = again.unreferenced(&["p"]);
+        assert_eq!(unreferenced, vec![store.root().join("p/stale.snap")]);
     }
 }

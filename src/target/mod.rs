@@ -6,7 +6,7 @@ pub mod profile;
 pub mod secret;
 
 pub use auth::{Auth, AuthError, OAuthClient, REFERENCE_TOKEN, for_profile};
-pub use profile::{FIXTURE_KEYS, OAuthSettings, Profile, ProfileError};
+pub use profile::{Baseline, FIXTURE_KEYS, OAuthSettings, Profile, ProfileError};
 pub use secret::Secret;
 
 /// A server to run cases against.

@@ -161,6 +161,19 @@ pub struct Profile {
     /// The instance's double-booking setting (a capability cases may require).
     pub double_booking: DoubleBooking,
     pub fixtures: BTreeMap<String, String>,
+    /// Whose snapshots the target's responses are compared with.
+    pub baseline: Baseline,
+}
+
+/// Whose snapshots a target is compared with (`snapshots/<profile name>/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Baseline {
+    /// Its own (a profile's folder, or the embedded reference servers'): drift fails the run, and
+    /// new snapshots are recorded there.
+    Own,
+    /// The reference server's, because the target has no profile and so no baseline of its own:
+    /// differences are information only, and nothing is written.
+    Reference,
 }
 
 /// Where and with which credentials to ask for a token. The profile names the environment variables
@@ -232,6 +245,16 @@ impl Profile {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            baseline: Baseline::Own,
+        }
+    }
+
+    /// The reference instance's values assumed for a target given without a profile: its fixtures
+    /// and settings, but the reference server's snapshots only for comparison ([`Baseline::Reference`]).
+    pub fn assumed_reference() -> Profile {
+        Profile {
+            baseline: Baseline::Reference,
+            ..Profile::reference()
         }
     }
 
@@ -331,6 +354,7 @@ impl Profile {
             allow_writes: raw.allow_writes,
             double_booking: raw.double_booking,
             fixtures: raw.fixtures,
+            baseline: Baseline::Own,
         })
     }
 }

@@ -158,6 +158,7 @@ async fn search_cases_through(form: LinkForm) -> (RunReport, String, u64) {
         jobs: 2,
         run_id: canvas_conformance::run::scope::new_run_id(),
         snapshots: None,
+        allow_drift: false,
     };
     let report = run_plan_with(
         &plan,

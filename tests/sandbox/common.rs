@@ -49,6 +49,7 @@ pub async fn run_suite(
         jobs,
         run_id: canvas_conformance::run::scope::new_run_id(),
         snapshots: None,
+        allow_drift: false,
     };
     run_plan_with(&plan, Arc::new(targets), client, &options, control, |_| {}).await
 }
