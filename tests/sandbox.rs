@@ -3,6 +3,7 @@
 //! cleanup, the doctor, and the dry run. Every server binds 127.0.0.1:0.
 
 mod sandbox {
+    mod attribution;
     mod base_path;
     pub mod common;
     mod doctor;
@@ -12,4 +13,5 @@ mod sandbox {
     mod oauth;
     mod proxy;
     mod resilience;
+    mod variations;
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::case::model::{JsonExpect, JsonType};
-use crate::check::value::{json_equal, show, type_name};
+use crate::check::value::{json_equal, json_includes, show, type_name};
 use crate::check::{CheckContext, Finding};
 use crate::exchange::Received;
 use crate::source::{Location, Pos};
@@ -117,9 +117,9 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
         let location = ctx.at(Pos::of(contains));
         if let Some(item) = judge.render(&contains.value, &location) {
             let holds = match nodes.as_slice() {
-                [Value::Array(items)] => items.iter().any(|i| json_equal(i, &item)),
+                [Value::Array(items)] => items.iter().any(|i| json_includes(i, &item)),
                 [Value::String(text)] => item.as_str().is_some_and(|needle| text.contains(needle)),
-                many => many.iter().any(|n| json_equal(n, &item)),
+                many => many.iter().any(|n| json_includes(n, &item)),
             };
             if !holds {
                 let actual = match nodes.as_slice() {

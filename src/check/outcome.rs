@@ -24,6 +24,15 @@ pub fn check(
     received: &Received,
 ) -> Vec<Finding> {
     let location = ctx.at(Pos::of(spec));
+    // ERR-OO is about error bodies: a success where an error was expected is the case's finding
+    // (its status expectation says so), not evidence against ERR-OO.
+    let shape = |finding: Finding| {
+        if received.status >= 400 {
+            finding.for_behaviour(ERR_OO)
+        } else {
+            finding
+        }
+    };
     let body = match &received.json {
         Some(body @ Value::Object(_))
             if body.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") =>
@@ -32,16 +41,13 @@ pub fn check(
         }
         Some(other) => {
             let kind = other.get("resourceType").map_or_else(|| show(other), show);
-            return vec![
-                Finding::fail(
-                    "outcome",
-                    location,
-                    "OperationOutcome",
-                    "an OperationOutcome",
-                    kind,
-                )
-                .for_behaviour(ERR_OO),
-            ];
+            return vec![shape(Finding::fail(
+                "outcome",
+                location,
+                "OperationOutcome",
+                "an OperationOutcome",
+                kind,
+            ))];
         }
         None => {
             let actual = if received.body.trim().is_empty() {
@@ -49,31 +55,25 @@ pub fn check(
             } else {
                 shorten(&received.body, 300)
             };
-            return vec![
-                Finding::fail(
-                    "outcome",
-                    location,
-                    "OperationOutcome",
-                    "an OperationOutcome",
-                    actual,
-                )
-                .for_behaviour(ERR_OO),
-            ];
+            return vec![shape(Finding::fail(
+                "outcome",
+                location,
+                "OperationOutcome",
+                "an OperationOutcome",
+                actual,
+            ))];
         }
     };
     let issues = match body.get("issue").and_then(Value::as_array) {
         Some(issues) if !issues.is_empty() => issues,
         other => {
-            return vec![
-                Finding::fail(
-                    "outcome",
-                    location,
-                    "issue",
-                    "at least one issue (1..*)",
-                    other.map_or_else(|| "(absent)".to_owned(), |_| "[]".to_owned()),
-                )
-                .for_behaviour(ERR_OO),
-            ];
+            return vec![shape(Finding::fail(
+                "outcome",
+                location,
+                "issue",
+                "at least one issue (1..*)",
+                other.map_or_else(|| "(absent)".to_owned(), |_| "[]".to_owned()),
+            ))];
         }
     };
     let mut findings = Vec::new();
@@ -82,16 +82,13 @@ pub fn check(
         for field in ["severity", "code"] {
             let actual = issue.get(field);
             if actual.and_then(Value::as_str).is_none_or(str::is_empty) {
-                findings.push(
-                    Finding::fail(
-                        "outcome",
-                        location.clone(),
-                        format!("issue[{i}].{field}"),
-                        "a non-empty string (1..1)",
-                        actual.map_or_else(|| "(absent)".to_owned(), show),
-                    )
-                    .for_behaviour(ERR_OO),
-                );
+                findings.push(shape(Finding::fail(
+                    "outcome",
+                    location.clone(),
+                    format!("issue[{i}].{field}"),
+                    "a non-empty string (1..1)",
+                    actual.map_or_else(|| "(absent)".to_owned(), show),
+                )));
             }
         }
     }
@@ -134,23 +131,20 @@ pub fn check(
         let actual_text = actual.and_then(Value::as_str);
         match expected {
             None if actual_text.is_none_or(str::is_empty) => {
-                findings.push(
-                    Finding::fail(
-                        "outcome",
-                        location.clone(),
-                        subject,
-                        "a non-empty string",
-                        actual.map_or_else(|| "(absent)".to_owned(), show),
-                    )
-                    .for_behaviour(ERR_OO),
-                );
+                findings.push(shape(Finding::fail(
+                    "outcome",
+                    location.clone(),
+                    subject,
+                    "a non-empty string",
+                    actual.map_or_else(|| "(absent)".to_owned(), show),
+                )));
             }
             None => {}
             Some((template, at)) => match render_str(&template, ctx.scope) {
                 Ok(expected) => {
                     if !actual_text.is_some_and(|a| text_matches(&expected, a)) {
                         // ERR-OO's own: the default severity, and a text that asks for any text.
-                        let shape = (default_severity && subject == "issue[0].severity")
+                        let is_shape = (default_severity && subject == "issue[0].severity")
                             || (subject == "issue[0].details.text" && is_any_text(&expected));
                         let finding = Finding::fail(
                             "outcome",
@@ -159,11 +153,7 @@ pub fn check(
                             show(&Value::String(expected)),
                             actual.map_or_else(|| "(absent)".to_owned(), show),
                         );
-                        findings.push(if shape {
-                            finding.for_behaviour(ERR_OO)
-                        } else {
-                            finding
-                        });
+                        findings.push(if is_shape { shape(finding) } else { finding });
                     }
                 }
                 Err(e) => findings.push(Finding::error("outcome", at, subject, e.to_string())),

@@ -22,6 +22,21 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Whether `actual` holds `pattern`: objects have at least the pattern's members (extra
+/// elements are legal FHIR: `display`, `extension`, `id`…), arrays match item by item, and
+/// everything else compares as [`json_equal`] does.
+pub fn json_includes(actual: &Value, pattern: &Value) -> bool {
+    match (actual, pattern) {
+        (Value::Object(x), Value::Object(y)) => y
+            .iter()
+            .all(|(k, v)| x.get(k).is_some_and(|w| json_includes(w, v))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_includes(x, y))
+        }
+        _ => json_equal(actual, pattern),
+    }
+}
+
 /// Both strings are instants (with a time and a zone) for the same moment.
 pub fn same_instant(a: &str, b: &str) -> bool {
     match (parse_instant(a), parse_instant(b)) {
@@ -85,5 +100,27 @@ mod tests {
         ));
         assert!(!json_equal(&json!([1, 2]), &json!([2, 1])));
         assert!(!json_equal(&json!("1"), &json!(1)));
+    }
+
+    #[test]
+    fn includes_ignores_extra_members_only() {
+        let reference = json!({"reference": "Location/1", "type": "Location", "display": "Main"});
+        assert!(json_includes(
+            &reference,
+            &json!({"reference": "Location/1", "type": "Location"})
+        ));
+        assert!(!json_includes(
+            &reference,
+            &json!({"reference": "Location/2"})
+        ));
+        assert!(!json_includes(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert!(json_includes(
+            &json!({"c": [{"x": 1, "y": 2}]}),
+            &json!({"c": [{"x": 1}]})
+        ));
+        assert!(!json_includes(
+            &json!({"c": [{"x": 1}, {"x": 2}]}),
+            &json!({"c": [{"x": 1}]})
+        ));
     }
 }

@@ -25,7 +25,7 @@ use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
 use crate::server::Mutant;
 use crate::suite::load_suite;
 use crate::target::profile::http_url;
-use crate::target::{Target, for_profile};
+use crate::target::{Baseline, Target, for_profile};
 
 /// The static token of the reference instance (REFERENCE-INSTANCE.md).
 pub const REFERENCE_TOKEN: &str = crate::target::REFERENCE_TOKEN;
@@ -220,7 +220,13 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         snapshots: Some(Arc::clone(&store)),
         allow_drift: args.allow_drift,
     };
-    let profiles: Vec<String> = targets.iter().map(|t| t.profile.name.clone()).collect();
+    // Only a target's own baseline can hold unreferenced snapshots (the reference folder is just
+    // compared with for an unprofiled target).
+    let profiles: Vec<String> = targets
+        .iter()
+        .filter(|t| t.profile.baseline == Baseline::Own)
+        .map(|t| t.profile.name.clone())
+        .collect();
     let unfiltered = args.select.is_everything();
     if args.dry_run {
         print!("{}", dry_run::render(&plan, &targets, &run_options.run_id));

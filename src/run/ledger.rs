@@ -82,10 +82,11 @@ impl Ledger {
 /// The appointment id inside a `Location` header: after `Appointment/`, before any `/_history/<n>`,
 /// absolute (any host) or relative (`/Appointment/<id>`, or `Appointment/<id>` against the base).
 pub fn appointment_id_from_location(location: &str) -> Option<String> {
-    let location = location.trim();
-    let after = location
-        .strip_prefix("Appointment/")
-        .or_else(|| location.rsplit_once("/Appointment/").map(|(_, rest)| rest))?;
+    // Absolute, root-relative (`/Appointment/x`) or relative (`Appointment/x`, FHIR's own form).
+    let after = match location.rsplit_once("/Appointment/") {
+        Some((_, rest)) => rest,
+        None => location.trim_start().strip_prefix("Appointment/")?,
+    };
     let id = after.split(['/', '?', '#']).next()?.trim();
     (!id.is_empty()).then(|| id.to_owned())
 }
@@ -114,10 +115,11 @@ mod tests {
             want
         );
         assert_eq!(
-            id("Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745/_history/2"),
+            id("Appointment/4be5c594-cfbd-4b7c-a047-ee3b06881745/_history/1"),
             want
         );
         assert_eq!(id("/Patient/x"), None);
+        assert_eq!(id("Patient/x"), None);
         assert_eq!(id("/Appointment/"), None);
     }
 }
