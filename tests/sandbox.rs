@@ -5,6 +5,7 @@
 mod sandbox {
     mod attribution;
     mod base_path;
+    mod cleanup;
     pub mod common;
     mod doctor;
     mod dry_run;

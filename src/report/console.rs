@@ -230,6 +230,19 @@ pub fn summary(report: &RunReport) -> String {
                 tidied.problem.as_deref().unwrap_or_default()
             );
         }
+        // A cancel that had to fall back (not the plain read-and-write-back) says so.
+        for tidied in report.cleanup.iter().filter(|t| {
+            t.problem.is_none() && t.note.as_deref().is_some_and(|n| n != "already cancelled")
+        }) {
+            let _ = writeln!(
+                out,
+                "  cancelled, but: Appointment/{} (case {}, target {}): {}",
+                tidied.id,
+                tidied.case,
+                tidied.target,
+                tidied.note.as_deref().unwrap_or_default()
+            );
+        }
     }
     let _ = writeln!(
         out,
