@@ -143,7 +143,7 @@ async fn targets() -> Result<(Vec<Target>, Option<Embedded>), String> {
                 return Err(format!("cannot authenticate to {url}: {reason}"));
             }
             let target = Target {
-                label: "target".to_owned(),
+                label: crate::target::label_for(&profile, &url),
                 base_url: url.trim_end_matches('/').to_owned(),
                 auth,
                 profile: Arc::new(profile),

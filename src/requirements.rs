@@ -28,6 +28,25 @@ impl Level {
     }
 }
 
+/// Whose rule a behaviour is: FHIR R4's (any conformant server should pass it) or Canvas's own.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// FHIR R4's RESTful API or search rules (http.html, search.html, the resource definitions).
+    Fhir,
+    /// Canvas's own: its texts, defaults, validation and conventions.
+    Canvas,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Fhir => "fhir",
+            Rule::Canvas => "canvas",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
@@ -41,6 +60,8 @@ pub struct Behaviour {
     pub id: String,
     pub area: String,
     pub level: Level,
+    /// FHIR's rule or Canvas's own.
+    pub rule: Rule,
     pub statement: String,
     pub source: SourceRef,
 }

@@ -105,6 +105,18 @@ fn a_passing_run_writes_four_files_that_agree() {
     assert_eq!(report["totals"]["cases"]["passed"], cases.len());
     assert_eq!(report["behaviours"].as_array().map(Vec::len), Some(45));
     assert_eq!(report["totals"]["behaviours"]["passed"], 45);
+    let (fhir, canvas) = (
+        report["totals"]["fhir_behaviours"]["total"]
+            .as_u64()
+            .expect("fhir"),
+        report["totals"]["canvas_behaviours"]["total"]
+            .as_u64()
+            .expect("canvas"),
+    );
+    assert!(
+        fhir > 0 && canvas > 0 && fhir + canvas == 45,
+        "{fhir} + {canvas}"
+    );
     assert_eq!(report["targets"].as_array().map(Vec::len), Some(2));
     assert!(
         report["contradictions"]
@@ -202,7 +214,10 @@ fn a_failing_run_shows_the_failure_in_every_file() {
 
     let html = read(&dir, "report.html");
     assert_eq!(html.matches(r#"class="failure""#).count(), 2);
-    assert!(html.contains(r#"<tr data-behaviour="READ-STATUS-MAP" data-verdict="fail""#));
+    assert!(html.contains(
+        r#"<tr data-behaviour="READ-STATUS-MAP" data-verdict="fail" data-rule="canvas""#
+    ));
+    assert!(html.contains(r#"<tbody data-rule="fhir">"#));
     assert!(html.contains(&at), "the finding's location is shown");
     assert!(html.contains("HTTP 200"), "the transcript is shown");
 
@@ -212,7 +227,10 @@ fn a_failing_run_shows_the_failure_in_every_file() {
         md.contains("| ❌ fail | read/status-map | READ-STATUS-MAP |"),
         "{md}"
     );
-    assert!(md.contains("| ❌ fail | READ-STATUS-MAP | MUST |"), "{md}");
+    assert!(
+        md.contains("| ❌ fail | READ-STATUS-MAP | canvas | MUST |"),
+        "{md}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -86,7 +86,7 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
         Client::with_options(options.clone()).context("failed to start the HTTP client")?;
     let auth = for_profile(&profile, args.target_args.token.clone(), options.timeout);
     let target = Target {
-        label: "target".to_owned(),
+        label: crate::target::label_for(&profile, &base_url),
         base_url,
         auth,
         profile: Arc::new(profile),

@@ -168,7 +168,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                 )));
             }
             let target = Target {
-                label: "target".to_owned(),
+                label: crate::target::label_for(&profile, &url),
                 base_url: url,
                 auth,
                 profile: Arc::new(profile),

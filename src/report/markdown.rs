@@ -53,6 +53,15 @@ pub fn render(report: &Report) -> String {
         cell(&report.run_id),
         report.duration_ms as f64 / 1000.0
     );
+    let (f, k) = (
+        report.totals.fhir_behaviours,
+        report.totals.canvas_behaviours,
+    );
+    let _ = writeln!(
+        out,
+        "**FHIR R4 rules** (any conformant FHIR server): {} of {} pass · **Canvas rules**: {} of {} pass\n",
+        f.passed, f.total, k.passed, k.total
+    );
     for target in &report.targets {
         let _ = writeln!(
             out,
@@ -94,7 +103,7 @@ pub fn render(report: &Report) -> String {
         .filter(|b| b.verdict != VerdictWord::Pass)
         .collect();
     if !behaviours.is_empty() {
-        out.push_str("### Behaviours that did not pass\n\n| verdict | ID | level | statement | cases / why |\n|---|---|---|---|---|\n");
+        out.push_str("### Behaviours that did not pass\n\n| verdict | ID | rule | level | statement | why |\n|---|---|---|---|---|---|\n");
         let rows = behaviours.iter().map(|b| {
             let why = match b.verdict {
                 VerdictWord::Skipped | VerdictWord::NotDecided => {
@@ -107,9 +116,10 @@ pub fn render(report: &Report) -> String {
                     .unwrap_or_default(),
             };
             format!(
-                "| {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} |\n",
                 word(b.verdict),
                 cell(&b.id),
+                b.rule.as_str(),
                 b.level.as_str(),
                 cell(&b.statement),
                 cell(&why)
@@ -267,7 +277,11 @@ mod tests {
         );
         assert!(md.contains("| ❌ fail | read/b | A-1, B-2 | cases/read/b.yaml:12:7: json $.status: expected \"&lt;script&gt;alert(1)&lt;/script&gt;\", actual \"booked \\| x\" |"), "{md}");
         assert!(md.contains("| ⏭️ skipped | create/c |"), "{md}");
-        assert!(md.contains("| ❌ fail | A-1 | MUST |"), "{md}");
+        assert!(md.contains("| ❌ fail | A-1 | fhir | MUST |"), "{md}");
+        assert!(
+            md.contains("**FHIR R4 rules** (any conformant FHIR server): 0 of 1 pass · **Canvas rules**: 0 of 2 pass"),
+            "{md}"
+        );
         assert!(md.contains("**drifted** `read/a`"), "{md}");
         assert!(md.contains("```diff\n  -old <x>\n  +new <y>\n"), "{md}");
         assert!(md.contains("Cancelled 1 of 2"), "{md}");

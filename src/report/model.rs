@@ -12,7 +12,7 @@ use crate::outcome::{
     BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome,
     Verdict,
 };
-use crate::requirements::{Catalogue, Level};
+use crate::requirements::{Catalogue, Level, Rule};
 use crate::run::RunReport;
 use crate::source::Location;
 use crate::target::Target;
@@ -178,6 +178,10 @@ impl Counts {
 pub struct Totals {
     pub cases: Counts,
     pub behaviours: Counts,
+    /// The behaviours any conformant FHIR R4 server should pass (`rule: fhir`).
+    pub fhir_behaviours: Counts,
+    /// The behaviours that are Canvas's own rules (`rule: canvas`).
+    pub canvas_behaviours: Counts,
     /// Snapshots that drifted from the target's own baseline.
     pub snapshot_drift: usize,
     /// Snapshots recorded for the first time.
@@ -420,6 +424,8 @@ pub struct BehaviourReport {
     pub id: String,
     pub area: String,
     pub level: Level,
+    /// `fhir` (any conformant FHIR R4 server should pass it) or `canvas` (Canvas's own rule).
+    pub rule: Rule,
     pub statement: String,
     /// Decided by the findings attributed to it (not by the verdicts of its cases): `fail` or
     /// `error` when one speaks against it, `not_decided` when some of its checks were blocked by
@@ -551,6 +557,10 @@ impl Report {
         }
         for behaviour in &behaviours {
             totals.behaviours.add(behaviour.verdict);
+            match behaviour.rule {
+                Rule::Fhir => totals.fhir_behaviours.add(behaviour.verdict),
+                Rule::Canvas => totals.canvas_behaviours.add(behaviour.verdict),
+            }
         }
         Report {
             format_version: FORMAT_VERSION,
@@ -683,6 +693,7 @@ fn behaviour_reports(
                 id: b.id.clone(),
                 area: b.area.clone(),
                 level: b.level,
+                rule: b.rule,
                 statement: b.statement.clone(),
                 verdict: verdict.map_or(VerdictWord::Skipped, VerdictWord::of_behaviour),
                 reason,
@@ -773,6 +784,11 @@ pub(crate) mod tests {
             id: id.to_owned(),
             area: "read".to_owned(),
             level: Level::Must,
+            rule: if id == "A-1" {
+                Rule::Fhir
+            } else {
+                Rule::Canvas
+            },
             statement: format!("{id} holds <always> & \"everywhere\""),
             source: SourceRef {
                 lines: vec![1],
@@ -1040,6 +1056,8 @@ pub(crate) mod tests {
             }
         );
         assert_eq!(report.totals.behaviours.failed, 2);
+        assert_eq!(report.totals.fhir_behaviours.failed, 1);
+        assert_eq!(report.totals.canvas_behaviours.total, 2);
         assert_eq!(report.totals.snapshot_drift, 1);
         assert_eq!(report.snapshot_drift[0].case, "read/a");
         assert_eq!(report.cleanup.created, 2);
