@@ -6,8 +6,9 @@
 //!   body written (an element left out of the PUT is gone), as FHIR's update does.
 //!
 //! The run must show no request of the harness's own making refused (only bodies a case declares
-//! `deliberately_invalid` are), no Error verdict that does not follow a failed expectation, and a
-//! cleanup that cancels everything while keeping every other field.
+//! `deliberately_invalid` are), no Error verdict that does not follow a failed expectation, failures
+//! only in behaviours marked `canvas` (Canvas's own rules), and a cleanup that cancels everything
+//! while keeping every other field.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ use canvas_conformance::case::model::SchemaName;
 use canvas_conformance::check::FindingKind;
 use canvas_conformance::check::schema::element_violations;
 use canvas_conformance::outcome::Verdict;
+use canvas_conformance::requirements::Rule;
 use canvas_conformance::run::RunControl;
 use canvas_conformance::run::ledger::Tidied;
 use canvas_conformance::server::{ServerConfig, spawn};
@@ -283,6 +285,36 @@ async fn a_generic_fhir_server_refuses_nothing_undeclared_and_cleanup_keeps_ever
     assert!(
         errors.is_empty(),
         "Errors of the harness's making: {errors:#?}"
+    );
+
+    // 2b. What failed is Canvas's own rules, never a behaviour any FHIR R4 server should meet.
+    let failed: std::collections::BTreeSet<&str> = report
+        .outcomes
+        .iter()
+        .flat_map(|o| &o.steps)
+        .flat_map(|s| &s.findings)
+        .filter(|f| f.kind == FindingKind::Fail)
+        .flat_map(|f| f.behaviours.iter().map(String::as_str))
+        .collect();
+    let fhir_failed: Vec<&str> = failed
+        .iter()
+        .copied()
+        .filter(|id| {
+            suite
+                .catalogue
+                .behaviours
+                .iter()
+                .find(|b| b.id == *id)
+                .is_none_or(|b| b.rule != Rule::Canvas)
+        })
+        .collect();
+    assert!(
+        fhir_failed.is_empty(),
+        "behaviours any FHIR R4 server should meet failed: {fhir_failed:?} (all failed: {failed:?})"
+    );
+    assert!(
+        failed.contains("UPDATE-PARTIAL") && failed.contains("CREATE-STATUS-PROPOSED"),
+        "the declared Canvas-only bodies were refused, so their behaviours fail: {failed:?}"
     );
 
     // 3. Cleanup cancelled everything, each by writing back what it read, with only the status changed.
