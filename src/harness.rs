@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
+use crate::case::Case;
 use crate::exchange::Client;
-use crate::outcome::Verdict;
+use crate::outcome::{CaseOutcome, Verdict};
 use crate::plan::{Placement, Selection, build};
 use crate::report::console;
 use crate::run::cleanup::cleanup;
@@ -20,7 +21,7 @@ use crate::run::runner::run_item;
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::suite::{default_cases_dir, load_suite};
-use crate::target::{Profile, Target, for_profile};
+use crate::target::{Baseline, Profile, Target, for_profile};
 
 /// Entry point of `tests/conformance.rs`.
 pub fn main() -> ExitCode {
@@ -61,9 +62,12 @@ pub fn main() -> ExitCode {
     let ledger = Arc::new(Ledger::default());
     let run_id = new_run_id();
     let plan = build(&suite.cases, &targets, &Selection::default());
+    // The runner only compares (and writes nothing); insta asserts each snapshot step below, so
+    // `cargo insta test`, `cargo insta review`, INSTA_UPDATE and INSTA_FORCE_PASS behave as insta
+    // users expect, on the same files the CLI uses.
     let store = Arc::new(SnapshotStore::new(
         crate::cli::run::default_snapshots_dir(&dir),
-        UpdateMode::from_env(false),
+        UpdateMode::No,
     ));
     let trials = plan
         .items
@@ -88,23 +92,16 @@ pub fn main() -> ExitCode {
                     &ledger,
                     Some(&store),
                 ));
-                match outcome.verdict {
-                    Verdict::Fail | Verdict::Error => {
-                        Err(Failed::from(console::details(&outcome, Some(&item.case))))
-                    }
-                    // Drift fails the trial too (as insta does): observed behaviour changed.
-                    Verdict::Pass
-                        if console::drifted(std::slice::from_ref(&outcome))
-                            .next()
-                            .is_some() =>
-                    {
-                        Err(Failed::from(console::case_block(
-                            &outcome,
-                            Some(&item.case),
-                        )))
-                    }
-                    Verdict::Pass | Verdict::Skipped(_) => Ok(()),
+                if matches!(outcome.verdict, Verdict::Fail | Verdict::Error) {
+                    return Err(Failed::from(console::details(&outcome, Some(&item.case))));
                 }
+                if let Placement::Run(index) = item.placement
+                    && let Some(target) = targets.get(index)
+                    && target.profile.baseline == Baseline::Own
+                {
+                    assert_snapshots(&outcome, &item.case, &store.folder(&target.profile.name));
+                }
+                Ok(())
             })
             .with_ignored_flag(ignored)
         })
@@ -127,6 +124,29 @@ pub fn main() -> ExitCode {
         conclusion.exit_code()
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Asserts every snapshot the case's steps took with insta (a mismatch panics, failing the trial,
+/// with insta's diff; insta writes `.snap.new` as INSTA_UPDATE says).
+fn assert_snapshots(outcome: &CaseOutcome, case: &Case, folder: &std::path::Path) {
+    for (step, spec) in outcome.steps.iter().zip(&case.spec.steps.value) {
+        let Some(snapshot) = &step.snapshot else {
+            continue;
+        };
+        let mut settings = insta::Settings::clone_current();
+        // insta reads a relative path from the asserting source file's folder: give it ours.
+        settings
+            .set_snapshot_path(std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned()));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_input_file(case.file.as_ref());
+        settings.set_omit_expression(true);
+        settings.set_description(format!(
+            "{} {}",
+            spec.request.method.value.as_str(),
+            spec.request.path.value
+        ));
+        settings.bind(|| insta::assert_snapshot!(snapshot.name.as_str(), &snapshot.observed));
     }
 }
 

@@ -83,6 +83,9 @@ pub struct SnapshotOutcome {
     /// A unified diff (stored → observed) when the snapshot drifted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// The normalized response compared (for the `cargo test` face, which asserts it with insta).
+    #[serde(skip)]
+    pub observed: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -263,6 +263,16 @@ pub fn summary(report: &RunReport) -> String {
 mod tests {
     use super::*;
 
+    /// Every case block and the closing lines of a fixed run, as insta pins them.
+    #[test]
+    fn a_fixed_run_renders_as_pinned() {
+        let run = crate::report::model::tests::run();
+        let mut text: String = run.outcomes.iter().map(|o| case_block(o, None)).collect();
+        text.push_str(&snapshot_summary(&run.outcomes, &[]));
+        text.push_str(&summary(&run));
+        insta::assert_snapshot!(text);
+    }
+
     #[test]
     fn colour_only_when_asked_and_only_on_the_verdict_word() {
         let plain = verdict_word(&Verdict::Fail, Style::default());

@@ -153,6 +153,12 @@ mod tests {
     use super::*;
     use crate::report::model::tests::report;
 
+    /// The whole page of a fixed run (fixed run id, times and targets), as insta pins it.
+    #[test]
+    fn a_fixed_run_renders_as_pinned() {
+        insta::assert_snapshot!(render(&report()).expect("html"));
+    }
+
     #[test]
     fn renders_every_section_with_stable_ids() {
         let html = render(&report()).expect("html");

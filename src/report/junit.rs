@@ -157,6 +157,12 @@ fn details(case: &CaseReport) -> String {
 mod tests {
     use crate::report::model::tests::report;
 
+    /// The whole file of a fixed run (fixed run id, times and targets), as insta pins it.
+    #[test]
+    fn a_fixed_run_renders_as_pinned() {
+        insta::assert_snapshot!(super::render(&report()).expect("junit"));
+    }
+
     #[test]
     fn maps_verdicts_to_junit_elements() {
         let xml = super::render(&report()).expect("junit");

@@ -267,6 +267,12 @@ mod tests {
     use super::*;
     use crate::report::model::tests::report;
 
+    /// The whole summary of a fixed run, as insta pins it.
+    #[test]
+    fn a_fixed_run_renders_as_pinned() {
+        insta::assert_snapshot!(render(&report()));
+    }
+
     #[test]
     fn lists_what_did_not_pass_with_escaped_cells() {
         let md = render(&report());

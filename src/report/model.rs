@@ -852,6 +852,7 @@ pub(crate) mod tests {
                 path: "snapshots/read__a.snap".to_owned(),
                 status: SnapshotStatus::Drifted,
                 diff: Some("-old <x>\n+new <y>\n".to_owned()),
+                observed: String::new(),
             }),
         };
         let fail_step = StepOutcome {

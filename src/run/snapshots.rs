@@ -69,14 +69,21 @@ fn slug(text: &str) -> String {
     out.trim_matches('-').to_owned()
 }
 
-/// The text after insta's front matter (or the whole file when it has none).
-fn stored_contents(file: &str) -> &str {
-    let Some(rest) = file.strip_prefix("---\n") else {
-        return file;
-    };
-    match rest.find("\n---\n") {
-        Some(end) => &rest[end + 5..],
-        None => rest,
+/// A stored snapshot's contents, read with insta's own reader (every format insta knows, legacy
+/// ones included), normalized as insta compares them; `None` when there is no readable file.
+fn read_stored(path: &Path) -> Option<String> {
+    if !path.is_file() {
+        return None;
+    }
+    match insta::Snapshot::from_file(path) {
+        Ok(snapshot) => snapshot
+            .contents()
+            .as_text()
+            .map(|text| normalize_text(&text.to_string())),
+        Err(e) => {
+            tracing::warn!("failed to read snapshot {}: {e}", path.display());
+            None
+        }
     }
 }
 
@@ -104,8 +111,13 @@ impl SnapshotStore {
         &self.root
     }
 
+    /// The folder of a profile's snapshots (`<root>/<profile slug>`).
+    pub fn folder(&self, profile: &str) -> PathBuf {
+        self.root.join(slug(profile))
+    }
+
     fn path(&self, profile: &str, stem: &str) -> PathBuf {
-        self.root.join(slug(profile)).join(format!("{stem}.snap"))
+        self.folder(profile).join(format!("{stem}.snap"))
     }
 
     /// Notes that the step owning `<profile>/<stem>.snap` did not run on this target.
@@ -134,11 +146,7 @@ impl SnapshotStore {
         let pending = path.with_extension("snap.new");
         let observed = normalize_text(observed);
         if baseline == Baseline::Reference {
-            let stored = std::fs::read_to_string(&path).ok();
-            let (status, diff) = match stored
-                .as_deref()
-                .map(|s| diff(stored_contents(s), &observed))
-            {
+            let (status, diff) = match read_stored(&path).map(|s| diff(&s, &observed)) {
                 Some(None) => (SnapshotStatus::Matched, None),
                 Some(Some(difference)) => (SnapshotStatus::DiffersFromReference, Some(difference)),
                 None => (SnapshotStatus::New, None),
@@ -148,25 +156,23 @@ impl SnapshotStore {
                 path: path.to_string_lossy().into_owned(),
                 status,
                 diff,
+                observed,
             };
         }
         self.touched
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(path.clone());
-        let stored = std::fs::read_to_string(&path).ok();
         let shown = path.to_string_lossy().into_owned();
         let outcome = |status, diff| SnapshotOutcome {
             name: stem.to_owned(),
             path: shown.clone(),
             status,
             diff,
+            observed: observed.clone(),
         };
         let file = insta_file(source, expression, &observed);
-        match stored
-            .as_deref()
-            .map(|s| diff(stored_contents(s), &observed))
-        {
+        match read_stored(&path).map(|s| diff(&s, &observed)) {
             Some(None) => {
                 // Equal: a stale .snap.new from an earlier run no longer applies.
                 let _ = std::fs::remove_file(&pending);
@@ -305,16 +311,53 @@ mod tests {
             store.check("p", Baseline::Own, "s", "f", "e", "2").status,
             SnapshotStatus::Updated
         );
-        assert_eq!(
-            stored_contents(&std::fs::read_to_string(store.root().join("p/s.snap")).unwrap()),
-            "2\n"
-        );
+        assert_eq!(read_stored(&store.root().join("p/s.snap")).unwrap(), "2");
         let none = self::store(UpdateMode::No);
         assert_eq!(
             none.check("p", Baseline::Own, "s", "f", "e", "1").status,
             SnapshotStatus::New
         );
         assert!(!none.root().join("p").exists());
+    }
+
+    /// What the CLI writes, insta reads back to the same contents (and the reverse: a file in
+    /// insta's current format, with its metadata, reads back as what insta stored).
+    #[test]
+    fn insta_reads_what_the_store_writes() {
+        let store = store(UpdateMode::Always);
+        let observed = "{\n  \"status\": 201,\n  \"body\": \"a \\\"quoted\\\" --- line\"\n}";
+        store.check(
+            "p",
+            Baseline::Own,
+            "w__x",
+            "cases/w.yaml",
+            "POST /Appointment",
+            observed,
+        );
+        let path = store.root().join("p/w__x.snap");
+        let snapshot = insta::Snapshot::from_file(&path).expect("insta reads the file");
+        let contents = snapshot.contents().as_text().expect("text").to_string();
+        assert_eq!(contents, observed);
+        assert_eq!(snapshot.metadata().source(), Some("cases/w.yaml"));
+        let insta_written = store.root().join("p/y__z.snap");
+        std::fs::write(
+            &insta_written,
+            "---\nsource: src/harness.rs\nassertion_line: 12\ndescription: GET /x\ninput_file: cases/y.yaml\n---\n{\n  \"v\": 1\n}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            store
+                .check(
+                    "p",
+                    Baseline::Own,
+                    "y__z",
+                    "cases/y.yaml",
+                    "GET /x",
+                    "{\n  \"v\": 1\n}"
+                )
+                .status,
+            SnapshotStatus::Matched
+        );
     }
 
     #[test]
@@ -329,10 +372,8 @@ mod tests {
         let missing = store.check("reference", Baseline::Reference, "c__d", "f", "e", "3");
         assert_eq!(missing.status, SnapshotStatus::New);
         assert_eq!(
-            stored_contents(
-                &std::fs::read_to_string(store.root().join("reference/a__b.snap")).unwrap()
-            ),
-            "1\n"
+            read_stored(&store.root().join("reference/a__b.snap")).unwrap(),
+            "1"
         );
         assert!(!store.root().join("reference/c__d.snap").exists());
         assert!(!store.root().join("reference/c__d.snap.new").exists());
