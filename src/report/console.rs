@@ -274,6 +274,26 @@ mod tests {
     }
 
     #[test]
+    fn a_cancel_that_fell_back_is_named_and_one_already_cancelled_is_not() {
+        let mut run = crate::report::model::tests::run();
+        run.cleanup[0].note = Some(
+            "reading it back failed (the read answered 500): cancelled with a status-only body"
+                .to_owned(),
+        );
+        let mut quiet = run.cleanup[0].clone();
+        quiet.id = "done-3".to_owned();
+        quiet.note = Some("already cancelled".to_owned());
+        run.cleanup.push(quiet);
+        let text = summary(&run);
+        assert!(
+            text.contains("cancelled, but: Appointment/ok-1 (case read/b, target reference): reading it back failed"),
+            "{text}"
+        );
+        assert!(!text.contains("done-3"), "{text}");
+        assert!(text.contains("not tidied: Appointment/left-2"), "{text}");
+    }
+
+    #[test]
     fn colour_only_when_asked_and_only_on_the_verdict_word() {
         let plain = verdict_word(&Verdict::Fail, Style::default());
         assert_eq!(plain, "FAIL ");

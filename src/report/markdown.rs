@@ -299,6 +299,18 @@ mod tests {
     }
 
     #[test]
+    fn a_cancel_that_fell_back_is_listed_with_its_note() {
+        let mut report = report();
+        report.cleanup.entries[0].note = Some("reading it back failed".to_owned());
+        let md = render(&report);
+        assert!(
+            md.contains("- cancelled, but: Appointment/ok-1 (case read/b, target reference): reading it back failed"),
+            "{md}"
+        );
+        assert!(md.contains("- not tidied: Appointment/left-2"), "{md}");
+    }
+
+    #[test]
     fn stays_under_the_size_limit() {
         let mut report = report();
         let template = report.cases[1].clone();
