@@ -4,7 +4,8 @@
 //! # Layout (the data flow)
 //! - [`case`] ① YAML case files → spanned types; lint. [`template`] `{{ var }}` rendering.
 //! - [`requirements`] the behaviour catalogue; [`suite`] catalogue + cases, loaded and linted.
-//! - [`target`] profiles, secrets; [`plan`] ② cases × targets → run or skip (write guard).
+//! - [`target`] profiles, secrets; [`plan`] ② cases × targets → run or skip (write guard);
+//!   [`partition`] CI shards of the selected cases.
 //! - [`exchange`] ③ render, send, record (secrets scrubbed), paging walks.
 //! - [`check`] ④ pure checks → findings; [`outcome`] ⑤ verdicts and roll-ups.
 //! - [`run`] orchestration, cleanup ledger, snapshot store, embedded servers, mutation analysis.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod exchange;
 pub mod harness;
 pub mod outcome;
+pub mod partition;
 pub mod plan;
 pub mod report;
 pub mod requirements;

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Coverage(args) => cli::coverage::run(&args),
         Command::Mutants(args) => runtime.block_on(cli::mutants::run(args)),
         Command::Bench(args) => runtime.block_on(cli::bench::run(args)),
+        Command::Report(args) => cli::report::run(&args),
         Command::Serve(args) => runtime
             .block_on(cli::serve::run(args))
             .map(|()| 0)

@@ -202,7 +202,7 @@ impl CaseOutcome {
 
 /// The run's one verdict, decided once (cases, cleanup, snapshot drift under the run's policy,
 /// interruption) and read by the exit code, the console summary and every report.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct RunVerdict {
     pub passed: bool,
     /// Why it failed, one short sentence each (empty when it passed).

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::case::Case;
 use crate::case::model::Method;
+use crate::partition::Partition;
 use crate::target::{FIXTURE_KEYS, Target};
 use crate::template::{Template, templates_in};
 
@@ -18,6 +19,8 @@ pub struct Selection {
     pub filter: Option<String>,
     /// Keep cases naming any of these behaviour IDs (none: all).
     pub behaviours: Vec<String>,
+    /// Keep only this shard of the cases selected so far (`--partition`).
+    pub partition: Option<Partition>,
 }
 
 impl Selection {
@@ -59,7 +62,13 @@ pub fn build(cases: &[Arc<Case>], targets: &[Target], selection: &Selection) -> 
         .iter()
         .enumerate()
         .filter(|(_, case)| selection.selects(case))
-        .map(|(index, case)| PlanItem {
+        .enumerate()
+        .filter(|(position, (_, case))| {
+            selection
+                .partition
+                .is_none_or(|p| p.keeps(*position, case.name()))
+        })
+        .map(|(_, (index, case))| PlanItem {
             case: Arc::clone(case),
             index,
             placement: place(case, targets),

@@ -116,33 +116,36 @@ fn quick_bench_measures_all_four_parts() {
         assert_eq!(number(row, "/requests"), replicas * requests, "{row:#}");
         assert!(number(row, "/ratio_to_1x") > 0.0);
     }
-    // 4: one child server of 1k, three workloads answered without errors, then stopped.
+    // 4: one child server of 1k per edition, three workloads answered without errors, then stopped.
     let servers = report["server"].as_array().expect("server sizes");
-    assert_eq!(servers.len(), 1, "{report:#}");
-    let server = &servers[0];
-    assert_eq!(number(server, "/seeded"), 1000.0);
-    assert_eq!(server["stopped"], Value::Bool(true));
-    let pid = number(server, "/pid");
-    assert!(
-        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
-        "the child server {pid} is still running"
-    );
-    if cfg!(target_os = "linux") {
-        assert!(number(server, "/memory/peak_kib") > 0.0);
-        assert!(number(&report, "/suite/memory/peak_kib") > 0.0);
-    }
-    let loads = server["loads"].as_array().expect("loads");
-    let names: Vec<&str> = loads
-        .iter()
-        .filter_map(|l| l["workload"].as_str())
-        .collect();
-    assert_eq!(names, ["read", "create", "search"]);
-    for load in loads {
-        assert!(number(load, "/requests") > 0.0, "{load:#}");
-        assert!(number(load, "/requests") <= 300.0, "bounded: {load:#}");
-        assert_eq!(number(load, "/errors"), 0.0, "{load:#}");
-        assert!(number(load, "/p99_ms") >= number(load, "/p50_ms"));
-        assert!(number(load, "/requests_per_s") > 0.0);
+    assert_eq!(servers.len(), 2, "{report:#}");
+    assert_eq!(servers[0]["edition"], "2023-09");
+    assert_eq!(servers[1]["edition"], "current");
+    for server in servers {
+        assert_eq!(number(server, "/seeded"), 1000.0);
+        assert_eq!(server["stopped"], Value::Bool(true));
+        let pid = number(server, "/pid");
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "the child server {pid} is still running"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(number(server, "/memory/peak_kib") > 0.0);
+            assert!(number(&report, "/suite/memory/peak_kib") > 0.0);
+        }
+        let loads = server["loads"].as_array().expect("loads");
+        let names: Vec<&str> = loads
+            .iter()
+            .filter_map(|l| l["workload"].as_str())
+            .collect();
+        assert_eq!(names, ["read", "create", "search"]);
+        for load in loads {
+            assert!(number(load, "/requests") > 0.0, "{load:#}");
+            assert!(number(load, "/requests") <= 300.0, "bounded: {load:#}");
+            assert_eq!(number(load, "/errors"), 0.0, "{load:#}");
+            assert!(number(load, "/p99_ms") >= number(load, "/p50_ms"));
+            assert!(number(load, "/requests_per_s") > 0.0);
+        }
     }
     assert_eq!(report["goals"].as_array().map(Vec::len), Some(6));
 }

@@ -281,3 +281,56 @@ fn an_edited_snapshot_drifts_with_a_diff_and_a_pending_file() {
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("1 matched"), "{all}");
 }
+
+/// The CI example in docs/ is valid YAML, and every `canvas-conformance` command and option it uses
+/// exists in this build (checked against each subcommand's `--help`).
+#[test]
+fn the_ci_example_uses_only_commands_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let yaml = std::fs::read_to_string(root.join("docs/ci/github-actions.yml")).expect("example");
+    let workflow: serde_json::Value = serde_saphyr::from_str(&yaml).expect("valid YAML");
+    let jobs = workflow["jobs"].as_object().expect("jobs");
+    // Every shell command of every step: `run:` lines, split where `&` starts another.
+    let lines: Vec<String> = jobs
+        .values()
+        .flat_map(|job| job["steps"].as_array().cloned().unwrap_or_default())
+        .filter_map(|step| step["run"].as_str().map(str::to_owned))
+        .flat_map(|run| {
+            run.lines()
+                .flat_map(|l| l.split('&'))
+                .map(|l| l.trim().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let commands: Vec<Vec<String>> = lines
+        .iter()
+        .filter_map(|line| line.strip_prefix("canvas-conformance "))
+        .map(|rest| rest.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    let mut checked = 0;
+    for words in &commands {
+        // The subcommand path: leading words that are not options or values.
+        let path: Vec<&str> = words
+            .iter()
+            .take_while(|w| !w.starts_with('-'))
+            .map(String::as_str)
+            .take(2)
+            .collect();
+        let help = binary().args(&path).arg("--help").output().expect("help");
+        let help_text = text(&help);
+        assert!(
+            help.status.success(),
+            "`{}` is not a command: {help_text}",
+            path.join(" ")
+        );
+        for option in words.iter().filter(|w| w.starts_with("--")) {
+            assert!(
+                help_text.contains(option.as_str()),
+                "`canvas-conformance {}` has no {option}: {help_text}",
+                path.join(" ")
+            );
+            checked += 1;
+        }
+    }
+    assert!(commands.len() >= 3 && checked >= 6, "{commands:?}");
+}

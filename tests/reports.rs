@@ -373,3 +373,110 @@ fn a_file_as_report_dir_is_a_usage_error_before_anything_runs() {
     assert!(all.contains("is a file, not a folder"), "{all}");
     assert!(!all.contains("PASS"), "nothing ran: {all}");
 }
+
+/// `run --partition hash:M/3` three times and `report merge` give the verdict, case verdicts and
+/// behaviour table of one full run; merging the wrong shards is refused with a clear error.
+#[test]
+fn shards_merged_equal_one_full_run() {
+    let (output, _, full) = run_with_reports("shard-full", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let mut dirs = Vec::new();
+    let mut sizes = Vec::new();
+    for m in 1..=3 {
+        let partition = format!("hash:{m}/3");
+        let (output, dir, shard) =
+            run_with_reports(&format!("shard-{m}"), &["--partition", &partition]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        assert_eq!(schema_errors(&shard), Vec::<String>::new());
+        assert_eq!(shard["partition"]["shard"], m);
+        assert_eq!(shard["suite"], full["suite"]);
+        sizes.push(shard["cases"].as_array().map_or(0, Vec::len));
+        dirs.push(dir);
+    }
+    assert_eq!(
+        sizes.iter().sum::<usize>(),
+        full["cases"].as_array().map_or(0, Vec::len)
+    );
+    assert!(sizes.iter().all(|&n| n > 0), "{sizes:?}");
+
+    let out = scratch("merged");
+    let merged = binary()
+        .args(["report", "merge"])
+        .args(&dirs)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("merge");
+    assert_eq!(merged.status.code(), Some(0), "{}", text(&merged));
+    let report: Value = serde_json::from_str(&read(&out, "report.json")).expect("merged json");
+    assert_eq!(schema_errors(&report), Vec::<String>::new());
+    let verdicts = |r: &Value, list: &str, key: &str| -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = r[list]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|x| {
+                (
+                    x[key].as_str().unwrap_or_default().to_owned(),
+                    x["verdict"].to_string(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(
+        verdicts(&report, "cases", "name"),
+        verdicts(&full, "cases", "name")
+    );
+    assert_eq!(
+        verdicts(&report, "behaviours", "id"),
+        verdicts(&full, "behaviours", "id")
+    );
+    assert_eq!(report["verdict"], full["verdict"]);
+    for key in [
+        "cases",
+        "behaviours",
+        "fhir_behaviours",
+        "canvas_behaviours",
+        "cleanup_problems",
+    ] {
+        assert_eq!(report["totals"][key], full["totals"][key], "{key}");
+    }
+    assert_eq!(report["cleanup"]["created"], full["cleanup"]["created"]);
+
+    let refusals: [(&[&PathBuf], &str); 3] = [
+        (&[&dirs[0], &dirs[1]], "shard(s) 3 of 3 missing"),
+        (
+            &[&dirs[0], &dirs[0], &dirs[1], &dirs[2]],
+            "are the same shard",
+        ),
+        (&[&out], "is not a partitioned run"),
+    ];
+    for (shards, message) in refusals {
+        let refused = binary()
+            .args(["report", "merge"])
+            .args(shards)
+            .arg("--out")
+            .arg(scratch("refused"))
+            .output()
+            .expect("merge");
+        let all = text(&refused);
+        assert_eq!(refused.status.code(), Some(2), "{all}");
+        assert!(all.contains(message), "{message}: {all}");
+    }
+    let (_, other, _) = run_with_reports(
+        "shard-other",
+        &["--filter", "read/", "--partition", "hash:3/3"],
+    );
+    let refused = binary()
+        .args(["report", "merge"])
+        .args([&dirs[0], &dirs[1], &other])
+        .arg("--out")
+        .arg(scratch("refused-suite"))
+        .output()
+        .expect("merge");
+    let all = text(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{all}");
+    assert!(all.contains("ran another suite"), "{all}");
+}

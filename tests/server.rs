@@ -10,6 +10,13 @@ mod server {
     mod cli;
     pub mod common;
     mod create;
+    mod current_access;
+    mod current_create;
+    mod current_mutants;
+    mod current_read;
+    mod current_search;
+    mod current_update;
+    mod editions;
     mod lifecycle;
     mod mutants;
     mod read;

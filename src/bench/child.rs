@@ -1,4 +1,4 @@
-//! Part 4's server: `serve --bind 127.0.0.1:0 --seed-synthetic N` as a child process. Waits for
+//! Part 4's server: `serve --bind 127.0.0.1:0 --edition E --seed-synthetic N` as a child process. Waits for
 //! the URL it prints, hands the token over in the environment (never on the command line), and
 //! kills the child when dropped, so an error or a panic on the way never leaves it running.
 
@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::bench::BenchError;
+use crate::server::Edition;
 use crate::target::Secret;
 
 /// The token variable `serve` reads (see `serve --token`).
@@ -20,16 +21,24 @@ pub struct ChildServer {
 }
 
 impl ChildServer {
-    /// Starts `exe serve` seeded with `seeded` appointments and waits (at most `timeout`) for its
-    /// URL. Blocking: call it off the async threads.
+    /// Starts `exe serve` of `edition` seeded with `seeded` appointments and waits (at most
+    /// `timeout`) for its URL. Blocking: call it off the async threads.
     pub fn start(
         exe: &Path,
+        edition: Edition,
         seeded: u64,
         token: &Secret<String>,
         timeout: Duration,
     ) -> Result<ChildServer, BenchError> {
         let mut child = Command::new(exe)
-            .args(["serve", "--bind", "127.0.0.1:0", "--seed-synthetic"])
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--edition",
+                edition.name(),
+            ])
+            .arg("--seed-synthetic")
             .arg(seeded.to_string())
             .env(TOKEN_ENV, token.expose())
             .env_remove("RUST_LOG")

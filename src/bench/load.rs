@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use crate::bench::child::ChildServer;
 use crate::bench::measure::{self, Memory};
 use crate::bench::{BenchError, BenchOptions};
-use crate::server::{SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, Settings, synthetic_id};
+use crate::server::{Edition, SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, Settings, synthetic_id};
 use crate::target::Secret;
 
 /// Bounds of one workload.
@@ -73,6 +73,8 @@ pub struct LoadResult {
 /// One child server: its seed size, start-up time, memory after the load, and the workloads.
 #[derive(Clone, Debug, Serialize)]
 pub struct ServerSize {
+    /// The API edition the child speaks (`serve --edition`).
+    pub edition: Edition,
     pub seeded: u64,
     /// From spawning the child to its URL (includes seeding).
     pub startup_ms: f64,
@@ -84,14 +86,18 @@ pub struct ServerSize {
 }
 
 /// Starts a child seeded with `seeded` appointments, runs every workload, reads its memory, kills it.
-pub async fn server_size(options: &BenchOptions, seeded: u64) -> Result<ServerSize, BenchError> {
+pub async fn server_size(
+    options: &BenchOptions,
+    edition: Edition,
+    seeded: u64,
+) -> Result<ServerSize, BenchError> {
     let token = Secret::new(format!("bench-{}", uuid::Uuid::new_v4().simple()));
     let exe = options.server_exe.clone();
     let timeout = options.startup_timeout;
     let started = Instant::now();
     let spawn_token = token.clone();
     let mut child = tokio::task::spawn_blocking(move || {
-        ChildServer::start(&exe, seeded, &spawn_token, timeout)
+        ChildServer::start(&exe, edition, seeded, &spawn_token, timeout)
     })
     .await
     .map_err(|e| BenchError::Task(e.to_string()))??;
@@ -106,6 +112,7 @@ pub async fn server_size(options: &BenchOptions, seeded: u64) -> Result<ServerSi
     child.kill();
     let stopped = child.exited();
     Ok(ServerSize {
+        edition,
         seeded,
         startup_ms: measure::ms(startup),
         pid,
@@ -187,6 +194,8 @@ impl Driven {
                 "system": "http://snomed.info/sct", "code": "308335008", "display": "Office Visit"
             }]},
             "reasonCode": [{"text": format!("bench {k}")}],
+            // required in the current edition, an empty list is fine in both
+            "supportingInformation": [],
             "start": instant(start),
             "end": instant(start + 30 * 60 * 1000),
             "participant": [

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::case::Case;
 use crate::exchange::{Client, ClientError};
-use crate::server::ServerError;
+use crate::server::{Edition, ServerError};
 
 pub use report::{BenchReport, Goal};
 
@@ -159,15 +159,17 @@ pub async fn run(
         growth.push((replicas, run));
     }
 
-    // 4: the reference server in a separate process.
+    // 4: the reference server in a separate process, each edition beside the other.
     let mut servers = Vec::new();
     for &seeded in &options.scale.seeds {
-        let size = load::server_size(options, seeded).await?;
-        progress(&format!(
-            "4. server: {seeded} seeded, {} workloads",
-            size.loads.len()
-        ));
-        servers.push(size);
+        for edition in Edition::ALL {
+            let size = load::server_size(options, edition, seeded).await?;
+            progress(&format!(
+                "4. server ({edition}): {seeded} seeded, {} workloads",
+                size.loads.len()
+            ));
+            servers.push(size);
+        }
     }
 
     Ok(BenchReport::build(report::Parts {

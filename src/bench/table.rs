@@ -77,14 +77,15 @@ pub fn render(report: &BenchReport) -> String {
     let _ = writeln!(out, "4. reference server, separate process, loopback");
     let _ = writeln!(
         out,
-        "   {:>8} {:>8} {:>9} {:>7} {:>10} {:>9} {:>9}",
-        "seeded", "workload", "requests", "errors", "req/s", "p50 ms", "p99 ms"
+        "   {:>8} {:>8} {:>8} {:>9} {:>7} {:>10} {:>9} {:>9}",
+        "edition", "seeded", "workload", "requests", "errors", "req/s", "p50 ms", "p99 ms"
     );
     for size in &report.server {
         for l in &size.loads {
             let _ = writeln!(
                 out,
-                "   {:>8} {:>8} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2}",
+                "   {:>8} {:>8} {:>8} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2}",
+                size.edition.name(),
                 size.seeded,
                 l.workload.name(),
                 l.requests,
@@ -96,7 +97,8 @@ pub fn render(report: &BenchReport) -> String {
         }
         let _ = writeln!(
             out,
-            "   {:>8} server RSS {}; start-up {:.0} ms{}",
+            "   {:>8} {:>8} server RSS {}; start-up {:.0} ms{}",
+            size.edition.name(),
             size.seeded,
             memory(size.memory),
             size.startup_ms,

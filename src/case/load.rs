@@ -10,6 +10,9 @@ use crate::source::{Diagnostic, Location, Pos, yaml_diagnostic};
 /// The file name of the requirements catalogue, which lives beside the cases but is not one.
 pub const CATALOGUE_FILE: &str = "requirements.yaml";
 
+/// The current edition's catalogue (see docs/editions.md), beside the cases too and not one either.
+pub const CURRENT_CATALOGUE_FILE: &str = "requirements.current.yaml";
+
 /// A parsed case file with its origin.
 #[derive(Debug)]
 pub struct Case {
@@ -50,7 +53,7 @@ pub enum LoadError {
     Empty(PathBuf),
 }
 
-/// Loads every `*.yaml`/`*.yml` below `dir` (except the catalogue), sorted by path: the cases that
+/// Loads every `*.yaml`/`*.yml` below `dir` (except the catalogues), sorted by path: the cases that
 /// parsed, and an error for each file that did not (one bad file never hides the others).
 pub fn load_dir(dir: &Path) -> (Vec<Case>, Vec<LoadError>) {
     let mut files = Vec::new();
@@ -120,7 +123,8 @@ fn is_case_file(path: &Path) -> bool {
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml")
     );
-    yaml && path.file_name().and_then(|n| n.to_str()) != Some(CATALOGUE_FILE)
+    let name = path.file_name().and_then(|n| n.to_str());
+    yaml && name != Some(CATALOGUE_FILE) && name != Some(CURRENT_CATALOGUE_FILE)
 }
 
 fn display_path(path: &Path) -> Arc<str> {

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod dry_run;
 pub mod list;
 pub mod mutants;
+pub mod report;
 pub mod run;
 pub mod selection;
 pub mod serve;
@@ -47,6 +48,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Measure the suite, the harness overhead and the reference server under load.
     Bench(bench::BenchArgs),
+    /// Work with report folders: `report merge` joins the shards of a partitioned run.
+    Report(report::ReportArgs),
 }
 
 /// A failure that decides the exit code.

@@ -17,7 +17,7 @@ use crate::exchange::send::{ClientOptions, RetryPolicy};
 use crate::plan::build;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
-use crate::report::{Report, ReportInput, TargetInfo, write_reports};
+use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
 use crate::run::embedded::Embedded;
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
@@ -198,7 +198,16 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     }
     let selection = args.select.selection();
     let plan = build(&suite.cases, &targets, &selection);
-    if plan.items.is_empty() {
+    let selected = SuiteRef::of(
+        &suite.catalogue,
+        suite
+            .cases
+            .iter()
+            .filter(|c| selection.selects(c))
+            .map(|c| c.name()),
+    );
+    // An empty shard is fine (a small suite over a wide runner matrix); an empty selection is not.
+    if selected.cases == 0 {
         return Err(CliError::Usage("no case matches the filter".to_owned()));
     }
     let snapshot_dir = args
@@ -282,6 +291,9 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             catalogue: &suite.catalogue,
             targets: infos,
             started_at,
+            suite: selected,
+            partition: selection.partition,
+            allow_drift: args.allow_drift,
         });
         let paths = write_reports(dir, &model).context("failed to write the reports")?;
         for path in paths {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::CliError;
+use crate::partition::Partition;
 use crate::plan::Selection;
 use crate::requirements::Catalogue;
 use crate::suite::default_cases_dir;
@@ -19,6 +20,10 @@ pub struct SelectionArgs {
     /// Only cases checking this behaviour ID (repeatable).
     #[arg(long = "behaviour", value_name = "ID")]
     pub behaviours: Vec<String>,
+    /// Only this shard of the selected cases, as cargo-nextest deals them: slice:M/N (by
+    /// position) or hash:M/N (by name). `report merge` joins the shards' reports.
+    #[arg(long, value_name = "KIND:M/N")]
+    pub partition: Option<Partition>,
 }
 
 impl SelectionArgs {
@@ -30,12 +35,13 @@ impl SelectionArgs {
         Selection {
             filter: self.filter.clone(),
             behaviours: self.behaviours.clone(),
+            partition: self.partition,
         }
     }
 
-    /// No filter and no behaviour: every case.
+    /// No filter, no behaviour and no partition: every case.
     pub fn is_everything(&self) -> bool {
-        self.filter.is_none() && self.behaviours.is_empty()
+        self.filter.is_none() && self.behaviours.is_empty() && self.partition.is_none()
     }
 
     /// Every `--behaviour` must name a catalogued ID.

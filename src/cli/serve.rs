@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::server::settings::DoubleBooking;
-use crate::server::{Mutant, ServerConfig, Settings, seed_synthetic, serve};
+use crate::server::{Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve};
 use anyhow::Context;
 use tokio::net::TcpListener;
 
@@ -16,7 +16,11 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
     pub bind: SocketAddr,
-    /// YAML settings of the emulated instance (default: the reference instance).
+    /// The edition of Canvas's API to speak: 2023-09 or current (default: the settings file's
+    /// `edition:`, else 2023-09).
+    #[arg(long, value_name = "EDITION")]
+    pub edition: Option<Edition>,
+    /// YAML settings of the emulated instance (default: the reference instance of the edition).
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
     /// Keep data in this SQLite file across restarts (default: in memory).
@@ -80,7 +84,12 @@ pub async fn run_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     if args.list_mutants {
-        print!("{}", mutant_table());
+        let edition = match (&args.edition, &args.settings) {
+            (Some(edition), _) => *edition,
+            (None, Some(path)) => Settings::from_yaml_file(path)?.edition,
+            (None, None) => Edition::default(),
+        };
+        print!("{}", mutant_table_of(edition));
         return Ok(());
     }
     let mut config = config_from(&args)?;
@@ -100,6 +109,7 @@ pub async fn run_until(
             mutant.description()
         );
     }
+    eprintln!("edition {}", config.settings.edition);
     println!("http://{bound}");
     serve(listener, config, shutdown)
         .await
@@ -136,8 +146,11 @@ fn seed(
 pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let mut settings = match &args.settings {
         Some(path) => Settings::from_yaml_file(path)?,
-        None => Settings::reference(),
+        None => Settings::reference_for(args.edition.unwrap_or_default()),
     };
+    if let Some(edition) = args.edition {
+        settings.edition = edition;
+    }
     if args.no_double_booking {
         settings.double_booking = DoubleBooking::Disallowed;
     }
@@ -147,7 +160,12 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         .map(|token| token.0.clone())
         .or_else(|| settings.static_token.clone())
         .unwrap_or_else(|| "dev-token".to_string());
-    let mutant = args.mutant.as_deref().map(parse_mutant).transpose()?;
+    let edition = settings.edition;
+    let mutant = args
+        .mutant
+        .as_deref()
+        .map(|name| parse_mutant_in(edition, name))
+        .transpose()?;
     Ok(ServerConfig {
         settings,
         static_token,
@@ -156,30 +174,37 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     })
 }
 
-/// A mutant by name, or an error listing the valid names.
+/// A 2023-09 mutant by name, or an error listing the valid names.
 pub fn parse_mutant(name: &str) -> anyhow::Result<Mutant> {
-    Mutant::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
+    parse_mutant_in(Edition::Sept2023, name)
+}
+
+/// A mutant of `edition` by name, or an error listing the valid names.
+pub fn parse_mutant_in(edition: Edition, name: &str) -> anyhow::Result<Mutant> {
+    Mutant::from_name_in(edition, name).ok_or_else(|| {
+        let names: Vec<&str> = Mutant::of(edition).iter().map(|m| m.name()).collect();
         anyhow::anyhow!(
-            "unknown mutant `{name}`; valid mutants are: {}",
+            "unknown mutant `{name}` in edition {edition}; valid mutants are: {}",
             names.join(", ")
         )
     })
 }
 
-/// One line per mutant: `NAME  BEHAVIOUR-ID  description`, in aligned columns.
+/// The 2023-09 mutant table (see [`mutant_table_of`]).
 pub fn mutant_table() -> String {
-    let name_width = Mutant::ALL
-        .iter()
-        .map(|m| m.name().len())
-        .max()
-        .unwrap_or(0);
-    let id_width = Mutant::ALL
+    mutant_table_of(Edition::Sept2023)
+}
+
+/// One line per mutant of `edition`: `NAME  BEHAVIOUR-ID  description`, in aligned columns.
+pub fn mutant_table_of(edition: Edition) -> String {
+    let mutants = Mutant::of(edition);
+    let name_width = mutants.iter().map(|m| m.name().len()).max().unwrap_or(0);
+    let id_width = mutants
         .iter()
         .map(|m| m.behaviour().len())
         .max()
         .unwrap_or(0);
-    Mutant::ALL
+    mutants
         .iter()
         .map(|m| {
             format!(

@@ -6,9 +6,10 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
 pub mod model;
 pub mod progress;
 pub mod write;
 
-pub use model::{Report, ReportInput, TargetInfo};
+pub use model::{Report, ReportInput, SuiteRef, TargetInfo};
 pub use write::{ReportError, write_reports};

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::check::{Finding, FindingKind};
 use crate::exchange::Exchange;
@@ -12,6 +12,7 @@ use crate::outcome::{
     BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome,
     Verdict,
 };
+use crate::partition::Partition;
 use crate::requirements::{Catalogue, Level, Rule};
 use crate::run::RunReport;
 use crate::source::Location;
@@ -25,7 +26,7 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const TOOL_NAME: &str = "canvas-conformance";
 
 /// Everything one run produced, ready for every reporter.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     pub format_version: u32,
     pub tool: Tool,
@@ -35,6 +36,17 @@ pub struct Report {
     pub duration_ms: u64,
     /// The page the behaviour IDs come from.
     pub source: PageRef,
+    /// The cases selected for the run, before any partition (what shards of one run share).
+    pub suite: SuiteRef,
+    /// The shard this run is (`run --partition`), if it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    /// `run --allow-drift`: drift was reported without failing the run.
+    #[serde(default)]
+    pub allow_drift: bool,
+    /// Ctrl-C stopped the run before every case ran.
+    #[serde(default)]
+    pub interrupted: bool,
     pub targets: Vec<TargetInfo>,
     pub totals: Totals,
     pub cases: Vec<CaseReport>,
@@ -53,20 +65,45 @@ pub struct Report {
     pub verdict: RunVerdict,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// The selected cases of a run: how many, and a digest of their names and the catalogue, so that
+/// `report merge` can tell shards of one suite from shards of another.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SuiteRef {
+    pub cases: usize,
+    /// 64-bit FNV-1a of the catalogue's source file and the case names, in hex.
+    pub digest: String,
+}
+
+impl SuiteRef {
+    pub fn of<'a>(catalogue: &Catalogue, names: impl IntoIterator<Item = &'a str>) -> SuiteRef {
+        let mut text = catalogue.source.file.clone();
+        let mut cases = 0;
+        for name in names {
+            text.push('\n');
+            text.push_str(name);
+            cases += 1;
+        }
+        SuiteRef {
+            cases,
+            digest: format!("{:016x}", crate::partition::fnv1a(text.as_bytes())),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PageRef {
     pub file: String,
     pub title: String,
 }
 
 /// A target as reports show it: never its token.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TargetInfo {
     pub label: String,
     pub base_url: String,
@@ -97,7 +134,7 @@ fn without_userinfo(url: &str) -> String {
 }
 
 /// A verdict as one word; the reason (for skips) travels beside it.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictWord {
     Pass,
@@ -146,7 +183,7 @@ fn reason_of(verdict: &Verdict) -> Option<String> {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Counts {
     pub total: usize,
     pub passed: usize,
@@ -158,7 +195,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, word: VerdictWord) {
+    pub(crate) fn add(&mut self, word: VerdictWord) {
         self.total += 1;
         match word {
             VerdictWord::Pass => self.passed += 1,
@@ -174,7 +211,7 @@ impl Counts {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Totals {
     pub cases: Counts,
     pub behaviours: Counts,
@@ -192,7 +229,31 @@ pub struct Totals {
     pub cleanup_problems: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+impl Totals {
+    /// The counts of a report's cases, behaviours (all, and by rule), snapshots and cleanup.
+    pub fn of(report: &Report) -> Totals {
+        let mut totals = Totals {
+            snapshot_drift: report.snapshot_drift.len(),
+            snapshot_new: report.snapshot_new.len(),
+            reference_differences: report.reference_differences.len(),
+            cleanup_problems: report.cleanup.created - report.cleanup.cancelled,
+            ..Totals::default()
+        };
+        for case in &report.cases {
+            totals.cases.add(case.verdict);
+        }
+        for behaviour in &report.behaviours {
+            totals.behaviours.add(behaviour.verdict);
+            match behaviour.rule {
+                Rule::Fhir => totals.fhir_behaviours.add(behaviour.verdict),
+                Rule::Canvas => totals.canvas_behaviours.add(behaviour.verdict),
+            }
+        }
+        totals
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SourcePos {
     pub file: String,
     pub line: u32,
@@ -212,17 +273,17 @@ impl SourcePos {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseReport {
     pub name: String,
     /// The case's folder (`create`, `search`…): the part of the name before `/`.
     pub group: String,
     pub location: SourcePos,
     pub behaviours: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     pub verdict: VerdictWord,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
@@ -248,32 +309,32 @@ impl CaseReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepReport {
     pub name: String,
     pub location: SourcePos,
     pub verdict: VerdictWord,
     /// Why a step was not run (an earlier step did not capture what it needs).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The behaviour IDs its expectations judge.
     pub behaviours: Vec<String>,
     /// When not run: the behaviours whose earlier failure blocked it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub findings: Vec<FindingReport>,
     /// The step's request and response (secrets were scrubbed when it was recorded).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<ExchangeReport>,
     /// Pages fetched by a search walk.
     pub walk: Vec<ExchangeReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotReport>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FindingReport {
     /// `fail` (the target is wrong), `error` (the harness could not decide) or `note` (what the
     /// target chose where several answers are allowed; never a problem).
@@ -326,7 +387,7 @@ impl FindingReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Header {
     pub name: String,
     pub value: String,
@@ -341,16 +402,16 @@ fn headers(list: &[(String, String)]) -> Vec<Header> {
         .collect()
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestReport {
     pub method: String,
     pub url: String,
     pub headers: Vec<Header>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResponseReport {
     pub status: u16,
     pub headers: Vec<Header>,
@@ -358,12 +419,12 @@ pub struct ResponseReport {
     pub elapsed_ms: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExchangeReport {
     pub request: RequestReport,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -387,14 +448,14 @@ impl ExchangeReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SnapshotReport {
     pub name: String,
     pub path: String,
     /// `matched`, `new`, `updated`, `drifted`, or `differs_from_reference` (an unprofiled target
     /// compared with the reference server's snapshots, for information).
     pub status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
 }
 
@@ -419,7 +480,7 @@ impl SnapshotReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BehaviourReport {
     pub id: String,
     pub area: String,
@@ -432,10 +493,10 @@ pub struct BehaviourReport {
     /// another behaviour's failure, `pass` when a case naming it ran clean, `skipped` when none ran.
     pub verdict: VerdictWord,
     /// Why it was skipped or not decided.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When not decided: the behaviours whose failure blocked its checks.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<String>,
     pub cases: Vec<CaseRef>,
     /// The failing and erroring findings attributed to it (from any case), and the errors of the
@@ -445,23 +506,23 @@ pub struct BehaviourReport {
     pub notes: Vec<Evidence>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseRef {
     pub name: String,
     pub verdict: VerdictWord,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evidence {
     pub case: String,
     pub step: String,
     /// What went wrong, on one line (with `file:line:col`).
     pub summary: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding: Option<FindingReport>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContradictionReport {
     pub id: String,
     pub summary: String,
@@ -471,7 +532,7 @@ pub struct ContradictionReport {
     pub decision: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CleanupReport {
     /// Appointments the run created.
     pub created: usize,
@@ -479,20 +540,20 @@ pub struct CleanupReport {
     pub entries: Vec<CleanupEntry>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CleanupEntry {
     pub id: String,
     pub case: String,
     pub target: String,
     pub cancelled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
     /// How it was cancelled when not by the plain read-and-write-back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DriftReport {
     pub case: String,
     pub step: String,
@@ -506,6 +567,10 @@ pub struct ReportInput<'a> {
     pub catalogue: &'a Catalogue,
     pub targets: Vec<TargetInfo>,
     pub started_at: jiff::Timestamp,
+    /// The cases selected before any partition.
+    pub suite: SuiteRef,
+    pub partition: Option<Partition>,
+    pub allow_drift: bool,
 }
 
 impl Report {
@@ -545,24 +610,7 @@ impl Report {
         let snapshot_drift = snapshots_with(&cases, SnapshotStatus::Drifted);
         let snapshot_new = snapshots_with(&cases, SnapshotStatus::New);
         let reference_differences = snapshots_with(&cases, SnapshotStatus::DiffersFromReference);
-        let mut totals = Totals {
-            snapshot_drift: snapshot_drift.len(),
-            snapshot_new: snapshot_new.len(),
-            reference_differences: reference_differences.len(),
-            cleanup_problems: cleanup.created - cleanup.cancelled,
-            ..Totals::default()
-        };
-        for case in &cases {
-            totals.cases.add(case.verdict);
-        }
-        for behaviour in &behaviours {
-            totals.behaviours.add(behaviour.verdict);
-            match behaviour.rule {
-                Rule::Fhir => totals.fhir_behaviours.add(behaviour.verdict),
-                Rule::Canvas => totals.canvas_behaviours.add(behaviour.verdict),
-            }
-        }
-        Report {
+        let mut report = Report {
             format_version: FORMAT_VERSION,
             tool: Tool {
                 name: TOOL_NAME.to_owned(),
@@ -579,8 +627,11 @@ impl Report {
                 file: input.catalogue.source.file.clone(),
                 title: input.catalogue.source.title.clone(),
             },
+            suite: input.suite.clone(),
+            partition: input.partition,
+            allow_drift: input.allow_drift,
+            interrupted: run.interrupted,
             targets: input.targets.clone(),
-            totals,
             cases,
             behaviours,
             contradictions,
@@ -589,7 +640,10 @@ impl Report {
             snapshot_new,
             reference_differences,
             verdict: run.verdict.clone(),
-        }
+            totals: Totals::default(),
+        };
+        report.totals = Totals::of(&report);
+        report
     }
 
     /// The run's verdict: what the exit code says (cases, cleanup, drift, interruption).
@@ -771,7 +825,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::exchange::{Received, SentRequest};
-    use crate::requirements::{Behaviour, Contradiction, PageSource, SourceRef};
+    use crate::requirements::{Behaviour, Contradiction, Edition, PageSource, SourceRef};
     use crate::run::ledger::Tidied;
     use crate::source::Pos;
 
@@ -793,17 +847,26 @@ pub(crate) mod tests {
             source: SourceRef {
                 lines: vec![1],
                 quote: "q".to_owned(),
-            },
+            }
+            .into(),
+            change: None,
+            change_note: None,
+            decisions: Vec::new(),
         }
     }
 
     pub(crate) fn catalogue() -> Catalogue {
         Catalogue {
             version: 1,
+            edition: Edition::Sept2023,
             source: PageSource {
                 file: "seeds/page.txt".to_owned(),
                 title: "The page".to_owned(),
+                keys: Vec::new(),
             },
+            removed: Vec::new(),
+            decisions: Vec::new(),
+            fingerprints: Vec::new(),
             behaviours: vec![behaviour("A-1"), behaviour("B-2"), behaviour("C-3")],
             contradictions: vec![Contradiction {
                 id: "C1".to_owned(),
@@ -949,6 +1012,9 @@ pub(crate) mod tests {
                 profile: "reference".to_owned(),
             }],
             started_at: jiff::Timestamp::UNIX_EPOCH,
+            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
+            partition: None,
+            allow_drift: false,
         })
     }
 
@@ -1003,6 +1069,9 @@ pub(crate) mod tests {
             catalogue: &catalogue(),
             targets: Vec::new(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
+            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
+            partition: None,
+            allow_drift: false,
         });
         assert_eq!(report.behaviours[0].verdict, VerdictWord::Fail);
         assert_eq!(report.behaviours[1].verdict, VerdictWord::Pass);
@@ -1033,6 +1102,9 @@ pub(crate) mod tests {
             catalogue: &catalogue(),
             targets: Vec::new(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
+            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
+            partition: None,
+            allow_drift: false,
         });
         let c = &report.behaviours[2];
         assert_eq!(c.verdict, VerdictWord::NotDecided);
@@ -1078,6 +1150,9 @@ pub(crate) mod tests {
             catalogue: &catalogue(),
             targets: Vec::new(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
+            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
+            partition: None,
+            allow_drift: false,
         });
         assert_eq!(report.behaviours[0].verdict, VerdictWord::Pass);
         assert_eq!(report.behaviours[1].verdict, VerdictWord::Skipped);

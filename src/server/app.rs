@@ -18,9 +18,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::auth::{Tokens, require_bearer};
+use super::edition::{Edition, Policy};
 use super::input::{Ctx, Mode, seed_rows};
 use super::mutant::Mutant;
-use super::outcome::{ApiError, mutate_errors};
+use super::outcome::{ApiError, edition_layer};
 use super::routes;
 use super::settings::{DoubleBooking, Settings};
 use super::store::Store;
@@ -42,8 +43,13 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// The reference instance: reference settings, token `dev-token`, in memory, no mutant.
     pub fn reference() -> Self {
+        Self::reference_for(Edition::Sept2023)
+    }
+
+    /// The reference instance of `edition` (REFERENCE-INSTANCE.md and its "Current edition").
+    pub fn reference_for(edition: Edition) -> Self {
         ServerConfig {
-            settings: Settings::reference(),
+            settings: Settings::reference_for(edition),
             static_token: "dev-token".to_string(),
             db_path: None,
             mutant: None,
@@ -93,10 +99,16 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// What the served edition does differently.
+    pub(crate) fn policy(&self) -> &'static Policy {
+        self.settings.edition.policy()
+    }
+
     /// The check context for one interaction.
     pub(crate) fn ctx(&self, mode: Mode) -> Ctx<'_> {
         Ctx {
             settings: &self.settings,
+            policy: self.policy(),
             mutant: self.mutant,
             mode,
         }
@@ -144,6 +156,15 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
             "at least one location is required".to_string(),
         ));
     }
+    if let Some(mutant) = config.mutant
+        && !mutant.editions().contains(&config.settings.edition)
+    {
+        return Err(ServerError::Settings(format!(
+            "mutant {} does not exist in edition {}",
+            mutant.name(),
+            config.settings.edition
+        )));
+    }
     let store =
         Store::open(config.db_path.as_deref()).map_err(|e| ServerError::Database(e.to_string()))?;
     store
@@ -167,12 +188,16 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
             get(routes::read::read).put(routes::update::update),
         )
         .route("/auth/token/", post(routes::token::token))
+        .route(
+            "/auth/introspect/",
+            get(routes::introspect::introspect_query).post(routes::introspect::introspect_form),
+        )
         .route("/openapi.json", get(routes::openapi::openapi))
         .fallback(routes::fallback::not_found)
         .method_not_allowed_fallback(routes::fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), require_bearer))
-        .layer(from_fn_with_state(state.clone(), mutate_errors))
+        .layer(from_fn_with_state(state.clone(), edition_layer))
         .with_state(state))
 }
 

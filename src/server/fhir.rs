@@ -1,22 +1,52 @@
-//! Stored appointment → FHIR R4 Appointment JSON, in the key order of the page's read example.
-//! Read and search entries both come from here, so they always have the same shape.
+//! Stored appointment → FHIR R4 Appointment JSON, in the key order of the edition's read
+//! example, under its [`Policy`] (Endpoint id, note-id extension, identifiers, co-scheduled
+//! links). Read and search entries both come from here, so they always have the same shape.
 
 use serde_json::{Map, Value, json};
 
+use super::edition::Policy;
+use super::identifier::identifier_json;
 use super::instant::{format_instant, format_instant_local};
 use super::mutant::Mutant;
 use super::status::CanvasStatus;
 use super::store::Appointment;
 
-/// The contained Endpoint's id, both in requests and in reads (seed edition).
+/// The contained Endpoint's id of the 2023-09 page (accepted in both editions, D5).
 pub(crate) const MEETING_ENDPOINT_ID: &str = "appointment-meeting-endpoint";
+/// The contained Endpoint's id of the current page (accepted in both editions, D5).
+pub(crate) const MEETING_ENDPOINT_ID_0: &str = "appointment-meeting-endpoint-0";
 
-/// Renders one appointment the way Canvas's read answers it.
-pub(crate) fn appointment_json(row: &Appointment, mutant: Option<Mutant>) -> Value {
+/// The note-id extension's URL (READ-NOTE-EXTENSION).
+pub(crate) const NOTE_ID_URL: &str = "http://schemas.canvasmedical.com/fhir/extensions/note-id";
+
+/// Renders one appointment the way Canvas's read answers it in the edition of `policy`.
+pub(crate) fn appointment_json(
+    row: &Appointment,
+    policy: &Policy,
+    mutant: Option<Mutant>,
+) -> Value {
     let is = |m: Mutant| mutant == Some(m);
     let mut out = Map::new();
     out.insert("resourceType".into(), json!("Appointment"));
     out.insert("id".into(), json!(row.id));
+    if policy.note_extension
+        && let Some(note) = &row.note_id
+        && row.patient.is_some()
+        && !is(Mutant::NoteExtensionMissing)
+    {
+        out.insert(
+            "extension".into(),
+            json!([{"url": NOTE_ID_URL, "valueId": note}]),
+        );
+    }
+    if policy.identifiers && !row.identifiers.is_empty() {
+        let items = row
+            .identifiers
+            .iter()
+            .map(|i| identifier_json(i, is(Mutant::IdentifierAssignerShown)))
+            .collect();
+        out.insert("identifier".into(), Value::Array(items));
+    }
     let status = if row.status == CanvasStatus::Roomed && is(Mutant::RoomedAsCheckIn) {
         "check-in"
     } else {
@@ -54,27 +84,19 @@ pub(crate) fn appointment_json(row: &Appointment, mutant: Option<Mutant>) -> Val
         };
         out.insert("description".into(), json!(description));
     }
-    out.insert("supportingInformation".into(), supporting(row, mutant));
+    out.insert(
+        "supportingInformation".into(),
+        supporting(row, policy, mutant),
+    );
     if let Some(address) = &row.meeting_link {
-        let endpoint = if is(Mutant::TelehealthEndpointBare) {
-            json!({"resourceType": "Endpoint", "id": MEETING_ENDPOINT_ID, "address": address})
-        } else {
-            json!({
-                "resourceType": "Endpoint",
-                "id": MEETING_ENDPOINT_ID,
-                "status": "active",
-                "connectionType": {
-                    "system": "http://terminology.hl7.org/CodeSystem/endpoint-connection-type",
-                    "code": "https",
-                },
-                "payloadType": [{"coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/endpoint-payload-type",
-                    "code": "video-call",
-                }]}],
-                "address": address,
-            })
-        };
-        out.insert("contained".into(), json!([endpoint]));
+        out.insert(
+            "contained".into(),
+            json!([endpoint(
+                address,
+                policy,
+                is(Mutant::TelehealthEndpointBare)
+            )]),
+        );
     }
     let instant = if is(Mutant::ReadStartWithoutOffset) {
         format_instant_local
@@ -87,7 +109,9 @@ pub(crate) fn appointment_json(row: &Appointment, mutant: Option<Mutant>) -> Val
         "actor": {"reference": format!("Practitioner/{}", row.practitioner), "type": "Practitioner"},
         "status": "accepted",
     })];
-    if let Some(patient) = &row.patient {
+    if let Some(patient) = &row.patient
+        && !is(Mutant::ReadPatientMissing)
+    {
         participants.push(json!({
             "actor": {"reference": format!("Patient/{patient}"), "type": "Patient"},
             "status": "accepted",
@@ -97,8 +121,42 @@ pub(crate) fn appointment_json(row: &Appointment, mutant: Option<Mutant>) -> Val
     Value::Object(out)
 }
 
-/// Location, Encounter, meeting Endpoint, then reschedule links, in that order.
-fn supporting(row: &Appointment, mutant: Option<Mutant>) -> Value {
+/// The contained meeting Endpoint (READ-TELEHEALTH of the edition; `bare` is the
+/// `telehealth-endpoint-bare` mutant).
+fn endpoint(address: &str, policy: &Policy, bare: bool) -> Value {
+    let id = policy.endpoint_read_id;
+    if bare {
+        return json!({"resourceType": "Endpoint", "id": id, "address": address});
+    }
+    let (connection, payload) = if policy.endpoint_systems {
+        (
+            json!({
+                "system": "http://terminology.hl7.org/CodeSystem/endpoint-connection-type",
+                "code": "https",
+            }),
+            json!([{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/endpoint-payload-type",
+                "code": "video-call",
+            }]}]),
+        )
+    } else {
+        (
+            json!({"code": "https"}),
+            json!([{"coding": [{"code": "video-call"}]}]),
+        )
+    };
+    json!({
+        "resourceType": "Endpoint",
+        "id": id,
+        "status": "active",
+        "connectionType": connection,
+        "payloadType": payload,
+        "address": address,
+    })
+}
+
+/// Location, Encounter, meeting Endpoint, then reschedule and co-scheduled links, in that order.
+fn supporting(row: &Appointment, policy: &Policy, mutant: Option<Mutant>) -> Value {
     let is = |m: Mutant| mutant == Some(m);
     let mut items = Vec::new();
     if !is(Mutant::ReadLocationMissing) {
@@ -110,7 +168,9 @@ fn supporting(row: &Appointment, mutant: Option<Mutant>) -> Value {
         );
     }
     if row.meeting_link.is_some() {
-        items.push(json!({"reference": format!("#{MEETING_ENDPOINT_ID}"), "type": "Endpoint"}));
+        items.push(
+            json!({"reference": format!("#{}", policy.endpoint_read_id), "type": "Endpoint"}),
+        );
     }
     let (replacement, previous) = if is(Mutant::RescheduleDisplaysSwapped) {
         (
@@ -132,6 +192,15 @@ fn supporting(row: &Appointment, mutant: Option<Mutant>) -> Value {
                 "reference": format!("Appointment/{id}"),
                 "type": "Appointment",
                 "display": display,
+            }));
+        }
+    }
+    if policy.coscheduled && !is(Mutant::CoscheduledMissing) {
+        for id in &row.coscheduled {
+            items.push(json!({
+                "reference": format!("Appointment/{id}"),
+                "type": "Appointment",
+                "display": "Co-scheduled Appointment",
             }));
         }
     }

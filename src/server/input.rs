@@ -1,11 +1,14 @@
 //! FHIR Appointment JSON → validated changes, then → a stored row (create) or a changed row
-//! (update). Checks run in a fixed order: every 400 (shape, references) before any 422 (the
-//! page's business rules), so nothing is written unless the whole request is acceptable.
+//! (update), under the served edition's [`Policy`]. Checks run in a fixed order: every 400
+//! (shape, references) before any 422 (the page's business rules), so nothing is written unless
+//! the whole request is acceptable.
 
 use serde_json::{Map, Value};
 
-use super::fhir::MEETING_ENDPOINT_ID;
-use super::instant::{InstantError, parse_instant};
+use super::edition::{CreateStatus, Policy, TypeTexts};
+use super::fhir::{MEETING_ENDPOINT_ID, MEETING_ENDPOINT_ID_0};
+use super::identifier::{IdentifierInput, merge_identifiers, new_identifiers, parse_identifiers};
+use super::instant::{InstantError, now_ms, parse_instant};
 use super::mutant::Mutant;
 use super::outcome::ApiError;
 use super::settings::{CANVAS_BOT_ID, Coding, Settings, check_seeds};
@@ -38,11 +41,18 @@ pub(crate) struct Changes {
     pub end_ms: Option<i64>,
     /// (practitioner id, patient id)
     pub participants: Option<(String, Option<String>)>,
+    /// `identifier[]` when sent (current edition, D14).
+    pub identifiers: Option<Vec<IdentifierInput>>,
+    /// The body's `id` (ignored on create, CREATE-ID-EXCLUDED; only a mutant reads it).
+    pub body_id: Option<String>,
+    /// `If-Unmodified-Since` of an update, in whole seconds since the epoch (D10).
+    pub if_unmodified_since: Option<i64>,
 }
 
 /// The context every check needs.
 pub(crate) struct Ctx<'a> {
     pub settings: &'a Settings,
+    pub policy: &'static Policy,
     pub mutant: Option<Mutant>,
     pub mode: Mode,
 }
@@ -71,13 +81,33 @@ pub(crate) fn parse_changes(
     url_id: Option<&str>,
     ctx: &Ctx<'_>,
 ) -> Result<Changes, ApiError> {
+    let policy = ctx.policy;
     // ---- 400s: shape, types, references ----
+    let unwrapped;
+    let body = match body.get("resource") {
+        Some(inner @ Value::Object(_))
+            if body.get("resourceType").is_none() && ctx.is(Mutant::WrappedResourceAccepted) =>
+        {
+            unwrapped = inner.clone();
+            &unwrapped
+        }
+        _ => body,
+    };
     let Some(obj) = body.as_object() else {
         return Err(ApiError::bad(
             "Appointment",
             "the request body must be a JSON object",
         ));
     };
+    if policy.nonempty_strings
+        && !ctx.is(Mutant::EmptyStringsAccepted)
+        && let Some(at) = empty_string(body, "Appointment")
+    {
+        return Err(ApiError::bad(
+            at,
+            "FHIR strings have at least one character; an empty string is not allowed",
+        ));
+    }
     match obj.get("resourceType") {
         Some(Value::String(kind)) if kind == "Appointment" => {}
         Some(Value::String(kind)) => {
@@ -87,6 +117,12 @@ pub(crate) fn parse_changes(
             ));
         }
         Some(_) => return Err(not_string("Appointment.resourceType")),
+        None if obj.contains_key("resource") => {
+            return Err(ApiError::bad(
+                "Appointment",
+                "the body must be the bare Appointment resource, not wrapped in {\"resource\": …}",
+            ));
+        }
         None => {
             return Err(ApiError::bad(
                 "Appointment.resourceType",
@@ -94,18 +130,35 @@ pub(crate) fn parse_changes(
             ));
         }
     }
-    if let (Some(expected), Some(id)) = (url_id, obj.get("id")) {
-        let id = id.as_str().ok_or_else(|| not_string("Appointment.id"))?;
-        if id != expected {
-            return Err(ApiError::bad(
-                "Appointment.id",
-                format!("body id {id:?} does not match the id in the URL {expected:?}"),
-            ));
-        }
+    let body_id = match obj.get("id") {
+        Some(Value::String(id)) => Some(id.clone()),
+        // CREATE-ID-EXCLUDED: create ignores any body id; update needs a string.
+        Some(_) if ctx.creating() => None,
+        Some(_) => return Err(not_string("Appointment.id")),
+        None => None,
+    };
+    if let (Some(expected), Some(id)) = (url_id, &body_id)
+        && id != expected
+        && !ctx.is(Mutant::UpdateIdMismatchAccepted)
+    {
+        let diagnostics = if policy.update_requires_all {
+            "Logical Id in URL must match logical Id in resource".to_string()
+        } else {
+            format!("body id {id:?} does not match the id in the URL {expected:?}")
+        };
+        return Err(ApiError::bad("Appointment.id", diagnostics));
     }
+    if obj.contains_key("extension") && ctx.create_mutant(Mutant::ExtensionRefused) {
+        return Err(ApiError::bad(
+            "Appointment.extension",
+            "extension is not accepted",
+        ));
+    }
+    let all_required = ctx.creating() || policy.update_requires_all;
     let status = parse_status(obj.get("status"), ctx)?;
-    let start_ms = parse_time(obj, "start", ctx)?;
-    let end_ms = parse_time(obj, "end", ctx)?;
+    let relaxed = !ctx.creating() && ctx.is(Mutant::UpdateRequiredRelaxed);
+    let start_ms = parse_time(obj, "start", all_required && !relaxed, ctx)?;
+    let end_ms = parse_time(obj, "end", all_required && !relaxed, ctx)?;
     if let (Some(start), Some(end)) = (start_ms, end_ms)
         && end < start
         && ctx.create_mutant(Mutant::EndBeforeStartRejected)
@@ -117,7 +170,7 @@ pub(crate) fn parse_changes(
     }
     let participants = match obj.get("participant") {
         Some(value) => Some(parse_participants(value, ctx)?),
-        None if ctx.creating() => {
+        None if all_required => {
             return Err(ApiError::bad(
                 "Appointment.participant",
                 "participant is required, with one Practitioner/<id> actor",
@@ -125,24 +178,45 @@ pub(crate) fn parse_changes(
         }
         None => None,
     };
-    let (location, wants_endpoint) = parse_supporting(obj.get("supportingInformation"), ctx)?;
-    let endpoint = parse_contained(obj.get("contained"))?;
-    let meeting_link = match (wants_endpoint, endpoint) {
-        (true, Some(address)) => Some(address),
-        (true, None) => {
+    let supporting = obj.get("supportingInformation");
+    if supporting.is_none()
+        && policy.strict_required
+        && all_required
+        && !ctx.create_mutant(Mutant::SupportingInformationOptional)
+    {
+        return Err(ApiError::bad(
+            "Appointment.supportingInformation",
+            "supportingInformation is required",
+        ));
+    }
+    let (location, wanted_endpoint) = parse_supporting(supporting, ctx)?;
+    let endpoint = parse_contained(obj.get("contained"), ctx)?;
+    let meeting_link = match (wanted_endpoint, endpoint) {
+        (Some(wanted), Some((id, address))) if wanted == id => Some(address),
+        (Some(wanted), _) => {
             return Err(ApiError::bad(
                 "Appointment.contained",
                 format!(
-                    "supportingInformation references #{MEETING_ENDPOINT_ID} but contained has no Endpoint with id {MEETING_ENDPOINT_ID}"
+                    "supportingInformation references #{wanted} but contained has no Endpoint with id {wanted}"
                 ),
             ));
         }
-        (false, _) => None,
+        (None, _) => None,
     };
     let reason_parts = parse_reason(obj, ctx)?;
     let type_codings = match obj.get("appointmentType") {
         Some(value) => Some(parse_type_shape(value)?),
         None => None,
+    };
+    // The coding-count and system rules: 400 in the current edition (D1), 422 in 2023-09.
+    let picked_type = type_codings.map(|codings| pick_type(codings, ctx));
+    let picked_type = match picked_type {
+        Some(Err(err)) if policy.shape_errors_are_400 => return Err(err),
+        other => other,
+    };
+    let identifiers = match obj.get("identifier") {
+        Some(value) if policy.identifiers => Some(parse_identifiers(value)?),
+        _ => None,
     };
 
     // ---- 422s: the page's business rules ----
@@ -156,8 +230,18 @@ pub(crate) fn parse_changes(
         Some(Requested::Waitlist) => return Err(unsupported_status("waitlist")),
         None => None,
     };
-    let appointment_type = match type_codings {
-        Some(codings) => Some(resolve_type(codings, ctx)?),
+    if policy.positive_duration
+        && let (Some(start), Some(end)) = (start_ms, end_ms)
+        && end <= start
+        && !ctx.create_mutant(Mutant::ZeroDurationAccepted)
+    {
+        return Err(ApiError::unprocessable(
+            "Appointment.end",
+            "The duration of the appointment must be greater than 0 minutes: end must be after start",
+        ));
+    }
+    let appointment_type = match picked_type {
+        Some(picked) => Some(resolve_type(picked?, ctx)?),
         None => None,
     };
     let reason = match reason_parts {
@@ -173,11 +257,15 @@ pub(crate) fn parse_changes(
         start_ms,
         end_ms,
         participants,
+        identifiers,
+        body_id,
+        if_unmodified_since: None,
     })
 }
 
-/// Builds a new appointment (status proposed, defaults filled in) from create changes.
+/// Builds a new appointment (defaults filled in) from create changes.
 pub(crate) fn new_appointment(changes: Changes, ctx: &Ctx<'_>) -> Result<Appointment, ApiError> {
+    let policy = ctx.policy;
     let appointment_type = match changes.appointment_type {
         Some(kind) => kind,
         None => {
@@ -200,16 +288,49 @@ pub(crate) fn new_appointment(changes: Changes, ctx: &Ctx<'_>) -> Result<Appoint
             "create changes lack start, end or participant".into(),
         ));
     };
-    let (rfv_coding, rfv_text) = changes
+    let configured = ctx
+        .settings
+        .find_type(&appointment_type.system, &appointment_type.code);
+    if patient.is_none()
+        && configured.is_some_and(|t| t.other_event)
+        && ctx.is(Mutant::EventNeedsPatient)
+    {
+        return Err(ApiError::bad(
+            "Appointment.participant",
+            "participant must include one Patient/<id> actor",
+        ));
+    }
+    let (rfv_coding, mut rfv_text) = changes
         .reason
         .map_or((None, None), |reason| (reason.coding, reason.text));
+    if rfv_coding.is_none() && rfv_text.is_none() && !ctx.is(Mutant::RfvDefaultMissing) {
+        rfv_text = policy.default_reason_text.map(str::to_string);
+    }
+    let meeting_link = changes.meeting_link.or_else(|| {
+        let telehealth = configured.is_some_and(|t| t.telehealth);
+        (policy.telehealth_room_default && telehealth && !ctx.is(Mutant::TelehealthRoomMissing))
+            .then(|| {
+                ctx.settings
+                    .practitioner(&practitioner)
+                    .and_then(|p| p.meeting_room.clone())
+            })
+            .flatten()
+    });
+    let id = match changes.body_id {
+        Some(id) if ctx.is(Mutant::CreateKeepsBodyId) && uuid::Uuid::try_parse(&id).is_ok() => id,
+        _ => uuid::Uuid::new_v4().to_string(),
+    };
+    let identifiers = changes
+        .identifiers
+        .map(|items| new_identifiers(items, ctx.is(Mutant::IdentifierUseMissing)))
+        .unwrap_or_default();
     Ok(Appointment {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         status: changes.status.unwrap_or(CanvasStatus::Unconfirmed),
         appointment_type,
         rfv_coding,
         rfv_text,
-        meeting_link: changes.meeting_link,
+        meeting_link,
         location: changes.location.unwrap_or_else(|| {
             if ctx.is(Mutant::LocationOmittedNotDefault) {
                 "0".to_string()
@@ -220,30 +341,78 @@ pub(crate) fn new_appointment(changes: Changes, ctx: &Ctx<'_>) -> Result<Appoint
         encounter: uuid::Uuid::new_v4().to_string(),
         start_ms,
         end_ms,
+        note_id: (policy.note_extension && patient.is_some())
+            .then(|| uuid::Uuid::new_v4().to_string()),
         practitioner,
         patient,
         rescheduled_from: None,
         rescheduled_to: None,
+        identifiers,
+        coscheduled: Vec::new(),
+        updated_ms: now_ms(),
     })
 }
 
-/// Applies update changes to the stored appointment (only fields present in the body change).
+/// Applies update changes to the stored appointment (only fields present in the body change),
+/// after the rules that need the stored appointment: 412 (D10), the Other Event type (400),
+/// the fixed patient (D9) and the cancelled status (D8).
 pub(crate) fn apply_update(
     changes: Changes,
     stored: Appointment,
     ctx: &Ctx<'_>,
 ) -> Result<Appointment, ApiError> {
+    let policy = ctx.policy;
+    if policy.if_unmodified_since
+        && let Some(since) = changes.if_unmodified_since
+        && stored.updated_ms.div_euclid(1000) > since
+        && !ctx.is(Mutant::IfUnmodifiedSinceIgnored)
+    {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let stored_type = ctx.settings.find_type(
+        &stored.appointment_type.system,
+        &stored.appointment_type.code,
+    );
+    if policy.event_type_required_on_update
+        && changes.appointment_type.is_none()
+        && stored_type.is_some_and(|t| t.other_event)
+        && !ctx.is(Mutant::EventTypeOptional)
+    {
+        return Err(ApiError::bad(
+            "Appointment.appointmentType",
+            "an Other Event must send appointmentType on update to pass validation",
+        ));
+    }
     let mut row = stored;
+    if let Some((practitioner, patient)) = changes.participants {
+        row.practitioner = practitioner;
+        if !policy.patient_fixed_on_update || ctx.is(Mutant::PatientChangeable) {
+            row.patient = patient;
+        } else if let Some(patient) = patient
+            && row.patient.as_deref() != Some(patient.as_str())
+        {
+            return Err(ApiError::rule(
+                "Appointment.participant",
+                "Cannot change patient for an existing appointment. Please cancel this appointment and create a new one for the new patient.",
+            ));
+        }
+    }
     match changes.status {
         Some(requested) => {
             if row.status == CanvasStatus::Cancelled
                 && requested != CanvasStatus::Cancelled
                 && !ctx.is(Mutant::CancelledReopenable)
             {
-                return Err(ApiError::rule(
-                    "Appointment.status",
-                    "Appointment Update Error: a cancelled appointment cannot change status",
-                ));
+                return Err(match policy.type_texts {
+                    TypeTexts::Sept2023 => ApiError::rule(
+                        "Appointment.status",
+                        "Appointment Update Error: a cancelled appointment cannot change status",
+                    ),
+                    TypeTexts::Current => ApiError::unprocessable(
+                        "Appointment.status",
+                        "a cancelled appointment should not be updated to a different status",
+                    ),
+                });
             }
             row.status = requested;
         }
@@ -252,43 +421,62 @@ pub(crate) fn apply_update(
     }
     match changes.appointment_type {
         Some(kind) => row.appointment_type = kind,
-        None if ctx.is(Mutant::UpdateOmittedTypeDefault) => {
+        None if ctx.is(Mutant::UpdateOmittedTypeDefault)
+            || ctx.is(Mutant::UpdateOmittedTypeReset) =>
+        {
             if let Some(kind) = ctx.settings.default_type() {
                 row.appointment_type = kind.coding();
             }
         }
         None => {}
     }
-    if let Some(reason) = changes.reason
-        && !ctx.is(Mutant::UpdateRfvKept)
-    {
-        row.rfv_coding = reason.coding;
-        row.rfv_text = reason.text;
+    match changes.reason {
+        Some(reason) if !ctx.is(Mutant::UpdateRfvKept) => {
+            row.rfv_coding = reason.coding;
+            row.rfv_text = reason.text;
+        }
+        Some(_) => {}
+        None if ctx.is(Mutant::UpdateOmittedRfvCleared) => {
+            row.rfv_coding = None;
+            row.rfv_text = None;
+        }
+        None => {}
     }
-    if let Some(link) = changes.meeting_link
-        && !ctx.is(Mutant::UpdateTelehealthIgnored)
-    {
-        row.meeting_link = Some(link);
+    match changes.meeting_link {
+        Some(link) if !ctx.is(Mutant::UpdateTelehealthIgnored) => row.meeting_link = Some(link),
+        Some(_) => {}
+        None if ctx.is(Mutant::UpdateDropsMeetingLink) => row.meeting_link = None,
+        None => {}
     }
     if let Some(location) = changes.location {
         row.location = location;
     }
     if let Some(start_ms) = changes.start_ms {
+        if start_ms != row.start_ms && ctx.is(Mutant::UpdateAddsRescheduleLink) {
+            row.rescheduled_from = Some(row.id.clone());
+        }
         row.start_ms = start_ms;
     }
     if let Some(end_ms) = changes.end_ms {
         row.end_ms = end_ms;
     }
-    if let Some((practitioner, patient)) = changes.participants {
-        row.practitioner = practitioner;
-        row.patient = patient;
+    if let Some(sent) = changes.identifiers {
+        row.identifiers = merge_identifiers(
+            sent,
+            std::mem::take(&mut row.identifiers),
+            ctx.is(Mutant::IdentifiersAllReplaced),
+        );
     }
+    row.updated_ms = now_ms();
     Ok(row)
 }
 
-/// The settings' seeded appointments as stored rows (fresh Encounter ids where none is fixed).
+/// The settings' seeded appointments as stored rows (fresh Encounter and note ids where none is
+/// fixed; note ids only for appointments with a patient).
 pub(crate) fn seed_rows(settings: &Settings) -> Result<Vec<Appointment>, String> {
     check_seeds(settings, &settings.seed_appointments)?;
+    let policy = settings.edition.policy();
+    let now = now_ms();
     let mut rows = Vec::new();
     for seed in &settings.seed_appointments {
         let kind = settings
@@ -299,6 +487,17 @@ pub(crate) fn seed_rows(settings: &Settings) -> Result<Vec<Appointment>, String>
         let status = CanvasStatus::from_canvas_name(&seed.status)
             .ok_or_else(|| format!("unknown status {}", seed.status))?;
         let time = |text: &str| parse_instant(text).map_err(|e| format!("{text}: {e}"));
+        let location = match &seed.location {
+            Some(id) => settings
+                .location_id(id)
+                .ok_or_else(|| format!("unknown location {id}"))?
+                .to_string(),
+            None => settings.default_location().to_string(),
+        };
+        let note_id = seed.note_id.clone().or_else(|| {
+            (policy.note_extension && seed.patient.is_some())
+                .then(|| uuid::Uuid::new_v4().to_string())
+        });
         rows.push(Appointment {
             id: seed.id.clone(),
             status,
@@ -306,10 +505,7 @@ pub(crate) fn seed_rows(settings: &Settings) -> Result<Vec<Appointment>, String>
             rfv_coding: None,
             rfv_text: seed.reason.clone(),
             meeting_link: None,
-            location: seed
-                .location
-                .clone()
-                .unwrap_or_else(|| settings.default_location().to_string()),
+            location,
             encounter: seed
                 .encounter
                 .clone()
@@ -320,6 +516,10 @@ pub(crate) fn seed_rows(settings: &Settings) -> Result<Vec<Appointment>, String>
             patient: seed.patient.clone(),
             rescheduled_from: seed.rescheduled_from.clone(),
             rescheduled_to: seed.rescheduled_to.clone(),
+            note_id,
+            identifiers: seed.identifiers.clone(),
+            coscheduled: seed.coscheduled.clone(),
+            updated_ms: now,
         });
     }
     Ok(rows)
@@ -331,6 +531,23 @@ fn not_string(expression: &str) -> ApiError {
     ApiError::bad(expression, format!("{expression} must be a string"))
 }
 
+/// The path of the first empty string in `value`, if any (REQ-NONEMPTY-STRINGS).
+fn empty_string(value: &Value, at: &str) -> Option<String> {
+    match value {
+        Value::String(text) if text.is_empty() => Some(at.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| empty_string(item, &format!("{at}[{i}]"))),
+        Value::Object(fields) => fields
+            .iter()
+            .find_map(|(key, item)| empty_string(item, &format!("{at}.{key}"))),
+        _ => None,
+    }
+}
+
+/// The rejection of `entered-in-error` or `waitlist` when update reaches the 422 phase
+/// (2023-09; the current edition refuses them earlier with 400).
 fn unsupported_status(code: &str) -> ApiError {
     ApiError::rule(
         "Appointment.status",
@@ -344,12 +561,27 @@ enum Requested {
     Waitlist,
 }
 
-/// Create ignores status (CREATE-STATUS-PROPOSED); update validates it.
+const CREATABLE: &str =
+    "proposed, pending, booked, arrived, checked-in, fulfilled, noshow, cancelled";
+
+/// The status of a body, under the edition's rules (CREATE-STATUS-PROPOSED or
+/// CREATE-STATUS-VALUES; UPDATE-STATUS-SET, UPDATE-STATUS-UNSUPPORTED, UPDATE-REQUIRED).
 fn parse_status(value: Option<&Value>, ctx: &Ctx<'_>) -> Result<Option<Requested>, ApiError> {
+    let policy = ctx.policy;
+    let required = match ctx.mode {
+        Mode::Create => policy.create_status == CreateStatus::Required,
+        Mode::Update => policy.update_requires_all,
+    };
     let Some(value) = value else {
+        if required {
+            return Err(ApiError::bad(
+                "Appointment.status",
+                format!("status is required; expected one of {CREATABLE}"),
+            ));
+        }
         return Ok(None);
     };
-    if ctx.creating() {
+    if ctx.creating() && policy.create_status == CreateStatus::AlwaysProposed {
         let kept = value
             .as_str()
             .and_then(CanvasStatus::from_fhir_code)
@@ -359,20 +591,34 @@ fn parse_status(value: Option<&Value>, ctx: &Ctx<'_>) -> Result<Option<Requested
     let code = value
         .as_str()
         .ok_or_else(|| not_string("Appointment.status"))?;
-    if code == "checked-in" && ctx.is(Mutant::UpdateRejectsCheckedIn) {
+    if code == "checked-in" && ctx.is(Mutant::UpdateRejectsCheckedIn) && !ctx.creating() {
         return Err(ApiError::bad(
             "Appointment.status",
             "unknown status \"checked-in\"",
         ));
     }
+    let unsupported = |code: &str| {
+        ApiError::bad(
+            "Appointment.status",
+            format!("status {code:?} cannot be set; expected one of {CREATABLE}"),
+        )
+    };
     match CanvasStatus::from_fhir_code(code) {
+        Some(status) if !status.settable() && policy.shape_errors_are_400 => {
+            if ctx.is(Mutant::UpdateAcceptsEnteredInError) && !ctx.creating() {
+                return Ok(Some(Requested::Status(status)));
+            }
+            Err(unsupported(code))
+        }
+        Some(_) if ctx.create_mutant(Mutant::CreateStatusProposed) => {
+            Ok(Some(Requested::Status(CanvasStatus::Unconfirmed)))
+        }
         Some(status) => Ok(Some(Requested::Status(status))),
+        None if code == "waitlist" && policy.shape_errors_are_400 => Err(unsupported(code)),
         None if code == "waitlist" => Ok(Some(Requested::Waitlist)),
         None => Err(ApiError::bad(
             "Appointment.status",
-            format!(
-                "unknown status {code:?}; expected one of proposed, pending, booked, arrived, fulfilled, cancelled, noshow, checked-in"
-            ),
+            format!("unknown status {code:?}; expected one of {CREATABLE}"),
         )),
     }
 }
@@ -380,15 +626,13 @@ fn parse_status(value: Option<&Value>, ctx: &Ctx<'_>) -> Result<Option<Requested
 fn parse_time(
     obj: &Map<String, Value>,
     field: &str,
+    required: bool,
     ctx: &Ctx<'_>,
 ) -> Result<Option<i64>, ApiError> {
     let expression = format!("Appointment.{field}");
     let Some(value) = obj.get(field) else {
-        if ctx.creating() {
-            return Err(ApiError::bad(
-                &expression,
-                format!("{field} is required on create"),
-            ));
+        if required {
+            return Err(ApiError::bad(&expression, format!("{field} is required")));
         }
         return Ok(None);
     };
@@ -405,6 +649,7 @@ fn parse_time(
 }
 
 fn parse_participants(value: &Value, ctx: &Ctx<'_>) -> Result<(String, Option<String>), ApiError> {
+    let policy = ctx.policy;
     let items = value
         .as_array()
         .ok_or_else(|| ApiError::bad("Appointment.participant", "participant must be an array"))?;
@@ -418,6 +663,27 @@ fn parse_participants(value: &Value, ctx: &Ctx<'_>) -> Result<(String, Option<St
             .ok_or_else(|| ApiError::bad(&at, format!("participant[{i}] needs actor.reference")))?
             .as_str()
             .ok_or_else(|| not_string(&at))?;
+        if policy.participant_status_accepted && !ctx.create_mutant(Mutant::ParticipantStatusAny) {
+            let status_at = format!("Appointment.participant[{i}].status");
+            match item.get("status") {
+                Some(Value::String(status)) if status == "accepted" => {}
+                Some(Value::String(status)) => {
+                    return Err(ApiError::bad(
+                        status_at,
+                        format!(
+                            "participant[{i}].status {status:?} is not allowed; expected accepted"
+                        ),
+                    ));
+                }
+                Some(_) => return Err(not_string(&status_at)),
+                None => {
+                    return Err(ApiError::bad(
+                        status_at,
+                        format!("participant[{i}].status is required (accepted)"),
+                    ));
+                }
+            }
+        }
         if ctx.create_mutant(Mutant::ParticipantByPosition) {
             let id = reference.split_once('/').map_or(reference, |(_, id)| id);
             if i == 0 {
@@ -440,8 +706,13 @@ fn parse_participants(value: &Value, ctx: &Ctx<'_>) -> Result<(String, Option<St
     }
     let practitioner = match practitioners.as_slice() {
         [(at, id)] => {
-            if id.is_empty() {
+            if id.is_empty() && policy.blank_practitioner_is_bot {
                 CANVAS_BOT_ID.to_string()
+            } else if id.is_empty() {
+                return Err(ApiError::bad(
+                    at,
+                    "the Practitioner/<id> reference needs an id",
+                ));
             } else if ctx.settings.has_practitioner(id) {
                 id.clone()
             } else {
@@ -479,13 +750,13 @@ fn parse_participants(value: &Value, ctx: &Ctx<'_>) -> Result<(String, Option<St
     Ok((practitioner, patient))
 }
 
-/// Returns the Location id (if any) and whether the meeting Endpoint is referenced.
+/// Returns the canonical Location id (if any) and the contained id a `#…` reference names.
 fn parse_supporting(
     value: Option<&Value>,
     ctx: &Ctx<'_>,
-) -> Result<(Option<String>, bool), ApiError> {
+) -> Result<(Option<String>, Option<String>), ApiError> {
     let Some(value) = value else {
-        return Ok((None, false));
+        return Ok((None, None));
     };
     let items = value.as_array().ok_or_else(|| {
         ApiError::bad(
@@ -494,7 +765,7 @@ fn parse_supporting(
         )
     })?;
     let mut location = None;
-    let mut endpoint = false;
+    let mut endpoint = None;
     for (i, item) in items.iter().enumerate() {
         let at = format!("Appointment.supportingInformation[{i}].reference");
         let reference = item
@@ -505,42 +776,91 @@ fn parse_supporting(
             .as_str()
             .ok_or_else(|| not_string(&at))?;
         if let Some(id) = reference.strip_prefix("Location/") {
-            if location.is_some() {
+            let canonical = ctx
+                .settings
+                .location_id(id)
+                .filter(|canonical| *canonical == id || !ctx.is(Mutant::LegacyLocationRefused))
+                .ok_or_else(|| ApiError::bad(&at, format!("unknown location {id:?}")))?;
+            // the same location named twice (or by its legacy id) is still one location
+            if location.as_deref().is_some_and(|known| known != canonical) {
                 return Err(ApiError::bad(
                     at,
                     "supportingInformation may name at most one Location",
                 ));
             }
-            if !ctx.settings.has_location(id) {
-                return Err(ApiError::bad(at, format!("unknown location {id:?}")));
+            location = Some(canonical.to_string());
+        } else if let Some(local) = reference.strip_prefix('#') {
+            let known = local == MEETING_ENDPOINT_ID || local == MEETING_ENDPOINT_ID_0;
+            if !known && ctx.policy.strict_contained {
+                return Err(ApiError::bad(
+                    at,
+                    format!(
+                        "#{local} is not a meeting Endpoint; expected #{MEETING_ENDPOINT_ID_0} or #{MEETING_ENDPOINT_ID}"
+                    ),
+                ));
             }
-            location = Some(id.to_string());
-        } else if reference == format!("#{MEETING_ENDPOINT_ID}") {
-            endpoint = true;
+            if known {
+                if endpoint.as_deref().is_some_and(|named| named != local) {
+                    return Err(ApiError::bad(
+                        at,
+                        "supportingInformation may name at most one meeting Endpoint",
+                    ));
+                }
+                endpoint = Some(local.to_string());
+            }
         }
     }
     Ok((location, endpoint))
 }
 
-/// The meeting address of the contained Endpoint `appointment-meeting-endpoint`, if any.
-fn parse_contained(value: Option<&Value>) -> Result<Option<String>, ApiError> {
+/// The (id, address) of the contained meeting Endpoint, if any. Both ids are accepted (D5); the
+/// current edition also refuses another id, a missing field, or more than one contained
+/// resource (CREATE-TELEHEALTH, D26).
+fn parse_contained(
+    value: Option<&Value>,
+    ctx: &Ctx<'_>,
+) -> Result<Option<(String, String)>, ApiError> {
     let Some(value) = value else {
         return Ok(None);
     };
     let items = value
         .as_array()
         .ok_or_else(|| ApiError::bad("Appointment.contained", "contained must be an array"))?;
+    let strict = ctx.policy.strict_contained;
+    if strict && items.len() > 1 {
+        return Err(ApiError::bad(
+            "Appointment.contained[1]",
+            "contained may hold exactly one resource, the meeting Endpoint",
+        ));
+    }
     for (i, item) in items.iter().enumerate() {
-        let is_endpoint = item.get("resourceType").and_then(Value::as_str) == Some("Endpoint")
-            && item.get("id").and_then(Value::as_str) == Some(MEETING_ENDPOINT_ID);
-        if !is_endpoint {
+        let at = format!("Appointment.contained[{i}]");
+        let kind = item.get("resourceType").and_then(Value::as_str);
+        let id = item.get("id").and_then(Value::as_str);
+        let is_meeting_id = matches!(id, Some(MEETING_ENDPOINT_ID | MEETING_ENDPOINT_ID_0));
+        if strict {
+            if kind != Some("Endpoint") {
+                return Err(ApiError::bad(
+                    format!("{at}.resourceType"),
+                    "the contained resource must have resourceType Endpoint",
+                ));
+            }
+            if !is_meeting_id {
+                return Err(ApiError::bad(
+                    format!("{at}.id"),
+                    format!(
+                        "the contained Endpoint's id must be {MEETING_ENDPOINT_ID_0} or {MEETING_ENDPOINT_ID}"
+                    ),
+                ));
+            }
+        } else if kind != Some("Endpoint") || !is_meeting_id {
             continue;
         }
-        let at = format!("Appointment.contained[{i}].address");
+        let id = id.unwrap_or(MEETING_ENDPOINT_ID).to_string();
         return match item.get("address").and_then(Value::as_str) {
-            Some(address) if !address.trim().is_empty() => Ok(Some(address.to_string())),
+            Some(address) if !address.trim().is_empty() => Ok(Some((id, address.to_string()))),
             _ => Err(ApiError::bad(
-                at,
+                format!("{at}.address"),
                 "the meeting Endpoint needs a non-empty string address",
             )),
         };
@@ -633,15 +953,22 @@ fn parse_reason(obj: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Option<Reason
 }
 
 fn resolve_reason(parts: ReasonParts, ctx: &Ctx<'_>) -> Result<Reason, ApiError> {
+    const AT: &str = "Appointment.reasonCode[0].coding[0].code";
     let ReasonParts { code, text } = parts;
     let coding = match code {
         None => None,
         Some(code) => match ctx.settings.find_rfv(&code) {
+            Some(_) if ctx.settings.rfv_count(&code) > 1 => {
+                return Err(ApiError::unprocessable(
+                    AT,
+                    format!("structured reason for visit with code {code} is not unique"),
+                ));
+            }
             Some(coding) => Some(coding.clone()),
             None if ctx.create_mutant(Mutant::RfvUnknownCodeAccepted) => None,
             None => {
                 return Err(ApiError::rule(
-                    "Appointment.reasonCode[0].coding[0].code",
+                    AT,
                     format!("structured reason for visit with code {code} does not exist"),
                 ));
             }
@@ -696,44 +1023,60 @@ fn parse_type_shape(value: &Value) -> Result<TypeCodings, ApiError> {
     Ok(TypeCodings(codings))
 }
 
-fn resolve_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<Coding, ApiError> {
-    const AT: &str = "Appointment.appointmentType.coding";
+const TYPE_AT: &str = "Appointment.appointmentType.coding";
+
+/// The one (system, code) of an appointmentType, after the coding-count and system rules
+/// (CREATE-TYPE-ONE-CODING, CREATE-TYPE-SYSTEM): 400 in the current edition, 422 in 2023-09.
+fn pick_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<(String, String), ApiError> {
+    let refuse = |text: &str| {
+        if ctx.policy.shape_errors_are_400 {
+            ApiError::bad(TYPE_AT, text)
+        } else {
+            ApiError::rule(TYPE_AT, format!("Appointment Create Error: {text}"))
+        }
+    };
     let codings = codings.0;
     let first = match codings.as_slice() {
         [one] => one,
         [first, _, ..] if ctx.create_mutant(Mutant::TypeManyCodingsAccepted) => first,
-        _ => {
-            return Err(ApiError::rule(
-                AT,
-                "Appointment Create Error: appointmentType must contain exactly one coding",
-            ));
-        }
+        _ => return Err(refuse("appointmentType must contain exactly one coding")),
     };
     let (system, code) = first;
     let system = system.as_deref().unwrap_or_default();
     let allowed = matches!(system, "http://snomed.info/sct" | "INTERNAL");
     if !allowed && !ctx.create_mutant(Mutant::TypeAnySystemAccepted) {
-        return Err(ApiError::rule(
-            AT,
-            "Appointment Create Error: appointmentType coding system must be http://snomed.info/sct or INTERNAL",
+        return Err(refuse(
+            "appointmentType coding system must be http://snomed.info/sct or INTERNAL",
         ));
     }
+    Ok((system.to_string(), code.clone()))
+}
+
+/// Looks the type up (CREATE-TYPE-UNKNOWN) and checks it is scheduleable
+/// (CREATE-TYPE-UNSCHEDULABLE), with the edition's texts.
+fn resolve_type((system, code): (String, String), ctx: &Ctx<'_>) -> Result<Coding, ApiError> {
     let found = if ctx.create_mutant(Mutant::TypeAnySystemAccepted) {
-        ctx.settings.find_type_by_code(code)
+        ctx.settings.find_type_by_code(&code)
     } else {
-        ctx.settings.find_type(system, code)
+        ctx.settings.find_type(&system, &code)
+    };
+    let current_text = match ctx.policy.type_texts {
+        TypeTexts::Sept2023 => ctx.create_mutant(Mutant::TypeUnknownWrongText),
+        TypeTexts::Current => !ctx.create_mutant(Mutant::TypeUnknownOldText),
     };
     let Some(kind) = found else {
-        let text = if ctx.create_mutant(Mutant::TypeUnknownWrongText) {
-            format!(
+        let text = match (current_text, ctx.policy.type_texts) {
+            (true, TypeTexts::Current) => {
+                format!("Appointment Type does not exist with code: {code} and system: {system}")
+            }
+            (true, TypeTexts::Sept2023) => format!(
                 "Appointment Create Error: Appointment Type does not exist with code: {code} and system: {system}"
-            )
-        } else {
-            format!(
+            ),
+            (false, _) => format!(
                 "Appointment Create Error: Appointment Type does not exist with system: {system} and code: {code}"
-            )
+            ),
         };
-        return Err(ApiError::rule(AT, text));
+        return Err(ApiError::rule(TYPE_AT, text));
     };
     let skip_schedulable = if ctx.creating() {
         ctx.is(Mutant::TypeUnschedulableAccepted)
@@ -741,10 +1084,13 @@ fn resolve_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<Coding, ApiError>
         ctx.is(Mutant::UpdateAcceptsUnschedulable)
     };
     if !kind.scheduleable && !skip_schedulable {
-        return Err(ApiError::rule(
-            AT,
-            "Appointment Create Error: Appointment type must be scheduleable",
-        ));
+        let text = match ctx.policy.type_texts {
+            TypeTexts::Sept2023 => {
+                "Appointment Create Error: Appointment type must be scheduleable".to_string()
+            }
+            TypeTexts::Current => format!("Note type: {} is not scheduleable", kind.display),
+        };
+        return Err(ApiError::rule(TYPE_AT, text));
     }
     Ok(kind.coding())
 }

@@ -1,6 +1,6 @@
 //! Error answers: `ApiError` is the one error type of the API, and this file is the one place
-//! that renders it as a FHIR OperationOutcome (status, issue code, the page's exact text, and the
-//! precise diagnostics/expression). The error mutants re-render here too.
+//! that renders it as a FHIR OperationOutcome (status, issue code, the edition's exact text, and
+//! the precise diagnostics/expression). The edition layer and the error mutants re-render here.
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::app::AppState;
+use super::edition::{Edition, NotFoundText, Policy};
 use super::mutant::Mutant;
 
 /// Everything the API can refuse a request with.
@@ -24,21 +25,38 @@ pub(crate) enum ApiError {
     /// 401: no, unknown or expired bearer token.
     #[error("authentication failed")]
     Unauthorized,
-    /// 404: unknown appointment id or route.
-    #[error("not found: {0}")]
-    NotFound(String),
+    /// 403: the token's scope does not allow the operation (D12).
+    #[error("authorization failed")]
+    Forbidden,
+    /// 404: unknown appointment (`id` as requested) or unknown route (`id` None).
+    #[error("not found: {diagnostics}")]
+    NotFound {
+        id: Option<String>,
+        diagnostics: String,
+    },
     /// 405: the route exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 412: `If-Unmodified-Since` is earlier than the appointment's last change (D10).
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// 413: body over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
-    /// 422: a documented business rule; `text` is the page's message.
+    /// 414: the request target is over the limit.
+    #[error("URI too long")]
+    UriTooLong,
+    /// 422: a documented business rule; `text` is the page's message (D23: `Unprocessable
+    /// entity` with `diagnostics` naming the rule where the page gives no text).
     #[error("{text}")]
     BusinessRule {
         text: String,
+        diagnostics: Option<String>,
         expression: Option<String>,
     },
+    /// 431: the request headers are over the limit.
+    #[error("request headers too large")]
+    HeadersTooLarge,
     /// 500: our fault (storage); logged, never caused by client input.
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,11 +75,33 @@ impl ApiError {
     pub(crate) fn rule(expression: impl Into<String>, text: impl Into<String>) -> Self {
         Self::BusinessRule {
             text: text.into(),
+            diagnostics: None,
             expression: Some(expression.into()),
         }
     }
 
-    fn issue(&self) -> Issue {
+    /// A 422 for a rule the page gives no text for: `Unprocessable entity`, the rule in
+    /// `diagnostics` (D23).
+    pub(crate) fn unprocessable(
+        expression: impl Into<String>,
+        diagnostics: impl Into<String>,
+    ) -> Self {
+        Self::BusinessRule {
+            text: "Unprocessable entity".to_string(),
+            diagnostics: Some(diagnostics.into()),
+            expression: Some(expression.into()),
+        }
+    }
+
+    /// A 404 for an appointment id, as requested.
+    pub(crate) fn unknown_appointment(id: &str) -> Self {
+        Self::NotFound {
+            id: Some(id.to_string()),
+            diagnostics: format!("no Appointment with id {id:?}"),
+        }
+    }
+
+    fn issue(&self, policy: &Policy) -> Issue {
         let (status, code, text, diagnostics, expression) = match self {
             Self::BadRequest {
                 diagnostics,
@@ -80,17 +120,39 @@ impl ApiError {
                 None,
                 None,
             ),
-            Self::NotFound(diagnostics) => (
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Resource not found".to_string(),
-                Some(diagnostics.clone()),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Authorization failed".to_string(),
+                Some("the token's scope does not allow this operation".to_string()),
                 None,
             ),
+            Self::NotFound { id, diagnostics } => {
+                let text = match (policy.not_found, id) {
+                    (NotFoundText::UnknownAppointment, Some(id)) => {
+                        format!("Unknown Appointment resource '{id}'")
+                    }
+                    _ => "Resource not found".to_string(),
+                };
+                (
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    text,
+                    Some(diagnostics.clone()),
+                    None,
+                )
+            }
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "not-supported",
-                "Method not allowed".to_string(),
+                policy.method_not_allowed_text.to_string(),
+                None,
+                None,
+            ),
+            Self::PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                "conflict",
+                "Resource updated since If-Unmodified-Since date".to_string(),
                 None,
                 None,
             ),
@@ -101,11 +163,33 @@ impl ApiError {
                 Some("the request body is limited to 1 MiB".to_string()),
                 None,
             ),
-            Self::BusinessRule { text, expression } => (
+            Self::UriTooLong => (
+                StatusCode::URI_TOO_LONG,
+                "too-long",
+                "URI too long".to_string(),
+                Some(format!(
+                    "the request target is limited to {MAX_URI_BYTES} bytes"
+                )),
+                None,
+            ),
+            Self::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "too-long",
+                "Request headers too large".to_string(),
+                Some(format!(
+                    "the request headers are limited to {MAX_HEADER_BYTES} bytes"
+                )),
+                None,
+            ),
+            Self::BusinessRule {
+                text,
+                diagnostics,
+                expression,
+            } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "business-rule",
                 text.clone(),
-                None,
+                diagnostics.clone(),
                 expression.clone(),
             ),
             Self::Internal(_) => (
@@ -122,12 +206,17 @@ impl ApiError {
             text,
             diagnostics,
             expression,
+            with_id: policy.outcome_id,
         }
     }
 }
 
-/// The rendered content of an error answer, kept on the response so the mutant layer can
-/// re-render it.
+/// The largest request target (path and query) answered normally; longer ones get 414.
+pub(crate) const MAX_URI_BYTES: usize = 8 * 1024;
+/// The largest total of header names and values answered normally; more gets 431.
+pub(crate) const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// The rendered content of an error answer.
 #[derive(Debug, Clone)]
 struct Issue {
     status: StatusCode,
@@ -135,6 +224,7 @@ struct Issue {
     text: String,
     diagnostics: Option<String>,
     expression: Option<String>,
+    with_id: bool,
 }
 
 impl Issue {
@@ -149,9 +239,16 @@ impl Issue {
         } else {
             self.text.clone()
         };
+        let code = if matches!(mutant, Some(Mutant::BusinessRuleCodeInvalid))
+            && self.status == StatusCode::UNPROCESSABLE_ENTITY
+        {
+            "invalid"
+        } else {
+            self.code
+        };
         let mut issue = Map::new();
         issue.insert("severity".into(), json!("error"));
-        issue.insert("code".into(), json!(self.code));
+        issue.insert("code".into(), json!(code));
         issue.insert("details".into(), json!({ "text": text }));
         if let Some(diagnostics) = &self.diagnostics {
             issue.insert("diagnostics".into(), json!(diagnostics));
@@ -159,12 +256,13 @@ impl Issue {
         if let Some(expression) = &self.expression {
             issue.insert("expression".into(), json!([expression]));
         }
-        let body = json!({
-            "resourceType": "OperationOutcome",
-            "id": uuid::Uuid::new_v4().to_string(),
-            "issue": [Value::Object(issue)],
-        });
-        let mut response = (self.status, Json(body)).into_response();
+        let mut body = Map::new();
+        body.insert("resourceType".into(), json!("OperationOutcome"));
+        if self.with_id {
+            body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
+        }
+        body.insert("issue".into(), json!([Value::Object(issue)]));
+        let mut response = (self.status, Json(Value::Object(body))).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -175,36 +273,67 @@ impl Issue {
 }
 
 impl IntoResponse for ApiError {
+    /// Renders as the 2023-09 edition would; [`edition_layer`] re-renders for the served one.
     fn into_response(self) -> Response {
         if let Self::Internal(reason) = &self {
             tracing::error!(%reason, "internal error");
         }
-        let issue = self.issue();
-        let mut response = issue.render(None);
-        response.extensions_mut().insert(issue);
+        let mut response = self.issue(Edition::Sept2023.policy()).render(None);
+        response.extensions_mut().insert(self);
         response
     }
 }
 
-/// Outermost layer: when an error mutant is active, re-renders every error answer through it.
-pub(crate) async fn mutate_errors(
+/// Outermost layer: refuses over-long URIs (414) and headers (431) as OperationOutcomes,
+/// re-renders every error answer for the served edition and the active error mutant, and adds
+/// the edition's `fumage-correlation-id` (D19).
+pub(crate) async fn edition_layer(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let response = next.run(request).await;
-    let mutant = state.mutant;
-    if !matches!(
-        mutant,
-        Some(Mutant::ErrorsPlainText | Mutant::BadRequestWrongText)
-    ) {
-        return response;
+    let policy = state.policy();
+    let too_long = request
+        .uri()
+        .path_and_query()
+        .is_some_and(|p| p.as_str().len() > MAX_URI_BYTES);
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let mut response = if too_long {
+        ApiError::UriTooLong.into_response()
+    } else if header_bytes > MAX_HEADER_BYTES {
+        ApiError::HeadersTooLarge.into_response()
+    } else {
+        next.run(request).await
+    };
+    let mutant = state.mutant.filter(|m| {
+        matches!(
+            m,
+            Mutant::ErrorsPlainText | Mutant::BadRequestWrongText | Mutant::BusinessRuleCodeInvalid
+        )
+    });
+    if (policy.edition != Edition::Sept2023 || mutant.is_some())
+        && let Some(error) = response.extensions_mut().remove::<ApiError>()
+    {
+        // keep the status a handler (or a status mutant) set on the rendered answer
+        let status = response.status();
+        response = error.issue(policy).render(mutant);
+        *response.status_mut() = status;
     }
-    match response.extensions().get::<Issue>() {
-        Some(issue) => issue.render(mutant),
-        None => response,
+    if policy.correlation_id && state.mutant != Some(Mutant::CorrelationIdMissing) {
+        let id = uuid::Uuid::new_v4().to_string();
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert(CORRELATION_ID, value);
+        }
     }
+    response
 }
+
+/// The header Canvas's v2 API answers every request with (D19).
+pub(crate) const CORRELATION_ID: &str = "fumage-correlation-id";
 
 impl From<super::store::StoreError> for ApiError {
     fn from(err: super::store::StoreError) -> Self {

@@ -1,8 +1,10 @@
-//! Search: the query string → validated filters, sort and page (every parameter the page lists,
-//! nothing else), and the Bundle around the results with its relative paging links.
+//! Search: the query string → validated filters, sort and page (every parameter the edition's
+//! page lists; others are refused in 2023-09 and ignored in current, D2), and the Bundle around
+//! the results with its relative paging links (D17 in the current edition).
 
 use serde_json::{Value, json};
 
+use super::edition::Policy;
 use super::instant::{DAY_MS, parse_day};
 use super::mutant::Mutant;
 use super::outcome::ApiError;
@@ -16,19 +18,20 @@ pub(crate) struct SearchRequest {
     /// The received parameters minus `_count`/`_offset`, decoded, in received order.
     pub carried: Vec<(String, String)>,
     /// (`_count`, `_offset`) when paging is on.
-    pub page: Option<(u32, u64)>,
+    pub page: Option<(u64, u64)>,
 }
 
-/// Parses the raw query string of `GET /Appointment`.
+/// Parses the raw query string of `GET /Appointment` under the edition's policy.
 pub(crate) fn parse_query(
     raw: Option<&str>,
+    policy: &Policy,
     mutant: Option<Mutant>,
 ) -> Result<SearchRequest, ApiError> {
     let mut filters = Filters::default();
     let mut carried = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut dates = 0;
-    let mut count: Option<u32> = None;
+    let mut count: Option<u64> = None;
     let mut offset: u64 = 0;
     for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let (name, value) = (name.into_owned(), value.into_owned());
@@ -44,9 +47,9 @@ pub(crate) fn parse_query(
                 | "_count"
                 | "_offset"
                 | "_sort"
-        );
+        ) || (name == "identifier" && policy.identifier_search);
         if !known {
-            if mutant == Some(Mutant::SearchUnknownParamIgnored) {
+            if policy.ignore_unknown_params || mutant == Some(Mutant::SearchUnknownParamIgnored) {
                 continue;
             }
             return Err(ApiError::bad(
@@ -81,13 +84,17 @@ pub(crate) fn parse_query(
                 filters.ids = Some(ids);
             }
             "appointment-type" => {
-                filters.appointment_type = Some(match value.split_once('|') {
-                    Some((system, code)) if !system.is_empty() && !code.is_empty() => {
-                        (Some(system.to_string()), code.to_string())
-                    }
-                    Some(_) => return Err(bad("expected code or system|code".into())),
-                    None => (None, value.clone()),
-                });
+                let (system, code) =
+                    token(&value).ok_or_else(|| bad("expected code or system|code".into()))?;
+                let system = system.filter(|_| mutant != Some(Mutant::TypeTokenSystemIgnored));
+                filters.appointment_type = Some((system, code));
+            }
+            "identifier" => {
+                let parsed =
+                    token(&value).ok_or_else(|| bad("expected value or system|value".into()))?;
+                if mutant != Some(Mutant::IdentifierSearchIgnored) {
+                    filters.identifier = Some(parsed);
+                }
             }
             "location" => filters.location = Some(reference(&value, "Location").map_err(bad)?),
             "patient" => {
@@ -105,6 +112,9 @@ pub(crate) fn parse_query(
                 let mut statuses = Vec::new();
                 for code in codes {
                     if !FHIR_CODES.contains(&code.as_str()) {
+                        if mutant == Some(Mutant::SearchMalformedIgnored) {
+                            continue;
+                        }
                         return Err(bad(format!("unknown status {code:?}")));
                     }
                     statuses.extend(CanvasStatus::from_fhir_code(&code));
@@ -116,14 +126,18 @@ pub(crate) fn parse_query(
                 .extend(date_bounds(&value, mutant).map_err(bad)?),
             "_count" => {
                 let n = digits(&value)
-                    .and_then(|v| v.parse::<u32>().ok())
+                    .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| bad("expected an integer of at least 1".into()))?;
-                count = Some(n);
+                let cap = policy
+                    .paging
+                    .max_count
+                    .filter(|_| mutant != Some(Mutant::CountNotCapped));
+                count = Some(cap.map_or(n, |cap| n.min(cap)));
             }
             "_offset" => {
                 offset = digits(&value)
-                    .and_then(|v| v.parse::<u64>().ok())
+                    .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
                     .ok_or_else(|| bad("expected an integer of at least 0".into()))?;
             }
             "_sort" => filters.sort = sort_keys(&value, mutant).map_err(bad)?,
@@ -133,7 +147,9 @@ pub(crate) fn parse_query(
             carried.push((name, value));
         }
     }
-    let page = count.map(|count| (count, offset));
+    let page = count
+        .or(policy.paging.default_count)
+        .map(|count| (count, offset));
     filters.page = page.map(|(count, offset)| {
         let skew = u64::from(mutant == Some(Mutant::SearchOffsetOffByOne));
         (count, offset.saturating_add(skew))
@@ -147,6 +163,17 @@ pub(crate) fn parse_query(
 
 fn digits(value: &str) -> Option<&str> {
     (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then_some(value)
+}
+
+/// A FHIR token `code` or `system|code` (both parts non-empty).
+fn token(value: &str) -> Option<(Option<String>, String)> {
+    match value.split_once('|') {
+        Some((system, code)) if !system.is_empty() && !code.is_empty() => {
+            Some((Some(system.to_string()), code.to_string()))
+        }
+        Some(_) => None,
+        None => Some((None, value.to_string())),
+    }
 }
 
 fn split_list(value: &str) -> Option<Vec<String>> {
@@ -210,13 +237,19 @@ fn sort_keys(value: &str, mutant: Option<Mutant>) -> Result<Vec<(SortKey, bool)>
     Ok(keys)
 }
 
-/// The Bundle's links: relative `/Appointment?…` URLs (or absolute ones under `absolute_base`).
+/// The Bundle's links: relative `/Appointment?…` URLs (or absolute ones under `absolute_base`);
+/// `previous` and links on an empty result only where the edition has them (D17).
 pub(crate) fn links(
     request: &SearchRequest,
     total: u64,
     absolute_base: Option<&str>,
+    policy: &Policy,
+    mutant: Option<Mutant>,
 ) -> Vec<(&'static str, String)> {
-    let url = |page: Option<(u32, u64)>| {
+    if total == 0 && !policy.paging.links_when_empty && mutant != Some(Mutant::EmptySearchLinks) {
+        return Vec::new();
+    }
+    let url = |page: Option<(u64, u64)>| {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in &request.carried {
             query.append_pair(name, value);
@@ -239,7 +272,7 @@ pub(crate) fn links(
             .map(|relation| (relation, url(None)))
             .collect();
     };
-    let step = u64::from(count);
+    let step = count;
     let last = total.saturating_sub(1) / step * step;
     let mut out = vec![
         ("self", url(Some((count, offset)))),
@@ -249,13 +282,14 @@ pub(crate) fn links(
     if offset.saturating_add(step) < total {
         out.push(("next", url(Some((count, offset + step)))));
     }
-    if offset > 0 {
+    if offset > 0 && policy.paging.previous_link {
         out.push(("previous", url(Some((count, offset.saturating_sub(step))))));
     }
     out
 }
 
-/// The searchset Bundle (`entry` left out when there are no results).
+/// The searchset Bundle (`entry` left out when there are no results, `link` when there are no
+/// links).
 pub(crate) fn bundle(
     total: u64,
     links: Vec<(&'static str, String)>,
@@ -271,11 +305,16 @@ pub(crate) fn bundle(
         "resourceType": "Bundle",
         "type": kind,
         "total": total,
-        "link": links
+    });
+    if !links.is_empty()
+        && let Some(obj) = out.as_object_mut()
+    {
+        let links = links
             .into_iter()
             .map(|(relation, url)| json!({"relation": relation, "url": url}))
-            .collect::<Vec<_>>(),
-    });
+            .collect();
+        obj.insert("link".into(), Value::Array(links));
+    }
     if !resources.is_empty()
         && let Some(obj) = out.as_object_mut()
     {
@@ -293,8 +332,14 @@ mod tests {
     use super::*;
     use crate::server::instant::parse_day;
 
+    use crate::server::edition::Edition;
+
     fn parse(q: &str) -> Result<SearchRequest, ApiError> {
-        parse_query(Some(q), None)
+        parse_query(Some(q), Edition::Sept2023.policy(), None)
+    }
+
+    fn parse_current(q: &str) -> Result<SearchRequest, ApiError> {
+        parse_query(Some(q), Edition::Current.policy(), None)
     }
 
     fn rejects(q: &str, parameter: &str) {
@@ -394,7 +439,47 @@ mod tests {
     }
 
     fn urls(q: &str, total: u64) -> Vec<(&'static str, String)> {
-        links(&parse(q).unwrap(), total, None)
+        links(
+            &parse(q).unwrap(),
+            total,
+            None,
+            Edition::Sept2023.policy(),
+            None,
+        )
+    }
+
+    #[test]
+    fn current_edition_pages_always_caps_and_ignores_unknown_parameters() {
+        let r = parse_current("foo=1&status=booked").unwrap();
+        assert_eq!(r.page, Some((10, 0)));
+        assert_eq!(
+            r.carried,
+            vec![("status".to_string(), "booked".to_string())]
+        );
+        assert_eq!(
+            parse_current("_count=4294967296").unwrap().page,
+            Some((100, 0))
+        );
+        assert_eq!(parse_current("_count=101").unwrap().page, Some((100, 0)));
+        assert_eq!(
+            parse("_count=4294967296").unwrap().page,
+            Some((4_294_967_296, 0))
+        );
+        assert!(parse_current("_count=0").is_err());
+        let r = parse_current("identifier=https://x|SCHED-12").unwrap();
+        assert_eq!(
+            r.filters.identifier,
+            Some((Some("https://x".into()), "SCHED-12".into()))
+        );
+        assert!(parse("identifier=x").is_err());
+        let policy = Edition::Current.policy();
+        let request = parse_current("_count=1&_offset=1").unwrap();
+        let rels: Vec<_> = links(&request, 3, None, policy, None)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(rels, ["self", "first", "last", "next"]);
+        assert!(links(&request, 0, None, policy, None).is_empty());
     }
 
     #[test]

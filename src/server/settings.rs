@@ -9,15 +9,30 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::{Location as YamlLocation, Spanned};
 
+use super::edition::Edition;
 use super::instant::parse_instant;
 use super::status::CanvasStatus;
 
 /// The practitioner an empty `Practitioner/` reference falls back to.
 pub const CANVAS_BOT_ID: &str = "5eede137ecfe4124b8b773040e33be14";
 
+/// The practice location's id in the current edition's reference instance (D13).
+pub const CURRENT_LOCATION_ID: &str = "c1a4e5d2-7b3f-4e69-8a0d-5f2b9c6e1d47";
+
+/// The Telemedicine type code: the reference instance's telehealth type.
+const TELEMEDICINE_CODE: &str = "448337001";
+
+/// The current reference instance's Other Event type code (`INTERNAL`).
+const OTHER_EVENT_CODE: &str = "EVENT";
+
+/// Personal meeting rooms of the current reference instance: this, then the practitioner id.
+const MEETING_ROOM_BASE: &str = "https://meet.example.com/room/";
+
 /// Everything an instance is configured with (`Debug` redacts the static token).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// The edition of the API the instance speaks (`edition:`; default 2023-09).
+    pub edition: Edition,
     pub practitioners: Vec<Practitioner>,
     pub patients: Vec<String>,
     /// The first one is used when a create names no location.
@@ -36,6 +51,7 @@ pub struct Settings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
+            .field("edition", &self.edition)
             .field("practitioners", &self.practitioners)
             .field("patients", &self.patients)
             .field("locations", &self.locations)
@@ -58,6 +74,9 @@ impl fmt::Debug for Settings {
 pub struct Practitioner {
     pub id: String,
     pub name: String,
+    /// The personal meeting-room link a telehealth appointment without a link gets (D16).
+    #[serde(default)]
+    pub meeting_room: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -65,6 +84,9 @@ pub struct Practitioner {
 pub struct Location {
     pub id: String,
     pub name: String,
+    /// A deprecated id that still names this location in bodies and searches (`1`, D13).
+    #[serde(default)]
+    pub legacy_id: Option<String>,
 }
 
 /// A note type usable as an appointment type.
@@ -75,6 +97,51 @@ pub struct AppointmentType {
     pub display: String,
     pub scheduleable: bool,
     pub default: bool,
+    /// The telehealth type: a create without a meeting link gets the practitioner's room (D16).
+    pub telehealth: bool,
+    /// An "Other Event": needs no patient, and an update must name its type (D16).
+    pub other_event: bool,
+}
+
+/// The scope an OAuth client may ask for, and that `dev-token` carries (D12).
+pub const FULL_SCOPE: &str = "system/Appointment.read system/Appointment.write";
+
+fn full_scope() -> String {
+    FULL_SCOPE.to_string()
+}
+
+/// An external identifier (D14): stored with its defaults filled in; `assigner` is the display
+/// of `assigner`, kept but never read back. Periods are UTC dates `YYYY-MM-DD`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identifier {
+    pub id: String,
+    #[serde(rename = "use", default = "usual")]
+    pub use_: String,
+    #[serde(default)]
+    pub system: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub assigner: Option<String>,
+    #[serde(default = "period_start")]
+    pub period_start: String,
+    #[serde(default = "period_end")]
+    pub period_end: String,
+}
+
+fn usual() -> String {
+    "usual".to_string()
+}
+
+/// D14's default `period.start`.
+pub(crate) fn period_start() -> String {
+    "1970-01-01".to_string()
+}
+
+/// D14's default `period.end`.
+pub(crate) fn period_end() -> String {
+    "2100-12-31".to_string()
 }
 
 /// A coding (structured reasons for visit).
@@ -99,6 +166,9 @@ pub enum DoubleBooking {
 pub struct OAuthClient {
     pub client_id: String,
     pub client_secret: String,
+    /// The space-separated scopes the client may be issued (D12; default read and write).
+    #[serde(default = "full_scope")]
+    pub scope: String,
 }
 
 impl fmt::Debug for OAuthClient {
@@ -106,6 +176,7 @@ impl fmt::Debug for OAuthClient {
         f.debug_struct("OAuthClient")
             .field("client_id", &self.client_id)
             .field("client_secret", &"[redacted]")
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -134,6 +205,15 @@ pub struct SeedAppointment {
     pub rescheduled_from: Option<String>,
     #[serde(default)]
     pub rescheduled_to: Option<String>,
+    /// The note id the current edition reads back in its extension (D15); drawn when absent.
+    #[serde(default)]
+    pub note_id: Option<String>,
+    /// External identifiers (D14).
+    #[serde(default)]
+    pub identifiers: Vec<Identifier>,
+    /// Ids of seeded appointments scheduled together with this one (D21).
+    #[serde(default)]
+    pub coscheduled: Vec<String>,
 }
 
 /// Why a settings file could not be used; every variant names the file, most a line and column.
@@ -183,11 +263,20 @@ impl AppointmentType {
 }
 
 impl Settings {
-    /// The default instance of REFERENCE-INSTANCE.md, value for value.
+    /// The default instance of REFERENCE-INSTANCE.md (2023-09 edition), value for value.
     pub fn reference() -> Self {
+        Self::reference_for(Edition::Sept2023)
+    }
+
+    /// The default instance of an edition: REFERENCE-INSTANCE.md, plus its section "Current
+    /// edition" for `current` (location UUID with `1` as its legacy id, the Other Event type,
+    /// meeting rooms, thirteen seeds with note ids, a co-scheduled pair and identifiers).
+    pub fn reference_for(edition: Edition) -> Self {
+        let current = edition == Edition::Current;
         let practitioner = |id: &str, name: &str| Practitioner {
             id: id.to_string(),
             name: name.to_string(),
+            meeting_room: current.then(|| format!("{MEETING_ROOM_BASE}{id}")),
         };
         let snomed = |code: &str, display: &str, default: bool| AppointmentType {
             system: "http://snomed.info/sct".to_string(),
@@ -195,6 +284,8 @@ impl Settings {
             display: display.to_string(),
             scheduleable: true,
             default,
+            telehealth: current && code == TELEMEDICINE_CODE,
+            other_event: false,
         };
         let internal = |code: &str, display: &str, scheduleable: bool| AppointmentType {
             system: "INTERNAL".to_string(),
@@ -202,13 +293,41 @@ impl Settings {
             display: display.to_string(),
             scheduleable,
             default: false,
+            telehealth: false,
+            other_event: code == OTHER_EVENT_CODE,
         };
         let rfv = |code: &str, display: &str| Coding {
             system: "INTERNAL".to_string(),
             code: code.to_string(),
             display: display.to_string(),
         };
+        let mut appointment_types = vec![
+            snomed("308335008", "Office Visit", true),
+            snomed(TELEMEDICINE_CODE, "Telemedicine", false),
+            snomed("439708006", "Home Visit", false),
+            snomed("31108002", "Lab Visit", false),
+            snomed("185317003", "Phone Call", false),
+            internal("INIV", "Initial Visit", true),
+            internal("CHART", "Chart Review", false),
+        ];
+        if current {
+            appointment_types.push(internal(OTHER_EVENT_CODE, "Other Event", true));
+        }
+        let location = if current {
+            Location {
+                id: CURRENT_LOCATION_ID.to_string(),
+                name: "Main practice location".to_string(),
+                legacy_id: Some("1".to_string()),
+            }
+        } else {
+            Location {
+                id: "1".to_string(),
+                name: "Main practice location".to_string(),
+                legacy_id: None,
+            }
+        };
         Settings {
+            edition,
             practitioners: vec![
                 practitioner("3a182f42885645e0bc3d608e7c02aad8", "Youta Priti MD"),
                 practitioner("fc87cbb2525f4c5eb50294f620c7a15e", "Ada Lovelace NP"),
@@ -219,19 +338,8 @@ impl Settings {
                 "9420c5f6c44e47ec82d7e48f78d5723a".to_string(),
                 "5350cd20de8a470aa570a852859ac87e".to_string(),
             ],
-            locations: vec![Location {
-                id: "1".to_string(),
-                name: "Main practice location".to_string(),
-            }],
-            appointment_types: vec![
-                snomed("308335008", "Office Visit", true),
-                snomed("448337001", "Telemedicine", false),
-                snomed("439708006", "Home Visit", false),
-                snomed("31108002", "Lab Visit", false),
-                snomed("185317003", "Phone Call", false),
-                internal("INIV", "Initial Visit", true),
-                internal("CHART", "Chart Review", false),
-            ],
+            locations: vec![location],
+            appointment_types,
             rfv_codings: vec![
                 rfv("INIV30", "Initial Visit 30"),
                 rfv("9903", "Urgent Visit"),
@@ -241,9 +349,10 @@ impl Settings {
             oauth_clients: vec![OAuthClient {
                 client_id: "conformance".to_string(),
                 client_secret: "conformance-secret".to_string(),
+                scope: full_scope(),
             }],
             token_lifetime_secs: 36_000,
-            seed_appointments: reference_seeds(),
+            seed_appointments: reference_seeds(edition),
         }
     }
 
@@ -299,7 +408,24 @@ impl Settings {
     }
 
     pub(crate) fn has_location(&self, id: &str) -> bool {
-        self.locations.iter().any(|l| l.id == id)
+        self.location_id(id).is_some()
+    }
+
+    /// The canonical id of the location named `id` or by its legacy id (`1`, D13).
+    pub(crate) fn location_id(&self, id: &str) -> Option<&str> {
+        self.locations
+            .iter()
+            .find(|l| l.id == id || l.legacy_id.as_deref() == Some(id))
+            .map(|l| l.id.as_str())
+    }
+
+    /// The structured reasons configured with `code` (more than one is a 422 in current).
+    pub(crate) fn rfv_count(&self, code: &str) -> usize {
+        self.rfv_codings.iter().filter(|c| c.code == code).count()
+    }
+
+    pub(crate) fn practitioner(&self, id: &str) -> Option<&Practitioner> {
+        self.practitioners.iter().find(|p| p.id == id)
     }
 
     /// The location a create without one gets.
@@ -308,22 +434,28 @@ impl Settings {
     }
 }
 
-/// The eleven seeded appointments of REFERENCE-INSTANCE.md: one per Canvas status, then a
-/// reschedule pair. Encounter ids are fixed (`e…0NN`) so snapshots of reads stay stable.
-fn reference_seeds() -> Vec<SeedAppointment> {
+/// The seeded appointments of REFERENCE-INSTANCE.md: one per Canvas status, then a reschedule
+/// pair; in the current edition also the co-scheduled pair, note ids (`d…0NN`), identifiers and
+/// the location UUID. Encounter ids are fixed (`e…0NN`) so snapshots of reads stay stable.
+fn reference_seeds(edition: Edition) -> Vec<SeedAppointment> {
+    let current = edition == Edition::Current;
+    let location = if current { CURRENT_LOCATION_ID } else { "1" };
     let seed = |n: u32, status: &str, day: u32, hour: u32| SeedAppointment {
-        id: format!("00000000-0000-4000-8000-{n:012}"),
+        id: seed_id(n),
         status: status.to_string(),
         practitioner: "3a182f42885645e0bc3d608e7c02aad8".to_string(),
         patient: Some("a29eaebb284143ba97c76b01fdb46964".to_string()),
         appointment_type: "308335008".to_string(),
-        location: Some("1".to_string()),
+        location: Some(location.to_string()),
         start: format!("2023-06-{day:02}T{hour:02}:00:00Z"),
         end: format!("2023-06-{day:02}T{hour:02}:30:00Z"),
         reason: Some(format!("Seeded {status}")),
         encounter: Some(format!("e0000000-0000-4000-8000-{n:012}")),
         rescheduled_from: None,
         rescheduled_to: None,
+        note_id: current.then(|| format!("d0000000-0000-4000-8000-{n:012}")),
+        identifiers: Vec::new(),
+        coscheduled: Vec::new(),
     };
     let statuses = [
         "unconfirmed",
@@ -342,12 +474,63 @@ fn reference_seeds() -> Vec<SeedAppointment> {
         .map(|(status, n)| seed(n, status, 6, 8 + n))
         .collect();
     let mut original = seed(10, "cancelled", 7, 9);
-    original.rescheduled_to = Some(format!("00000000-0000-4000-8000-{:012}", 11));
+    original.rescheduled_to = Some(seed_id(11));
     let mut replacement = seed(11, "confirmed", 8, 9);
-    replacement.rescheduled_from = Some(format!("00000000-0000-4000-8000-{:012}", 10));
+    replacement.rescheduled_from = Some(seed_id(10));
     seeds.push(original);
     seeds.push(replacement);
+    if current {
+        let identifier = |id: &str, use_: &str, value: &str, start: &str, end: &str| Identifier {
+            id: id.to_string(),
+            use_: use_.to_string(),
+            system: Some(SCHEDULER_SYSTEM.to_string()),
+            value: Some(value.to_string()),
+            assigner: Some(SCHEDULER_SYSTEM.to_string()),
+            period_start: start.to_string(),
+            period_end: end.to_string(),
+        };
+        let mut first = seed(12, "confirmed", 9, 9);
+        let mut second = seed(13, "confirmed", 9, 9);
+        second.practitioner = "fc87cbb2525f4c5eb50294f620c7a15e".to_string();
+        for (pair, other) in [(&mut first, 13), (&mut second, 12)] {
+            pair.patient = Some("9420c5f6c44e47ec82d7e48f78d5723a".to_string());
+            pair.reason = Some("Seeded co-visit".to_string());
+            pair.coscheduled = vec![seed_id(other)];
+        }
+        first.identifiers = vec![identifier(
+            "f0000000-0000-4000-8000-000000000121",
+            "usual",
+            "SCHED-12",
+            "1970-01-01",
+            "2100-12-31",
+        )];
+        second.identifiers = vec![
+            identifier(
+                "f0000000-0000-4000-8000-000000000131",
+                "usual",
+                "SCHED-13",
+                "1970-01-01",
+                "2100-12-31",
+            ),
+            identifier(
+                "f0000000-0000-4000-8000-000000000132",
+                "old",
+                "LEGACY-13",
+                "2020-01-01",
+                "2020-12-31",
+            ),
+        ];
+        seeds.push(first);
+        seeds.push(second);
+    }
     seeds
+}
+
+/// The system of the current reference instance's seeded identifiers.
+const SCHEDULER_SYSTEM: &str = "https://scheduler.example.com/appointment";
+
+fn seed_id(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
 }
 
 /// The parser's message without its snippet and its own "error: line L column C:" prefix
@@ -369,6 +552,8 @@ fn first_line(message: &str) -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
+    #[serde(default)]
+    edition: Edition,
     #[serde(default)]
     practitioners: Vec<Spanned<Practitioner>>,
     #[serde(default)]
@@ -407,6 +592,10 @@ struct RawAppointmentType {
     scheduleable: bool,
     #[serde(default)]
     default: bool,
+    #[serde(default)]
+    telehealth: bool,
+    #[serde(default)]
+    other_event: bool,
 }
 
 fn yes() -> bool {
@@ -477,10 +666,10 @@ impl RawSettings {
         }
         check.unique(
             "location id",
-            self.locations
-                .value
-                .iter()
-                .map(|l| (l.value.id.as_str(), &l.referenced)),
+            self.locations.value.iter().flat_map(|l| {
+                std::iter::once((l.value.id.as_str(), &l.referenced))
+                    .chain(l.value.legacy_id.as_deref().map(|id| (id, &l.referenced)))
+            }),
         )?;
         let mut seen_types = HashSet::new();
         for t in &self.appointment_types.value {
@@ -521,12 +710,16 @@ impl RawSettings {
                 ));
             }
         }
-        check.unique(
-            "structured reason-for-visit code",
-            self.rfv_codings
-                .iter()
-                .map(|c| (c.value.code.as_str(), &c.referenced)),
-        )?;
+        // The current edition answers a code configured twice with 422 (CREATE-RFV-STRUCTURED),
+        // so only 2023-09 refuses such a file.
+        if self.edition == Edition::Sept2023 {
+            check.unique(
+                "structured reason-for-visit code",
+                self.rfv_codings
+                    .iter()
+                    .map(|c| (c.value.code.as_str(), &c.referenced)),
+            )?;
+        }
         check.unique(
             "oauth client_id",
             self.oauth_clients
@@ -545,6 +738,7 @@ impl RawSettings {
             ));
         }
         let mut settings = Settings {
+            edition: self.edition,
             practitioners: self.practitioners.into_iter().map(|p| p.value).collect(),
             patients: self.patients.into_iter().map(|p| p.value).collect(),
             locations: self.locations.value.into_iter().map(|l| l.value).collect(),
@@ -558,6 +752,8 @@ impl RawSettings {
                     display: t.value.display,
                     scheduleable: t.value.scheduleable,
                     default: t.value.default,
+                    telehealth: t.value.telehealth,
+                    other_event: t.value.other_event,
                 })
                 .collect(),
             rfv_codings: self.rfv_codings.into_iter().map(|c| c.value).collect(),
@@ -569,7 +765,7 @@ impl RawSettings {
         };
         if let Some(seeds) = self.seed_appointments {
             let list = match seeds.value {
-                RawSeeds::Reference(true) => reference_seeds(),
+                RawSeeds::Reference(true) => reference_seeds(self.edition),
                 RawSeeds::Reference(false) => Vec::new(),
                 RawSeeds::List(list) => list,
             };
@@ -633,9 +829,20 @@ pub(crate) fn check_seeds(settings: &Settings, seeds: &[SeedAppointment]) -> Res
         {
             return fail("encounter must be a UUID".to_string());
         }
+        if let Some(note) = &seed.note_id
+            && uuid::Uuid::try_parse(note).is_err()
+        {
+            return fail("note_id must be a UUID".to_string());
+        }
+        for identifier in &seed.identifiers {
+            if uuid::Uuid::try_parse(&identifier.id).is_err() {
+                return fail("identifier id must be a UUID".to_string());
+            }
+        }
         for link in [&seed.rescheduled_from, &seed.rescheduled_to]
             .into_iter()
             .flatten()
+            .chain(&seed.coscheduled)
         {
             if !ids.contains(link.as_str()) {
                 return fail(format!(
@@ -662,6 +869,10 @@ mod tests {
         let settings = Settings::reference();
         assert_eq!(settings.seed_appointments.len(), 11);
         check_seeds(&settings, &settings.seed_appointments).unwrap();
+        let current = Settings::reference_for(Edition::Current);
+        assert_eq!(current.seed_appointments.len(), 13);
+        check_seeds(&current, &current.seed_appointments).unwrap();
+        assert_eq!(current.location_id("1"), Some(CURRENT_LOCATION_ID));
     }
 
     #[test]

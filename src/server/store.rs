@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::settings::Coding;
+use super::settings::{Coding, Identifier};
 use super::status::CanvasStatus;
 
 /// One stored appointment (Canvas status inside; times in UTC epoch milliseconds).
@@ -28,6 +28,14 @@ pub(crate) struct Appointment {
     pub patient: Option<String>,
     pub rescheduled_from: Option<String>,
     pub rescheduled_to: Option<String>,
+    /// The note the appointment belongs to (read back in the current edition, D15).
+    pub note_id: Option<String>,
+    /// External identifiers (current edition, D14).
+    pub identifiers: Vec<Identifier>,
+    /// Appointments scheduled together with this one (D21).
+    pub coscheduled: Vec<String>,
+    /// The last change, in UTC epoch milliseconds (`If-Unmodified-Since`, D10).
+    pub updated_ms: i64,
 }
 
 /// A storage failure (never the client's fault).
@@ -71,6 +79,8 @@ pub(crate) struct Filters {
     pub ids: Option<Vec<String>>,
     /// (system, code); no system matches the code in any system.
     pub appointment_type: Option<(Option<String>, String)>,
+    /// (system, value) of an external identifier; no system matches the value in any system.
+    pub identifier: Option<(Option<String>, String)>,
     pub location: Option<String>,
     pub patient: Option<String>,
     pub practitioner: Option<String>,
@@ -79,12 +89,13 @@ pub(crate) struct Filters {
     /// Sort keys with `true` for descending, before the fixed start, id tie-break.
     pub sort: Vec<(SortKey, bool)>,
     /// (limit, offset) when paging.
-    pub page: Option<(u32, u64)>,
+    pub page: Option<(u64, u64)>,
 }
 
 const COLUMNS: &str = "id, status, type_system, type_code, type_display, rfv_system, rfv_code, \
     rfv_display, rfv_text, meeting_link, location_id, encounter_id, start_ms, end_ms, \
-    practitioner_id, patient_id, rescheduled_from, rescheduled_to";
+    practitioner_id, patient_id, rescheduled_from, rescheduled_to, note_id, identifiers, \
+    coscheduled, updated_ms";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS appointment (
@@ -105,7 +116,11 @@ CREATE TABLE IF NOT EXISTS appointment (
     practitioner_id TEXT NOT NULL,
     patient_id TEXT,
     rescheduled_from TEXT,
-    rescheduled_to TEXT
+    rescheduled_to TEXT,
+    note_id TEXT,
+    identifiers TEXT,
+    coscheduled TEXT,
+    updated_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS appointment_start ON appointment (start_ms, id);
 CREATE INDEX IF NOT EXISTS appointment_practitioner ON appointment (practitioner_id, start_ms);
@@ -128,6 +143,7 @@ impl Store {
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        upgrade(&conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -211,7 +227,10 @@ impl Store {
         order.push("start_ms ASC".to_string());
         order.push("id ASC".to_string());
         let (limit, offset) = match filters.page {
-            Some((limit, offset)) => (i64::from(limit), i64::try_from(offset).unwrap_or(i64::MAX)),
+            Some((limit, offset)) => (
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX),
+            ),
             None => (-1, 0),
         };
         values.push(SqlValue::Integer(limit));
@@ -290,11 +309,36 @@ pub fn seed_synthetic(
                 .cloned(),
             rescheduled_from: None,
             rescheduled_to: None,
+            note_id: None,
+            identifiers: Vec::new(),
+            coscheduled: Vec::new(),
+            updated_ms: SYNTHETIC_START_MS,
         };
         write_row(&tx, &row, "INSERT OR IGNORE")?;
     }
     tx.commit()?;
     Ok(conn)
+}
+
+/// Adds the columns a database file written before the current edition lacks.
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare("SELECT name FROM pragma_table_info('appointment')")?;
+    let present = statement
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (column, kind) in [
+        ("note_id", "TEXT"),
+        ("identifiers", "TEXT"),
+        ("coscheduled", "TEXT"),
+        ("updated_ms", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        if !present.iter().any(|p| p == column) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE appointment ADD COLUMN {column} {kind}"
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn where_clause(filters: &Filters) -> (String, Vec<SqlValue>) {
@@ -331,6 +375,18 @@ fn where_clause(filters: &Filters) -> (String, Vec<SqlValue>) {
         if let Some(value) = value {
             any_of(column, vec![text(value)], &mut conditions);
         }
+    }
+    if let Some((system, value)) = &filters.identifier {
+        let mut condition = "EXISTS (SELECT 1 FROM json_each(appointment.identifiers) AS i \
+            WHERE json_extract(i.value, '$.value') = ?"
+            .to_string();
+        values.push(text(value));
+        if let Some(system) = system {
+            condition.push_str(" AND json_extract(i.value, '$.system') = ?");
+            values.push(text(system));
+        }
+        condition.push(')');
+        conditions.push(condition);
     }
     for bound in &filters.start {
         let (condition, ms) = match bound {
@@ -386,8 +442,17 @@ fn get_row(conn: &Connection, id: &str) -> rusqlite::Result<Option<Appointment>>
 fn write_row(conn: &Connection, row: &Appointment, verb: &str) -> rusqlite::Result<()> {
     let sql = format!(
         "{verb} INTO appointment ({COLUMNS}) VALUES \
-         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+         ?19, ?20, ?21, ?22)"
     );
+    let identifiers = (!row.identifiers.is_empty())
+        .then(|| serde_json::to_string(&row.identifiers))
+        .transpose()
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let coscheduled = (!row.coscheduled.is_empty())
+        .then(|| serde_json::to_string(&row.coscheduled))
+        .transpose()
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let rfv = row.rfv_coding.as_ref();
     conn.prepare_cached(&sql)?.execute(params![
         row.id,
@@ -408,6 +473,10 @@ fn write_row(conn: &Connection, row: &Appointment, verb: &str) -> rusqlite::Resu
         row.patient,
         row.rescheduled_from,
         row.rescheduled_to,
+        row.note_id,
+        identifiers,
+        coscheduled,
+        row.updated_ms,
     ])?;
     Ok(())
 }
@@ -451,6 +520,23 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<Appointment> {
         patient: r.get(15)?,
         rescheduled_from: r.get(16)?,
         rescheduled_to: r.get(17)?,
+        note_id: r.get(18)?,
+        identifiers: json_list(r, 19)?,
+        coscheduled: json_list(r, 20)?,
+        updated_ms: r.get(21)?,
+    })
+}
+
+/// A JSON array column (NULL is the empty list).
+fn json_list<T: serde::de::DeserializeOwned>(
+    r: &Row<'_>,
+    index: usize,
+) -> rusqlite::Result<Vec<T>> {
+    let Some(text) = r.get::<_, Option<String>>(index)? else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
@@ -478,6 +564,10 @@ mod tests {
             patient: None,
             rescheduled_from: None,
             rescheduled_to: None,
+            note_id: None,
+            identifiers: Vec::new(),
+            coscheduled: Vec::new(),
+            updated_ms: 0,
         }
     }
 

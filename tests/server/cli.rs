@@ -108,3 +108,45 @@ async fn serve_starts_and_shuts_down_cleanly() {
         "{err}"
     );
 }
+
+#[test]
+fn serve_edition_selects_the_reference_instance_and_its_mutants() {
+    use canvas_conformance::server::{Edition, Settings};
+    let config = config_from(&args(&["--edition", "current"])).unwrap();
+    assert_eq!(config.settings, Settings::reference_for(Edition::Current));
+    let config = config_from(&args(&[
+        "--edition",
+        "current",
+        "--mutant",
+        "scope-ignored",
+    ]))
+    .unwrap();
+    assert_eq!(config.mutant, Some(Mutant::ScopeIgnored));
+    // a current-edition mutant does not exist in 2023-09, and the reverse
+    let err = config_from(&args(&["--mutant", "scope-ignored"])).unwrap_err();
+    assert!(err.to_string().contains("edition 2023-09"), "{err}");
+    assert!(
+        config_from(&args(&[
+            "--edition",
+            "current",
+            "--mutant",
+            "create-keeps-status"
+        ]))
+        .is_err()
+    );
+    let table = crate::serve_cli::mutant_table_of(Edition::Current);
+    assert!(
+        table.contains("scope-ignored") && table.contains("AUTH-403-SCOPE"),
+        "{table}"
+    );
+    assert!(!table.contains("create-keeps-status"), "{table}");
+    assert!(!mutant_table().contains("scope-ignored"));
+}
+
+#[test]
+fn serve_rejects_an_unknown_edition() {
+    let err = Cli::try_parse_from(["serve", "--edition", "2024"])
+        .err()
+        .expect("unknown edition is an error");
+    assert!(err.to_string().contains("2023-09 or current"), "{err}");
+}

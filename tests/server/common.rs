@@ -1,6 +1,6 @@
 //! Shared helpers: start a server, send requests, check OperationOutcomes.
 
-use canvas_conformance::server::{RunningServer, ServerConfig, spawn};
+use canvas_conformance::server::{Edition, RunningServer, ServerConfig, spawn};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
@@ -87,6 +87,11 @@ impl Api {
         Api::with(ServerConfig::reference()).await
     }
 
+    /// The reference instance of the current edition.
+    pub async fn current() -> Api {
+        Api::with(ServerConfig::reference_for(Edition::Current)).await
+    }
+
     pub async fn with(config: ServerConfig) -> Api {
         let token = config.static_token.clone();
         let server = spawn(config).await.expect("server starts");
@@ -143,10 +148,7 @@ impl Api {
         let reply = self.post("/Appointment", body).await;
         assert_eq!(reply.status, 201, "{}", reply.text);
         let location = reply.header("location").expect("Location header");
-        let id = location
-            .rsplit_once("/Appointment/")
-            .map(|(_, id)| id.to_string())
-            .expect("Location names /Appointment/<id>");
+        let id = location_id(location).expect("Location names /Appointment/<id>");
         assert!(uuid::Uuid::try_parse(&id).is_ok(), "{location}");
         id
     }
@@ -178,6 +180,12 @@ impl Api {
     }
 }
 
+/// The appointment id a `Location` names, with or without `/_history/<n>`.
+pub fn location_id(location: &str) -> Option<String> {
+    let (_, rest) = location.rsplit_once("/Appointment/")?;
+    rest.split('/').next().map(str::to_string)
+}
+
 pub fn entry_ids(bundle: &Value) -> Vec<String> {
     bundle["entry"]
         .as_array()
@@ -201,6 +209,41 @@ pub fn appointment(start: &str, end: &str) -> Value {
             {"actor": {"reference": format!("Patient/{PATIENT}")}, "status": "active"},
         ],
     })
+}
+
+/// The current edition's practice location (REFERENCE-INSTANCE.md, D13).
+pub const LOCATION_UUID: &str = "c1a4e5d2-7b3f-4e69-8a0d-5f2b9c6e1d47";
+
+/// A minimal valid create body of the current edition (CREATE-REQUIRED): status, start, end,
+/// accepted practitioner and patient participants, and the practice location.
+pub fn current_appointment(start: &str, end: &str) -> Value {
+    json!({
+        "resourceType": "Appointment",
+        "status": "booked",
+        "start": start,
+        "end": end,
+        "supportingInformation": [{"reference": format!("Location/{LOCATION_UUID}")}],
+        "participant": [
+            {"actor": {"reference": format!("Practitioner/{PRACTITIONER}")}, "status": "accepted"},
+            {"actor": {"reference": format!("Patient/{PATIENT}")}, "status": "accepted"},
+        ],
+    })
+}
+
+/// Asserts a current-edition OperationOutcome (no `id`, ERR-OO) and returns its first issue.
+pub fn current_outcome(reply: &Reply, status: u16, code: &str, text: &str) -> Value {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    let body = reply.json();
+    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+    assert!(
+        body.get("id").is_none(),
+        "current outcomes carry no id: {body}"
+    );
+    let issue = body["issue"][0].clone();
+    assert_eq!(issue["severity"], "error", "{body}");
+    assert_eq!(issue["code"], code, "{body}");
+    assert_eq!(issue["details"]["text"], text, "{body}");
+    issue
 }
 
 /// `body` with `key` set to `value`.

@@ -71,6 +71,16 @@ fn settings_example_is_the_reference_instance() {
 }
 
 #[test]
+fn current_settings_example_is_the_current_reference_instance() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/settings.current.example.yaml");
+    let settings = Settings::from_yaml_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        settings,
+        Settings::reference_for(canvas_conformance::server::Edition::Current)
+    );
+}
+
+#[test]
 fn settings_errors_name_file_line_and_column() {
     let path = temp_path("bad.yaml");
     std::fs::write(

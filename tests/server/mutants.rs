@@ -131,8 +131,8 @@ impl Transcript {
 fn created(reply: &Reply) -> String {
     reply
         .header("location")
-        .and_then(|l| l.rsplit_once("/Appointment/"))
-        .map_or_else(|| uuid::Uuid::nil().to_string(), |(_, id)| id.to_string())
+        .and_then(location_id)
+        .unwrap_or_else(|| uuid::Uuid::nil().to_string())
 }
 
 fn probe_config(mutant: Option<Mutant>) -> ServerConfig {

@@ -1,17 +1,16 @@
-//! `POST /Appointment`: validate, store as proposed (unconfirmed), answer 201 with the new
-//! appointment's URL in `Location` and the body `null`.
+//! `POST /Appointment`: validate under the edition's rules, store, answer 201 with the new
+//! appointment's URL in `Location` and the edition's success body (D6).
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use crate::server::app::AppState;
 use crate::server::extract::JsonBody;
 use crate::server::input::{Mode, new_appointment, parse_changes};
 use crate::server::mutant::Mutant;
 use crate::server::outcome::ApiError;
+use crate::server::routes::success::{Written, success};
 use crate::server::store::Write;
 
 /// The page's double-booking message.
@@ -35,15 +34,16 @@ pub(crate) async fn create(
         Write::SlotTaken => return Err(ApiError::rule("Appointment.start", SLOT_TAKEN)),
         Write::Missing => return Err(ApiError::Internal("insert reported a missing row".into())),
     }
-    let location = format!("{}/Appointment/{id}", state.base_url(&headers));
     let status = if state.mutant == Some(Mutant::CreateAnswers200) {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    let mut response = (status, Json(Value::Null)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(success(
+        state.policy(),
+        Written::Created,
+        status,
+        &state.base_url(&headers),
+        &id,
+    ))
 }

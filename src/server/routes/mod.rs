@@ -2,8 +2,10 @@
 
 pub(crate) mod create;
 pub(crate) mod fallback;
+pub(crate) mod introspect;
 pub(crate) mod openapi;
 pub(crate) mod read;
 pub(crate) mod search;
+pub(crate) mod success;
 pub(crate) mod token;
 pub(crate) mod update;

@@ -1,10 +1,20 @@
-//! `GET /openapi.json` (no auth): the OpenAPI 3.1 description of this API, from `schemas/`.
+//! `GET /openapi.json` (no auth): the OpenAPI 3.1 description of the served edition, from
+//! `schemas/` (`openapi.json` for 2023-09, `openapi-current.json` for current).
 
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
-const OPENAPI: &str = include_str!("../../../schemas/openapi.json");
+use crate::server::app::AppState;
+use crate::server::edition::Edition;
 
-pub(crate) async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+const SEPT_2023: &str = include_str!("../../../schemas/openapi.json");
+const CURRENT: &str = include_str!("../../../schemas/openapi-current.json");
+
+pub(crate) async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    let document = match state.policy().edition {
+        Edition::Sept2023 => SEPT_2023,
+        Edition::Current => CURRENT,
+    };
+    ([(header::CONTENT_TYPE, "application/json")], document)
 }

@@ -18,8 +18,9 @@ pub(crate) fn appointment_id(path: Result<Path<String>, PathRejection>) -> Optio
     uuid::Uuid::try_parse(&id).is_ok().then_some(id)
 }
 
+/// The 404 for an unknown appointment id, echoing the id as requested (READ-404, UPDATE-404).
 pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::NotFound(format!("no Appointment with id {id:?}"))
+    ApiError::unknown_appointment(id)
 }
 
 pub(crate) async fn read(
@@ -39,7 +40,7 @@ pub(crate) async fn read(
         }
         return Err(not_found(&raw));
     };
-    let mut resource = appointment_json(&row, state.mutant);
+    let mut resource = appointment_json(&row, state.policy(), state.mutant);
     if state.mutant == Some(Mutant::ReadWrongId)
         && let Some(obj) = resource.as_object_mut()
     {

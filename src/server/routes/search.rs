@@ -16,17 +16,24 @@ pub(crate) async fn search(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let request = parse_query(raw.as_deref(), state.mutant)?;
-    let filters = request.filters.clone();
+    let policy = state.policy();
+    let request = parse_query(raw.as_deref(), policy, state.mutant)?;
+    let mut filters = request.filters.clone();
+    // D13: a legacy location id (`1`) searches the location it names.
+    if let Some(location) = &filters.location
+        && let Some(canonical) = state.settings.location_id(location)
+    {
+        filters.location = Some(canonical.to_string());
+    }
     let (total, rows) = state
         .with_store(move |store| Ok(store.search(&filters)?))
         .await?;
     let base =
         (state.mutant == Some(Mutant::SearchLinksAbsolute)).then(|| state.base_url(&headers));
-    let links = links(&request, total, base.as_deref());
+    let links = links(&request, total, base.as_deref(), policy, state.mutant);
     let resources = rows
         .iter()
-        .map(|row| appointment_json(row, state.mutant))
+        .map(|row| appointment_json(row, policy, state.mutant))
         .collect();
     Ok(Json(bundle(total, links, resources, state.mutant)))
 }

@@ -1,12 +1,11 @@
 //! `PUT /Appointment/{id}`: validate the body, then change only what it names, in one
-//! transaction with the status and double-booking rules; 200 with the body `null`.
+//! transaction with the precondition (D10), patient, status and double-booking rules; 200 with
+//! the edition's success body (D6).
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
 use crate::server::app::AppState;
 use crate::server::extract::JsonBody;
@@ -15,25 +14,39 @@ use crate::server::mutant::Mutant;
 use crate::server::outcome::ApiError;
 use crate::server::routes::create::SLOT_TAKEN;
 use crate::server::routes::read::{appointment_id, not_found};
+use crate::server::routes::success::{Written, success};
 use crate::server::store::Write;
+
+/// `If-Unmodified-Since` as whole seconds since the epoch; an absent or invalid HTTP date is
+/// ignored (RFC 9110 §13.1.4).
+fn if_unmodified_since(headers: &HeaderMap) -> Option<i64> {
+    let text = headers.get(header::IF_UNMODIFIED_SINCE)?.to_str().ok()?;
+    let time = httpdate::parse_http_date(text.trim()).ok()?;
+    let secs = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(secs).ok()
+}
 
 pub(crate) async fn update(
     State(state): State<AppState>,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let raw = path.as_ref().map(|p| p.0.clone()).unwrap_or_default();
-    let changes = parse_changes(&body, Some(&raw), &state.ctx(Mode::Update))?;
+    let mut changes = parse_changes(&body, Some(&raw), &state.ctx(Mode::Update))?;
+    changes.if_unmodified_since = if_unmodified_since(&headers);
     let write = match appointment_id(path) {
         None => Write::Missing,
         Some(id) => {
             let guard = state.guard_double_booking();
             let settings = state.settings.clone();
+            let policy = state.policy();
             let mutant = state.mutant;
             state
                 .with_store(move |store| {
                     let ctx = Ctx {
                         settings: &settings,
+                        policy,
                         mutant,
                         mode: Mode::Update,
                     };
@@ -51,5 +64,11 @@ pub(crate) async fn update(
     if state.mutant == Some(Mutant::UpdateAnswers204) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    Ok((StatusCode::OK, Json(Value::Null)).into_response())
+    Ok(success(
+        state.policy(),
+        Written::Updated,
+        StatusCode::OK,
+        &state.base_url(&headers),
+        &raw,
+    ))
 }
