@@ -151,7 +151,7 @@ async fn search_cases_through(form: LinkForm) -> (RunReport, String, u64) {
     let suite = project_suite();
     let selection = Selection {
         filter: Some("search/".to_owned()),
-        behaviours: Vec::new(),
+        ..Selection::default()
     };
     let plan = build(&suite.cases, std::slice::from_ref(&target), &selection);
     let options = RunOptions {
