@@ -99,7 +99,7 @@ fn quick_bench_measures_all_four_parts() {
         requests,
         number(&report, "/suite/exchanges")
             + number(&report, "/suite/walk_pages")
-            + number(&report, "/suite/cancels")
+            + number(&report, "/suite/cancel_requests")
     );
     assert!(number(&report, "/suite/run_ms") > 0.0);
     assert!(number(&report, "/suite/wall_ms") >= number(&report, "/suite/run_ms"));

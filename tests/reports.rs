@@ -133,7 +133,17 @@ fn a_passing_run_writes_four_files_that_agree() {
     );
 
     let junit = read(&dir, "junit.xml");
-    assert_eq!(junit.matches("<testcase ").count(), cases.len(), "{junit}");
+    // One testcase per case, and one per appointment of the cleanup ledger (testsuite `cleanup`).
+    assert_eq!(
+        junit.matches("<testcase ").count() as u64,
+        cases.len() as u64 + created,
+        "{junit}"
+    );
+    assert_eq!(
+        junit.matches(r#"classname="cleanup""#).count() as u64,
+        created,
+        "{junit}"
+    );
     assert!(junit.contains(r#"classname="create""#), "{junit}");
     assert!(junit.contains(r#"name="create/returns-201""#), "{junit}");
     assert!(

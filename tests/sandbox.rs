@@ -4,9 +4,12 @@
 
 mod sandbox {
     mod attribution;
+    mod base_path;
+    mod cleanup;
     pub mod common;
     mod doctor;
     mod dry_run;
+    mod generic_fhir;
     mod interrupt;
     mod oauth;
     mod proxy;

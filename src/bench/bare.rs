@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::bench::BenchError;
-use crate::bench::suite::RecordedCase;
+use crate::bench::suite::{Cancel, RecordedCase};
 use crate::exchange::SentRequest;
 use crate::target::{Secret, Target};
 
@@ -23,11 +23,12 @@ pub struct Replay {
 }
 
 /// Re-sends every recorded request (cases concurrently, `jobs` at once, each case's requests in
-/// order), then the cancels one after another, as the run's cleanup does.
+/// order), then the cancels one after another (a read each, and a write where the run's cleanup
+/// wrote one), as the run's cleanup does.
 pub async fn replay(
     targets: &[Target],
     cases: &[RecordedCase],
-    cancels: &[(usize, String)],
+    cancels: &[Cancel],
     jobs: usize,
 ) -> Result<Replay, BenchError> {
     let http = reqwest::Client::builder()
@@ -54,14 +55,15 @@ pub async fn replay(
                 .collect()
         })
         .collect();
-    let cancels: Vec<Prepared> = cancels
+    let cancels: Vec<(Prepared, bool)> = cancels
         .iter()
-        .filter_map(|(target, id)| {
-            Some(Prepared::cancel(
-                targets.get(*target)?,
-                tokens.get(*target)?,
-                id,
-            ))
+        .filter_map(|cancel| {
+            let prepared = Prepared::cancel(
+                targets.get(cancel.target)?,
+                tokens.get(cancel.target)?,
+                &cancel.id,
+            );
+            Some((prepared, cancel.writes))
         })
         .collect();
     let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
@@ -85,11 +87,13 @@ pub async fn replay(
         requests += sent;
         errors += failed;
     }
-    for cancel in &cancels {
-        errors += usize::from(!cancel.send(&http).await);
+    let mut cancel_requests = 0;
+    for (cancel, writes) in &cancels {
+        errors += cancel.read_and_cancel(&http, *writes).await;
+        cancel_requests += 1 + usize::from(*writes);
     }
     Ok(Replay {
-        requests: requests + cancels.len(),
+        requests: requests + cancel_requests,
         errors,
         wall: started.elapsed(),
     })
@@ -128,7 +132,8 @@ impl Prepared {
         }
     }
 
-    /// The cleanup's cancel: `PUT /Appointment/{id}` with status cancelled.
+    /// The cleanup's cancel: `GET /Appointment/{id}`, then `PUT` it back with status cancelled
+    /// (see [`Prepared::read_and_cancel`]).
     fn cancel(target: &Target, token: &Secret<String>, id: &str) -> Prepared {
         Prepared {
             method: reqwest::Method::PUT,
@@ -142,6 +147,40 @@ impl Prepared {
                 json!({"resourceType": "Appointment", "id": id, "status": "cancelled"}).to_string(),
             ),
         }
+    }
+
+    /// The cleanup's requests for one cancel: read the appointment (this request's URL), then, when
+    /// the run's cleanup wrote (`writes`), PUT the body read back with status cancelled (this
+    /// request's body when the read gave none). Returns how many got no response.
+    async fn read_and_cancel(&self, http: &reqwest::Client, writes: bool) -> usize {
+        let mut read = http.get(&self.url);
+        for (name, value) in self.headers.iter().filter(|(n, _)| n != "Content-Type") {
+            read = read.header(name, value);
+        }
+        let (body, read_failed) = match read.send().await {
+            Ok(response) => match response.bytes().await {
+                Ok(bytes) => (serde_json::from_slice::<serde_json::Value>(&bytes).ok(), 0),
+                Err(_) => (None, 1),
+            },
+            Err(_) => (None, 1),
+        };
+        if !writes {
+            return read_failed;
+        }
+        let body = match body {
+            Some(mut resource @ serde_json::Value::Object(_)) => {
+                resource["status"] = json!("cancelled");
+                Some(resource.to_string())
+            }
+            _ => self.body.clone(),
+        };
+        let put = Prepared {
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body,
+        };
+        read_failed + usize::from(!put.send(http).await)
     }
 
     /// Sends it and reads the whole body; `false` when no response came.

@@ -33,8 +33,11 @@ pub struct SuitePart {
     pub tally: Tally,
     pub exchanges: usize,
     pub walk_pages: usize,
+    /// Appointments the cleanup cancelled.
     pub cancels: usize,
-    /// Requests in all: exchanges + walk pages + cancels.
+    /// The cleanup's requests: a read per cancel, and a write unless it was already cancelled.
+    pub cancel_requests: usize,
+    /// Requests in all: exchanges + walk pages + cancel requests.
     pub requests: usize,
     /// `run_plan` alone: cases, checks and cleanup.
     pub run_ms: f64,
@@ -111,6 +114,7 @@ impl BenchReport {
             exchanges: first.exchanges,
             walk_pages: first.walk_pages,
             cancels: first.cancels.len(),
+            cancel_requests: first.cancel_requests(),
             requests: first.requests(),
             run_ms,
             setup_ms: measure::ms(parts.setup),

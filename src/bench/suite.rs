@@ -92,17 +92,33 @@ pub struct SuiteRun {
     pub cases: usize,
     pub exchanges: usize,
     pub walk_pages: usize,
-    /// The appointments cancelled at the end: (target index, appointment id).
-    pub cancels: Vec<(usize, String)>,
+    /// The appointments cancelled at the end.
+    pub cancels: Vec<Cancel>,
     pub cleanup_problems: usize,
     pub recorded: Vec<RecordedCase>,
 }
 
 impl SuiteRun {
-    /// Every request the run sent: step exchanges, walk pages and cancels.
+    /// Every request the run sent: step exchanges, walk pages and the cancels' requests.
     pub fn requests(&self) -> usize {
-        self.exchanges + self.walk_pages + self.cancels.len()
+        self.exchanges + self.walk_pages + self.cancel_requests()
     }
+
+    /// The cleanup's requests: a read per cancel, and a write unless it was already cancelled.
+    pub fn cancel_requests(&self) -> usize {
+        let writes = self.cancels.iter().filter(|c| c.writes).count();
+        self.cancels.len() + writes
+    }
+}
+
+/// One cancel of the cleanup: a read of the appointment, then a write unless it was already cancelled.
+#[derive(Clone, Debug)]
+pub struct Cancel {
+    /// Index into the bed's targets.
+    pub target: usize,
+    pub id: String,
+    /// Whether the cleanup wrote it back (`false`: the read showed it already cancelled).
+    pub writes: bool,
 }
 
 /// Runs `plan` on the bed with `jobs` cases in flight, no snapshots, and times it.
@@ -164,7 +180,7 @@ fn cancels_of(
     cleanup: &[crate::run::ledger::Tidied],
     items: &[crate::plan::PlanItem],
     outcomes: &[CaseOutcome],
-) -> Vec<(usize, String)> {
+) -> Vec<Cancel> {
     cleanup
         .iter()
         .filter_map(|tidied| {
@@ -182,7 +198,11 @@ fn cancels_of(
                         }
                         _ => None,
                     })?;
-            Some((target, tidied.id.clone()))
+            Some(Cancel {
+                target,
+                id: tidied.id.clone(),
+                writes: tidied.note.as_deref() != Some("already cancelled"),
+            })
         })
         .collect()
 }

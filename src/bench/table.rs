@@ -26,8 +26,8 @@ pub fn render(report: &BenchReport) -> String {
     );
     let _ = writeln!(
         out,
-        "   requests         {} ({} exchanges + {} walk pages + {} cancels)",
-        s.requests, s.exchanges, s.walk_pages, s.cancels
+        "   requests         {} ({} exchanges + {} walk pages + {} for {} cancels)",
+        s.requests, s.exchanges, s.walk_pages, s.cancel_requests, s.cancels
     );
     let _ = writeln!(out, "   run              {:.1} ms", s.run_ms);
     let _ = writeln!(

@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use crate::case::load::Case;
-use crate::case::model::{CaptureSpec, Expect, Method, RequestSpec, Step};
+use crate::case::model::{CaptureSpec, Deviation, Expect, Method, RequestSpec, Step};
 use crate::check::status::StatusSpec;
 use crate::source::{Diagnostic, Pos};
 use crate::target::FIXTURE_KEYS;
@@ -216,6 +216,57 @@ impl Lint<'_> {
         let has_body = request.body.is_some() || request.raw_body.is_some();
         if request.method.value == Method::Get && has_body {
             self.error(Pos::of(&request.method), "a GET request has no body");
+        }
+        self.deliberately_invalid(request, has_body);
+    }
+
+    /// `deliberately_invalid`: FHIR element paths from `Appointment`, each once, with a reason;
+    /// only on a request with a body, and `partial` only on a PUT.
+    fn deliberately_invalid(&mut self, request: &RequestSpec, has_body: bool) {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for item in &request.deliberately_invalid {
+            let element = item.element.value.as_str();
+            let segments_ok = element.strip_prefix("Appointment").is_some_and(|rest| {
+                rest.is_empty()
+                    || rest.strip_prefix('.').is_some_and(|path| {
+                        path.split('.').all(|segment| {
+                            !segment.is_empty()
+                                && segment
+                                    .chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        })
+                    })
+            });
+            if !segments_ok {
+                self.error(
+                    Pos::of(&item.element),
+                    format!("`{element}` is not a FHIR element path: write `Appointment` (the whole body) or `Appointment.<element>[.<element>…]`, e.g. `Appointment.participant.status`"),
+                );
+            }
+            if !seen.insert(element) {
+                self.error(
+                    Pos::of(&item.element),
+                    format!("`{element}` is declared twice"),
+                );
+            }
+            if item.why.value.trim().is_empty() {
+                self.error(
+                    Pos::of(&item.why),
+                    "say why the body is invalid there (the behaviour it serves)",
+                );
+            }
+            if !has_body {
+                self.error(
+                    Pos::of(&item.element),
+                    "`deliberately_invalid` describes a body, and this request sends none",
+                );
+            }
+            if item.how.value == Deviation::Partial && request.method.value != Method::Put {
+                self.error(
+                    Pos::of(&item.how),
+                    "`partial` is a partial update: only a PUT body can be one",
+                );
+            }
         }
     }
 

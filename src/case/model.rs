@@ -111,6 +111,47 @@ pub struct RequestSpec {
     /// A body sent byte for byte (for malformed JSON); excludes `body`.
     #[serde(default)]
     pub raw_body: Option<Spanned<String>>,
+    /// Where the body is deliberately not valid FHIR R4: the element(s) the case is about. Every
+    /// other element of every body must be valid (a test validates them all against `schemas/fhir/`).
+    #[serde(default)]
+    pub deliberately_invalid: Vec<DeliberatelyInvalid>,
+}
+
+/// One element of a request body that is not valid FHIR R4 on purpose, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliberatelyInvalid {
+    /// The FHIR element path, from the resource type: `Appointment.status`,
+    /// `Appointment.participant.status`, or `Appointment` for the whole body (not JSON, not an object).
+    /// A path covers the elements below it.
+    pub element: Spanned<String>,
+    pub how: Spanned<Deviation>,
+    /// Why the case sends it so (which behaviour needs it); shown with the element wherever it is listed.
+    pub why: Spanned<String>,
+}
+
+/// How a body departs from FHIR R4 (HL7's R4 JSON Schema plus the cardinalities `src/check/schema.rs` adds).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Deviation {
+    /// A required element (1..1 or 1..*) is left out: the case is about what the server does then.
+    Omitted,
+    /// The element is present with a value FHIR R4 does not allow (wrong JSON type, unknown code,
+    /// another resource type, a body that is not JSON).
+    Invalid,
+    /// A partial update (`PUT` only): the body carries only the elements to change, as Canvas allows,
+    /// so it leaves out required ones; a server that replaces the whole resource refuses it.
+    Partial,
+}
+
+impl Deviation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deviation::Omitted => "omitted",
+            Deviation::Invalid => "invalid",
+            Deviation::Partial => "partial",
+        }
+    }
 }
 
 /// Everything a step's response is checked against; every item yields findings, never stops early.
@@ -247,7 +288,8 @@ impl SchemaName {
     }
 }
 
-/// The body is an OperationOutcome whose first issue has these values.
+/// The body is an OperationOutcome (FHIR R4: `issue` 1..*, each with `severity` and `code`) whose
+/// first issue has these values; `details.text` is checked only when `text` is given.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeExpect {
@@ -256,7 +298,8 @@ pub struct OutcomeExpect {
     pub severity: Option<Spanned<String>>,
     #[serde(default)]
     pub code: Option<Spanned<String>>,
-    /// `details.text`, exactly; `{name}` placeholders match any non-empty text.
+    /// `details.text`, exactly; `{name}` placeholders match any non-empty text (`{message}`: any).
+    /// FHIR leaves `details.text` optional, so it is Canvas's rule (ERR-OO) when a case gives it.
     #[serde(default)]
     pub text: Option<Spanned<String>>,
     /// The behaviour ID the expected code and text are evidence for (default: the step's, else the

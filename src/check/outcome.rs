@@ -1,6 +1,9 @@
-//! The OperationOutcome check: the body is an OperationOutcome whose first issue has the expected
-//! severity (default `error`), code and `details.text`; text may hold `{placeholders}`. Findings about
-//! the OperationOutcome's shape are evidence for ERR-OO; those about an expected value, for the case.
+//! The OperationOutcome check, as FHIR R4 defines the resource: `issue` 1..*, each issue with a
+//! `severity` and a `code` (1..1). The first issue's severity (default `error`) and code are compared
+//! when the case gives them; `details.text` (0..1 in FHIR) only when the case checks Canvas's own
+//! text (`text`, which may hold `{placeholders}`). Findings about the OperationOutcome's shape (and
+//! a `text` that asks only for some text) are evidence for ERR-OO; those about an expected value,
+//! for the case.
 
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -61,20 +64,35 @@ pub fn check(
             ))];
         }
     };
-    let Some(issue) = body
-        .get("issue")
-        .and_then(Value::as_array)
-        .and_then(|issues| issues.first())
-    else {
-        return vec![shape(Finding::fail(
-            "outcome",
-            location,
-            "issue[0]",
-            "at least one issue",
-            "no issue",
-        ))];
+    let issues = match body.get("issue").and_then(Value::as_array) {
+        Some(issues) if !issues.is_empty() => issues,
+        other => {
+            return vec![shape(Finding::fail(
+                "outcome",
+                location,
+                "issue",
+                "at least one issue (1..*)",
+                other.map_or_else(|| "(absent)".to_owned(), |_| "[]".to_owned()),
+            ))];
+        }
     };
     let mut findings = Vec::new();
+    // FHIR R4: every issue carries a severity and a code (1..1); the first issue's are compared below.
+    for (i, issue) in issues.iter().enumerate().skip(1) {
+        for field in ["severity", "code"] {
+            let actual = issue.get(field);
+            if actual.and_then(Value::as_str).is_none_or(str::is_empty) {
+                findings.push(shape(Finding::fail(
+                    "outcome",
+                    location.clone(),
+                    format!("issue[{i}].{field}"),
+                    "a non-empty string (1..1)",
+                    actual.map_or_else(|| "(absent)".to_owned(), show),
+                )));
+            }
+        }
+    }
+    let issue = &issues[0];
     let severity_expected = spec
         .value
         .severity
@@ -87,7 +105,7 @@ pub fn check(
         .map_or_else(|| location.clone(), |s| ctx.at(Pos::of(s)));
     // A severity the case does not write is ERR-OO's `error`, not the case's own expectation.
     let default_severity = spec.value.severity.is_none();
-    let fields: [Field<'_>; 3] = [
+    let fields: [Field<'_>; 2] = [
         (
             "issue[0].severity",
             issue.get("severity"),
@@ -101,16 +119,15 @@ pub fn check(
                 .as_ref()
                 .map(|c| (c.value.clone(), ctx.at(Pos::of(c)))),
         ),
+    ];
+    let text: Option<Field<'_>> = spec.value.text.as_ref().map(|t| {
         (
             "issue[0].details.text",
             issue.get("details").and_then(|d| d.get("text")),
-            spec.value
-                .text
-                .as_ref()
-                .map(|t| (t.value.clone(), ctx.at(Pos::of(t)))),
-        ),
-    ];
-    for (subject, actual, expected) in fields {
+            Some((t.value.clone(), ctx.at(Pos::of(t)))),
+        )
+    });
+    for (subject, actual, expected) in fields.into_iter().chain(text) {
         let actual_text = actual.and_then(Value::as_str);
         match expected {
             None if actual_text.is_none_or(str::is_empty) => {
@@ -126,6 +143,9 @@ pub fn check(
             Some((template, at)) => match render_str(&template, ctx.scope) {
                 Ok(expected) => {
                     if !actual_text.is_some_and(|a| text_matches(&expected, a)) {
+                        // ERR-OO's own: the default severity, and a text that asks for any text.
+                        let is_shape = (default_severity && subject == "issue[0].severity")
+                            || (subject == "issue[0].details.text" && is_any_text(&expected));
                         let finding = Finding::fail(
                             "outcome",
                             at,
@@ -133,11 +153,7 @@ pub fn check(
                             show(&Value::String(expected)),
                             actual.map_or_else(|| "(absent)".to_owned(), show),
                         );
-                        findings.push(if default_severity && subject == "issue[0].severity" {
-                            shape(finding)
-                        } else {
-                            finding
-                        });
+                        findings.push(if is_shape { shape(finding) } else { finding });
                     }
                 }
                 Err(e) => findings.push(Finding::error("outcome", at, subject, e.to_string())),
@@ -175,13 +191,89 @@ pub fn text_matches(expected: &str, actual: &str) -> bool {
     regex::Regex::new(&pattern).is_ok_and(|r| r.is_match(actual))
 }
 
+/// A text that is one `{placeholder}` and nothing else: any non-empty text.
+fn is_any_text(expected: &str) -> bool {
+    expected
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+        .is_some_and(is_placeholder)
+}
+
 fn is_placeholder(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
 mod tests {
-    use super::text_matches;
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::{check, text_matches};
+    use crate::case::load::parse_case;
+    use crate::check::{CheckContext, Finding};
+    use crate::exchange::Received;
+    use crate::template::Scope;
+
+    /// The findings of the first step's `outcome` expectation against this body.
+    fn findings(outcome_yaml: &str, body: serde_json::Value) -> Vec<Finding> {
+        let text = format!(
+            "name: t\ndescription: t\nbehaviours: [ERR-OO]\nsteps:\n  - name: s\n    request: {{ method: GET, path: /Appointment }}\n    expect: {{ outcome: {outcome_yaml} }}\n"
+        );
+        let case = parse_case(Arc::from("t.yaml"), &text).expect("test case parses");
+        let scope = Scope::default();
+        let ctx = CheckContext {
+            case: &case,
+            scope: &scope,
+            query: &[],
+            method: crate::case::model::Method::Get,
+            path: "/Appointment",
+        };
+        let received = Received {
+            status: 404,
+            headers: Vec::new(),
+            body: body.to_string(),
+            json: Some(body),
+            elapsed_ms: 0,
+        };
+        let spec = case.spec.steps.value[0]
+            .expect
+            .outcome
+            .as_ref()
+            .expect("the step has an outcome expectation");
+        check(spec, &ctx, &received)
+    }
+
+    #[test]
+    fn a_plain_outcome_takes_diagnostics_without_details_text() {
+        let generic = json!({"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "not-found", "diagnostics": "Appointment/x is not known"}]});
+        assert!(findings("{}", generic).is_empty());
+    }
+
+    #[test]
+    fn every_issue_needs_a_severity_and_a_code() {
+        let missing = json!({"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid"}, {"severity": "warning"}]});
+        let found = findings("{}", missing);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].subject, "issue[1].code");
+        let none = json!({"resourceType": "OperationOutcome", "issue": []});
+        assert_eq!(findings("{}", none)[0].subject, "issue");
+    }
+
+    #[test]
+    fn canvas_text_is_checked_only_when_the_case_asks() {
+        let generic = json!({"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "diagnostics": "bad"}]});
+        let found = findings("{ text: \"{message}\" }", generic);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].subject, "issue[0].details.text");
+        let canvas = json!({"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "details": {"text": "Bad request"}}]});
+        assert!(findings("{ text: \"{message}\" }", canvas.clone()).is_empty());
+        assert!(findings("{ code: invalid, text: Bad request }", canvas).is_empty());
+    }
 
     #[test]
     fn placeholders_match_any_text() {

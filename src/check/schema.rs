@@ -1,9 +1,11 @@
 //! The schema check: HL7's FHIR R4 JSON Schema (the subset in `schemas/fhir/`, compiled once), plus
 //! the cardinalities the schema cannot say (`status` 1..1, `participant` 1..*, `participant.status`
-//! 1..1, OperationOutcome `issue` 1..*) and invariant app-2. Messages never echo patient data.
+//! 1..1, a contained Endpoint's `status` and `address` 1..1, OperationOutcome `issue` 1..*) and
+//! invariant app-2. Each violation names its FHIR element. Messages never echo patient data.
 
 use std::sync::OnceLock;
 
+use jsonschema::error::ValidationErrorKind;
 use serde_json::{Value, json};
 use serde_saphyr::Spanned;
 
@@ -84,25 +86,63 @@ pub fn check(
 
 /// Every violation of the resource's schema and cardinalities, as `pointer: message` lines.
 pub fn violations(name: SchemaName, body: &Value) -> Result<Vec<String>, String> {
+    Ok(element_violations(name, body)?
+        .into_iter()
+        .map(|v| format!("{}: {}", pointer_or_root(&v.pointer), v.message))
+        .collect())
+}
+
+/// One way a resource is not valid FHIR R4.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Where, as a JSON pointer into the body (`/participant/0/status`; empty: the root).
+    pub pointer: String,
+    /// The FHIR element concerned, from the resource type, without indices:
+    /// `Appointment.participant.status` (for a missing required element, the missing one).
+    pub element: String,
+    pub message: String,
+}
+
+/// Every violation of the resource's schema and cardinalities, each with its FHIR element.
+///
+/// # Errors
+/// The embedded schema does not compile (a build problem, reported as text).
+pub fn element_violations(name: SchemaName, body: &Value) -> Result<Vec<Violation>, String> {
     let validators = validators()?;
     let validator = match name {
         SchemaName::Appointment => &validators.appointment,
         SchemaName::Bundle => &validators.bundle,
         SchemaName::OperationOutcome => &validators.outcome,
     };
-    let mut problems: Vec<String> = validator
+    let root = name.as_str();
+    let mut problems: Vec<Violation> = validator
         .iter_errors(body)
         .take(MAX_ERRORS)
         .map(|e| {
-            format!(
-                "{}: {}",
-                pointer_or_root(&e.instance_path().to_string()),
-                e.masked()
-            )
+            let pointer = e.instance_path().to_string();
+            let below = match e.kind() {
+                ValidationErrorKind::Required { property } => property.as_str().map(str::to_owned),
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    unexpected.first().cloned()
+                }
+                _ => None,
+            };
+            Violation {
+                element: element_of(root, &pointer, below.as_deref()),
+                message: e.masked().to_string(),
+                pointer,
+            }
         })
         .collect();
+    let mut push = |pointer: String, message: String| {
+        problems.push(Violation {
+            element: element_of(root, &pointer, None),
+            pointer,
+            message,
+        });
+    };
     match name {
-        SchemaName::Appointment => appointment_cardinality(body, "", &mut problems),
+        SchemaName::Appointment => appointment_cardinality(body, "", &mut push),
         SchemaName::Bundle => {
             if let Some(entries) = body.get("entry").and_then(Value::as_array) {
                 for (i, entry) in entries.iter().enumerate() {
@@ -110,15 +150,29 @@ pub fn violations(name: SchemaName, body: &Value) -> Result<Vec<String>, String>
                         appointment_cardinality(
                             resource,
                             &format!("/entry/{i}/resource"),
-                            &mut problems,
+                            &mut push,
                         );
                     }
                 }
             }
         }
-        SchemaName::OperationOutcome => outcome_cardinality(body, &mut problems),
+        SchemaName::OperationOutcome => outcome_cardinality(body, &mut push),
     }
     Ok(problems)
+}
+
+/// `Appointment` + the pointer's named segments (indices dropped, `~1`/`~0` unescaped) + `below`.
+fn element_of(root: &str, pointer: &str, below: Option<&str>) -> String {
+    let mut element = root.to_owned();
+    let named = pointer
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.bytes().all(|b| b.is_ascii_digit()))
+        .map(|s| s.replace("~1", "/").replace("~0", "~"));
+    for segment in named.chain(below.map(str::to_owned)) {
+        element.push('.');
+        element.push_str(&segment);
+    }
+    element
 }
 
 fn pointer_or_root(pointer: &str) -> &str {
@@ -129,54 +183,81 @@ fn pointer_or_root(pointer: &str) -> &str {
     }
 }
 
-fn appointment_cardinality(resource: &Value, at: &str, problems: &mut Vec<String>) {
+fn appointment_cardinality(resource: &Value, at: &str, push: &mut impl FnMut(String, String)) {
     if resource.get("resourceType").and_then(Value::as_str) != Some("Appointment") {
-        problems.push(format!(
-            "{}: resourceType must be \"Appointment\"",
-            pointer_or_root(at)
-        ));
+        push(
+            format!("{at}/resourceType"),
+            "resourceType must be \"Appointment\"".to_owned(),
+        );
         return;
     }
     if !resource.get("status").is_some_and(Value::is_string) {
-        problems.push(format!(
-            "{at}/status: Appointment.status is required (1..1)"
-        ));
+        push(
+            format!("{at}/status"),
+            "Appointment.status is required (1..1)".to_owned(),
+        );
     }
     match resource.get("participant").and_then(Value::as_array) {
         Some(participants) if !participants.is_empty() => {
             for (i, participant) in participants.iter().enumerate() {
                 if !participant.get("status").is_some_and(Value::is_string) {
-                    problems.push(format!("{at}/participant/{i}/status: Appointment.participant.status is required (1..1)"));
+                    push(
+                        format!("{at}/participant/{i}/status"),
+                        "Appointment.participant.status is required (1..1)".to_owned(),
+                    );
                 }
             }
         }
-        _ => problems.push(format!(
-            "{at}/participant: Appointment.participant needs at least one item (1..*)"
-        )),
+        _ => push(
+            format!("{at}/participant"),
+            "Appointment.participant needs at least one item (1..*)".to_owned(),
+        ),
     }
     if resource.get("start").is_some() != resource.get("end").is_some() {
-        problems.push(format!(
-            "{}: app-2: either start and end are both given, or neither",
-            pointer_or_root(at)
-        ));
+        let missing = if resource.get("start").is_some() {
+            "end"
+        } else {
+            "start"
+        };
+        push(
+            format!("{at}/{missing}"),
+            "app-2: either start and end are both given, or neither".to_owned(),
+        );
+    }
+    let contained = resource.get("contained").and_then(Value::as_array);
+    for (i, item) in contained.into_iter().flatten().enumerate() {
+        if item.get("resourceType").and_then(Value::as_str) != Some("Endpoint") {
+            continue;
+        }
+        for field in ["status", "address"] {
+            if !item.get(field).is_some_and(Value::is_string) {
+                push(
+                    format!("{at}/contained/{i}/{field}"),
+                    format!("Endpoint.{field} is required (1..1)"),
+                );
+            }
+        }
     }
 }
 
-fn outcome_cardinality(body: &Value, problems: &mut Vec<String>) {
+fn outcome_cardinality(body: &Value, push: &mut impl FnMut(String, String)) {
     match body.get("issue").and_then(Value::as_array) {
         Some(issues) if !issues.is_empty() => {
             for (i, issue) in issues.iter().enumerate() {
                 for field in ["severity", "code"] {
                     if !issue.get(field).is_some_and(Value::is_string) {
-                        problems.push(format!(
-                            "/issue/{i}/{field}: OperationOutcome.issue.{field} is required (1..1)"
-                        ));
+                        push(
+                            format!("/issue/{i}/{field}"),
+                            format!("OperationOutcome.issue.{field} is required (1..1)"),
+                        );
                     }
                 }
             }
         }
-        _ => problems
-            .push("/issue: OperationOutcome.issue needs at least one item (1..*)".to_owned()),
+        _ => push(
+            "/issue".to_owned(),
+            "OperationOutcome.issue needs at least one item (1..*)".to_owned(),
+        ),
     }
 }
 
@@ -242,5 +323,52 @@ mod tests {
         );
         let bad = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": "Appointment"}}]});
         assert!(!violations(SchemaName::Bundle, &bad).unwrap().is_empty());
+    }
+
+    #[test]
+    fn violations_name_their_fhir_element() {
+        let mut partial = json!({"resourceType": "Appointment", "id": "x", "status": "arrived"});
+        let elements = |body: &Value| -> Vec<String> {
+            element_violations(SchemaName::Appointment, body)
+                .unwrap()
+                .into_iter()
+                .map(|v| v.element)
+                .collect()
+        };
+        assert!(
+            elements(&partial)
+                .iter()
+                .all(|e| e == "Appointment.participant"),
+            "{:?}",
+            elements(&partial)
+        );
+        partial["participant"] = json!([{"actor": {"reference": "Practitioner/1"}}]);
+        partial["start"] = json!(20240101);
+        let found = elements(&partial);
+        assert!(
+            found.contains(&"Appointment.participant.status".to_owned()),
+            "{found:?}"
+        );
+        assert!(found.contains(&"Appointment.start".to_owned()), "{found:?}");
+        assert!(found.contains(&"Appointment.end".to_owned()), "{found:?}");
+    }
+
+    #[test]
+    fn a_contained_endpoint_needs_its_required_elements() {
+        let mut with_endpoint = appointment();
+        with_endpoint["contained"] = json!([{"resourceType": "Endpoint", "id": "appointment-meeting-endpoint", "address": "https://x.example"}]);
+        let found: Vec<String> = element_violations(SchemaName::Appointment, &with_endpoint)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.element)
+            .collect();
+        assert!(
+            found.iter().any(|e| e.starts_with("Appointment.contained")),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"Appointment.contained.status".to_owned()),
+            "{found:?}"
+        );
     }
 }

@@ -520,7 +520,7 @@ fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> 
     let mut ids: Vec<String> = Vec::new();
     let mut previous_last: Option<Value> = None;
     for (n, page) in walk.pages.iter().enumerate() {
-        let label = format!("walk page {}", n + 1);
+        let label = format!("walk page {} ({})", n + 1, page.request.url);
         let Some(received) = &page.response else {
             continue;
         };

@@ -237,6 +237,19 @@ pub fn summary(report: &RunReport) -> String {
                 tidied.problem.as_deref().unwrap_or_default()
             );
         }
+        // A cancel that had to fall back (not the plain read-and-write-back) says so.
+        for tidied in report.cleanup.iter().filter(|t| {
+            t.problem.is_none() && t.note.as_deref().is_some_and(|n| n != "already cancelled")
+        }) {
+            let _ = writeln!(
+                out,
+                "  cancelled, but: Appointment/{} (case {}, target {}): {}",
+                tidied.id,
+                tidied.case,
+                tidied.target,
+                tidied.note.as_deref().unwrap_or_default()
+            );
+        }
     }
     let _ = writeln!(
         out,
@@ -265,6 +278,26 @@ mod tests {
         text.push_str(&snapshot_summary(&run.outcomes, &[]));
         text.push_str(&summary(&run));
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_cancel_that_fell_back_is_named_and_one_already_cancelled_is_not() {
+        let mut run = crate::report::model::tests::run();
+        run.cleanup[0].note = Some(
+            "reading it back failed (the read answered 500): cancelled with a status-only body"
+                .to_owned(),
+        );
+        let mut quiet = run.cleanup[0].clone();
+        quiet.id = "done-3".to_owned();
+        quiet.note = Some("already cancelled".to_owned());
+        run.cleanup.push(quiet);
+        let text = summary(&run);
+        assert!(
+            text.contains("cancelled, but: Appointment/ok-1 (case read/b, target reference): reading it back failed"),
+            "{text}"
+        );
+        assert!(!text.contains("done-3"), "{text}");
+        assert!(text.contains("not tidied: Appointment/left-2"), "{text}");
     }
 
     #[test]

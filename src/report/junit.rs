@@ -1,6 +1,8 @@
 //! `junit.xml`: one testcase per case (classname = its folder), Fail → `<failure>`, Error →
 //! `<error>`, Skipped → `<skipped>`; behaviour IDs as testcase properties, the targets and run id as
-//! testsuite properties. Written with `quick-junit` (nextest's writer) from the report model.
+//! testsuite properties; the cleanup ledger as a second testsuite `cleanup` (an appointment that
+//! could not be cancelled is a `<failure>` with the reason). Written with `quick-junit` (nextest's
+//! writer) from the report model.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -33,7 +35,33 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
         junit.set_timestamp(timestamp);
     }
     junit.add_test_suite(suite);
+    if !report.cleanup.entries.is_empty() {
+        junit.add_test_suite(cleanup_suite(report));
+    }
     junit.to_string()
+}
+
+/// The cleanup ledger as a testsuite `cleanup`: one testcase per appointment the run created,
+/// failed (with the reason) when it could not be cancelled.
+fn cleanup_suite(report: &Report) -> TestSuite {
+    let mut suite = TestSuite::new("cleanup");
+    suite.add_test_cases(report.cleanup.entries.iter().map(|entry| {
+        let status = match &entry.problem {
+            None => TestCaseStatus::success(),
+            Some(problem) => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(format!("not cancelled: {problem}"));
+                status.set_type("cleanup");
+                status
+            }
+        };
+        let mut test = TestCase::new(format!("cancel Appointment/{}", entry.id), status);
+        test.set_classname("cleanup");
+        test.add_property(Property::new("case", entry.case.as_str()));
+        test.add_property(Property::new("target", entry.target.as_str()));
+        test
+    }));
+    suite
 }
 
 fn test_case(case: &CaseReport) -> TestCase {
@@ -138,7 +166,15 @@ mod tests {
     #[test]
     fn maps_verdicts_to_junit_elements() {
         let xml = super::render(&report()).expect("junit");
-        assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
+        // Three cases, and the two appointments of the cleanup ledger.
+        assert_eq!(xml.matches("<testcase ").count(), 5, "{xml}");
+        assert!(
+            xml.contains(
+                r#"<failure message="not cancelled: cancelling answered 500" type="cleanup""#
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"name="cancel Appointment/left-2""#), "{xml}");
         assert!(xml.contains(r#"classname="read""#), "{xml}");
         assert!(xml.contains(r#"classname="create""#), "{xml}");
         assert!(

@@ -159,11 +159,12 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
 
+    // Not cancelled, or cancelled only through a fallback (a note other than `already cancelled`).
     let problems: Vec<_> = report
         .cleanup
         .entries
         .iter()
-        .filter(|e| !e.cancelled)
+        .filter(|e| !e.cancelled || e.note.as_deref().is_some_and(|n| n != "already cancelled"))
         .collect();
     if report.cleanup.created > 0 || !problems.is_empty() {
         let _ = writeln!(
@@ -172,12 +173,16 @@ pub fn render(report: &Report) -> String {
             report.cleanup.cancelled, report.cleanup.created
         );
         let rows = problems.iter().map(|e| {
+            let (fate, why) = match (&e.problem, &e.note) {
+                (Some(problem), _) => ("not tidied", problem.as_str()),
+                (None, note) => ("cancelled, but", note.as_deref().unwrap_or_default()),
+            };
             format!(
-                "- not tidied: Appointment/{} (case {}, target {}): {}\n",
+                "- {fate}: Appointment/{} (case {}, target {}): {}\n",
                 cell(&e.id),
                 cell(&e.case),
                 cell(&e.target),
-                cell(e.problem.as_deref().unwrap_or_default())
+                cell(why)
             )
         });
         push_rows(&mut out, rows, problems.len());
@@ -291,6 +296,18 @@ mod tests {
             !md.contains("| read/a |"),
             "a passing case is not listed: {md}"
         );
+    }
+
+    #[test]
+    fn a_cancel_that_fell_back_is_listed_with_its_note() {
+        let mut report = report();
+        report.cleanup.entries[0].note = Some("reading it back failed".to_owned());
+        let md = render(&report);
+        assert!(
+            md.contains("- cancelled, but: Appointment/ok-1 (case read/b, target reference): reading it back failed"),
+            "{md}"
+        );
+        assert!(md.contains("- not tidied: Appointment/left-2"), "{md}");
     }
 
     #[test]

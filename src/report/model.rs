@@ -548,6 +548,9 @@ pub struct CleanupEntry {
     pub cancelled: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// How it was cancelled when not by the plain read-and-write-back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -596,6 +599,7 @@ impl Report {
                 target: t.target.clone(),
                 cancelled: t.problem.is_none(),
                 problem: t.problem.clone(),
+                note: t.note.clone(),
             })
             .collect();
         let cleanup = CleanupReport {
@@ -970,12 +974,14 @@ pub(crate) mod tests {
                     case: "read/b".to_owned(),
                     target: "reference".to_owned(),
                     problem: None,
+                    note: None,
                 },
                 Tidied {
                     id: "left-2".to_owned(),
                     case: "read/b".to_owned(),
                     target: "reference".to_owned(),
                     problem: Some("cancelling answered 500".to_owned()),
+                    note: None,
                 },
             ],
             duration_ms: 1234,

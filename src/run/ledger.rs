@@ -1,5 +1,6 @@
 //! The cleanup ledger: every appointment a run creates is recorded, and at the end the run cancels
-//! them (the API has no delete). What could not be tidied is reported, never silently dropped.
+//! them (`run::cleanup`; the API has no delete). What could not be tidied is reported, never
+//! silently dropped.
 
 use std::sync::Mutex;
 
@@ -22,6 +23,10 @@ pub struct Tidied {
     /// `None` when cancelled; otherwise why not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// How it was cancelled when not by the plain read-and-write-back (`already cancelled`, or a
+    /// fallback after a failed read), for the reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -74,8 +79,8 @@ impl Ledger {
     }
 }
 
-/// The appointment id inside a `Location` header: after `/Appointment/`, before any `/_history/<n>`,
-/// with any host or none.
+/// The appointment id inside a `Location` header: after `Appointment/`, before any `/_history/<n>`,
+/// absolute (any host) or relative (`/Appointment/<id>`, or `Appointment/<id>` against the base).
 pub fn appointment_id_from_location(location: &str) -> Option<String> {
     // Absolute, root-relative (`/Appointment/x`) or relative (`Appointment/x`, FHIR's own form).
     let after = match location.rsplit_once("/Appointment/") {

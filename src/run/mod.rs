@@ -1,6 +1,7 @@
 //! Orchestration: runs a plan's cases concurrently (steps in order within a case), keeps the cleanup
 //! ledger, stops early on an interrupt (Ctrl-C), and starts the embedded reference servers when no target is given.
 
+pub mod cleanup;
 pub mod embedded;
 pub mod interrupt;
 pub mod ledger;

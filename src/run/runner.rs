@@ -6,22 +6,22 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{Value, json};
 use serde_json_path::JsonPath;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::case::Case;
-use crate::case::model::{CaptureSpec, Extract, Method, Step};
+use crate::case::model::{CaptureSpec, Extract, Step};
 use crate::case::uses::{behaviours_judged, names_used};
 use crate::check::snapshot::{Redactions, headers_of, render};
 use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
 use crate::exchange::walk::{Walk, walk};
-use crate::exchange::{Client, Outgoing, Received, render_request};
+use crate::exchange::{Client, Received, render_request};
 use crate::outcome::{CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted};
 use crate::plan::{Placement, Plan, PlanItem};
+use crate::run::cleanup::{cleanup, record_creation};
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
-use crate::run::ledger::{Created, Ledger, Tidied, appointment_id_from_location};
+use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::case_scope;
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
 use crate::source::Pos;
@@ -367,7 +367,7 @@ async fn run_step(
     let exchange = client.send(target, &out).await;
     if let Some(received) = &exchange.response {
         // Recorded before anything else: even a create whose answer is then judged wrong is tidied.
-        record_creation(&out, received, case, target_index, ledger);
+        record_creation(&out, received, case.name(), target_index, ledger);
     }
     let received = match (&exchange.response, &exchange.error) {
         (Some(received), None) => received.clone(),
@@ -377,10 +377,11 @@ async fn run_step(
             return (outcome, all_captures());
         }
     };
+    let fetched = exchange.request.url.clone();
     outcome.exchange = Some(exchange);
     let walked: Option<Walk> = match (&step.expect.search, &received.json) {
         (Some(search), Some(bundle)) if search.value.walk && received.status == 200 => {
-            Some(walk(client, target, bundle, out.auth).await)
+            Some(walk(client, target, &fetched, bundle, out.auth).await)
         }
         _ => None,
     };
@@ -476,28 +477,6 @@ fn compare_snapshot(
     )
 }
 
-fn record_creation(
-    out: &Outgoing,
-    received: &Received,
-    case: &Case,
-    target: usize,
-    ledger: &Ledger,
-) {
-    if out.method == Method::Post
-        && out.path == "/Appointment"
-        && received.status == 201
-        && let Some(id) = received
-            .header("location")
-            .and_then(appointment_id_from_location)
-    {
-        ledger.record(Created {
-            target,
-            id,
-            case: case.name().to_owned(),
-        });
-    }
-}
-
 fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
     if let Some(path) = &spec.json {
         let body = received.json.as_ref().ok_or("the body is not JSON")?;
@@ -528,52 +507,4 @@ fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
             .ok_or_else(|| "the body is not JSON".to_owned());
     }
     Err("a capture needs `json`, `header` or `body`".to_owned())
-}
-
-/// Cancels every appointment the run created (the API has no delete).
-pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Vec<Tidied> {
-    let mut tidied = Vec::new();
-    // One at a time, removed only once tried: what the ledger still holds is what is left to do.
-    while let Some(created) = ledger.first() {
-        let Some(target) = targets.get(created.target) else {
-            ledger.remove(&created);
-            continue;
-        };
-        let out = Outgoing {
-            method: Method::Put,
-            path: format!("/Appointment/{}", created.id),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Some(
-                json!({"resourceType": "Appointment", "id": created.id, "status": "cancelled"})
-                    .to_string(),
-            ),
-            auth: Default::default(),
-        };
-        let exchange = client.send(target, &out).await;
-        ledger.remove(&created);
-        let problem = match (&exchange.response, &exchange.error) {
-            (Some(r), _) if r.status == 200 => None,
-            (Some(r), _) => Some(format!(
-                "cancelling answered {}{}",
-                r.status,
-                outcome_text(r.json.as_ref())
-                    .map(|t| format!(": {t}"))
-                    .unwrap_or_default()
-            )),
-            (None, Some(error)) => Some(format!("cancelling failed: {error}")),
-            (None, None) => Some("cancelling failed".to_owned()),
-        };
-        tidied.push(Tidied {
-            id: created.id,
-            case: created.case,
-            target: target.label.clone(),
-            problem,
-        });
-    }
-    tidied
-}
-
-fn outcome_text(body: Option<&Value>) -> Option<&str> {
-    body?.pointer("/issue/0/details/text")?.as_str()
 }

@@ -1,0 +1,118 @@
+//! Cleanup against a scripted loopback server: a cancel reads the appointment and writes it back
+//! whole with `status: cancelled`; one already cancelled is left alone; a failed read falls back to a
+//! status-only body and says so; a refused cancel is reported with the server's reason (its
+//! `diagnostics` when the OperationOutcome has no `details.text`).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use canvas_conformance::run::cleanup::cleanup;
+use canvas_conformance::run::ledger::{Created, Ledger};
+use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use serde_json::{Value, json};
+
+use super::common::client;
+
+/// Every PUT body received, with its id.
+type Puts = Arc<Mutex<Vec<(String, Value)>>>;
+
+fn stored(id: &str, status: &str) -> Value {
+    json!({"resourceType": "Appointment", "id": id, "status": status,
+        "reasonCode": [{"text": "keep this reason"}], "description": "keep this reason",
+        "start": "2100-01-01T09:00:00Z", "end": "2100-01-01T09:30:00Z",
+        "participant": [{"actor": {"reference": "Practitioner/p1"}, "status": "accepted"}]})
+}
+
+async fn read(Path(id): Path<String>) -> (StatusCode, axum::Json<Value>) {
+    match id.as_str() {
+        "unreadable" => (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(Value::Null)),
+        "done" => (StatusCode::OK, axum::Json(stored(&id, "cancelled"))),
+        _ => (StatusCode::OK, axum::Json(stored(&id, "booked"))),
+    }
+}
+
+async fn write(
+    State(puts): State<Puts>,
+    Path(id): Path<String>,
+    body: axum::Json<Value>,
+) -> (StatusCode, axum::Json<Value>) {
+    puts.lock().expect("puts").push((id.clone(), body.0));
+    if id == "refused" {
+        let outcome = json!({"resourceType": "OperationOutcome", "issue": [
+            {"severity": "error", "code": "business-rule", "diagnostics": "locked by another user"}]});
+        return (StatusCode::CONFLICT, axum::Json(outcome));
+    }
+    (StatusCode::OK, axum::Json(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
+    let puts: Puts = Arc::default();
+    let app = Router::new()
+        .route("/Appointment/{id}", get(read).put(write))
+        .with_state(Arc::clone(&puts));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let target = Target {
+        label: "scripted".to_owned(),
+        base_url: base,
+        auth: Auth::static_token(Secret::new("dev-token".to_owned())),
+        profile: Arc::new(Profile::reference()),
+    };
+    let ledger = Ledger::default();
+    for id in ["plain", "done", "unreadable", "refused"] {
+        ledger.record(Created {
+            target: 0,
+            id: id.to_owned(),
+            case: "c".to_owned(),
+        });
+    }
+    let tidied = cleanup(&ledger, &[target], &client(Duration::from_secs(10))).await;
+    assert!(ledger.pending().is_empty());
+    let by_id = |id: &str| {
+        tidied
+            .iter()
+            .find(|t| t.id == id)
+            .unwrap_or_else(|| panic!("{id} not tidied: {tidied:?}"))
+    };
+    let puts = puts.lock().expect("puts").clone();
+    let put_of = |id: &str| puts.iter().find(|(i, _)| i == id).map(|(_, b)| b.clone());
+
+    // Read, then written back whole: only the status changed.
+    assert_eq!(
+        (&by_id("plain").problem, &by_id("plain").note),
+        (&None, &None)
+    );
+    assert_eq!(put_of("plain"), Some(stored("plain", "cancelled")));
+
+    // Already cancelled: nothing written.
+    assert_eq!(by_id("done").problem, None);
+    assert_eq!(by_id("done").note.as_deref(), Some("already cancelled"));
+    assert_eq!(put_of("done"), None);
+
+    // The read failed: a status-only body, and the note says so.
+    assert_eq!(by_id("unreadable").problem, None);
+    let note = by_id("unreadable").note.clone().unwrap_or_default();
+    assert!(
+        note.contains("reading it back failed (the read answered 500)")
+            && note.contains("status-only"),
+        "{note}"
+    );
+    assert_eq!(
+        put_of("unreadable"),
+        Some(json!({"resourceType": "Appointment", "id": "unreadable", "status": "cancelled"}))
+    );
+
+    // Refused: the server's own reason, from diagnostics.
+    assert_eq!(
+        by_id("refused").problem.as_deref(),
+        Some("cancelling answered 409: locked by another user")
+    );
+}
