@@ -83,6 +83,7 @@ async fn every_mutant_is_killed_and_the_unbroken_server_passes() {
     let precise = [
         "auth-accepts-any-token",
         "errors-plain-text",
+        "bad-request-wrong-text",
         "reschedule-displays-swapped",
         "create-answers-200",
         "create-keeps-status",
