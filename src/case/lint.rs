@@ -95,15 +95,7 @@ impl Lint<'_> {
             );
         }
         for id in &spec.behaviours.value {
-            if !ctx.behaviour_ids.contains(&id.value) {
-                self.error(
-                    Pos::of(id),
-                    format!(
-                        "unknown behaviour ID `{}` (not in the requirements catalogue)",
-                        id.value
-                    ),
-                );
-            }
+            self.behaviour_id(id, ctx);
         }
         let mut known: BTreeSet<String> = BUILTINS
             .iter()
@@ -131,15 +123,7 @@ impl Lint<'_> {
             }
             self.step(step, &known);
             for id in crate::case::uses::behaviour_names(step) {
-                if !ctx.behaviour_ids.contains(&id.value) {
-                    self.error(
-                        Pos::of(id),
-                        format!(
-                            "unknown behaviour ID `{}` (not in the requirements catalogue)",
-                            id.value
-                        ),
-                    );
-                }
+                self.behaviour_id(id, ctx);
             }
             for name in step.capture.keys() {
                 known.insert(name.clone());
@@ -151,6 +135,19 @@ impl Lint<'_> {
             self.error(
                 pos,
                 "this step creates or changes data: declare `requires: { writes: true }` so the write guard applies",
+            );
+        }
+    }
+
+    /// A behaviour ID (of the case or of an expectation) must be in the catalogue.
+    fn behaviour_id(&mut self, id: &Spanned<String>, ctx: &LintContext<'_>) {
+        if !ctx.behaviour_ids.contains(&id.value) {
+            self.error(
+                Pos::of(id),
+                format!(
+                    "unknown behaviour ID `{}` (not in the requirements catalogue)",
+                    id.value
+                ),
             );
         }
     }

@@ -492,6 +492,37 @@ fn output_text(output: &std::process::Output) -> String {
     )
 }
 
+/// Runs the CLI with these arguments (and `INSTA_UPDATE`, when given) off the async runtime.
+async fn run_cli(
+    args: Vec<std::ffi::OsString>,
+    insta_update: Option<&'static str>,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let mut command = binary();
+        command.args(&args);
+        if let Some(mode) = insta_update {
+            command.env("INSTA_UPDATE", mode);
+        }
+        command.output().expect("run")
+    })
+    .await
+    .expect("join")
+}
+
+/// `OsString` arguments from anything path- or string-like.
+macro_rules! args {
+    ($($arg:expr),* $(,)?) => { vec![$(std::ffi::OsString::from($arg)),*] };
+}
+
+/// A profile file with the reference instance's fixtures under another name.
+fn profile_with_reference_fixtures(path: &std::path::Path, header: &str) {
+    let mut text = format!("{header}fixtures:\n");
+    for (key, value) in canvas_conformance::target::Profile::reference().fixtures {
+        text.push_str(&format!("  {key}: \"{value}\"\n"));
+    }
+    std::fs::write(path, text).expect("profile");
+}
+
 /// A scratch copy of the project's snapshots, so a run may write beside them.
 fn snapshot_copy(name: &str) -> std::path::PathBuf {
     let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/reference");
@@ -532,25 +563,19 @@ async fn an_unprofiled_target_is_compared_with_the_reference_for_information_onl
     let (base, _) = start_proxy(server.base_url(), Variation::FhirJson).await;
     let snapshots = snapshot_copy("unprofiled");
     let before = files_in(&snapshots.join("reference"));
-    let output = tokio::task::spawn_blocking({
-        let (base, snapshots) = (base.clone(), snapshots.clone());
-        move || {
-            binary()
-                .args([
-                    "run",
-                    "--target",
-                    &base,
-                    "--token",
-                    "dev-token",
-                    "--snapshots",
-                ])
-                .arg(&snapshots)
-                .output()
-                .expect("run")
-        }
-    })
-    .await
-    .expect("join");
+    let output = run_cli(
+        args![
+            "run",
+            "--target",
+            &base,
+            "--token",
+            "dev-token",
+            "--snapshots",
+            &snapshots
+        ],
+        None,
+    )
+    .await;
     let all = output_text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(all.contains("differs from the reference server"), "{all}");
@@ -567,40 +592,26 @@ async fn an_unprofiled_target_is_compared_with_the_reference_for_information_onl
 
     // With a profile of its own: the first run records, the second matches.
     let profile = snapshots.join("fhir-json.yaml");
-    std::fs::write(
+    profile_with_reference_fixtures(
         &profile,
-        "name: fhir-json\nallow_writes: true\ndouble_booking: allowed\nfixtures:\n",
-    )
-    .expect("profile");
-    let reference_fixtures = canvas_conformance::target::Profile::reference().fixtures;
-    let mut text = std::fs::read_to_string(&profile).expect("profile");
-    for (key, value) in &reference_fixtures {
-        text.push_str(&format!("  {key}: \"{value}\"\n"));
-    }
-    std::fs::write(&profile, text).expect("profile");
+        "name: fhir-json\nallow_writes: true\ndouble_booking: allowed\n",
+    );
     for round in ["records", "matches"] {
-        let output = tokio::task::spawn_blocking({
-            let (base, snapshots, profile) = (base.clone(), snapshots.clone(), profile.clone());
-            move || {
-                binary()
-                    .args([
-                        "run",
-                        "--target",
-                        &base,
-                        "--token",
-                        "dev-token",
-                        "--profile",
-                    ])
-                    .arg(&profile)
-                    .arg("--snapshots")
-                    .arg(&snapshots)
-                    .env("INSTA_UPDATE", "unseen")
-                    .output()
-                    .expect("run")
-            }
-        })
-        .await
-        .expect("join");
+        let output = run_cli(
+            args![
+                "run",
+                "--target",
+                &base,
+                "--token",
+                "dev-token",
+                "--profile",
+                &profile,
+                "--snapshots",
+                &snapshots
+            ],
+            Some("unseen"),
+        )
+        .await;
         let all = output_text(&output);
         assert_eq!(output.status.code(), Some(0), "{round}: {all}");
         assert!(all.contains(" 0 drifted"), "{round}: {all}");
@@ -621,20 +632,19 @@ async fn a_links_fault_is_blamed_on_search_links_only_and_every_report_says_fail
         uuid::Uuid::new_v4().simple()
     ));
     let snapshots = snapshot_copy("links");
-    let output = tokio::task::spawn_blocking({
-        let (dir, snapshots) = (dir.clone(), snapshots.clone());
-        move || {
-            binary()
-                .args(["run", "--mutant", "search-links-absolute", "--report-dir"])
-                .arg(&dir)
-                .arg("--snapshots")
-                .arg(&snapshots)
-                .output()
-                .expect("run")
-        }
-    })
-    .await
-    .expect("join");
+    let output = run_cli(
+        args![
+            "run",
+            "--mutant",
+            "search-links-absolute",
+            "--report-dir",
+            &dir,
+            "--snapshots",
+            &snapshots
+        ],
+        None,
+    )
+    .await;
     let all = output_text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     let report: Value =
@@ -674,21 +684,22 @@ async fn drift_fails_the_run_in_every_report_with_one_count() {
     let stored = std::fs::read_to_string(&snap).expect("a stored snapshot");
     std::fs::write(&snap, stored.replace("not-found", "not-fuond")).expect("edit");
     let dir = std::env::temp_dir().join(format!("cc-drift-{}", uuid::Uuid::new_v4().simple()));
-    let run = |extra: &'static [&'static str]| {
-        let (dir, snapshots) = (dir.clone(), snapshots.clone());
-        move || {
-            binary()
-                .args(["run", "--filter", "read/unknown-id", "--report-dir"])
-                .arg(&dir)
-                .arg("--snapshots")
-                .arg(&snapshots)
-                .args(extra)
-                .env("INSTA_UPDATE", "no")
-                .output()
-                .expect("run")
+    let run = |extra: &'static str| {
+        let mut args = args![
+            "run",
+            "--filter",
+            "read/unknown-id",
+            "--report-dir",
+            &dir,
+            "--snapshots",
+            &snapshots
+        ];
+        if !extra.is_empty() {
+            args.push(extra.into());
         }
+        run_cli(args, Some("no"))
     };
-    let output = tokio::task::spawn_blocking(run(&[])).await.expect("join");
+    let output = run("").await;
     let all = output_text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(
@@ -713,9 +724,7 @@ async fn drift_fails_the_run_in_every_report_with_one_count() {
     let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit");
     assert!(junit.contains("tests=\"1\""), "{junit}");
 
-    let output = tokio::task::spawn_blocking(run(&["--allow-drift"]))
-        .await
-        .expect("join");
+    let output = run("--allow-drift").await;
     let all = output_text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
@@ -734,35 +743,23 @@ async fn unreferenced_snapshots_are_only_those_that_could_have_run() {
         "---\nsource: \"cases/gone.yaml\"\nexpression: \"GET /x\"\n---\n{}\n",
     )
     .expect("stale snapshot");
-    let mut text = String::from("name: read-only\nallow_writes: false\nfixtures:\n");
-    for (key, value) in canvas_conformance::target::Profile::reference().fixtures {
-        text.push_str(&format!("  {key}: \"{value}\"\n"));
-    }
     let profile = snapshots.join("read-only.yaml");
-    std::fs::write(&profile, text).expect("profile");
-    let base = server.base_url().to_owned();
-    let output = tokio::task::spawn_blocking({
-        let (snapshots, profile) = (snapshots.clone(), profile.clone());
-        move || {
-            binary()
-                .args([
-                    "run",
-                    "--target",
-                    &base,
-                    "--token",
-                    "dev-token",
-                    "--profile",
-                ])
-                .arg(&profile)
-                .arg("--snapshots")
-                .arg(&snapshots)
-                .env("INSTA_UPDATE", "no")
-                .output()
-                .expect("run")
-        }
-    })
-    .await
-    .expect("join");
+    profile_with_reference_fixtures(&profile, "name: read-only\nallow_writes: false\n");
+    let output = run_cli(
+        args![
+            "run",
+            "--target",
+            server.base_url(),
+            "--token",
+            "dev-token",
+            "--profile",
+            &profile,
+            "--snapshots",
+            &snapshots
+        ],
+        Some("no"),
+    )
+    .await;
     let all = output_text(&output);
     let named: Vec<&str> = all
         .lines()
