@@ -368,7 +368,7 @@ impl FindingReport {
 
     /// `file:line:col: check subject: expected X, actual Y`.
     pub fn one_line(&self) -> String {
-        if self.kind == "note" {
+        let what = if self.kind == "note" {
             format!(
                 "{}: {} {}: {}",
                 self.location.display, self.check, self.subject, self.actual
@@ -383,7 +383,9 @@ impl FindingReport {
                 "{}: {} {}: expected {}, actual {}",
                 self.location.display, self.check, self.subject, self.expected, self.actual
             )
-        }
+        };
+        // The behaviours it is evidence for, which need not be the case's own.
+        format!("{what} [{}]", self.behaviours.join(", "))
     }
 }
 
