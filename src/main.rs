@@ -8,6 +8,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Commands whose output people pipe into `head` end quietly when the pipe closes. `serve` and
+    // `bench` (which talks to child processes through pipes) keep Rust's default of ignoring it.
+    if !matches!(cli.command, Command::Serve(_) | Command::Bench(_)) {
+        restore_sigpipe();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -48,5 +53,16 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(EXIT_FAILED)
         }
+    }
+}
+
+/// `canvas-conformance list | head` ends quietly, as Unix tools do, instead of panicking on the
+/// broken pipe: Rust ignores SIGPIPE by default, so restore the default action (terminate).
+/// Sockets are unaffected: std and tokio send with MSG_NOSIGNAL.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called in main before the runtime or any other thread starts; SIG_DFL is valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -334,3 +334,20 @@ fn the_ci_example_uses_only_commands_that_exist() {
     }
     assert!(commands.len() >= 3 && checked >= 6, "{commands:?}");
 }
+
+/// `canvas-conformance list | head` ends quietly: with the reader gone before anything is written,
+/// the first write meets a closed pipe, and the command ends without a panic.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let mut child = binary()
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("list");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("exit");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!output.status.success(), "it cannot have printed the list");
+}
