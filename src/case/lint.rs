@@ -431,13 +431,46 @@ impl Lint<'_> {
                 Ok(template) => {
                     for name in template.names() {
                         if !known.contains(name) {
-                            self.error(pos, undefined_message(name, known));
+                            let at = self.template_position(pos, name);
+                            self.error(at, undefined_message(name, known));
                         }
                     }
                 }
                 Err(e) => self.error(pos, e.to_string()),
             }
         }
+    }
+
+    /// Where inside a YAML value (a body, a query) the template naming `name` is written: the
+    /// first `{{ … name … }}` at or after the value's start, else the value's start.
+    fn template_position(&self, from: Pos, name: &str) -> Pos {
+        let lines = self
+            .case
+            .source
+            .lines()
+            .enumerate()
+            .skip(from.line.saturating_sub(1) as usize);
+        for (index, line) in lines {
+            let mut search = 0;
+            while let Some(open) = line[search..].find("{{").map(|at| search + at) {
+                let close = line[open..].find("}}").map_or(line.len(), |at| open + at);
+                let inside = &line[open + 2..close];
+                if inside
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .any(|word| word == name)
+                {
+                    return Pos {
+                        line: index as u32 + 1,
+                        col: line[..open].chars().count() as u32 + 1,
+                    };
+                }
+                search = close.min(line.len());
+                if search >= line.len() {
+                    break;
+                }
+            }
+        }
+        from
     }
 }
 
