@@ -285,3 +285,59 @@ pub fn telehealth(address: &str) -> (Value, Value) {
 pub fn type_coding(system: &str, code: &str) -> Value {
     json!({"coding": [{"system": system, "code": code}]})
 }
+
+/// What a client saw, normalized so two healthy runs compare equal: the base URL as `BASE`, every
+/// UUID as `<idN>` in order of appearance (the mutant tests compare these with a mutant's).
+pub struct Transcript {
+    pub lines: Vec<String>,
+    ids: std::collections::HashMap<String, usize>,
+    base: String,
+}
+
+impl Transcript {
+    pub fn new(base: &str) -> Transcript {
+        Transcript {
+            lines: Vec::new(),
+            ids: std::collections::HashMap::new(),
+            base: base.to_owned(),
+        }
+    }
+
+    fn normalize(&mut self, text: &str) -> String {
+        static UUID: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let re = UUID.get_or_init(|| {
+            regex::Regex::new(
+                r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            )
+            .unwrap()
+        });
+        let text = text.replace(&self.base, "BASE");
+        let mut out = String::new();
+        let mut last = 0;
+        for m in re.find_iter(&text) {
+            out.push_str(&text[last..m.start()]);
+            let next = self.ids.len();
+            let n = *self.ids.entry(m.as_str().to_string()).or_insert(next);
+            out.push_str(&format!("<id{n}>"));
+            last = m.end();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+
+    /// Records a request and its answer (status, Content-Type, Location, whether a correlation id
+    /// came, body); returns the status.
+    pub fn record(&mut self, request: &str, reply: &Reply) -> u16 {
+        let line = format!(
+            "{request} → {} [{}] [{}] [{}] {}",
+            reply.status,
+            reply.header("content-type").unwrap_or_default(),
+            reply.header("location").unwrap_or_default(),
+            reply.header("fumage-correlation-id").is_some(),
+            reply.text
+        );
+        let line = self.normalize(&line);
+        self.lines.push(line);
+        reply.status
+    }
+}

@@ -4,11 +4,10 @@
 //! URL → BASE, the correlation id → its presence) must be equal for the reference run twice and
 //! differ for each mutant.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use canvas_conformance::server::settings::DoubleBooking;
 use canvas_conformance::server::{Edition, Mutant, ServerConfig, Settings};
-use regex::Regex;
 use serde_json::{Value, json};
 
 use super::common::*;
@@ -116,49 +115,6 @@ fn every_observable_current_id_has_a_mutant_of_the_current_edition() {
     }
 }
 
-struct Transcript {
-    lines: Vec<String>,
-    ids: HashMap<String, usize>,
-    base: String,
-}
-
-impl Transcript {
-    fn normalize(&mut self, text: &str) -> String {
-        static UUID: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-        let re = UUID.get_or_init(|| {
-            Regex::new(
-                r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-            )
-            .unwrap()
-        });
-        let text = text.replace(&self.base, "BASE");
-        let mut out = String::new();
-        let mut last = 0;
-        for m in re.find_iter(&text) {
-            out.push_str(&text[last..m.start()]);
-            let next = self.ids.len();
-            let n = *self.ids.entry(m.as_str().to_string()).or_insert(next);
-            out.push_str(&format!("<id{n}>"));
-            last = m.end();
-        }
-        out.push_str(&text[last..]);
-        out
-    }
-
-    fn record(&mut self, request: &str, reply: &Reply) {
-        let line = format!(
-            "{request} → {} [{}] [{}] [{}] {}",
-            reply.status,
-            reply.header("content-type").unwrap_or_default(),
-            reply.header("location").unwrap_or_default(),
-            reply.header("fumage-correlation-id").is_some(),
-            reply.text
-        );
-        let line = self.normalize(&line);
-        self.lines.push(line);
-    }
-}
-
 fn created(reply: &Reply) -> String {
     reply
         .header("location")
@@ -186,11 +142,7 @@ fn participants(patient: &str) -> Value {
 /// Runs the probe script and returns its transcript.
 async fn probe(mutant: Option<Mutant>) -> Vec<String> {
     let api = Api::with(config(mutant)).await;
-    let mut t = Transcript {
-        lines: Vec::new(),
-        ids: HashMap::new(),
-        base: api.server.base_url().to_string(),
-    };
+    let mut t = Transcript::new(api.server.base_url());
     let path = |id: &str| format!("/Appointment/{id}");
 
     // AUTH-BEARER, ERR-OO, RESP-CORRELATION-ID

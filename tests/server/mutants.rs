@@ -3,11 +3,10 @@
 //! normalized transcripts (ids → ordinals, base URL → BASE) must be equal for the reference run
 //! twice and differ for each mutant.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use canvas_conformance::server::settings::DoubleBooking;
 use canvas_conformance::server::{Mutant, ServerConfig, Settings};
-use regex::Regex;
 use serde_json::json;
 
 use super::common::*;
@@ -83,50 +82,6 @@ fn mutant_list_is_unique_and_covers_every_behaviour() {
     assert!(missing.is_empty(), "no mutant for {missing:?}");
 }
 
-/// What a client saw, normalized so two healthy runs compare equal.
-struct Transcript {
-    lines: Vec<String>,
-    ids: HashMap<String, usize>,
-    base: String,
-}
-
-impl Transcript {
-    fn normalize(&mut self, text: &str) -> String {
-        static UUID: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-        let re = UUID.get_or_init(|| {
-            Regex::new(
-                r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-            )
-            .unwrap()
-        });
-        let text = text.replace(&self.base, "BASE");
-        let mut out = String::new();
-        let mut last = 0;
-        for m in re.find_iter(&text) {
-            out.push_str(&text[last..m.start()]);
-            let next = self.ids.len();
-            let n = *self.ids.entry(m.as_str().to_string()).or_insert(next);
-            out.push_str(&format!("<id{n}>"));
-            last = m.end();
-        }
-        out.push_str(&text[last..]);
-        out
-    }
-
-    fn record(&mut self, request: &str, reply: &Reply) -> u16 {
-        let line = format!(
-            "{request} → {} [{}] [{}] {}",
-            reply.status,
-            reply.header("content-type").unwrap_or_default(),
-            reply.header("location").unwrap_or_default(),
-            reply.text
-        );
-        let line = self.normalize(&line);
-        self.lines.push(line);
-        reply.status
-    }
-}
-
 /// The id a create's `Location` names (or a placeholder when the create was refused).
 fn created(reply: &Reply) -> String {
     reply
@@ -148,11 +103,7 @@ fn probe_config(mutant: Option<Mutant>) -> ServerConfig {
 /// Runs the probe script; every behaviour ID has at least one probe that shows it.
 async fn probe(mutant: Option<Mutant>) -> (Vec<String>, u16) {
     let api = Api::with(probe_config(mutant)).await;
-    let mut t = Transcript {
-        lines: Vec::new(),
-        ids: HashMap::new(),
-        base: api.server.base_url().to_string(),
-    };
+    let mut t = Transcript::new(api.server.base_url());
     let read_path = |id: &str| format!("/Appointment/{id}");
 
     // AUTH-BEARER, ERR-OO
