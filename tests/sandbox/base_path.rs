@@ -17,7 +17,7 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::Value;
 
-use super::common::{client, not_passed, outcome, project_suite};
+use super::common::{client, not_passed, outcome, pass_on, project_suite};
 
 const PREFIX: &str = "/fhir";
 
@@ -77,24 +77,23 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
             .expect("response");
     };
     let body = to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
-    let mut upstream = proxy
-        .http
-        .request(parts.method.clone(), format!("{}{path}", proxy.upstream))
-        .body(body.to_vec());
-    for name in ["authorization", "content-type", "accept"] {
-        if let Some(value) = parts.headers.get(name) {
-            upstream = upstream.header(name, value.as_bytes());
-        }
-    }
-    let Ok(answer) = upstream.send().await else {
+    let Some(answer) = pass_on(
+        &proxy.http,
+        &parts.method,
+        format!("{}{path}", proxy.upstream),
+        &parts.headers,
+        body.to_vec(),
+    )
+    .await
+    else {
         return Response::builder()
             .status(StatusCode::BAD_GATEWAY)
             .body(Body::empty())
             .expect("response");
     };
-    let status = answer.status().as_u16();
-    let headers = answer.headers().clone();
-    let bytes = answer.bytes().await.unwrap_or_default();
+    let status = answer.status;
+    let headers = answer.headers;
+    let bytes = answer.body;
     let body = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut json) if json["resourceType"] == "Bundle" => {
             rewrite_links(&mut json, &proxy);

@@ -101,3 +101,37 @@ pub fn passed(report: &RunReport) -> usize {
         .filter(|o| o.verdict == Verdict::Pass)
         .count()
 }
+
+/// What an upstream server answered to a request a test proxy passed on.
+pub struct Upstream {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Passes a request on to `url` with its Authorization, Content-Type and Accept headers and reads
+/// the whole answer (the part every loopback proxy of these tests shares); `None` when the
+/// upstream could not be reached.
+pub async fn pass_on(
+    http: &reqwest::Client,
+    method: &reqwest::Method,
+    url: String,
+    headers: &reqwest::header::HeaderMap,
+    body: Vec<u8>,
+) -> Option<Upstream> {
+    let mut upstream = http.request(method.clone(), url).body(body);
+    for name in ["authorization", "content-type", "accept"] {
+        if let Some(value) = headers.get(name) {
+            upstream = upstream.header(name, value.as_bytes());
+        }
+    }
+    let answer = upstream.send().await.ok()?;
+    let status = answer.status().as_u16();
+    let headers = answer.headers().clone();
+    let body = answer.bytes().await.unwrap_or_default().to_vec();
+    Some(Upstream {
+        status,
+        headers,
+        body,
+    })
+}

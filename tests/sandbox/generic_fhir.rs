@@ -29,7 +29,7 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::{Value, json};
 
-use super::common::{client, project_suite, run_suite};
+use super::common::{client, pass_on, project_suite, run_suite};
 
 /// The header the proxy puts on a refusal of its own, so the test can tell them apart.
 const REFUSED: &str = "x-refused-by-generic-fhir";
@@ -100,24 +100,23 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
         }
         written = serde_json::from_slice(&bytes).ok();
     }
-    let mut upstream = proxy
-        .http
-        .request(parts.method.clone(), format!("{}{path}", proxy.upstream))
-        .body(bytes.to_vec());
-    for name in ["authorization", "content-type", "accept"] {
-        if let Some(value) = parts.headers.get(name) {
-            upstream = upstream.header(name, value.as_bytes());
-        }
-    }
-    let Ok(answer) = upstream.send().await else {
+    let Some(answer) = pass_on(
+        &proxy.http,
+        &parts.method,
+        format!("{}{path}", proxy.upstream),
+        &parts.headers,
+        bytes.to_vec(),
+    )
+    .await
+    else {
         return Response::builder()
             .status(StatusCode::BAD_GATEWAY)
             .body(Body::empty())
             .expect("response");
     };
-    let status = answer.status().as_u16();
-    let headers = answer.headers().clone();
-    let mut body = answer.bytes().await.unwrap_or_default().to_vec();
+    let status = answer.status;
+    let headers = answer.headers;
+    let mut body = answer.body;
     let id = instance_id(&path);
     {
         let mut journal = proxy.journal.lock().expect("journal");

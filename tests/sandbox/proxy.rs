@@ -16,7 +16,7 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::{Map, Value};
 
-use super::common::{client, not_passed, passed, project_suite, run_suite, skipped};
+use super::common::{client, not_passed, pass_on, passed, project_suite, run_suite, skipped};
 
 /// What the proxy changed, so the test knows the reshaping really happened.
 #[derive(Default)]
@@ -70,24 +70,23 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
         .map_or("/", |p| p.as_str())
         .to_owned();
     let body = to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
-    let mut upstream = proxy
-        .http
-        .request(parts.method.clone(), format!("{}{path}", proxy.upstream))
-        .body(body.to_vec());
-    for name in ["authorization", "content-type", "accept"] {
-        if let Some(value) = parts.headers.get(name) {
-            upstream = upstream.header(name, value.as_bytes());
-        }
-    }
-    let Ok(answer) = upstream.send().await else {
+    let Some(answer) = pass_on(
+        &proxy.http,
+        &parts.method,
+        format!("{}{path}", proxy.upstream),
+        &parts.headers,
+        body.to_vec(),
+    )
+    .await
+    else {
         return Response::builder()
             .status(StatusCode::BAD_GATEWAY)
             .body(Body::empty())
             .unwrap();
     };
-    let status = answer.status();
-    let headers = answer.headers().clone();
-    let bytes = answer.bytes().await.unwrap_or_default();
+    let status = axum::http::StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let headers = answer.headers;
+    let bytes = answer.body;
     let mut response = Response::builder().status(status.as_u16());
     let mut empty = false;
     let text = String::from_utf8_lossy(&bytes).into_owned();

@@ -17,7 +17,7 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::{Value, json};
 
-use super::common::{client, not_passed, project_suite, run_suite};
+use super::common::{client, not_passed, pass_on, project_suite, run_suite};
 
 /// One legal way to answer differently from the reference server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -310,21 +310,20 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
         .to_owned();
     let body = to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
     let auth = parts.headers.get("authorization").cloned();
-    let mut upstream = proxy
-        .http
-        .request(parts.method.clone(), format!("{}{path}", proxy.upstream))
-        .body(body.to_vec());
-    for name in ["authorization", "content-type", "accept"] {
-        if let Some(value) = parts.headers.get(name) {
-            upstream = upstream.header(name, value.as_bytes());
-        }
-    }
-    let Ok(answer) = upstream.send().await else {
+    let Some(answer) = pass_on(
+        &proxy.http,
+        &parts.method,
+        format!("{}{path}", proxy.upstream),
+        &parts.headers,
+        body.to_vec(),
+    )
+    .await
+    else {
         return bad_gateway();
     };
-    let status = answer.status().as_u16();
-    let headers = answer.headers().clone();
-    let bytes = answer.bytes().await.unwrap_or_default();
+    let status = answer.status;
+    let headers = answer.headers;
+    let bytes = answer.body;
     let mut json: Option<Value> = serde_json::from_slice(&bytes)
         .ok()
         .filter(|v: &Value| !v.is_null());
