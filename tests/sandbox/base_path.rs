@@ -17,7 +17,9 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::Value;
 
-use super::common::{client, not_passed, outcome, pass_on, project_suite};
+use super::common::{
+    client, not_passed, outcome, pass_on, project_suite, proxy_http, serve_loopback,
+};
 
 const PREFIX: &str = "/fhir";
 
@@ -117,22 +119,17 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
 
 /// Starts the proxy in front of `upstream`; returns its base URL, ending in `/fhir`.
 async fn start_proxy(upstream: &str, form: LinkForm, rewritten: Arc<AtomicU64>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let own = format!("http://{}", listener.local_addr().expect("addr"));
-    let proxy = Proxy {
-        upstream: upstream.to_owned(),
-        own: own.clone(),
-        form,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        links_rewritten: rewritten,
-    };
-    let app = Router::new().fallback(forward).with_state(proxy);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let own = serve_loopback(|own| {
+        let proxy = Proxy {
+            upstream: upstream.to_owned(),
+            own: own.to_owned(),
+            form,
+            http: proxy_http(),
+            links_rewritten: rewritten,
+        };
+        Router::new().fallback(forward).with_state(proxy)
+    })
+    .await;
     format!("{own}{PREFIX}")
 }
 

@@ -135,3 +135,24 @@ pub async fn pass_on(
         body,
     })
 }
+
+/// The client a test proxy passes requests on with: redirects are the harness's business, so the
+/// proxy hands them back untouched.
+pub fn proxy_http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Serves a test proxy on 127.0.0.1 (a free port): `app` gets the proxy's own base URL and builds
+/// its router. Returns that base URL.
+pub async fn serve_loopback(app: impl FnOnce(&str) -> axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let own = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = app(&own);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    own
+}

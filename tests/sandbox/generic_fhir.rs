@@ -29,7 +29,7 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::{Value, json};
 
-use super::common::{client, pass_on, project_suite, run_suite};
+use super::common::{client, pass_on, project_suite, proxy_http, run_suite, serve_loopback};
 
 /// The header the proxy puts on a refusal of its own, so the test can tell them apart.
 const REFUSED: &str = "x-refused-by-generic-fhir";
@@ -155,21 +155,15 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
 }
 
 async fn start_proxy(upstream: &str, journal: Arc<Mutex<Journal>>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let own = format!("http://{}", listener.local_addr().expect("addr"));
-    let proxy = Proxy {
-        upstream: upstream.to_owned(),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        journal,
-    };
-    let app = Router::new().fallback(forward).with_state(proxy);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    own
+    serve_loopback(|_| {
+        let proxy = Proxy {
+            upstream: upstream.to_owned(),
+            http: proxy_http(),
+            journal,
+        };
+        Router::new().fallback(forward).with_state(proxy)
+    })
+    .await
 }
 
 /// Each cancel wrote back what the cleanup read, with only the status changed to cancelled.

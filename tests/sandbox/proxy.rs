@@ -16,7 +16,10 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::{Map, Value};
 
-use super::common::{client, not_passed, pass_on, passed, project_suite, run_suite, skipped};
+use super::common::{
+    client, not_passed, pass_on, passed, project_suite, proxy_http, run_suite, serve_loopback,
+    skipped,
+};
 
 /// What the proxy changed, so the test knows the reshaping really happened.
 #[derive(Default)]
@@ -131,22 +134,16 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
 
 /// Starts the proxy in front of `upstream`; returns its base URL.
 async fn start_proxy(upstream: &str, reshaped: Arc<Reshaped>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let own = format!("http://{}", listener.local_addr().expect("addr"));
-    let proxy = Proxy {
-        upstream: upstream.to_owned(),
-        own: own.clone(),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        reshaped,
-    };
-    let app = Router::new().fallback(forward).with_state(proxy);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    own
+    serve_loopback(|own| {
+        let proxy = Proxy {
+            upstream: upstream.to_owned(),
+            own: own.to_owned(),
+            http: proxy_http(),
+            reshaped,
+        };
+        Router::new().fallback(forward).with_state(proxy)
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,7 +17,9 @@ use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use serde_json::{Value, json};
 
-use super::common::{client, not_passed, pass_on, project_suite, run_suite};
+use super::common::{
+    client, not_passed, pass_on, project_suite, proxy_http, run_suite, serve_loopback,
+};
 
 /// One legal way to answer differently from the reference server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -413,22 +415,17 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
 }
 
 async fn start_proxy(upstream: &str, variation: Variation) -> (String, Arc<AtomicU64>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let own = format!("http://{}", listener.local_addr().expect("addr"));
     let applied = Arc::new(AtomicU64::new(0));
-    let proxy = Proxy {
-        upstream: upstream.to_owned(),
-        variation,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        applied: Arc::clone(&applied),
-    };
-    let app = Router::new().fallback(forward).with_state(proxy);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let own = serve_loopback(|_| {
+        let proxy = Proxy {
+            upstream: upstream.to_owned(),
+            variation,
+            http: proxy_http(),
+            applied: Arc::clone(&applied),
+        };
+        Router::new().fallback(forward).with_state(proxy)
+    })
+    .await;
     (own, applied)
 }
 
