@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use canvas_conformance::case::Case;
 use canvas_conformance::case::model::SchemaName;
-use canvas_conformance::case::model::{CaptureSpec, Deviation, Extract, Step};
+use canvas_conformance::case::model::{Capture, Checked, Deviation, Extract, Step};
 use canvas_conformance::check::schema::{Violation, element_violations};
 use canvas_conformance::exchange::render_request;
-use canvas_conformance::run::scope::case_scope;
+use canvas_conformance::run::scope::{BuiltIns, case_scope};
 use canvas_conformance::source::Pos;
 use canvas_conformance::suite::load_suite;
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
@@ -29,11 +29,16 @@ fn reference_target() -> Target {
 }
 
 /// What a capture would hold after a real run, as far as a body can tell.
-fn stand_in(spec: &CaptureSpec) -> Option<Var> {
+fn stand_in(spec: &Checked<Capture>) -> Option<Var> {
     let id = uuid::Uuid::new_v4().to_string();
-    match (&spec.header, spec.extract.as_ref().map(|e| e.value)) {
-        (Some(_), Some(Extract::AppointmentId)) => Some(Var::Text(id)),
-        (Some(_), None) => Some(Var::Text(format!("http://127.0.0.1:1/Appointment/{id}"))),
+    match spec {
+        Checked::Valid(Capture::Header {
+            extract: Some(Extract::AppointmentId),
+            ..
+        }) => Some(Var::Text(id)),
+        Checked::Valid(Capture::Header { extract: None, .. }) => {
+            Some(Var::Text(format!("http://127.0.0.1:1/Appointment/{id}")))
+        }
         _ => None,
     }
 }
@@ -61,7 +66,7 @@ fn covers(declared: &str, element: &str) -> bool {
 
 /// Every problem with the bodies of one case's steps, as `file:line:col: message` lines.
 fn problems_of(case: &Case, index: usize, target: &Target, out: &mut Vec<String>) {
-    let mut scope = match case_scope(case, index, "0badcafe", target) {
+    let mut scope = match case_scope(case, &BuiltIns::new("0badcafe", index), target) {
         Ok(scope) => scope,
         Err((name, e)) => {
             out.push(format!("{}: variable `{name}`: {e}", case.file));

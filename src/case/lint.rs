@@ -8,24 +8,10 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use crate::case::load::Case;
-use crate::case::model::{CaptureSpec, Deviation, Expect, Method, RequestSpec, Step};
-use crate::check::status::StatusSpec;
+use crate::case::model::{Checked, Deviation, Expect, Method, RequestSpec, Step};
+use crate::case::names::{BUILTINS, FIXTURE_KEYS};
 use crate::source::{Diagnostic, Pos};
-use crate::target::FIXTURE_KEYS;
 use crate::template::{Template, templates_in};
-
-/// Variables every case can use without declaring them.
-pub const BUILTINS: &[(&str, &str)] = &[
-    ("run_id", "a short id unique to this run"),
-    ("case_id", "a short id unique to this run and case"),
-    (
-        "slot",
-        "an instant (09:00 UTC) on a day unique to this run and case",
-    ),
-    ("slot_day", "that day, as YYYY-MM-DD"),
-    ("now", "the current instant"),
-    ("today", "the current UTC date"),
-];
 
 /// What lint checks against.
 pub struct LintContext<'a> {
@@ -156,7 +142,7 @@ impl Lint<'_> {
         self.request(&step.request, known);
         self.expect(&step.expect, &step.request, known);
         for capture in step.capture.values() {
-            self.capture(capture);
+            self.problems(capture);
         }
     }
 
@@ -268,10 +254,8 @@ impl Lint<'_> {
     }
 
     fn expect(&mut self, expect: &Expect, request: &RequestSpec, known: &BTreeSet<String>) {
-        if let Some(status) = &expect.status
-            && let Err(message) = StatusSpec::from_value(&status.value)
-        {
-            self.error(Pos::of(status), message);
+        if let Some(status) = &expect.status {
+            self.problems(status);
         }
         for header in &expect.headers {
             if header.present.is_none() && header.equals.is_none() && header.matches.is_none() {
@@ -339,10 +323,8 @@ impl Lint<'_> {
                 self.template(&text.value, Pos::of(text), known);
             }
         }
-        if let Some(snapshot) = &expect.snapshot
-            && let Err(message) = crate::check::snapshot::headers_of(&snapshot.value)
-        {
-            self.error(Pos::of(snapshot), message);
+        if let Some(snapshot) = &expect.snapshot {
+            self.problems(snapshot);
         }
         if let Some(search) = &expect.search {
             let is_search =
@@ -361,29 +343,12 @@ impl Lint<'_> {
         }
     }
 
-    fn capture(&mut self, capture: &Spanned<CaptureSpec>) {
-        let spec = &capture.value;
-        let sources = usize::from(spec.json.is_some())
-            + usize::from(spec.header.is_some())
-            + usize::from(spec.body);
-        if sources != 1 {
-            self.error(
-                Pos::of(capture),
-                "a capture takes exactly one of `json`, `header`, `body: true`",
-            );
-        }
-        if let Some(extract) = &spec.extract
-            && spec.header.is_none()
-        {
-            self.error(Pos::of(extract), "`extract` applies to a `header` capture");
-        }
-        if let Some(path) = &spec.json
-            && let Err(e) = serde_json_path::JsonPath::parse(&path.value)
-        {
-            self.error(
-                Pos::of(path),
-                format!("invalid JSON path `{}`: {e}", path.value),
-            );
+    /// The problems a value typed at load was found to have, each at its own position (the
+    /// value's own when the problem is with the whole of it).
+    fn problems<T>(&mut self, value: &Spanned<Checked<T>>) {
+        for problem in value.value.problems() {
+            let pos = problem.at.unwrap_or_else(|| Pos::of(value));
+            self.error(pos, problem.message.clone());
         }
     }
 

@@ -7,6 +7,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+pub use crate::case::capture::{Capture, CaptureSpec, Extract};
+pub use crate::case::checked::{Checked, Problem};
+pub use crate::case::snapshot::SnapshotSpec;
+pub use crate::case::status::StatusSpec;
+
 /// One case file: a named, documented scenario of ordered steps checking some behaviour IDs.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,9 +61,9 @@ pub struct Step {
     pub request: RequestSpec,
     #[serde(default)]
     pub expect: Expect,
-    /// Variables captured from the response for later steps.
+    /// Variables captured from the response for later steps, typed at load.
     #[serde(default)]
-    pub capture: BTreeMap<String, Spanned<CaptureSpec>>,
+    pub capture: BTreeMap<String, Spanned<Checked<Capture>>>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
@@ -158,9 +163,9 @@ impl Deviation {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    /// `201`, `"4xx"`, or a list of those.
+    /// `201`, `"4xx"`, or a list of those, typed at load.
     #[serde(default)]
-    pub status: Option<Spanned<Value>>,
+    pub status: Option<Spanned<Checked<StatusSpec>>>,
     #[serde(default)]
     pub headers: Vec<HeaderExpect>,
     #[serde(default)]
@@ -174,9 +179,10 @@ pub struct Expect {
     #[serde(default)]
     pub search: Option<Spanned<SearchExpect>>,
     /// Compare the normalized response with `snapshots/<profile>/<case>__<step>.snap`:
-    /// `true`, or `{ headers: [names] }` to choose the headers kept (default Content-Type, Location).
+    /// `true`, or `{ headers: [names] }` to choose the headers kept (default Content-Type, Location);
+    /// typed at load.
     #[serde(default)]
-    pub snapshot: Option<Spanned<Value>>,
+    pub snapshot: Option<Spanned<Checked<SnapshotSpec>>>,
     /// The behaviour ID this step's findings are evidence for, when not the case's own IDs
     /// (an expectation's own `behaviour:` and the checks' built-in attributions win over it).
     #[serde(default)]
@@ -324,28 +330,6 @@ pub struct SearchExpect {
     /// The search semantics attribute their own findings (see `check::search`).
     #[serde(default)]
     pub behaviour: Option<Spanned<String>>,
-}
-
-/// Where a captured value comes from: exactly one of `json`, `header`, `body`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CaptureSpec {
-    #[serde(default)]
-    pub json: Option<Spanned<String>>,
-    #[serde(default)]
-    pub header: Option<Spanned<String>>,
-    /// With `header`: `appointment-id` takes the id out of any `Location` form.
-    #[serde(default)]
-    pub extract: Option<Spanned<Extract>>,
-    /// The whole JSON body.
-    #[serde(default)]
-    pub body: bool,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Extract {
-    AppointmentId,
 }
 
 /// Deserializes a present key as `Some`, even when its value is `null`.

@@ -10,9 +10,6 @@ use serde_json::{Map, Value};
 
 use crate::exchange::Received;
 
-/// Headers a snapshot keeps when the case does not choose.
-pub const DEFAULT_HEADERS: &[&str] = &["content-type", "location"];
-
 /// The run-specific values to redact.
 pub struct Redactions<'a> {
     pub base_url: &'a str,
@@ -181,40 +178,10 @@ pub fn diff(stored: &str, observed: &str) -> Option<String> {
     )
 }
 
-/// The header names a `snapshot` expectation asks for: `true` → the defaults, `{headers: [...]}` →
-/// those, `false` → no snapshot.
-pub fn headers_of(spec: &Value) -> Result<Option<Vec<String>>, String> {
-    let defaults = || DEFAULT_HEADERS.iter().map(|h| (*h).to_owned()).collect();
-    match spec {
-        Value::Bool(true) => Ok(Some(defaults())),
-        Value::Bool(false) => Ok(None),
-        Value::Object(map) => {
-            if let Some(key) = map.keys().find(|k| *k != "headers") {
-                return Err(format!(
-                    "unknown key `{key}` in `snapshot` (expected `headers`)"
-                ));
-            }
-            match map.get("headers") {
-                None => Ok(Some(defaults())),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|i| {
-                        i.as_str().map(str::to_owned).ok_or_else(|| {
-                            "`snapshot.headers` is a list of header names".to_owned()
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(Some),
-                Some(_) => Err("`snapshot.headers` is a list of header names".to_owned()),
-            }
-        }
-        _ => Err("`snapshot` is `true`, `false` or `{ headers: [names] }`".to_owned()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::snapshot::DEFAULT_HEADERS;
     use serde_json::json;
 
     fn received(body: Value) -> Received {
@@ -321,16 +288,5 @@ mod tests {
         assert_eq!(diff("a\nb\n", "a\nb"), None);
         let d = diff("a\nb\n", "a\nc\n").unwrap();
         assert!(d.contains("-b") && d.contains("+c"), "{d}");
-    }
-
-    #[test]
-    fn header_choices() {
-        assert_eq!(headers_of(&json!(false)).unwrap(), None);
-        assert_eq!(
-            headers_of(&json!({"headers": ["Location"]})).unwrap(),
-            Some(vec!["Location".to_owned()])
-        );
-        assert!(headers_of(&json!({"colour": 1})).is_err());
-        assert!(headers_of(&json!(3)).is_err());
     }
 }

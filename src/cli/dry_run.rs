@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::case::model::AuthMode;
 use crate::exchange::render::{path_and_query, render_request};
 use crate::plan::{Placement, Plan};
-use crate::run::scope::case_scope;
+use crate::run::scope::{BuiltIns, case_scope};
 use crate::target::Target;
 use crate::template::Var;
 
@@ -54,7 +54,7 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
             target.label,
             case.behaviours().collect::<Vec<_>>().join(" ")
         );
-        let mut scope = match case_scope(case, item.index, run_id, target) {
+        let mut scope = match case_scope(case, &BuiltIns::new(run_id, item.index), target) {
             Ok(scope) => scope,
             Err((name, e)) => {
                 let _ = writeln!(out, "# cannot render variable `{name}`: {e}");

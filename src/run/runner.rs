@@ -6,14 +6,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json_path::JsonPath;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::case::Case;
-use crate::case::model::{CaptureSpec, Extract, Step};
+use crate::case::model::{Capture, Checked, Extract, Step};
 use crate::case::uses::{behaviours_judged, names_used};
-use crate::check::snapshot::{Redactions, headers_of, render};
+use crate::check::snapshot::{Redactions, render};
 use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
 use crate::exchange::walk::{Walk, walk};
 use crate::exchange::{Client, Received, render_request};
@@ -22,7 +21,7 @@ use crate::plan::{Placement, Plan, PlanItem};
 use crate::run::cleanup::{cleanup, record_creation};
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
-use crate::run::scope::case_scope;
+use crate::run::scope::{BuiltIns, case_scope};
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
 use crate::source::Pos;
 use crate::target::Target;
@@ -285,7 +284,8 @@ async fn run_steps(
         snapshots,
     };
     let case_ids: Vec<String> = case.behaviours().map(str::to_owned).collect();
-    let mut scope = match case_scope(case, index, run_id, target) {
+    let builtins = BuiltIns::new(run_id, index);
+    let mut scope = match case_scope(case, &builtins, target) {
         Ok(scope) => scope,
         Err((name, e)) => {
             let pos = case
@@ -329,7 +329,8 @@ async fn run_steps(
             outcomes.push(fresh.blocked(reason, blocked_by));
             continue;
         }
-        let (mut outcome, uncaptured) = run_step(case, step, &mut scope, &io, fresh).await;
+        let (mut outcome, uncaptured) =
+            run_step(case, step, &mut scope, &builtins, &io, fresh).await;
         attribute(&mut outcome.findings, &outcome.behaviours.clone());
         let outcome = outcome.decide();
         for name in uncaptured {
@@ -346,6 +347,7 @@ async fn run_step(
     case: &Case,
     step: &Step,
     scope: &mut Scope,
+    builtins: &BuiltIns,
     io: &StepIo<'_>,
     mut outcome: StepOutcome,
 ) -> (StepOutcome, Vec<String>) {
@@ -397,10 +399,18 @@ async fn run_step(
         outcome.walk = walked.pages;
     }
     if let (Some(store), Some(spec)) = (snapshots, &step.expect.snapshot)
-        && let Ok(Some(headers)) = headers_of(&spec.value)
+        && let Checked::Valid(spec) = &spec.value
+        && let Some(headers) = spec.headers()
     {
+        let redactions = builtins.redactions(&target.base_url);
         outcome.snapshot = Some(compare_snapshot(
-            store, case, step, scope, target, &received, &headers,
+            store,
+            case,
+            step,
+            target,
+            &received,
+            headers,
+            &redactions,
         ));
     }
     // A failed expectation is the first cause: a capture it made impossible is noted, not an Error.
@@ -443,28 +453,12 @@ fn compare_snapshot(
     store: &SnapshotStore,
     case: &Case,
     step: &Step,
-    scope: &Scope,
     target: &Target,
     received: &Received,
     headers: &[String],
+    redactions: &Redactions<'_>,
 ) -> crate::outcome::SnapshotOutcome {
-    let text = |name: &str| match scope.get(name) {
-        Some(Var::Text(t)) => t.clone(),
-        _ => String::new(),
-    };
-    let date = |name: &str| match scope.get(name) {
-        Some(Var::Date(d)) => Some(*d),
-        _ => None,
-    };
-    let (run_id, case_id) = (text("run_id"), text("case_id"));
-    let redactions = Redactions {
-        base_url: &target.base_url,
-        run_id: &run_id,
-        case_id: &case_id,
-        slot_day: date("slot_day"),
-        today: date("today"),
-    };
-    let observed = render(received, headers, &redactions);
+    let observed = render(received, headers, redactions);
     let request = &step.request;
     let expression = format!("{} {}", request.method.value.as_str(), request.path.value);
     store.check(
@@ -477,34 +471,33 @@ fn compare_snapshot(
     )
 }
 
-fn capture(spec: &CaptureSpec, received: &Received) -> Result<Var, String> {
-    if let Some(path) = &spec.json {
-        let body = received.json.as_ref().ok_or("the body is not JSON")?;
-        let path = JsonPath::parse(&path.value).map_err(|e| e.to_string())?;
-        let node = path
-            .query(body)
-            .first()
-            .cloned()
-            .ok_or_else(|| format!("no node at {}", path))?;
-        return Ok(Var::Json(node));
-    }
-    if let Some(name) = &spec.header {
-        let value = received
-            .header(&name.value)
-            .ok_or_else(|| format!("no `{}` header", name.value))?;
-        return match spec.extract.as_ref().map(|e| e.value) {
-            Some(Extract::AppointmentId) => appointment_id_from_location(value)
-                .map(Var::Text)
-                .ok_or_else(|| format!("no appointment id in `{}: {value}`", name.value)),
-            None => Ok(Var::Text(value.to_owned())),
-        };
-    }
-    if spec.body {
-        return received
+/// The captured value, or why there is none (an invalid capture's problems, lint's own words).
+fn capture(spec: &Checked<Capture>, received: &Received) -> Result<Var, String> {
+    match spec.as_result()? {
+        Capture::Json(path) => {
+            let body = received.json.as_ref().ok_or("the body is not JSON")?;
+            let node = path
+                .query(body)
+                .first()
+                .cloned()
+                .ok_or_else(|| format!("no node at {}", path))?;
+            Ok(Var::Json(node))
+        }
+        Capture::Header { name, extract } => {
+            let value = received
+                .header(name)
+                .ok_or_else(|| format!("no `{name}` header"))?;
+            match extract {
+                Some(Extract::AppointmentId) => appointment_id_from_location(value)
+                    .map(Var::Text)
+                    .ok_or_else(|| format!("no appointment id in `{name}: {value}`")),
+                None => Ok(Var::Text(value.to_owned())),
+            }
+        }
+        Capture::Body => received
             .json
             .clone()
             .map(Var::Json)
-            .ok_or_else(|| "the body is not JSON".to_owned());
+            .ok_or_else(|| "the body is not JSON".to_owned()),
     }
-    Err("a capture needs `json`, `header` or `body`".to_owned())
 }

@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 
 use crate::case::Case;
+use crate::check::snapshot::Redactions;
 use crate::target::Target;
 use crate::template::{Scope, TemplateError, Var, render_str};
 
@@ -41,30 +42,75 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Builds the starting scope of a case on a target.
+/// The built-in facts of one case in one run (`case::names::BUILTINS` names them): they fill the
+/// template scope and supply the snapshot redactions, so both read the same values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuiltIns {
+    /// `run_id`: 8 lowercase hex characters ([`new_run_id`]).
+    pub run_id: String,
+    /// `case_id`: `<run_id>-<case index>`.
+    pub case_id: String,
+    /// `slot_day`: the day the case owns ([`slot_day`]).
+    pub slot_day: Date,
+    /// `slot`: 09:00 UTC on the slot day.
+    pub slot: Timestamp,
+    /// `now`: when the case started.
+    pub now: Timestamp,
+    /// `today`: the UTC date of `now`.
+    pub today: Date,
+}
+
+impl BuiltIns {
+    /// The facts of case `index` (its place in the plan) of run `run_id`, as of now.
+    pub fn new(run_id: &str, index: usize) -> BuiltIns {
+        let day = slot_day(run_id, index);
+        let now = Timestamp::now();
+        let slot = day
+            .at(9, 0, 0, 0)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .unwrap_or(now);
+        BuiltIns {
+            run_id: run_id.to_owned(),
+            case_id: format!("{run_id}-{index}"),
+            slot_day: day,
+            slot,
+            now,
+            today: now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+        }
+    }
+
+    /// Puts every built-in into `scope` under its name.
+    pub fn fill(&self, scope: &mut Scope) {
+        scope.insert("run_id", Var::Text(self.run_id.clone()));
+        scope.insert("case_id", Var::Text(self.case_id.clone()));
+        scope.insert("slot_day", Var::Date(self.slot_day));
+        scope.insert("slot", Var::Instant(self.slot));
+        scope.insert("now", Var::Instant(self.now));
+        scope.insert("today", Var::Date(self.today));
+    }
+
+    /// What a snapshot of this case redacts: these facts and the target's base URL.
+    pub fn redactions<'a>(&'a self, base_url: &'a str) -> Redactions<'a> {
+        Redactions {
+            base_url,
+            run_id: &self.run_id,
+            case_id: &self.case_id,
+            slot_day: Some(self.slot_day),
+            today: Some(self.today),
+        }
+    }
+}
+
+/// Builds the starting scope of a case on a target: its built-ins, the target's fixtures, then
+/// the case's own variables in order. Errors name the variable that failed to render.
 pub fn case_scope(
     case: &Case,
-    index: usize,
-    run_id: &str,
+    builtins: &BuiltIns,
     target: &Target,
 ) -> Result<Scope, (String, TemplateError)> {
     let mut scope = Scope::default();
-    let day = slot_day(run_id, index);
-    let now = Timestamp::now();
-    scope.insert("run_id", Var::Text(run_id.to_owned()));
-    scope.insert("case_id", Var::Text(format!("{run_id}-{index}")));
-    scope.insert("slot_day", Var::Date(day));
-    let slot = day
-        .at(9, 0, 0, 0)
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
-        .unwrap_or(now);
-    scope.insert("slot", Var::Instant(slot));
-    scope.insert("now", Var::Instant(now));
-    scope.insert(
-        "today",
-        Var::Date(now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()),
-    );
+    builtins.fill(&mut scope);
     for (name, value) in &target.profile.fixtures {
         scope.insert(name.clone(), Var::Text(value.clone()));
     }
@@ -86,5 +132,25 @@ mod tests {
         assert_eq!(a.checked_add(7.days()).unwrap(), b);
         assert!(a.year() >= 2100);
         assert!(slot_day("ffffffff", 127).year() < 9999);
+    }
+
+    #[test]
+    fn the_built_ins_fill_every_name_lint_knows_and_redact_the_same_values() {
+        let facts = BuiltIns::new("abcd1234", 2);
+        let mut scope = Scope::default();
+        facts.fill(&mut scope);
+        for (name, _) in crate::case::names::BUILTINS {
+            assert!(scope.contains(name), "`{name}` is not filled");
+        }
+        assert_eq!(scope.get("case_id"), Some(&Var::Text("abcd1234-2".into())));
+        assert_eq!(
+            scope.get("slot_day"),
+            Some(&Var::Date(slot_day("abcd1234", 2)))
+        );
+        let redactions = facts.redactions("http://h");
+        assert_eq!(redactions.run_id, "abcd1234");
+        assert_eq!(redactions.case_id, "abcd1234-2");
+        assert_eq!(redactions.slot_day, Some(facts.slot_day));
+        assert_eq!(redactions.today, Some(facts.today));
     }
 }
