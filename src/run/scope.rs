@@ -6,6 +6,7 @@ use jiff::{Timestamp, ToSpan};
 
 use crate::case::Case;
 use crate::check::snapshot::Redactions;
+use crate::partition::fnv1a;
 use crate::target::Target;
 use crate::template::{Scope, TemplateError, Var, render_str};
 
@@ -34,12 +35,6 @@ pub fn slot_day(run_id: &str, index: usize) -> Date {
     let offset = (index as i64 % CASES_PER_WINDOW) * DAYS_PER_CASE + DAYS_PER_CASE / 2;
     let start = window_start(run_id);
     start.checked_add(offset.days()).unwrap_or(start)
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// The built-in facts of one case in one run (`case::names::BUILTINS` names them): they fill the
