@@ -59,6 +59,7 @@ pub fn check_step(
         schema,
         outcome,
         search,
+        // Compared by the runner: it needs the snapshot store and the run's built-ins.
         snapshot: _,
         behaviour,
     } = expect;
