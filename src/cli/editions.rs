@@ -25,6 +25,7 @@ pub struct EditionsArgs {
     /// The folder holding `requirements.yaml` (2023-09) and `requirements.current.yaml` (current).
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+    /// Markdown for people, JSON for tools.
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     pub format: Format,
     /// Write the changelog to FILE instead of stdout.
