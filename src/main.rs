@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::List(args) => cli::list::run(&args).map(|()| 0),
         Command::Validate(args) => cli::validate::run(&args).map(|()| 0),
         Command::Coverage(args) => cli::coverage::run(&args),
+        Command::Editions(args) => cli::editions::run(&args),
         Command::Mutants(args) => runtime.block_on(cli::mutants::run(args)),
         Command::Bench(args) => runtime.block_on(cli::bench::run(args)),
         Command::Report(args) => cli::report::run(&args),

@@ -1,6 +1,6 @@
 //! The behaviour catalogues (`cases/requirements.yaml` for 2023-09, `cases/requirements.current.yaml`
 //! for the current edition): every behaviour ID with its level, statement and sources, and the pages'
-//! contradictions with the suite's decisions; one type reads both.
+//! contradictions with the suite's decisions; one type reads both, and [`Changelog`] compares them.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,10 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::source::{Diagnostic, yaml_diagnostic};
 
+mod changelog;
 mod citation;
 mod consistency;
 mod edition;
 
+pub use changelog::{
+    Changelog, ChangelogEntry, ChangelogError, Counts, CurrentExpectation, DecisionRef, EditionRef,
+    Removal, Sept2023Expectation, Status,
+};
 pub use citation::{BehaviourSource, Citation, SourceKey, SourceRef};
 pub use edition::{Change, Decision, Edition, Fingerprint, RemovedBehaviour};
 

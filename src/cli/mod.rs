@@ -7,6 +7,7 @@ pub mod bench;
 pub mod coverage;
 pub mod doctor;
 pub mod dry_run;
+pub mod editions;
 pub mod list;
 pub mod mutants;
 pub mod report;
@@ -42,6 +43,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Show which cases cover each documented behaviour.
     Coverage(coverage::CoverageArgs),
+    /// The changelog between the editions: per behaviour ID SAME, CHANGED, NEW or REMOVED.
+    Editions(editions::EditionsArgs),
     /// Prove the suite can fail: run it against every mutant of the reference server.
     Mutants(mutants::MutantsArgs),
     /// Start the reference server (a local Canvas Appointment API).

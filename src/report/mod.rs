@@ -1,6 +1,8 @@
 //! ⑥ Reports: render run outcomes for people and machines. Reporters only read: the console
-//! renders outcomes as they arrive; the files of `--report-dir` render one [`model::Report`].
+//! renders outcomes as they arrive; the files of `--report-dir` render one [`model::Report`];
+//! [`changelog`] renders the editions changelog of `canvas-conformance editions`.
 
+pub mod changelog;
 pub mod console;
 pub mod html;
 pub mod json;
