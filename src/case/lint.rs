@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 use crate::case::load::Case;
 use crate::case::model::{CaptureSpec, Deviation, Expect, Method, RequestSpec, Step};
 use crate::check::status::StatusSpec;
+use crate::edition::Edition;
 use crate::source::{Diagnostic, Pos};
 use crate::target::FIXTURE_KEYS;
 use crate::template::{Template, templates_in};
@@ -29,8 +30,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
 
 /// What lint checks against.
 pub struct LintContext<'a> {
-    /// Known behaviour IDs (from the catalogue).
+    /// Known behaviour IDs (from the catalogue of the edition the cases are linted for).
     pub behaviour_ids: &'a BTreeSet<String>,
+    /// That edition: a case serving both is linted once per edition.
+    pub edition: Edition,
 }
 
 /// Lints every case, and the set of cases (unique names).
@@ -145,8 +148,8 @@ impl Lint<'_> {
             self.error(
                 Pos::of(id),
                 format!(
-                    "unknown behaviour ID `{}` (not in the requirements catalogue)",
-                    id.value
+                    "unknown behaviour ID `{}` (not in the {} requirements catalogue)",
+                    id.value, ctx.edition
                 ),
             );
         }

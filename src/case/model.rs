@@ -7,13 +7,19 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::edition::Edition;
+
 /// One case file: a named, documented scenario of ordered steps checking some behaviour IDs.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFile {
     pub name: Spanned<String>,
     pub description: Spanned<String>,
     pub behaviours: Spanned<Vec<Spanned<String>>>,
+    /// The editions whose suite holds this case (`[2023-09]`, `[current]`, or both); absent: both.
+    /// Its behaviour IDs must be live in every edition it names.
+    #[serde(default)]
+    pub editions: Option<Spanned<Vec<Spanned<Edition>>>>,
     #[serde(default)]
     pub requires: Requires,
     /// Case variables; values are templates over fixtures and built-ins.
@@ -49,10 +55,13 @@ impl DoubleBooking {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub name: Spanned<String>,
+    /// Only in these editions (a subset of the case's); absent: in every edition of the case.
+    #[serde(default)]
+    pub editions: Option<Spanned<Vec<Spanned<Edition>>>>,
     pub request: RequestSpec,
     #[serde(default)]
     pub expect: Expect,
@@ -93,7 +102,7 @@ pub enum AuthMode {
 }
 
 /// A request template: every string in it may hold `{{ … }}`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     pub method: Spanned<Method>,
@@ -118,7 +127,7 @@ pub struct RequestSpec {
 }
 
 /// One element of a request body that is not valid FHIR R4 on purpose, and why.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeliberatelyInvalid {
     /// The FHIR element path, from the resource type: `Appointment.status`,
@@ -155,7 +164,7 @@ impl Deviation {
 }
 
 /// Everything a step's response is checked against; every item yields findings, never stops early.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// `201`, `"4xx"`, or a list of those.
@@ -181,9 +190,15 @@ pub struct Expect {
     /// (an expectation's own `behaviour:` and the checks' built-in attributions win over it).
     #[serde(default)]
     pub behaviour: Option<Spanned<String>>,
+    /// What differs in the 2023-09 edition: each key given here replaces the same key above.
+    #[serde(default, rename = "2023-09")]
+    pub in_2023_09: Option<Box<Spanned<Expect>>>,
+    /// What differs in the current edition: each key given here replaces the same key above.
+    #[serde(default)]
+    pub current: Option<Box<Spanned<Expect>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderExpect {
     pub name: Spanned<String>,
@@ -209,7 +224,7 @@ pub enum BodyExpect {
 }
 
 /// A JSON path (RFC 9535) and what its nodes must satisfy.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JsonExpect {
     pub path: Spanned<String>,
@@ -290,7 +305,7 @@ impl SchemaName {
 
 /// The body is an OperationOutcome (FHIR R4: `issue` 1..*, each with `severity` and `code`) whose
 /// first issue has these values; `details.text` is checked only when `text` is given.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeExpect {
     /// Defaults to `error`.
@@ -309,7 +324,7 @@ pub struct OutcomeExpect {
 }
 
 /// Search semantics: the Bundle answers the request's own query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchExpect {
     /// Exactly these appointment ids match (all pages); in this order when `ordered`.
@@ -327,7 +342,7 @@ pub struct SearchExpect {
 }
 
 /// Where a captured value comes from: exactly one of `json`, `header`, `body`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureSpec {
     #[serde(default)]

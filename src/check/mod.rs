@@ -61,6 +61,9 @@ pub fn check_step(
         search,
         snapshot: _,
         behaviour,
+        // Resolved before a step is checked (`case::edition::expect_in`).
+        in_2023_09: _,
+        current: _,
     } = expect;
     let mut findings = Vec::new();
     let mut add = |mut found: Vec<Finding>, own: Option<&Spanned<String>>| {

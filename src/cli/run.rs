@@ -141,7 +141,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     }
     let dir = args.select.cases_dir();
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    args.select.check(&suite.catalogue)?;
+    args.select.check(suite.catalogue_2023_09())?;
     let mutant = match &args.mutant {
         None => None,
         Some(name) => Some(Mutant::from_name(name).ok_or_else(|| {
@@ -199,7 +199,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     let selection = args.select.selection();
     let plan = build(&suite.cases, &targets, &selection);
     let selected = SuiteRef::of(
-        &suite.catalogue,
+        suite.catalogue_2023_09(),
         suite
             .cases
             .iter()
@@ -288,7 +288,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     if let Some(dir) = &args.report_dir {
         let model = Report::build(&ReportInput {
             run: &report,
-            catalogue: &suite.catalogue,
+            catalogue: suite.catalogue_2023_09(),
             targets: infos,
             started_at,
             suite: selected,
