@@ -141,7 +141,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     }
     let dir = args.select.cases_dir();
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    args.select.check(suite.catalogue_2023_09())?;
+    args.select.check(&suite)?;
     let mutant = match &args.mutant {
         None => None,
         Some(name) => Some(Mutant::from_name(name).ok_or_else(|| {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::case::DoubleBooking;
+use crate::edition::Edition;
 use crate::source::{Diagnostic, Location, Pos, yaml_diagnostic};
 
 /// Every fixture a case may use, with what it names. Cases may only use these (lint checks it);
@@ -106,6 +107,32 @@ pub const FIXTURE_KEYS: &[(&str, &str)] = &[
         "appt_rescheduled_replacement",
         "the appointment that replaced it",
     ),
+    (
+        "type_event_system",
+        "system of the Other Event type, which needs no patient (current edition)",
+    ),
+    ("type_event_code", "code of the Other Event type"),
+    ("type_event_display", "display of the Other Event type"),
+    (
+        "meeting_room",
+        "the personal meeting-room link of `practitioner` (current edition)",
+    ),
+    (
+        "appt_coscheduled",
+        "an appointment co-scheduled with another (current edition)",
+    ),
+    (
+        "appt_coscheduled_other",
+        "the appointment co-scheduled with it",
+    ),
+    (
+        "identifier_system",
+        "the system of an external identifier `appt_coscheduled` carries (current edition)",
+    ),
+    (
+        "identifier_value",
+        "its value, which finds `appt_coscheduled` only",
+    ),
 ];
 
 const REFERENCE_FIXTURES: &[(&str, &str)] = &[
@@ -148,6 +175,30 @@ const REFERENCE_FIXTURES: &[(&str, &str)] = &[
     ),
 ];
 
+/// What the current edition's reference instance adds or changes (REFERENCE-INSTANCE.md, "Current
+/// edition"): the Location UUID (D13), the Other Event type (D16), the meeting room (D16), the
+/// co-scheduled pair and its identifier (D14, D21).
+const REFERENCE_FIXTURES_CURRENT: &[(&str, &str)] = &[
+    ("location", "c1a4e5d2-7b3f-4e69-8a0d-5f2b9c6e1d47"),
+    ("type_event_system", "INTERNAL"),
+    ("type_event_code", "EVENT"),
+    ("type_event_display", "Other Event"),
+    (
+        "meeting_room",
+        "https://meet.example.com/room/3a182f42885645e0bc3d608e7c02aad8",
+    ),
+    ("appt_coscheduled", "00000000-0000-4000-8000-000000000012"),
+    (
+        "appt_coscheduled_other",
+        "00000000-0000-4000-8000-000000000013",
+    ),
+    (
+        "identifier_system",
+        "https://scheduler.example.com/appointment",
+    ),
+    ("identifier_value", "SCHED-12"),
+];
+
 /// A target profile: the facts about one Canvas instance that cases depend on.
 #[derive(Clone, Debug)]
 pub struct Profile {
@@ -163,6 +214,9 @@ pub struct Profile {
     pub fixtures: BTreeMap<String, String>,
     /// Whose snapshots the target's responses are compared with.
     pub baseline: Baseline,
+    /// The edition of the API the instance speaks (`edition:`, default 2023-09): which suite runs
+    /// against it unless `run --edition` says otherwise.
+    pub edition: Edition,
 }
 
 /// Whose snapshots a target is compared with (`snapshots/<profile name>/`).
@@ -205,6 +259,8 @@ struct RawProfile {
     double_booking: DoubleBooking,
     #[serde(default)]
     fixtures: BTreeMap<String, String>,
+    #[serde(default)]
+    edition: Edition,
 }
 
 #[derive(Deserialize)]
@@ -235,26 +291,50 @@ pub enum ProfileError {
 impl Profile {
     /// The default instance of REFERENCE-INSTANCE.md, as the reference server serves it.
     pub fn reference() -> Profile {
+        Profile::reference_for(Edition::Sept2023)
+    }
+
+    /// The built-in profile of an edition's reference instance (REFERENCE-INSTANCE.md, plus its
+    /// section "Current edition" for `current`), named `reference` and `reference-current`.
+    pub fn reference_for(edition: Edition) -> Profile {
+        let mut fixtures: BTreeMap<String, String> = REFERENCE_FIXTURES
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let name = match edition {
+            Edition::Sept2023 => "reference",
+            Edition::Current => {
+                fixtures.extend(
+                    REFERENCE_FIXTURES_CURRENT
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+                );
+                "reference-current"
+            }
+        };
         Profile {
-            name: "reference".to_owned(),
+            name: name.to_owned(),
             base_url: None,
             oauth: None,
             allow_writes: true,
             double_booking: DoubleBooking::Allowed,
-            fixtures: REFERENCE_FIXTURES
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            fixtures,
             baseline: Baseline::Own,
+            edition,
         }
     }
 
     /// The reference instance's values assumed for a target given without a profile: its fixtures
     /// and settings, but the reference server's snapshots only for comparison ([`Baseline::Reference`]).
     pub fn assumed_reference() -> Profile {
+        Profile::assumed_reference_for(Edition::Sept2023)
+    }
+
+    /// The same for an edition's reference instance (`run --edition current --target URL`).
+    pub fn assumed_reference_for(edition: Edition) -> Profile {
         Profile {
             baseline: Baseline::Reference,
-            ..Profile::reference()
+            ..Profile::reference_for(edition)
         }
     }
 
@@ -355,6 +435,7 @@ impl Profile {
             double_booking: raw.double_booking,
             fixtures: raw.fixtures,
             baseline: Baseline::Own,
+            edition: raw.edition,
         })
     }
 }
