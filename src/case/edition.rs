@@ -71,6 +71,7 @@ pub fn expect_in(expect: &Expect, edition: Edition) -> Expect {
         search,
         snapshot,
         behaviour,
+        decision,
         in_2023_09: _,
         current: _,
     } = over.clone();
@@ -87,6 +88,7 @@ pub fn expect_in(expect: &Expect, edition: Edition) -> Expect {
     replace(&mut merged.search, search);
     replace(&mut merged.snapshot, snapshot);
     replace(&mut merged.behaviour, behaviour);
+    replace(&mut merged.decision, decision);
     merged
 }
 

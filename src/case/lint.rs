@@ -271,6 +271,19 @@ impl Lint<'_> {
     }
 
     fn expect(&mut self, expect: &Expect, request: &RequestSpec, known: &BTreeSet<String>) {
+        if let Some(decision) = &expect.decision {
+            let id = &decision.value;
+            let well_formed =
+                id.len() > 1 && id.starts_with('D') && id[1..].bytes().all(|b| b.is_ascii_digit());
+            if !well_formed {
+                self.error(
+                    Pos::of(decision),
+                    format!(
+                        "decision `{id}` is not a decision ID (D1, D2, … of BEHAVIOURS-CURRENT.md)"
+                    ),
+                );
+            }
+        }
         if let Some(status) = &expect.status
             && let Err(message) = StatusSpec::from_value(&status.value)
         {

@@ -190,6 +190,11 @@ pub struct Expect {
     /// (an expectation's own `behaviour:` and the checks' built-in attributions win over it).
     #[serde(default)]
     pub behaviour: Option<Spanned<String>>,
+    /// A project decision (`D1`…, BEHAVIOURS-CURRENT.md) this step's expectations leave open:
+    /// where the page allows several answers (any 4xx with an OperationOutcome, a capped or refused
+    /// `_count`), the case accepts each of them, and a note records which one the target chose.
+    #[serde(default)]
+    pub decision: Option<Spanned<String>>,
     /// What differs in the 2023-09 edition: each key given here replaces the same key above.
     #[serde(default, rename = "2023-09")]
     pub in_2023_09: Option<Box<Spanned<Expect>>>,
