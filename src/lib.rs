@@ -13,12 +13,13 @@
 //! - [`harness`] the `cargo test` trials; [`cli`] the command line.
 //! - [`server`] the reference server (an axum emulator of every documented behaviour).
 //! - [`bench`] `canvas-conformance bench`: timings and memory of the suite and the server.
-//! - [`source`] file positions and the one diagnostic renderer.
+//! - [`source`] file positions and the one diagnostic renderer; [`edition`] the API editions.
 
 pub mod bench;
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod edition;
 pub mod exchange;
 pub mod harness;
 pub mod outcome;

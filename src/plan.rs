@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::case::Case;
 use crate::case::model::Method;
+use crate::edition::Edition;
 use crate::partition::Partition;
 use crate::target::{FIXTURE_KEYS, Target};
 use crate::template::{Template, templates_in};
@@ -21,6 +22,8 @@ pub struct Selection {
     pub behaviours: Vec<String>,
     /// Keep only this shard of the cases selected so far (`--partition`).
     pub partition: Option<Partition>,
+    /// Keep cases of these editions (`run --edition`, else the target profile's; none: all).
+    pub editions: Vec<Edition>,
 }
 
 impl Selection {
@@ -33,7 +36,8 @@ impl Selection {
             || case
                 .behaviours()
                 .any(|id| self.behaviours.iter().any(|b| b == id));
-        by_name && by_id
+        let by_edition = self.editions.is_empty() || self.editions.contains(&case.edition);
+        by_name && by_id && by_edition
     }
 }
 
@@ -79,7 +83,19 @@ pub fn build(cases: &[Arc<Case>], targets: &[Target], selection: &Selection) -> 
 
 fn place(case: &Case, targets: &[Target]) -> Placement {
     let requires = case.spec.requires;
-    let candidates: Vec<usize> = (0..targets.len())
+    let of_edition: Vec<usize> = (0..targets.len())
+        .filter(|&i| targets[i].profile.edition == case.edition)
+        .collect();
+    if of_edition.is_empty() {
+        let have: Vec<&str> = targets.iter().map(|t| t.profile.edition.as_str()).collect();
+        return Placement::Skip(format!(
+            "a case of edition {}; the target speaks edition {}",
+            case.edition,
+            have.join(" / ")
+        ));
+    }
+    let candidates: Vec<usize> = of_edition
+        .into_iter()
         .filter(|&i| {
             requires
                 .double_booking
@@ -90,6 +106,7 @@ fn place(case: &Case, targets: &[Target]) -> Placement {
         let want = requires.double_booking.map_or("", |d| d.as_str());
         let have: Vec<&str> = targets
             .iter()
+            .filter(|t| t.profile.edition == case.edition)
             .map(|t| t.profile.double_booking.as_str())
             .collect();
         return Placement::Skip(format!(

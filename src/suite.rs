@@ -1,13 +1,16 @@
-//! A suite: the requirements catalogue and the cases of one folder, loaded and linted together.
+//! A suite: the requirements catalogues (one per edition) and the cases of one folder, loaded,
+//! resolved per edition and linted together.
 //! Shared by the CLI and the `cargo test` harness, so both judge case files the same way.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::case::edition::{self, catalogue_file, resolve};
 use crate::case::lint::{LintContext, lint_all};
 use crate::case::load::CATALOGUE_FILE;
 use crate::case::{Case, load_dir};
+use crate::edition::Edition;
 use crate::requirements::Catalogue;
 
 /// The folder a run uses when none is given: `cases/` here, else the one this crate was built from.
@@ -20,9 +23,35 @@ pub fn default_cases_dir() -> PathBuf {
     }
 }
 
+/// The catalogues and the cases of one folder. A case file serving both editions is here twice,
+/// once per edition (`case.edition`), each as that edition runs it.
 pub struct Suite {
-    pub catalogue: Catalogue,
+    /// One catalogue per edition whose file is in the folder, oldest edition first; the 2023-09
+    /// one (`requirements.yaml`) is always there.
+    pub catalogues: Vec<Catalogue>,
     pub cases: Vec<Arc<Case>>,
+}
+
+impl Suite {
+    /// The catalogue of `edition`, when the folder has one.
+    pub fn catalogue(&self, edition: Edition) -> Option<&Catalogue> {
+        self.catalogues.iter().find(|c| c.edition == edition)
+    }
+
+    /// The 2023-09 catalogue (always loaded).
+    pub fn catalogue_2023_09(&self) -> &Catalogue {
+        &self.catalogues[0]
+    }
+
+    /// The editions this folder has a catalogue for, oldest first.
+    pub fn editions(&self) -> Vec<Edition> {
+        self.catalogues.iter().map(|c| c.edition).collect()
+    }
+
+    /// The cases of one edition, in file order.
+    pub fn cases_of(&self, edition: Edition) -> impl Iterator<Item = &Arc<Case>> {
+        self.cases.iter().filter(move |c| c.edition == edition)
+    }
 }
 
 /// Every problem found while loading, each already rendered with its location.
@@ -51,20 +80,45 @@ pub fn load_suite_unchecked_ids(dir: &Path) -> Result<Suite, SuiteError> {
 }
 
 fn load(dir: &Path, check_ids: bool) -> Result<Suite, SuiteError> {
-    let catalogue = Catalogue::load(&dir.join(CATALOGUE_FILE)).map_err(SuiteError::one)?;
-    let (cases, errors) = load_dir(dir);
-    let mut ids: BTreeSet<String> = catalogue.behaviours.iter().map(|b| b.id.clone()).collect();
-    if !check_ids {
-        ids.extend(cases.iter().flat_map(|c| c.behaviours().map(str::to_owned)));
+    let mut catalogues = vec![Catalogue::load(&dir.join(CATALOGUE_FILE)).map_err(SuiteError::one)?];
+    let current = dir.join(catalogue_file(Edition::Current));
+    if current.is_file() {
+        catalogues.push(Catalogue::load(&current).map_err(SuiteError::one)?);
     }
-    let diagnostics = lint_all(
-        &cases,
-        &LintContext {
-            behaviour_ids: &ids,
-        },
-    );
+    let (files, errors) = load_dir(dir);
     let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    problems.extend(diagnostics.iter().map(ToString::to_string));
+    let mut cases = Vec::new();
+    for catalogue in &catalogues {
+        let of_edition: Vec<Case> = files
+            .iter()
+            .filter_map(|file| resolve(file, catalogue.edition))
+            .collect();
+        let mut ids: BTreeSet<String> = catalogue.behaviours.iter().map(|b| b.id.clone()).collect();
+        if !check_ids {
+            ids.extend(
+                of_edition
+                    .iter()
+                    .flat_map(|c| c.behaviours().map(str::to_owned)),
+            );
+        }
+        let ctx = LintContext {
+            behaviour_ids: &ids,
+            edition: catalogue.edition,
+        };
+        problems.extend(lint_all(&of_edition, &ctx).iter().map(ToString::to_string));
+        cases.extend(of_edition);
+    }
+    let available: Vec<Edition> = catalogues.iter().map(|c| c.edition).collect();
+    for file in &files {
+        problems.extend(
+            edition::problems(file, &available)
+                .iter()
+                .map(ToString::to_string),
+        );
+    }
+    // A case serving both editions is linted twice: a problem shared by both is shown once.
+    let mut seen = BTreeSet::new();
+    problems.retain(|p| seen.insert(p.clone()));
     if !problems.is_empty() {
         return Err(SuiteError { problems });
     }
@@ -75,7 +129,7 @@ fn load(dir: &Path, check_ids: bool) -> Result<Suite, SuiteError> {
         crate::check::schema::warm_up().map_err(SuiteError::one)?;
     }
     Ok(Suite {
-        catalogue,
+        catalogues,
         cases: cases.into_iter().map(Arc::new).collect(),
     })
 }

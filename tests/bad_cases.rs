@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use canvas_conformance::case::lint::{LintContext, lint_case};
 use canvas_conformance::case::load::parse_case;
+use canvas_conformance::edition::Edition;
 use canvas_conformance::requirements::Catalogue;
 
 fn diagnostics_for(path: &Path, ids: &BTreeSet<String>) -> String {
@@ -18,10 +19,16 @@ fn diagnostics_for(path: &Path, ids: &BTreeSet<String>) -> String {
     ));
     match parse_case(shown, &text) {
         Err(diagnostic) => format!("{diagnostic}\n"),
-        Ok(case) => lint_case(&case, &LintContext { behaviour_ids: ids })
-            .iter()
-            .map(|d| format!("{d}\n"))
-            .collect(),
+        Ok(case) => lint_case(
+            &case,
+            &LintContext {
+                behaviour_ids: ids,
+                edition: Edition::Sept2023,
+            },
+        )
+        .iter()
+        .map(|d| format!("{d}\n"))
+        .collect(),
     }
 }
 

@@ -15,7 +15,7 @@ use canvas_conformance::suite::{default_cases_dir, load_suite};
 fn every_behaviour_is_covered_by_a_case_and_a_mutant() {
     let suite = load_suite(&default_cases_dir()).expect("the suite loads");
     let coverage = Coverage::of(
-        &suite.catalogue,
+        suite.catalogue_2023_09(),
         suite
             .cases
             .iter()
@@ -28,7 +28,7 @@ fn every_behaviour_is_covered_by_a_case_and_a_mutant() {
     );
     let mutated: BTreeSet<&str> = Mutant::ALL.iter().map(|m| m.behaviour()).collect();
     let unmutated: Vec<&str> = suite
-        .catalogue
+        .catalogue_2023_09()
         .behaviours
         .iter()
         .map(|b| b.id.as_str())
@@ -41,7 +41,7 @@ fn every_behaviour_is_covered_by_a_case_and_a_mutant() {
     let unknown: Vec<&str> = mutated
         .iter()
         .copied()
-        .filter(|id| suite.catalogue.get(id).is_none())
+        .filter(|id| suite.catalogue_2023_09().get(id).is_none())
         .collect();
     assert!(
         unknown.is_empty(),

@@ -9,7 +9,7 @@ use crate::case::checked::{FromCase, Problem};
 use crate::source::Pos;
 
 /// A capture as written: exactly one of `json`, `header`, `body`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureSpec {
     #[serde(default)]

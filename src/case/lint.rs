@@ -10,13 +10,16 @@ use serde_saphyr::Spanned;
 use crate::case::load::Case;
 use crate::case::model::{Checked, Deviation, Expect, Method, RequestSpec, Step};
 use crate::case::names::{BUILTINS, FIXTURE_KEYS};
+use crate::edition::Edition;
 use crate::source::{Diagnostic, Pos};
 use crate::template::{Template, templates_in};
 
 /// What lint checks against.
 pub struct LintContext<'a> {
-    /// Known behaviour IDs (from the catalogue).
+    /// Known behaviour IDs (from the catalogue of the edition the cases are linted for).
     pub behaviour_ids: &'a BTreeSet<String>,
+    /// That edition: a case serving both is linted once per edition.
+    pub edition: Edition,
 }
 
 /// Lints every case, and the set of cases (unique names).
@@ -131,8 +134,8 @@ impl Lint<'_> {
             self.error(
                 Pos::of(id),
                 format!(
-                    "unknown behaviour ID `{}` (not in the requirements catalogue)",
-                    id.value
+                    "unknown behaviour ID `{}` (not in the {} requirements catalogue)",
+                    id.value, ctx.edition
                 ),
             );
         }
@@ -254,6 +257,19 @@ impl Lint<'_> {
     }
 
     fn expect(&mut self, expect: &Expect, request: &RequestSpec, known: &BTreeSet<String>) {
+        if let Some(decision) = &expect.decision {
+            let id = &decision.value;
+            let well_formed =
+                id.len() > 1 && id.starts_with('D') && id[1..].bytes().all(|b| b.is_ascii_digit());
+            if !well_formed {
+                self.error(
+                    Pos::of(decision),
+                    format!(
+                        "decision `{id}` is not a decision ID (D1, D2, … of BEHAVIOURS-CURRENT.md)"
+                    ),
+                );
+            }
+        }
         if let Some(status) = &expect.status {
             self.problems(status);
         }

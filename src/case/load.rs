@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::case::model::CaseFile;
+use crate::edition::Edition;
 use crate::source::{Diagnostic, Location, Pos, yaml_diagnostic};
 
 /// The file name of the requirements catalogue, which lives beside the cases but is not one.
@@ -19,6 +20,9 @@ pub struct Case {
     pub file: Arc<str>,
     pub source: Arc<str>,
     pub spec: CaseFile,
+    /// The edition this case runs in: a file serving both editions is resolved into one case per
+    /// edition (see [`crate::case::edition::resolve`]); as loaded, before that, `2023-09`.
+    pub edition: Edition,
 }
 
 impl Case {
@@ -83,6 +87,7 @@ pub fn parse_case(file: Arc<str>, text: &str) -> Result<Case, Diagnostic> {
             file,
             source: Arc::from(text),
             spec,
+            edition: Edition::default(),
         }),
         Err(error) => Err(yaml_diagnostic(&file, text, &error)),
     }

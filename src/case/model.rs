@@ -12,13 +12,19 @@ pub use crate::case::checked::{Checked, Problem};
 pub use crate::case::snapshot::SnapshotSpec;
 pub use crate::case::status::StatusSpec;
 
+use crate::edition::Edition;
+
 /// One case file: a named, documented scenario of ordered steps checking some behaviour IDs.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFile {
     pub name: Spanned<String>,
     pub description: Spanned<String>,
     pub behaviours: Spanned<Vec<Spanned<String>>>,
+    /// The editions whose suite holds this case (`[2023-09]`, `[current]`, or both); absent: both.
+    /// Its behaviour IDs must be live in every edition it names.
+    #[serde(default)]
+    pub editions: Option<Spanned<Vec<Spanned<Edition>>>>,
     #[serde(default)]
     pub requires: Requires,
     /// Case variables; values are templates over fixtures and built-ins.
@@ -54,10 +60,13 @@ impl DoubleBooking {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub name: Spanned<String>,
+    /// Only in these editions (a subset of the case's); absent: in every edition of the case.
+    #[serde(default)]
+    pub editions: Option<Spanned<Vec<Spanned<Edition>>>>,
     pub request: RequestSpec,
     #[serde(default)]
     pub expect: Expect,
@@ -98,7 +107,7 @@ pub enum AuthMode {
 }
 
 /// A request template: every string in it may hold `{{ … }}`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     pub method: Spanned<Method>,
@@ -123,7 +132,7 @@ pub struct RequestSpec {
 }
 
 /// One element of a request body that is not valid FHIR R4 on purpose, and why.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeliberatelyInvalid {
     /// The FHIR element path, from the resource type: `Appointment.status`,
@@ -160,7 +169,7 @@ impl Deviation {
 }
 
 /// Everything a step's response is checked against; every item yields findings, never stops early.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// `201`, `"4xx"`, or a list of those, typed at load.
@@ -187,9 +196,20 @@ pub struct Expect {
     /// (an expectation's own `behaviour:` and the checks' built-in attributions win over it).
     #[serde(default)]
     pub behaviour: Option<Spanned<String>>,
+    /// A project decision (`D1`…, BEHAVIOURS-CURRENT.md) this step's expectations leave open:
+    /// where the page allows several answers (any 4xx with an OperationOutcome, a capped or refused
+    /// `_count`), the case accepts each of them, and a note records which one the target chose.
+    #[serde(default)]
+    pub decision: Option<Spanned<String>>,
+    /// What differs in the 2023-09 edition: each key given here replaces the same key above.
+    #[serde(default, rename = "2023-09")]
+    pub in_2023_09: Option<Box<Spanned<Expect>>>,
+    /// What differs in the current edition: each key given here replaces the same key above.
+    #[serde(default)]
+    pub current: Option<Box<Spanned<Expect>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderExpect {
     pub name: Spanned<String>,
@@ -215,7 +235,7 @@ pub enum BodyExpect {
 }
 
 /// A JSON path (RFC 9535) and what its nodes must satisfy.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JsonExpect {
     pub path: Spanned<String>,
@@ -296,7 +316,7 @@ impl SchemaName {
 
 /// The body is an OperationOutcome (FHIR R4: `issue` 1..*, each with `severity` and `code`) whose
 /// first issue has these values; `details.text` is checked only when `text` is given.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeExpect {
     /// Defaults to `error`.
@@ -315,7 +335,7 @@ pub struct OutcomeExpect {
 }
 
 /// Search semantics: the Bundle answers the request's own query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchExpect {
     /// Exactly these appointment ids match (all pages); in this order when `ordered`.

@@ -108,4 +108,30 @@ pub const FIXTURE_KEYS: &[(&str, &str)] = &[
         "appt_rescheduled_replacement",
         "the appointment that replaced it",
     ),
+    (
+        "type_event_system",
+        "system of the Other Event type, which needs no patient (current edition)",
+    ),
+    ("type_event_code", "code of the Other Event type"),
+    ("type_event_display", "display of the Other Event type"),
+    (
+        "meeting_room",
+        "the personal meeting-room link of `practitioner` (current edition)",
+    ),
+    (
+        "appt_coscheduled",
+        "an appointment co-scheduled with another (current edition)",
+    ),
+    (
+        "appt_coscheduled_other",
+        "the appointment co-scheduled with it",
+    ),
+    (
+        "identifier_system",
+        "the system of an external identifier `appt_coscheduled` carries (current edition)",
+    ),
+    (
+        "identifier_value",
+        "its value, which finds `appt_coscheduled` only",
+    ),
 ];

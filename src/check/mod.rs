@@ -20,7 +20,7 @@ use crate::case::Case;
 use crate::case::model::{Expect, SchemaName};
 use crate::exchange::Received;
 use crate::exchange::walk::Walk;
-use crate::source::Location;
+use crate::source::{Location, Pos};
 use crate::template::Scope;
 
 /// What every check needs besides its own expectation.
@@ -62,6 +62,10 @@ pub fn check_step(
         // Compared by the runner: it needs the snapshot store and the run's built-ins.
         snapshot: _,
         behaviour,
+        decision,
+        // Resolved before a step is checked (`case::edition::expect_in`).
+        in_2023_09: _,
+        current: _,
     } = expect;
     let mut findings = Vec::new();
     let mut add = |mut found: Vec<Finding>, own: Option<&Spanned<String>>| {
@@ -112,8 +116,33 @@ pub fn check_step(
             spec.value.behaviour.as_ref(),
         );
     }
+    if let Some(id) = decision {
+        add(vec![decision_note(id, ctx, received)], None);
+    }
     if let Some(id) = behaviour {
         attribute(&mut findings, std::slice::from_ref(&id.value));
     }
     findings
+}
+
+/// The answer a target chose where the page leaves it open and decision `id` pins only the
+/// reference server's: its status, and the OperationOutcome code of a refusal.
+fn decision_note(id: &Spanned<String>, ctx: &CheckContext<'_>, received: &Received) -> Finding {
+    let code = received
+        .json
+        .as_ref()
+        .and_then(|body| body.pointer("/issue/0/code")?.as_str().map(str::to_owned));
+    let answer = match code {
+        Some(code) if received.status >= 400 => format!("{} `{code}`", received.status),
+        _ => received.status.to_string(),
+    };
+    Finding::note(
+        "decision",
+        ctx.at(Pos::of(id)),
+        format!("decision {}", id.value),
+        format!(
+            "the page leaves this answer open ({} is the reference server's choice); the target answered {answer}",
+            id.value
+        ),
+    )
 }

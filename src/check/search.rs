@@ -4,6 +4,9 @@
 //! query, and a walk along `next` visits every match exactly once. Each finding is evidence for the
 //! behaviour it checks: filters → SEARCH-PARAMS (SEARCH-DATE for `date`), page size → SEARCH-PAGING,
 //! link form and the walk → SEARCH-LINKS, order → SEARCH-SORT, Bundle shape → SEARCH-BUNDLE.
+//! Paging follows the case's edition: only with `_count` in 2023-09; always in the current one
+//! (10 by default, `_count` capped at 100 → SEARCH-COUNT-MAX, no links on an empty result →
+//! SEARCH-EMPTY).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -15,6 +18,7 @@ use serde_saphyr::Spanned;
 use crate::case::model::SearchExpect;
 use crate::check::value::{parse_instant, show};
 use crate::check::{CheckContext, Finding};
+use crate::edition::Edition;
 use crate::exchange::Received;
 use crate::exchange::walk::{Walk, link, split_link};
 use crate::source::{Location, Pos};
@@ -30,6 +34,15 @@ const PAGING_ID: &str = "SEARCH-PAGING";
 const LINKS: &str = "SEARCH-LINKS";
 const SORT: &str = "SEARCH-SORT";
 const READ_SHAPE: &str = "READ-SHAPE";
+/// Current edition only (BEHAVIOURS-CURRENT.md, Search).
+const EMPTY: &str = "SEARCH-EMPTY";
+const COUNT_MAX: &str = "SEARCH-COUNT-MAX";
+const IDENTIFIER: &str = "SEARCH-IDENTIFIER";
+const TYPE_TOKEN: &str = "SEARCH-APPOINTMENT-TYPE-TOKEN";
+
+/// The current edition's page size without `_count`, and its largest (P L32000–32001; D3, D17).
+pub const CURRENT_DEFAULT_COUNT: u64 = 10;
+pub const CURRENT_MAX_COUNT: u64 = 100;
 
 pub fn check(
     spec: &Spanned<SearchExpect>,
@@ -37,6 +50,11 @@ pub fn check(
     received: &Received,
     walk: Option<&Walk>,
 ) -> Vec<Finding> {
+    // A refusal is the status expectation's to judge: where the page allows one (a `_count` over
+    // 100 may be capped or refused), the search semantics have nothing to say about it.
+    if received.status >= 400 {
+        return Vec::new();
+    }
     let mut out = Out {
         location: ctx.at(Pos::of(spec)),
         findings: Vec::new(),
@@ -44,7 +62,7 @@ pub fn check(
     let Some(bundle) = bundle_of(received, &mut out, "the response") else {
         return out.findings;
     };
-    let query = Query::from_pairs(ctx.query);
+    let query = Query::from_pairs(ctx.query, ctx.case.edition);
     let entries = resources(bundle);
     let total = bundle.get("total").and_then(Value::as_u64);
     if total.is_none() {
@@ -95,7 +113,12 @@ impl Out {
 /// The query parameters that matter to the oracle.
 struct Query {
     filters: Vec<(String, String)>,
+    /// The page size in force: `_count` in 2023-09 (no paging without it); in the current edition
+    /// always, `_count` capped at 100 or 10 without it.
     count: Option<u64>,
+    /// The `_count` the request sent, when the current edition capped it.
+    capped_from: Option<u64>,
+    edition: Edition,
     offset: u64,
     sort: Vec<(String, bool)>,
     /// Every parameter except `_count` and `_offset`, for comparing links.
@@ -103,15 +126,23 @@ struct Query {
 }
 
 impl Query {
-    fn from_pairs(pairs: &[(String, String)]) -> Query {
+    fn from_pairs(pairs: &[(String, String)], edition: Edition) -> Query {
         let get = |name: &str| {
             pairs
                 .iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
-        let count = get("_count").and_then(|v| v.parse().ok());
+        let asked: Option<u64> = get("_count").and_then(|v| v.parse().ok());
+        let count = match edition {
+            Edition::Sept2023 => asked,
+            Edition::Current => {
+                Some(asked.map_or(CURRENT_DEFAULT_COUNT, |c| c.min(CURRENT_MAX_COUNT)))
+            }
+        };
         Query {
+            capped_from: asked.filter(|c| edition == Edition::Current && *c > CURRENT_MAX_COUNT),
+            edition,
             filters: pairs
                 .iter()
                 .filter(|(k, _)| !k.starts_with('_') || k == "_id")
@@ -198,7 +229,12 @@ fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
     for (i, resource) in entries.iter().enumerate() {
         let id = id_of(resource).unwrap_or_else(|| format!("#{i}"));
         for (name, value) in &query.filters {
-            let behaviour = if name == "date" { DATE } else { PARAMS };
+            let behaviour = match (name.as_str(), query.edition) {
+                ("date", _) => DATE,
+                ("identifier", _) => IDENTIFIER,
+                ("appointment-type", Edition::Current) => TYPE_TOKEN,
+                _ => PARAMS,
+            };
             match satisfies(resource, name, value) {
                 Some(Ok(true)) | None => {}
                 Some(Ok(false)) => out.fail(
@@ -263,6 +299,20 @@ pub fn satisfies(resource: &Value, name: &str, value: &str) -> Option<Result<boo
                 codings.iter().any(|c| {
                     c.get("code").and_then(Value::as_str) == Some(code)
                         && system.is_none_or(|s| c.get("system").and_then(Value::as_str) == Some(s))
+                })
+            }))
+        }
+        // FHIR token search: `value` or `system|value` (P L2670–2672).
+        "identifier" => {
+            let (system, wanted) = match value.split_once('|') {
+                Some((system, wanted)) => (Some(system), wanted),
+                None => (None, value),
+            };
+            let identifiers = resource.get("identifier").and_then(Value::as_array);
+            Ok(identifiers.is_some_and(|items| {
+                items.iter().any(|i| {
+                    i.get("value").and_then(Value::as_str) == Some(wanted)
+                        && system.is_none_or(|s| i.get("system").and_then(Value::as_str) == Some(s))
                 })
             }))
         }
@@ -392,15 +442,24 @@ fn check_page_size(query: &Query, total: u64, shown: usize, out: &mut Out) {
         Some(count) => count.min(total.saturating_sub(query.offset)),
     };
     if shown as u64 != expected {
-        let why = match query.count {
-            None => format!("all {total} matches (no _count)"),
-            Some(count) => format!(
+        let why = match (query.count, query.capped_from) {
+            (None, _) => format!("all {total} matches (no _count)"),
+            (Some(count), Some(asked)) => format!(
+                "{expected} entries (total {total}, _count {asked} capped at {count}, _offset {})",
+                query.offset
+            ),
+            (Some(count), None) => format!(
                 "{expected} entries (total {total}, _count {count}, _offset {})",
                 query.offset
             ),
         };
+        let behaviour = if query.capped_from.is_some() {
+            COUNT_MAX
+        } else {
+            PAGING_ID
+        };
         out.fail(
-            PAGING_ID,
+            behaviour,
             "entries on page 1",
             why,
             format!("{shown} entries"),
@@ -409,6 +468,18 @@ fn check_page_size(query: &Query, total: u64, shown: usize, out: &mut Out) {
 }
 
 fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
+    if query.edition == Edition::Current && total == 0 {
+        // "Pagination links will not be provided for an empty result set" (P L32000; D17).
+        if let Some(links) = bundle.get("link") {
+            out.fail(
+                EMPTY,
+                "link",
+                "absent (an empty result set has no links)",
+                show(links),
+            );
+        }
+        return;
+    }
     let mut expected: BTreeMap<&str, Option<u64>> = BTreeMap::new();
     match query.count {
         None => {
@@ -482,7 +553,11 @@ fn check_links(query: &Query, bundle: &Value, total: u64, out: &mut Out) {
             let want = (Some(count.to_string()), Some(offset.to_string()));
             if (get("_count"), get("_offset")) != want {
                 out.fail(
-                    LINKS,
+                    if query.capped_from.is_some() {
+                        COUNT_MAX
+                    } else {
+                        LINKS
+                    },
                     format!("link {relation}"),
                     format!("_count={count}&_offset={offset}"),
                     url,
@@ -664,6 +739,130 @@ mod tests {
         assert_eq!(satisfies(&a, "location", "Location/1"), Some(Ok(true)));
         assert_eq!(satisfies(&a, "status", "booked,proposed"), Some(Ok(true)));
         assert_eq!(satisfies(&a, "_sort", "date"), None);
+    }
+
+    #[test]
+    fn identifiers_match_as_tokens() {
+        let mut a = appt("a", "2100-01-02T09:00:00Z", "x");
+        a["identifier"] = json!([{"system": "https://s.example", "value": "V-1"}]);
+        assert_eq!(satisfies(&a, "identifier", "V-1"), Some(Ok(true)));
+        assert_eq!(
+            satisfies(&a, "identifier", "https://s.example|V-1"),
+            Some(Ok(true))
+        );
+        assert_eq!(
+            satisfies(&a, "identifier", "https://other|V-1"),
+            Some(Ok(false))
+        );
+        assert_eq!(
+            satisfies(&appt("b", "2100-01-02T09:00:00Z", "x"), "identifier", "V-1"),
+            Some(Ok(false))
+        );
+    }
+
+    fn page(total: u64, entries: usize, links: &[(&str, &str)]) -> Value {
+        let entry: Vec<Value> = (0..entries)
+            .map(|i| json!({"resource": appt(&format!("e{i}"), "2100-01-02T09:00:00Z", "x")}))
+            .collect();
+        let mut bundle = json!({"resourceType": "Bundle", "type": "searchset", "total": total});
+        if !entry.is_empty() {
+            bundle["entry"] = Value::Array(entry);
+        }
+        if !links.is_empty() {
+            bundle["link"] = links
+                .iter()
+                .map(|(r, u)| json!({"relation": r, "url": u}))
+                .collect();
+        }
+        bundle
+    }
+
+    fn failures(pairs: &[(&str, &str)], edition: Edition, bundle: &Value) -> Vec<(String, String)> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let query = Query::from_pairs(&pairs, edition);
+        let mut out = Out {
+            location: Location::new(&std::sync::Arc::from("c.yaml"), Pos { line: 1, col: 1 }),
+            findings: Vec::new(),
+        };
+        let total = bundle["total"].as_u64().unwrap_or(0);
+        let shown = bundle
+            .get("entry")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        check_page_size(&query, total, shown, &mut out);
+        check_links(&query, bundle, total, &mut out);
+        out.findings
+            .iter()
+            .map(|f| (f.behaviours.join(","), f.subject.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn the_current_edition_pages_always_caps_count_and_links_nothing_when_empty() {
+        let current = Edition::Current;
+        // Without _count: 10 of 13, links with _count=10.
+        let links = [
+            ("self", "/Appointment?_count=10&_offset=0"),
+            ("first", "/Appointment?_count=10&_offset=0"),
+            ("last", "/Appointment?_count=10&_offset=10"),
+            ("next", "/Appointment?_count=10&_offset=10"),
+        ];
+        assert_eq!(failures(&[], current, &page(13, 10, &links)), vec![]);
+        // The 2023-09 answer (every match, links without paging) fails SEARCH-PAGING and SEARCH-LINKS.
+        let old = page(
+            13,
+            13,
+            &[
+                ("self", "/Appointment"),
+                ("first", "/Appointment"),
+                ("last", "/Appointment"),
+            ],
+        );
+        let found = failures(&[], current, &old);
+        assert!(found.iter().any(|(b, _)| b == "SEARCH-PAGING"), "{found:?}");
+        assert!(found.iter().any(|(b, _)| b == "SEARCH-LINKS"), "{found:?}");
+        assert_eq!(failures(&[], Edition::Sept2023, &old), vec![]);
+        // _count=150 is capped at 100: the links say so.
+        let capped = [
+            ("self", "/Appointment?_count=100&_offset=0"),
+            ("first", "/Appointment?_count=100&_offset=0"),
+            ("last", "/Appointment?_count=100&_offset=0"),
+        ];
+        assert_eq!(
+            failures(&[("_count", "150")], current, &page(13, 13, &capped)),
+            vec![]
+        );
+        let uncapped = [
+            ("self", "/Appointment?_count=150&_offset=0"),
+            ("first", "/Appointment?_count=150&_offset=0"),
+            ("last", "/Appointment?_count=150&_offset=0"),
+        ];
+        let found = failures(&[("_count", "150")], current, &page(13, 13, &uncapped));
+        assert!(
+            !found.is_empty() && found.iter().all(|(b, _)| b == "SEARCH-COUNT-MAX"),
+            "{found:?}"
+        );
+        // An empty result: no links at all.
+        assert_eq!(
+            failures(&[("patient", "Patient/none")], current, &page(0, 0, &[])),
+            vec![]
+        );
+        let found = failures(
+            &[("patient", "Patient/none")],
+            current,
+            &page(
+                0,
+                0,
+                &[(
+                    "self",
+                    "/Appointment?patient=Patient%2Fnone&_count=10&_offset=0",
+                )],
+            ),
+        );
+        assert_eq!(found, vec![("SEARCH-EMPTY".to_owned(), "link".to_owned())]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub fn run(args: &CoverageArgs) -> Result<u8, CliError> {
     let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
     let suite = load_suite_unchecked_ids(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let coverage = Coverage::of(
-        &suite.catalogue,
+        suite.catalogue_2023_09(),
         suite
             .cases
             .iter()

@@ -12,7 +12,7 @@ pub struct ListArgs {
 
 pub fn run(args: &ListArgs) -> Result<(), CliError> {
     let suite = load_suite(&args.select.cases_dir()).map_err(|e| CliError::Usage(e.to_string()))?;
-    args.select.check(&suite.catalogue)?;
+    args.select.check(&suite)?;
     let selection = args.select.selection();
     let width = suite
         .cases

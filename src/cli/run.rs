@@ -12,17 +12,18 @@ use anyhow::Context as _;
 use crate::cli::selection::SelectionArgs;
 use crate::cli::target_args::TargetArgs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
+use crate::edition::Edition;
 use crate::exchange::Client;
 use crate::exchange::send::{ClientOptions, RetryPolicy};
 use crate::plan::build;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
 use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
-use crate::run::embedded::Embedded;
+use crate::run::embedded::{Embedded, server_edition};
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
-use crate::server::Mutant;
+use crate::server::{Edition as ServerEdition, Mutant};
 use crate::suite::load_suite;
 use crate::target::profile::http_url;
 use crate::target::{Baseline, Target, for_profile};
@@ -141,18 +142,26 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     }
     let dir = args.select.cases_dir();
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    args.select.check(&suite.catalogue)?;
+    args.select.check(&suite)?;
     let mutant = match &args.mutant {
         None => None,
-        Some(name) => Some(Mutant::from_name(name).ok_or_else(|| {
-            let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
-            CliError::Usage(format!(
-                "unknown mutant `{name}`; known mutants: {}",
-                names.join(", ")
-            ))
-        })?),
+        Some(name) => Some(
+            Mutant::from_name(name)
+                .or_else(|| Mutant::from_name_in(ServerEdition::Current, name))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Mutant::ALL
+                        .iter()
+                        .chain(Mutant::CURRENT_ONLY)
+                        .map(|m| m.name())
+                        .collect();
+                    CliError::Usage(format!(
+                        "unknown mutant `{name}`; known mutants: {}",
+                        names.join(", ")
+                    ))
+                })?,
+        ),
     };
-    let profile = args.target_args.load_profile()?;
+    let profile = args.target_args.load_profile_for(args.select.edition)?;
     let options = args.net.client_options()?;
     let client =
         Client::with_options(options.clone()).context("failed to start the HTTP client")?;
@@ -181,7 +190,15 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             ));
         }
         None => {
-            let embedded = Embedded::start(mutant)
+            // Each edition's suite against servers of its edition: the one asked for, else every
+            // edition the case folder has a catalogue for (a mutant's own editions only).
+            let editions: Vec<Edition> = suite
+                .editions()
+                .into_iter()
+                .filter(|e| args.select.edition.is_none_or(|asked| asked == *e))
+                .filter(|e| mutant.is_none_or(|m| m.editions().contains(&server_edition(*e))))
+                .collect();
+            let embedded = Embedded::start_editions(&editions, mutant)
                 .await
                 .context("failed to start the embedded reference servers")?;
             (embedded.targets.clone(), Some(embedded))
@@ -196,10 +213,14 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             target.auth.describe()
         );
     }
-    let selection = args.select.selection();
+    let mut selection = args.select.selection();
+    if selection.editions.is_empty() {
+        selection.editions = targets.iter().map(|t| t.profile.edition).collect();
+        selection.editions.dedup();
+    }
     let plan = build(&suite.cases, &targets, &selection);
     let selected = SuiteRef::of(
-        &suite.catalogue,
+        suite.catalogue_2023_09(),
         suite
             .cases
             .iter()
@@ -288,7 +309,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     if let Some(dir) = &args.report_dir {
         let model = Report::build(&ReportInput {
             run: &report,
-            catalogue: &suite.catalogue,
+            catalogue: suite.catalogue_2023_09(),
             targets: infos,
             started_at,
             suite: selected,

@@ -1,13 +1,15 @@
-//! Which cases a command works on: the case folder, a name filter and behaviour IDs. Shared by
+//! Which cases a command works on: the case folder, a name filter, behaviour IDs and the edition. Shared by
 //! `run` and `list`, so both read and check these options the same way.
 
 use std::path::PathBuf;
 
+use crate::case::edition::catalogue_file;
 use crate::cli::CliError;
+use crate::edition::Edition;
 use crate::partition::Partition;
 use crate::plan::Selection;
 use crate::requirements::Catalogue;
-use crate::suite::default_cases_dir;
+use crate::suite::{Suite, default_cases_dir};
 
 #[derive(Debug, clap::Args)]
 pub struct SelectionArgs {
@@ -24,6 +26,10 @@ pub struct SelectionArgs {
     /// position) or hash:M/N (by name). `report merge` joins the shards' reports.
     #[arg(long, value_name = "KIND:M/N")]
     pub partition: Option<Partition>,
+    /// Only this edition's suite: 2023-09 or current (default: the target profile's edition; with
+    /// no target, both, each against an embedded server of its edition).
+    #[arg(long, value_name = "EDITION")]
+    pub edition: Option<Edition>,
 }
 
 impl SelectionArgs {
@@ -36,6 +42,7 @@ impl SelectionArgs {
             filter: self.filter.clone(),
             behaviours: self.behaviours.clone(),
             partition: self.partition,
+            editions: self.edition.into_iter().collect(),
         }
     }
 
@@ -44,12 +51,26 @@ impl SelectionArgs {
         self.filter.is_none() && self.behaviours.is_empty() && self.partition.is_none()
     }
 
-    /// Every `--behaviour` must name a catalogued ID.
-    pub fn check(&self, catalogue: &Catalogue) -> Result<(), CliError> {
+    /// `--edition` must have a catalogue in the case folder, and every `--behaviour` must name an
+    /// ID catalogued in a selected edition.
+    pub fn check(&self, suite: &Suite) -> Result<(), CliError> {
+        if let Some(edition) = self.edition
+            && suite.catalogue(edition).is_none()
+        {
+            return Err(CliError::Usage(format!(
+                "--edition {edition}: the case folder has no {}",
+                catalogue_file(edition)
+            )));
+        }
+        let catalogues: Vec<&Catalogue> = suite
+            .catalogues
+            .iter()
+            .filter(|c| self.edition.is_none_or(|e| e == c.edition))
+            .collect();
         match self
             .behaviours
             .iter()
-            .find(|id| catalogue.get(id).is_none())
+            .find(|id| catalogues.iter().all(|c| c.get(id).is_none()))
         {
             Some(id) => Err(CliError::Usage(format!(
                 "unknown behaviour ID `{id}` in --behaviour (see `canvas-conformance coverage`)"

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::cli::CliError;
 use crate::cli::run::parse_base_url;
+use crate::edition::Edition;
 use crate::target::Profile;
 
 #[derive(Debug, clap::Args)]
@@ -30,9 +31,22 @@ pub struct TargetArgs {
 impl TargetArgs {
     /// The profile file, or the reference instance's values assumed when none is given.
     pub fn load_profile(&self) -> Result<Profile, CliError> {
+        self.load_profile_for(None)
+    }
+
+    /// The profile, with `edition` (from `--edition`) winning over the one it names; without a
+    /// profile, the reference instance of that edition (2023-09 when none is given).
+    pub fn load_profile_for(&self, edition: Option<Edition>) -> Result<Profile, CliError> {
         match &self.profile {
-            Some(path) => Profile::load(path).map_err(|e| CliError::Usage(e.to_string())),
-            None => Ok(Profile::assumed_reference()),
+            Some(path) => {
+                let mut profile =
+                    Profile::load(path).map_err(|e| CliError::Usage(e.to_string()))?;
+                if let Some(edition) = edition {
+                    profile.edition = edition;
+                }
+                Ok(profile)
+            }
+            None => Ok(Profile::assumed_reference_for(edition.unwrap_or_default())),
         }
     }
 

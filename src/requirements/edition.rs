@@ -5,26 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::citation::Citation;
 
-/// The edition a catalogue describes: `2023-09` (BEHAVIOURS.md, the seed page of 2023-09-07) or
-/// `current` (BEHAVIOURS-CURRENT.md, docs.canvasmedical.com as of 2026). A catalogue without
-/// `edition:` is the 2023-09 one.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Edition {
-    #[default]
-    #[serde(rename = "2023-09")]
-    Sept2023,
-    #[serde(rename = "current")]
-    Current,
-}
-
-impl Edition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Edition::Sept2023 => "2023-09",
-            Edition::Current => "current",
-        }
-    }
-}
+/// The edition a catalogue describes (a catalogue without `edition:` is the 2023-09 one).
+pub use crate::edition::Edition;
 
 /// A live behaviour compared with the 2023-09 edition: the "vs 2023-09" column of
 /// BEHAVIOURS-CURRENT.md. REMOVED behaviours are [`RemovedBehaviour`]s, not rows.

@@ -1,16 +1,23 @@
-//! The embedded targets: with no `--target`, a run starts two reference servers on 127.0.0.1:0 in
-//! process, one per double-booking setting, so a default run exercises both.
+//! The embedded targets: with no `--target`, a run starts two reference servers per edition on
+//! 127.0.0.1:0 in process, one per double-booking setting, so a default run exercises both.
 
 use std::sync::Arc;
 
 use crate::case::DoubleBooking;
-use crate::server::{Mutant, RunningServer, ServerConfig, ServerError, settings, spawn};
+use crate::edition::Edition;
+use crate::server::{
+    Edition as ServerEdition, Mutant, RunningServer, ServerConfig, ServerError, settings, spawn,
+};
 use crate::target::{Auth, Profile, Secret, Target};
 
-/// Label of the embedded server that allows double booking (Canvas's default).
+/// Label of the embedded 2023-09 server that allows double booking (Canvas's default).
 pub const REFERENCE: &str = "reference";
-/// Label of the embedded server that disallows it.
+/// Label of the embedded 2023-09 server that disallows it.
 pub const REFERENCE_NO_DOUBLE_BOOKING: &str = "reference-no-double-booking";
+/// Label of the embedded current-edition server that allows double booking.
+pub const REFERENCE_CURRENT: &str = "reference-current";
+/// Label of the embedded current-edition server that disallows it.
+pub const REFERENCE_CURRENT_NO_DOUBLE_BOOKING: &str = "reference-current-no-double-booking";
 
 pub struct Embedded {
     servers: Vec<RunningServer>,
@@ -18,29 +25,47 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    /// Starts both servers, optionally with a mutant (a deliberately broken behaviour).
+    /// Starts both 2023-09 servers, optionally with a mutant (a deliberately broken behaviour).
     pub async fn start(mutant: Option<Mutant>) -> Result<Embedded, ServerError> {
+        Embedded::start_editions(&[Edition::Sept2023], mutant).await
+    }
+
+    /// Starts two servers per edition (double booking allowed, then disallowed), each the
+    /// reference instance of its edition; a mutant breaks the servers of the editions it belongs
+    /// to, and the others run unbroken.
+    pub async fn start_editions(
+        editions: &[Edition],
+        mutant: Option<Mutant>,
+    ) -> Result<Embedded, ServerError> {
         let mut servers = Vec::new();
         let mut targets = Vec::new();
-        for (label, setting) in [
-            (REFERENCE, DoubleBooking::Allowed),
-            (REFERENCE_NO_DOUBLE_BOOKING, DoubleBooking::Disallowed),
-        ] {
-            let mut config = ServerConfig::reference();
-            config.settings.double_booking = match setting {
-                DoubleBooking::Allowed => settings::DoubleBooking::Allowed,
-                DoubleBooking::Disallowed => settings::DoubleBooking::Disallowed,
+        for &edition in editions {
+            let server_edition = server_edition(edition);
+            let labels = match edition {
+                Edition::Sept2023 => [REFERENCE, REFERENCE_NO_DOUBLE_BOOKING],
+                Edition::Current => [REFERENCE_CURRENT, REFERENCE_CURRENT_NO_DOUBLE_BOOKING],
             };
-            config.mutant = mutant;
-            let token = config.static_token.clone();
-            let server = spawn(config).await?;
-            targets.push(Target {
-                label: label.to_owned(),
-                base_url: server.base_url().to_owned(),
-                auth: Auth::static_token(Secret::new(token)),
-                profile: Arc::new(Profile::reference().with_double_booking(setting)),
-            });
-            servers.push(server);
+            for (label, setting) in labels
+                .into_iter()
+                .zip([DoubleBooking::Allowed, DoubleBooking::Disallowed])
+            {
+                let mut config = ServerConfig::reference_for(server_edition);
+                config.settings.double_booking = match setting {
+                    DoubleBooking::Allowed => settings::DoubleBooking::Allowed,
+                    DoubleBooking::Disallowed => settings::DoubleBooking::Disallowed,
+                };
+                config.mutant = mutant.filter(|m| m.editions().contains(&server_edition));
+                let token = config.static_token.clone();
+                let server = spawn(config).await?;
+                let profile = Profile::reference_for(edition).with_double_booking(setting);
+                targets.push(Target {
+                    label: label.to_owned(),
+                    base_url: server.base_url().to_owned(),
+                    auth: Auth::static_token(Secret::new(token)),
+                    profile: Arc::new(profile),
+                });
+                servers.push(server);
+            }
         }
         Ok(Embedded { servers, targets })
     }
@@ -49,5 +74,13 @@ impl Embedded {
         for server in self.servers {
             server.shutdown().await;
         }
+    }
+}
+
+/// The server's name for an edition (the server imports nothing from the harness, so it has its own).
+pub fn server_edition(edition: Edition) -> ServerEdition {
+    match edition {
+        Edition::Sept2023 => ServerEdition::Sept2023,
+        Edition::Current => ServerEdition::Current,
     }
 }

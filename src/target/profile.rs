@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::case::DoubleBooking;
+use crate::edition::Edition;
 use crate::source::{Diagnostic, Location, Pos, yaml_diagnostic};
 
 /// Every fixture a case may use (the list lives with the cases, which lint against it).
@@ -55,6 +56,30 @@ const REFERENCE_FIXTURES: &[(&str, &str)] = &[
     ),
 ];
 
+/// What the current edition's reference instance adds or changes (REFERENCE-INSTANCE.md, "Current
+/// edition"): the Location UUID (D13), the Other Event type (D16), the meeting room (D16), the
+/// co-scheduled pair and its identifier (D14, D21).
+const REFERENCE_FIXTURES_CURRENT: &[(&str, &str)] = &[
+    ("location", "c1a4e5d2-7b3f-4e69-8a0d-5f2b9c6e1d47"),
+    ("type_event_system", "INTERNAL"),
+    ("type_event_code", "EVENT"),
+    ("type_event_display", "Other Event"),
+    (
+        "meeting_room",
+        "https://meet.example.com/room/3a182f42885645e0bc3d608e7c02aad8",
+    ),
+    ("appt_coscheduled", "00000000-0000-4000-8000-000000000012"),
+    (
+        "appt_coscheduled_other",
+        "00000000-0000-4000-8000-000000000013",
+    ),
+    (
+        "identifier_system",
+        "https://scheduler.example.com/appointment",
+    ),
+    ("identifier_value", "SCHED-12"),
+];
+
 /// A target profile: the facts about one Canvas instance that cases depend on.
 #[derive(Clone, Debug)]
 pub struct Profile {
@@ -70,6 +95,9 @@ pub struct Profile {
     pub fixtures: BTreeMap<String, String>,
     /// Whose snapshots the target's responses are compared with.
     pub baseline: Baseline,
+    /// The edition of the API the instance speaks (`edition:`, default 2023-09): which suite runs
+    /// against it unless `run --edition` says otherwise.
+    pub edition: Edition,
 }
 
 /// Whose snapshots a target is compared with (`snapshots/<profile name>/`).
@@ -112,6 +140,8 @@ struct RawProfile {
     double_booking: DoubleBooking,
     #[serde(default)]
     fixtures: BTreeMap<String, String>,
+    #[serde(default)]
+    edition: Edition,
 }
 
 #[derive(Deserialize)]
@@ -142,26 +172,50 @@ pub enum ProfileError {
 impl Profile {
     /// The default instance of REFERENCE-INSTANCE.md, as the reference server serves it.
     pub fn reference() -> Profile {
+        Profile::reference_for(Edition::Sept2023)
+    }
+
+    /// The built-in profile of an edition's reference instance (REFERENCE-INSTANCE.md, plus its
+    /// section "Current edition" for `current`), named `reference` and `reference-current`.
+    pub fn reference_for(edition: Edition) -> Profile {
+        let mut fixtures: BTreeMap<String, String> = REFERENCE_FIXTURES
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let name = match edition {
+            Edition::Sept2023 => "reference",
+            Edition::Current => {
+                fixtures.extend(
+                    REFERENCE_FIXTURES_CURRENT
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+                );
+                "reference-current"
+            }
+        };
         Profile {
-            name: "reference".to_owned(),
+            name: name.to_owned(),
             base_url: None,
             oauth: None,
             allow_writes: true,
             double_booking: DoubleBooking::Allowed,
-            fixtures: REFERENCE_FIXTURES
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            fixtures,
             baseline: Baseline::Own,
+            edition,
         }
     }
 
     /// The reference instance's values assumed for a target given without a profile: its fixtures
     /// and settings, but the reference server's snapshots only for comparison ([`Baseline::Reference`]).
     pub fn assumed_reference() -> Profile {
+        Profile::assumed_reference_for(Edition::Sept2023)
+    }
+
+    /// The same for an edition's reference instance (`run --edition current --target URL`).
+    pub fn assumed_reference_for(edition: Edition) -> Profile {
         Profile {
             baseline: Baseline::Reference,
-            ..Profile::reference()
+            ..Profile::reference_for(edition)
         }
     }
 
@@ -262,6 +316,7 @@ impl Profile {
             double_booking: raw.double_booking,
             fixtures: raw.fixtures,
             baseline: Baseline::Own,
+            edition: raw.edition,
         })
     }
 }
@@ -324,12 +379,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reference_profile_names_every_fixture() {
-        let profile = Profile::reference();
+    fn the_current_reference_profile_names_every_fixture_and_2023_09_all_but_its_own() {
+        let current = Profile::reference_for(Edition::Current);
         for (key, _) in FIXTURE_KEYS {
-            assert!(profile.fixtures.contains_key(*key), "missing {key}");
+            assert!(current.fixtures.contains_key(*key), "missing {key}");
         }
-        assert_eq!(profile.fixtures.len(), FIXTURE_KEYS.len());
+        assert_eq!(current.fixtures.len(), FIXTURE_KEYS.len());
+        assert_eq!(
+            (current.name.as_str(), current.edition),
+            ("reference-current", Edition::Current)
+        );
+        // The 2023-09 instance has no Other Event type, meeting room or co-scheduled pair, and its
+        // Location is `1` (REFERENCE-INSTANCE.md).
+        let old = Profile::reference();
+        let own: Vec<&str> = REFERENCE_FIXTURES_CURRENT.iter().map(|(k, _)| *k).collect();
+        for (key, _) in FIXTURE_KEYS {
+            assert_eq!(
+                old.fixtures.contains_key(*key),
+                *key == "location" || !own.contains(key),
+                "{key}"
+            );
+        }
+        assert_eq!(old.fixtures.get("location").map(String::as_str), Some("1"));
+        assert_eq!(old.edition, Edition::Sept2023);
+    }
+
+    #[test]
+    fn a_profile_names_its_edition() {
+        let file: Arc<str> = Arc::from("p.yaml");
+        let profile = Profile::parse(&file, "name: x\nedition: current\n").unwrap();
+        assert_eq!(profile.edition, Edition::Current);
+        assert_eq!(
+            Profile::parse(&file, "name: x\n").unwrap().edition,
+            Edition::Sept2023
+        );
+        let err = Profile::parse(&file, "name: x\nedition: 2024\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("p.yaml:2"), "{err}");
     }
 
     #[test]

@@ -293,7 +293,7 @@ async fn a_generic_fhir_server_refuses_nothing_undeclared_and_cleanup_keeps_ever
         .copied()
         .filter(|id| {
             suite
-                .catalogue
+                .catalogue_2023_09()
                 .behaviours
                 .iter()
                 .find(|b| b.id == *id)
