@@ -101,7 +101,7 @@ pub(crate) fn new_appointment(changes: Changes, ctx: &Ctx<'_>) -> Result<Appoint
 }
 
 /// Applies update changes to the stored appointment: only fields present in the body change
-/// (after [`check_update`](super::rules::check_update) passed).
+/// (after `check_update` in `rules.rs` passed).
 pub(crate) fn apply_update(changes: Changes, stored: Appointment, ctx: &Ctx<'_>) -> Appointment {
     let policy = ctx.policy;
     let mut row = stored;

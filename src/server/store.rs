@@ -240,7 +240,7 @@ pub fn synthetic_id(i: u64) -> String {
 pub fn seed_synthetic(
     path: &Path,
     count: u64,
-    settings: &super::Settings,
+    settings: &super::settings::Settings,
 ) -> Result<Connection, rusqlite::Error> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch(SCHEMA)?;
@@ -549,7 +549,7 @@ mod tests {
     fn synthetic_seed_inserts_readable_rows_once() {
         let dir =
             std::env::temp_dir().join(format!("cc-synth-{}.db", uuid::Uuid::new_v4().simple()));
-        let settings = super::super::Settings::reference();
+        let settings = crate::server::settings::Settings::reference();
         let conn = seed_synthetic(&dir, 50, &settings).unwrap();
         drop(conn);
         seed_synthetic(&dir, 60, &settings).unwrap();
