@@ -1,5 +1,6 @@
-//! The server as a value: configuration, shared state, the router, and the two ways to run it
-//! (`serve` on a given listener until a shutdown future resolves; `spawn` on 127.0.0.1:0).
+//! The server as a value: configuration, the router built from it (state, routes, layers), and
+//! the two ways to run it (`serve` on a given listener until a shutdown future resolves; `spawn`
+//! on 127.0.0.1:0).
 
 use std::fmt;
 use std::future::Future;
@@ -10,20 +11,20 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, header};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::auth::{Tokens, require_bearer};
-use super::edition::{Edition, Policy};
-use super::input::{Ctx, Mode, seed_rows};
+use super::auth::Tokens;
+use super::build::seed_rows;
+use super::edition::Edition;
+use super::middleware::{edition_layer, require_bearer};
 use super::mutant::Mutant;
-use super::outcome::{ApiError, edition_layer};
 use super::routes;
-use super::settings::{DoubleBooking, Settings};
+use super::settings::Settings;
+use super::state::AppState;
 use super::store::Store;
 
 /// Request bodies above this answer 413.
@@ -85,63 +86,6 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
     #[error("server task failed: {0}")]
     Task(String),
-}
-
-/// What every handler shares.
-#[derive(Clone)]
-pub(crate) struct AppState {
-    pub settings: Arc<Settings>,
-    pub store: Arc<Store>,
-    pub tokens: Arc<Tokens>,
-    pub mutant: Option<Mutant>,
-    /// Where the server listens: the `Location` base when a request has no Host header.
-    pub bound: Option<SocketAddr>,
-}
-
-impl AppState {
-    /// What the served edition does differently.
-    pub(crate) fn policy(&self) -> &'static Policy {
-        self.settings.edition.policy()
-    }
-
-    /// The check context for one interaction.
-    pub(crate) fn ctx(&self, mode: Mode) -> Ctx<'_> {
-        Ctx {
-            settings: &self.settings,
-            policy: self.policy(),
-            mutant: self.mutant,
-            mode,
-        }
-    }
-
-    /// Whether writes must refuse a practitioner's taken slot.
-    pub(crate) fn guard_double_booking(&self) -> bool {
-        self.settings.double_booking == DoubleBooking::Disallowed
-            && self.mutant != Some(Mutant::DoubleBookingIgnored)
-    }
-
-    /// `http://<Host header>`, falling back to the bound address.
-    pub(crate) fn base_url(&self, headers: &HeaderMap) -> String {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .filter(|h| !h.is_empty())
-            .map(str::to_string)
-            .or_else(|| self.bound.map(|a| a.to_string()))
-            .unwrap_or_else(|| "localhost".to_string());
-        format!("http://{host}")
-    }
-
-    /// Runs blocking storage work off the async threads.
-    pub(crate) async fn with_store<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || work(&store))
-            .await
-            .map_err(|e| ApiError::Internal(format!("storage task failed: {e}")))?
-    }
 }
 
 fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, ServerError> {

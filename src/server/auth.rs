@@ -1,20 +1,13 @@
-//! Bearer-token authentication and scopes: the static token and OAuth-issued tokens (kept in
-//! memory until they expire, each with the scope it was granted). Checked before anything else
-//! on every `/Appointment` route: 401 without a valid token, 403 when its scope does not allow
-//! the operation (D12).
+//! Bearer tokens and scopes: the static token and OAuth-issued tokens (kept in memory until they
+//! expire, each with the scope it was granted), and the scope each method needs (D12). The
+//! middleware that enforces them on every `/Appointment` route is in `middleware.rs`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Request, State};
 use axum::http::{Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
-use super::app::AppState;
-use super::mutant::Mutant;
-use super::outcome::ApiError;
 use super::settings::FULL_SCOPE;
 
 /// The scope that allows read and search (D12).
@@ -132,44 +125,12 @@ pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 
 /// The scope an Appointment request needs: read for GET, write for POST and PUT; other methods
 /// need none (they answer 405).
-fn needed_scope(method: &Method) -> Option<&'static str> {
+pub(crate) fn needed_scope(method: &Method) -> Option<&'static str> {
     match *method {
         Method::GET | Method::HEAD => Some(READ_SCOPE),
         Method::POST | Method::PUT => Some(WRITE_SCOPE),
         _ => None,
     }
-}
-
-/// Middleware: every `/Appointment` route needs a valid bearer token (401 otherwise) whose scope
-/// allows the method (403 otherwise).
-pub(crate) async fn require_bearer(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    let guarded = path == "/Appointment" || path.starts_with("/Appointment/");
-    if guarded {
-        let grant = match bearer(request.headers()) {
-            Some(_) if state.mutant == Some(Mutant::AuthAcceptsAnyToken) => Some(Grant {
-                scope: FULL_SCOPE.to_string(),
-                client_id: None,
-                exp: None,
-            }),
-            Some(token) => state.tokens.grant(token),
-            None => None,
-        };
-        let Some(grant) = grant else {
-            return ApiError::Unauthorized.into_response();
-        };
-        if let Some(wanted) = needed_scope(request.method())
-            && !grant.allows(wanted)
-            && state.mutant != Some(Mutant::ScopeIgnored)
-        {
-            return ApiError::Forbidden.into_response();
-        }
-    }
-    next.run(request).await
 }
 
 #[cfg(test)]

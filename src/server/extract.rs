@@ -1,12 +1,13 @@
-//! Body extractors: axum's own rejections (too large, unreadable, not JSON) become `ApiError`s,
-//! so every failure is an OperationOutcome.
+//! Request extractors: the body (axum's own rejections, too large, unreadable, not JSON, become
+//! `ApiError`s, so every failure is an OperationOutcome) and the appointment id of the path.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, Path, Request};
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::outcome::ApiError;
+use super::error::ApiError;
 
 /// The raw request body, within the body limit.
 pub(crate) struct RawBody(pub Bytes);
@@ -49,4 +50,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             ApiError::bad("Appointment", format!("the body is not valid JSON: {err}"))
         })
     }
+}
+
+/// The appointment id of the URL, when it can name one (ids are UUIDs; anything else is unknown).
+pub(crate) fn appointment_id(path: Result<Path<String>, PathRejection>) -> Option<String> {
+    let Path(id) = path.ok()?;
+    uuid::Uuid::try_parse(&id).is_ok().then_some(id)
 }

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::error::ApiError;
 use super::instant::{format_day, now_ms, parse_day, parse_instant};
-use super::outcome::ApiError;
 use super::settings::{Identifier, period_end, period_start};
 
 /// FHIR R4 `Identifier.use` codes.

@@ -5,9 +5,9 @@
 use serde_json::{Value, json};
 
 use super::edition::Policy;
+use super::error::ApiError;
 use super::instant::{DAY_MS, parse_day};
 use super::mutant::Mutant;
-use super::outcome::ApiError;
 use super::status::{CanvasStatus, FHIR_CODES};
 use super::store::{Bound, Filters, SortKey};
 

@@ -8,35 +8,9 @@ use std::sync::Mutex;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::settings::{Coding, Identifier};
+use super::domain::Appointment;
+use super::settings::Coding;
 use super::status::CanvasStatus;
-
-/// One stored appointment (Canvas status inside; times in UTC epoch milliseconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Appointment {
-    pub id: String,
-    pub status: CanvasStatus,
-    pub appointment_type: Coding,
-    pub rfv_coding: Option<Coding>,
-    pub rfv_text: Option<String>,
-    pub meeting_link: Option<String>,
-    pub location: String,
-    pub encounter: String,
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub practitioner: String,
-    pub patient: Option<String>,
-    pub rescheduled_from: Option<String>,
-    pub rescheduled_to: Option<String>,
-    /// The note the appointment belongs to (read back in the current edition, D15).
-    pub note_id: Option<String>,
-    /// External identifiers (current edition, D14).
-    pub identifiers: Vec<Identifier>,
-    /// Appointments scheduled together with this one (D21).
-    pub coscheduled: Vec<String>,
-    /// The last change, in UTC epoch milliseconds (`If-Unmodified-Since`, D10).
-    pub updated_ms: i64,
-}
 
 /// A storage failure (never the client's fault).
 #[derive(Debug, thiserror::Error)]
@@ -266,7 +240,7 @@ pub fn synthetic_id(i: u64) -> String {
 pub fn seed_synthetic(
     path: &Path,
     count: u64,
-    settings: &super::Settings,
+    settings: &super::settings::Settings,
 ) -> Result<Connection, rusqlite::Error> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch(SCHEMA)?;
@@ -575,7 +549,7 @@ mod tests {
     fn synthetic_seed_inserts_readable_rows_once() {
         let dir =
             std::env::temp_dir().join(format!("cc-synth-{}.db", uuid::Uuid::new_v4().simple()));
-        let settings = super::super::Settings::reference();
+        let settings = crate::server::settings::Settings::reference();
         let conn = seed_synthetic(&dir, 50, &settings).unwrap();
         drop(conn);
         seed_synthetic(&dir, 60, &settings).unwrap();

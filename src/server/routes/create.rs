@@ -5,16 +5,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::server::app::AppState;
+use crate::server::build::new_appointment;
+use crate::server::error::ApiError;
 use crate::server::extract::JsonBody;
-use crate::server::input::{Mode, new_appointment, parse_changes};
+use crate::server::interaction::Mode;
 use crate::server::mutant::Mutant;
-use crate::server::outcome::ApiError;
-use crate::server::routes::success::{Written, success};
+use crate::server::rules::{check_rules, slot_taken};
+use crate::server::shape::parse_shape;
+use crate::server::state::AppState;
 use crate::server::store::Write;
-
-/// The page's double-booking message.
-pub(crate) const SLOT_TAKEN: &str = "This appointment time is no longer available.";
+use crate::server::success::{Written, success};
 
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -22,7 +22,7 @@ pub(crate) async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let ctx = state.ctx(Mode::Create);
-    let changes = parse_changes(&body, None, &ctx)?;
+    let changes = check_rules(parse_shape(&body, None, &ctx)?, &ctx)?;
     let row = new_appointment(changes, &ctx)?;
     let id = row.id.clone();
     let guard = state.guard_double_booking();
@@ -31,7 +31,7 @@ pub(crate) async fn create(
         .await?
     {
         Write::Done => {}
-        Write::SlotTaken => return Err(ApiError::rule("Appointment.start", SLOT_TAKEN)),
+        Write::SlotTaken => return Err(slot_taken()),
         Write::Missing => return Err(ApiError::Internal("insert reported a missing row".into())),
     }
     let status = if state.mutant == Some(Mutant::CreateAnswers200) {

@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::Uri;
 
-use crate::server::app::AppState;
+use crate::server::error::ApiError;
 use crate::server::mutant::Mutant;
-use crate::server::outcome::ApiError;
+use crate::server::state::AppState;
 
 pub(crate) async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound {

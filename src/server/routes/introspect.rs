@@ -12,12 +12,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::server::app::AppState;
 use crate::server::auth::bearer;
 use crate::server::extract::RawBody;
-use crate::server::routes::token::{
-    ClientAuth, OAuthError, authenticate_client, form_fields, oauth_error,
-};
+use crate::server::oauth::{ClientAuth, OAuthError, authenticate_client, form_fields, oauth_error};
+use crate::server::state::AppState;
 
 pub(crate) async fn introspect_form(
     State(state): State<AppState>,
@@ -44,7 +42,7 @@ fn introspect(
     headers: &HeaderMap,
     fields: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
-    let caller_ok = match authenticate_client(state, headers, fields)? {
+    let caller_ok = match authenticate_client(&state.settings.oauth_clients, headers, fields)? {
         ClientAuth::Client(_) => true,
         ClientAuth::Absent => bearer(headers).is_some_and(|t| state.tokens.grant(t).is_some()),
     };

@@ -6,6 +6,5 @@ pub(crate) mod introspect;
 pub(crate) mod openapi;
 pub(crate) mod read;
 pub(crate) mod search;
-pub(crate) mod success;
 pub(crate) mod token;
 pub(crate) mod update;

@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
-use crate::server::app::AppState;
 use crate::server::edition::Edition;
+use crate::server::state::AppState;
 
 const SEPT_2023: &str = include_str!("../../../schemas/openapi.json");
 const CURRENT: &str = include_str!("../../../schemas/openapi-current.json");

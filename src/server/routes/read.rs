@@ -7,21 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::server::app::AppState;
-use crate::server::fhir::appointment_json;
+use crate::server::error::ApiError;
+use crate::server::extract::appointment_id;
 use crate::server::mutant::Mutant;
-use crate::server::outcome::ApiError;
-
-/// The appointment id of the URL, when it can name one (ids are UUIDs; anything else is unknown).
-pub(crate) fn appointment_id(path: Result<Path<String>, PathRejection>) -> Option<String> {
-    let Path(id) = path.ok()?;
-    uuid::Uuid::try_parse(&id).is_ok().then_some(id)
-}
-
-/// The 404 for an unknown appointment id, echoing the id as requested (READ-404, UPDATE-404).
-pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::unknown_appointment(id)
-}
+use crate::server::render::appointment_json;
+use crate::server::state::AppState;
 
 pub(crate) async fn read(
     State(state): State<AppState>,
@@ -34,11 +24,11 @@ pub(crate) async fn read(
     };
     let Some(row) = found else {
         if state.mutant == Some(Mutant::ReadMissing404As200) {
-            let mut response = not_found(&raw).into_response();
+            let mut response = ApiError::unknown_appointment(&raw).into_response();
             *response.status_mut() = StatusCode::OK;
             return Ok(response);
         }
-        return Err(not_found(&raw));
+        return Err(ApiError::unknown_appointment(&raw));
     };
     let mut resource = appointment_json(&row, state.policy(), state.mutant);
     if state.mutant == Some(Mutant::ReadWrongId)

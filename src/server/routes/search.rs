@@ -5,11 +5,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use crate::server::app::AppState;
-use crate::server::fhir::appointment_json;
+use crate::server::error::ApiError;
 use crate::server::mutant::Mutant;
-use crate::server::outcome::ApiError;
+use crate::server::render::appointment_json;
 use crate::server::search::{bundle, links, parse_query};
+use crate::server::state::AppState;
 
 pub(crate) async fn search(
     State(state): State<AppState>,

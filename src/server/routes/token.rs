@@ -4,168 +4,16 @@
 //! as a real authorization server answers, not OperationOutcome (except a body over the limit,
 //! which is the server-wide 413).
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use serde_json::json;
 
-use crate::server::app::AppState;
 use crate::server::extract::RawBody;
+use crate::server::oauth::{ClientAuth, OAuthError, authenticate_client, form_fields, oauth_error};
 use crate::server::settings::OAuthClient;
-
-/// An RFC 6749 §5.2 error answer (401 ones carry `WWW-Authenticate: Basic`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OAuthError {
-    status: StatusCode,
-    error: &'static str,
-    description: String,
-}
-
-/// Builds an [`OAuthError`]: `error` is the RFC 6749 code, `description` never holds a secret.
-pub(crate) fn oauth_error(
-    status: StatusCode,
-    error: &'static str,
-    description: &str,
-) -> OAuthError {
-    OAuthError {
-        status,
-        error,
-        description: description.to_string(),
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let body = json!({"error": self.error, "error_description": self.description});
-        let mut response = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
-        }
-        response
-    }
-}
-
-/// The form fields the token and introspection endpoints read.
-const KNOWN_FIELDS: [&str; 5] = ["grant_type", "client_id", "client_secret", "scope", "token"];
-
-/// The known form fields by name (others are ignored, RFC 6749 §3.1); a repeated known field is
-/// an `invalid_request` (RFC 6749 §3.2).
-pub(crate) fn form_fields(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
-    let mut fields = HashMap::new();
-    for (name, value) in form_urlencoded::parse(body) {
-        if !KNOWN_FIELDS.contains(&name.as_ref()) {
-            continue;
-        }
-        if fields
-            .insert(name.clone().into_owned(), value.into_owned())
-            .is_some()
-        {
-            return Err(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                &format!("{name} given twice"),
-            ));
-        }
-    }
-    Ok(fields)
-}
-
-/// The (client_id, client_secret) of an `Authorization: Basic …` header: base64 of the
-/// form-urlencoded id, a colon, and the form-urlencoded secret (RFC 6749 §2.3.1).
-fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    let Some(decoded) = decoded else {
-        return Some(Err(()));
-    };
-    let Some((id, secret)) = decoded.split_once(':') else {
-        return Some(Err(()));
-    };
-    let unescape = |text: &str| -> String {
-        form_urlencoded::parse(format!("x={text}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    Some(Ok((unescape(id), unescape(secret))))
-}
-
-/// What a request's client authentication came to.
-pub(crate) enum ClientAuth<'a> {
-    /// A known client with the right secret.
-    Client(&'a OAuthClient),
-    /// No client authentication in the request.
-    Absent,
-}
-
-/// Authenticates the client by HTTP Basic or by the form's `client_id`/`client_secret`
-/// (RFC 6749 §2.3.1); both at once is an `invalid_request`, a wrong pair an `invalid_client`.
-pub(crate) fn authenticate_client<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    fields: &HashMap<String, String>,
-) -> Result<ClientAuth<'a>, OAuthError> {
-    let form = (fields.get("client_id"), fields.get("client_secret"));
-    let (id, secret) = match (basic_credentials(headers), form) {
-        (Some(_), (_, Some(_))) => {
-            return Err(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "use one client authentication method: HTTP Basic or client_secret in the form, not both",
-            ));
-        }
-        (Some(Err(())), _) => {
-            return Err(oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "the Basic credentials are not base64 of client_id:client_secret",
-            ));
-        }
-        (Some(Ok((id, _))), (Some(form_id), None)) if *form_id != id => {
-            return Err(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "client_id in the form differs from the Basic credentials",
-            ));
-        }
-        (Some(Ok(pair)), _) => pair,
-        (None, (Some(id), Some(secret))) => (id.clone(), secret.clone()),
-        (None, (None, None)) => return Ok(ClientAuth::Absent),
-        (None, _) => {
-            return Err(oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "unknown client or wrong secret",
-            ));
-        }
-    };
-    state
-        .settings
-        .oauth_clients
-        .iter()
-        .find(|client| client.client_id == id && client.client_secret == secret)
-        .map(ClientAuth::Client)
-        .ok_or_else(|| {
-            oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "unknown client or wrong secret",
-            )
-        })
-}
+use crate::server::state::AppState;
 
 /// The scope to grant: the client's whole scope without `scope`, else the requested subset
 /// (D12); a scope outside the client's is `invalid_scope` (RFC 6749 §5.2).
@@ -213,7 +61,7 @@ pub(crate) async fn token(
             "only client_credentials is supported",
         ));
     }
-    let client = match authenticate_client(&state, &headers, &fields)? {
+    let client = match authenticate_client(&state.settings.oauth_clients, &headers, &fields)? {
         ClientAuth::Client(client) => client,
         ClientAuth::Absent => {
             return Err(oauth_error(

@@ -7,15 +7,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::server::app::AppState;
-use crate::server::extract::JsonBody;
-use crate::server::input::{Ctx, Mode, apply_update, parse_changes};
+use crate::server::build::apply_update;
+use crate::server::error::ApiError;
+use crate::server::extract::{JsonBody, appointment_id};
+use crate::server::interaction::{Ctx, Mode};
 use crate::server::mutant::Mutant;
-use crate::server::outcome::ApiError;
-use crate::server::routes::create::SLOT_TAKEN;
-use crate::server::routes::read::{appointment_id, not_found};
-use crate::server::routes::success::{Written, success};
+use crate::server::rules::{check_rules, check_update, slot_taken};
+use crate::server::shape::parse_shape;
+use crate::server::state::AppState;
 use crate::server::store::Write;
+use crate::server::success::{Written, success};
 
 /// `If-Unmodified-Since` as whole seconds since the epoch; an absent or invalid HTTP date is
 /// ignored (RFC 9110 §13.1.4).
@@ -33,7 +34,8 @@ pub(crate) async fn update(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let raw = path.as_ref().map(|p| p.0.clone()).unwrap_or_default();
-    let mut changes = parse_changes(&body, Some(&raw), &state.ctx(Mode::Update))?;
+    let ctx = state.ctx(Mode::Update);
+    let mut changes = check_rules(parse_shape(&body, Some(&raw), &ctx)?, &ctx)?;
     changes.if_unmodified_since = if_unmodified_since(&headers);
     let write = match appointment_id(path) {
         None => Write::Missing,
@@ -50,16 +52,19 @@ pub(crate) async fn update(
                         mutant,
                         mode: Mode::Update,
                     };
-                    store.update(&id, guard, |stored| apply_update(changes, stored, &ctx))
+                    store.update(&id, guard, |stored| {
+                        check_update(&changes, &stored, &ctx)?;
+                        Ok::<_, ApiError>(apply_update(changes, stored, &ctx))
+                    })
                 })
                 .await?
         }
     };
     match write {
         Write::Done => {}
-        Write::SlotTaken => return Err(ApiError::rule("Appointment.start", SLOT_TAKEN)),
+        Write::SlotTaken => return Err(slot_taken()),
         Write::Missing if state.mutant == Some(Mutant::UpdateMissingAs200) => {}
-        Write::Missing => return Err(not_found(&raw)),
+        Write::Missing => return Err(ApiError::unknown_appointment(&raw)),
     }
     if state.mutant == Some(Mutant::UpdateAnswers204) {
         return Ok(StatusCode::NO_CONTENT.into_response());

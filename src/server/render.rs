@@ -4,17 +4,12 @@
 
 use serde_json::{Map, Value, json};
 
+use super::domain::Appointment;
 use super::edition::Policy;
 use super::identifier::identifier_json;
 use super::instant::{format_instant, format_instant_local};
 use super::mutant::Mutant;
 use super::status::CanvasStatus;
-use super::store::Appointment;
-
-/// The contained Endpoint's id of the 2023-09 page (accepted in both editions, D5).
-pub(crate) const MEETING_ENDPOINT_ID: &str = "appointment-meeting-endpoint";
-/// The contained Endpoint's id of the current page (accepted in both editions, D5).
-pub(crate) const MEETING_ENDPOINT_ID_0: &str = "appointment-meeting-endpoint-0";
 
 /// The note-id extension's URL (READ-NOTE-EXTENSION).
 pub(crate) const NOTE_ID_URL: &str = "http://schemas.canvasmedical.com/fhir/extensions/note-id";

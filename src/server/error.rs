@@ -1,15 +1,12 @@
 //! Error answers: `ApiError` is the one error type of the API, and this file is the one place
 //! that renders it as a FHIR OperationOutcome (status, issue code, the edition's exact text, and
-//! the precise diagnostics/expression). The edition layer and the error mutants re-render here.
+//! the precise diagnostics/expression), for any edition and error mutant.
 
 use axum::Json;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::app::AppState;
 use super::edition::{Edition, NotFoundText, Policy};
 use super::mutant::Mutant;
 
@@ -93,12 +90,18 @@ impl ApiError {
         }
     }
 
-    /// A 404 for an appointment id, as requested.
+    /// A 404 for an appointment id, echoing the id as requested (READ-404, UPDATE-404).
     pub(crate) fn unknown_appointment(id: &str) -> Self {
         Self::NotFound {
             id: Some(id.to_string()),
             diagnostics: format!("no Appointment with id {id:?}"),
         }
+    }
+
+    /// The answer for the served edition of `policy`, with an error mutant applied (one of
+    /// `ErrorsPlainText`, `BadRequestWrongText`, `BusinessRuleCodeInvalid`, or `None`).
+    pub(crate) fn render(&self, policy: &Policy, mutant: Option<Mutant>) -> Response {
+        self.issue(policy).render(mutant)
     }
 
     fn issue(&self, policy: &Policy) -> Issue {
@@ -273,70 +276,14 @@ impl Issue {
 }
 
 impl IntoResponse for ApiError {
-    /// Renders as the 2023-09 edition would; [`edition_layer`] re-renders for the served one.
+    /// Renders as the 2023-09 edition would; the edition layer (`middleware.rs`) re-renders for
+    /// the served one from the `ApiError` left in the response's extensions.
     fn into_response(self) -> Response {
         if let Self::Internal(reason) = &self {
             tracing::error!(%reason, "internal error");
         }
-        let mut response = self.issue(Edition::Sept2023.policy()).render(None);
+        let mut response = self.render(Edition::Sept2023.policy(), None);
         response.extensions_mut().insert(self);
         response
-    }
-}
-
-/// Outermost layer: refuses over-long URIs (414) and headers (431) as OperationOutcomes,
-/// re-renders every error answer for the served edition and the active error mutant, and adds
-/// the edition's `fumage-correlation-id` (D19).
-pub(crate) async fn edition_layer(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let policy = state.policy();
-    let too_long = request
-        .uri()
-        .path_and_query()
-        .is_some_and(|p| p.as_str().len() > MAX_URI_BYTES);
-    let header_bytes: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    let mut response = if too_long {
-        ApiError::UriTooLong.into_response()
-    } else if header_bytes > MAX_HEADER_BYTES {
-        ApiError::HeadersTooLarge.into_response()
-    } else {
-        next.run(request).await
-    };
-    let mutant = state.mutant.filter(|m| {
-        matches!(
-            m,
-            Mutant::ErrorsPlainText | Mutant::BadRequestWrongText | Mutant::BusinessRuleCodeInvalid
-        )
-    });
-    if (policy.edition != Edition::Sept2023 || mutant.is_some())
-        && let Some(error) = response.extensions_mut().remove::<ApiError>()
-    {
-        // keep the status a handler (or a status mutant) set on the rendered answer
-        let status = response.status();
-        response = error.issue(policy).render(mutant);
-        *response.status_mut() = status;
-    }
-    if policy.correlation_id && state.mutant != Some(Mutant::CorrelationIdMissing) {
-        let id = uuid::Uuid::new_v4().to_string();
-        if let Ok(value) = HeaderValue::from_str(&id) {
-            response.headers_mut().insert(CORRELATION_ID, value);
-        }
-    }
-    response
-}
-
-/// The header Canvas's v2 API answers every request with (D19).
-pub(crate) const CORRELATION_ID: &str = "fumage-correlation-id";
-
-impl From<super::store::StoreError> for ApiError {
-    fn from(err: super::store::StoreError) -> Self {
-        Self::Internal(err.to_string())
     }
 }

@@ -1,88 +1,63 @@
-//! FHIR Appointment JSON → validated changes, then → a stored row (create) or a changed row
-//! (update), under the served edition's [`Policy`]. Checks run in a fixed order: every 400
-//! (shape, references) before any 422 (the page's business rules), so nothing is written unless
-//! the whole request is acceptable.
+//! Shape parsing of a create or update body (FHIR Appointment JSON), under the served edition's
+//! [`Policy`](super::edition::Policy): every 400 (shape, types, references to the instance's
+//! practitioners, patients and locations), checked in a fixed order before any business rule.
 
 use serde_json::{Map, Value};
 
-use super::edition::{CreateStatus, Policy, TypeTexts};
-use super::fhir::{MEETING_ENDPOINT_ID, MEETING_ENDPOINT_ID_0};
-use super::identifier::{IdentifierInput, merge_identifiers, new_identifiers, parse_identifiers};
-use super::instant::{InstantError, now_ms, parse_instant};
+use super::domain::{MEETING_ENDPOINT_ID, MEETING_ENDPOINT_ID_0};
+use super::edition::CreateStatus;
+use super::error::ApiError;
+use super::identifier::{IdentifierInput, parse_identifiers};
+use super::instant::{InstantError, parse_instant};
+use super::interaction::{Ctx, Mode};
 use super::mutant::Mutant;
-use super::outcome::ApiError;
-use super::settings::{CANVAS_BOT_ID, Coding, Settings, check_seeds};
+use super::settings::CANVAS_BOT_ID;
 use super::status::CanvasStatus;
-use super::store::Appointment;
 
-/// Which interaction a body belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Create,
-    Update,
-}
-
-/// A reason for visit: an optional structured coding and an optional text (the comment).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reason {
-    pub coding: Option<Coding>,
-    pub text: Option<String>,
-}
-
-/// What a request body asks for; `None` means "not in the body".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Changes {
-    pub status: Option<CanvasStatus>,
-    pub appointment_type: Option<Coding>,
-    pub reason: Option<Reason>,
-    pub meeting_link: Option<String>,
-    pub location: Option<String>,
+/// A body that passed every shape check (400), before the page's business rules (422).
+pub(crate) struct Shape {
+    pub status: Option<Requested>,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
     /// (practitioner id, patient id)
     pub participants: Option<(String, Option<String>)>,
+    /// The canonical Location id.
+    pub location: Option<String>,
+    /// The contained meeting Endpoint's address that `supportingInformation` names.
+    pub meeting_link: Option<String>,
+    pub reason: Option<ReasonParts>,
+    /// The one (system, code) of appointmentType, or the 2023-09 edition's refusal of its
+    /// coding-count or system rule, a 422 that waits for the business rules' turn.
+    pub appointment_type: Option<Result<(String, String), ApiError>>,
     /// `identifier[]` when sent (current edition, D14).
     pub identifiers: Option<Vec<IdentifierInput>>,
     /// The body's `id` (ignored on create, CREATE-ID-EXCLUDED; only a mutant reads it).
     pub body_id: Option<String>,
-    /// `If-Unmodified-Since` of an update, in whole seconds since the epoch (D10).
-    pub if_unmodified_since: Option<i64>,
 }
 
-/// The context every check needs.
-pub(crate) struct Ctx<'a> {
-    pub settings: &'a Settings,
-    pub policy: &'static Policy,
-    pub mutant: Option<Mutant>,
-    pub mode: Mode,
+/// A status an update asks for, before the business rules look at it.
+pub(crate) enum Requested {
+    Status(CanvasStatus),
+    Waitlist,
 }
 
-impl Ctx<'_> {
-    fn is(&self, mutant: Mutant) -> bool {
-        self.mutant == Some(mutant)
-    }
-
-    fn creating(&self) -> bool {
-        self.mode == Mode::Create
-    }
-
-    /// Whether a CREATE-* mutant bites here (they leave update alone: one behaviour each).
-    fn create_mutant(&self, mutant: Mutant) -> bool {
-        self.creating() && self.is(mutant)
-    }
+/// A reason for visit as sent, before its structured code is looked up.
+pub(crate) struct ReasonParts {
+    pub code: Option<String>,
+    pub text: Option<String>,
 }
 
 /// The raw, shape-checked appointmentType coding list, resolved against settings later.
 struct TypeCodings(Vec<(Option<String>, String)>);
 
-/// Parses and validates a create or update body. `url_id` is the id of the updated appointment.
-pub(crate) fn parse_changes(
+/// Checks the shape of a create or update body: every 400 (shape, types, references), in a
+/// fixed order. `url_id` is the id of the updated appointment.
+pub(crate) fn parse_shape(
     body: &Value,
     url_id: Option<&str>,
     ctx: &Ctx<'_>,
-) -> Result<Changes, ApiError> {
+) -> Result<Shape, ApiError> {
     let policy = ctx.policy;
-    // ---- 400s: shape, types, references ----
     let unwrapped;
     let body = match body.get("resource") {
         Some(inner @ Value::Object(_))
@@ -218,315 +193,21 @@ pub(crate) fn parse_changes(
         Some(value) if policy.identifiers => Some(parse_identifiers(value)?),
         _ => None,
     };
-
-    // ---- 422s: the page's business rules ----
-    let status = match status {
-        Some(Requested::Status(requested))
-            if !requested.settable() && !ctx.is(Mutant::UpdateAcceptsEnteredInError) =>
-        {
-            return Err(unsupported_status(requested.fhir_code()));
-        }
-        Some(Requested::Status(requested)) => Some(requested),
-        Some(Requested::Waitlist) => return Err(unsupported_status("waitlist")),
-        None => None,
-    };
-    if policy.positive_duration
-        && let (Some(start), Some(end)) = (start_ms, end_ms)
-        && end <= start
-        && !ctx.create_mutant(Mutant::ZeroDurationAccepted)
-    {
-        return Err(ApiError::unprocessable(
-            "Appointment.end",
-            "The duration of the appointment must be greater than 0 minutes: end must be after start",
-        ));
-    }
-    let appointment_type = match picked_type {
-        Some(picked) => Some(resolve_type(picked?, ctx)?),
-        None => None,
-    };
-    let reason = match reason_parts {
-        Some(parts) => Some(resolve_reason(parts, ctx)?),
-        None => None,
-    };
-    Ok(Changes {
+    Ok(Shape {
         status,
-        appointment_type,
-        reason,
-        meeting_link: meeting_link.filter(|_| !ctx.create_mutant(Mutant::TelehealthLinkIgnored)),
-        location,
         start_ms,
         end_ms,
         participants,
+        location,
+        meeting_link,
+        reason: reason_parts,
+        appointment_type: picked_type,
         identifiers,
         body_id,
-        if_unmodified_since: None,
     })
 }
 
-/// Builds a new appointment (defaults filled in) from create changes.
-pub(crate) fn new_appointment(changes: Changes, ctx: &Ctx<'_>) -> Result<Appointment, ApiError> {
-    let policy = ctx.policy;
-    let appointment_type = match changes.appointment_type {
-        Some(kind) => kind,
-        None => {
-            let fallback = if ctx.is(Mutant::CreateDefaultTypeWrong) {
-                ctx.settings.appointment_types.last()
-            } else {
-                ctx.settings.default_type()
-            };
-            fallback
-                .ok_or_else(|| {
-                    ApiError::Internal("the settings have no default appointment type".into())
-                })?
-                .coding()
-        }
-    };
-    let (Some(start_ms), Some(end_ms), Some((practitioner, patient))) =
-        (changes.start_ms, changes.end_ms, changes.participants)
-    else {
-        return Err(ApiError::Internal(
-            "create changes lack start, end or participant".into(),
-        ));
-    };
-    let configured = ctx
-        .settings
-        .find_type(&appointment_type.system, &appointment_type.code);
-    if patient.is_none()
-        && configured.is_some_and(|t| t.other_event)
-        && ctx.is(Mutant::EventNeedsPatient)
-    {
-        return Err(ApiError::bad(
-            "Appointment.participant",
-            "participant must include one Patient/<id> actor",
-        ));
-    }
-    let (rfv_coding, mut rfv_text) = changes
-        .reason
-        .map_or((None, None), |reason| (reason.coding, reason.text));
-    if rfv_coding.is_none() && rfv_text.is_none() && !ctx.is(Mutant::RfvDefaultMissing) {
-        rfv_text = policy.default_reason_text.map(str::to_string);
-    }
-    let meeting_link = changes.meeting_link.or_else(|| {
-        let telehealth = configured.is_some_and(|t| t.telehealth);
-        (policy.telehealth_room_default && telehealth && !ctx.is(Mutant::TelehealthRoomMissing))
-            .then(|| {
-                ctx.settings
-                    .practitioner(&practitioner)
-                    .and_then(|p| p.meeting_room.clone())
-            })
-            .flatten()
-    });
-    let id = match changes.body_id {
-        Some(id) if ctx.is(Mutant::CreateKeepsBodyId) && uuid::Uuid::try_parse(&id).is_ok() => id,
-        _ => uuid::Uuid::new_v4().to_string(),
-    };
-    let identifiers = changes
-        .identifiers
-        .map(|items| new_identifiers(items, ctx.is(Mutant::IdentifierUseMissing)))
-        .unwrap_or_default();
-    Ok(Appointment {
-        id,
-        status: changes.status.unwrap_or(CanvasStatus::Unconfirmed),
-        appointment_type,
-        rfv_coding,
-        rfv_text,
-        meeting_link,
-        location: changes.location.unwrap_or_else(|| {
-            if ctx.is(Mutant::LocationOmittedNotDefault) {
-                "0".to_string()
-            } else {
-                ctx.settings.default_location().to_string()
-            }
-        }),
-        encounter: uuid::Uuid::new_v4().to_string(),
-        start_ms,
-        end_ms,
-        note_id: (policy.note_extension && patient.is_some())
-            .then(|| uuid::Uuid::new_v4().to_string()),
-        practitioner,
-        patient,
-        rescheduled_from: None,
-        rescheduled_to: None,
-        identifiers,
-        coscheduled: Vec::new(),
-        updated_ms: now_ms(),
-    })
-}
-
-/// Applies update changes to the stored appointment (only fields present in the body change),
-/// after the rules that need the stored appointment: 412 (D10), the Other Event type (400),
-/// the fixed patient (D9) and the cancelled status (D8).
-pub(crate) fn apply_update(
-    changes: Changes,
-    stored: Appointment,
-    ctx: &Ctx<'_>,
-) -> Result<Appointment, ApiError> {
-    let policy = ctx.policy;
-    if policy.if_unmodified_since
-        && let Some(since) = changes.if_unmodified_since
-        && stored.updated_ms.div_euclid(1000) > since
-        && !ctx.is(Mutant::IfUnmodifiedSinceIgnored)
-    {
-        return Err(ApiError::PreconditionFailed);
-    }
-    let stored_type = ctx.settings.find_type(
-        &stored.appointment_type.system,
-        &stored.appointment_type.code,
-    );
-    if policy.event_type_required_on_update
-        && changes.appointment_type.is_none()
-        && stored_type.is_some_and(|t| t.other_event)
-        && !ctx.is(Mutant::EventTypeOptional)
-    {
-        return Err(ApiError::bad(
-            "Appointment.appointmentType",
-            "an Other Event must send appointmentType on update to pass validation",
-        ));
-    }
-    let mut row = stored;
-    if let Some((practitioner, patient)) = changes.participants {
-        row.practitioner = practitioner;
-        if !policy.patient_fixed_on_update || ctx.is(Mutant::PatientChangeable) {
-            row.patient = patient;
-        } else if let Some(patient) = patient
-            && row.patient.as_deref() != Some(patient.as_str())
-        {
-            return Err(ApiError::rule(
-                "Appointment.participant",
-                "Cannot change patient for an existing appointment. Please cancel this appointment and create a new one for the new patient.",
-            ));
-        }
-    }
-    match changes.status {
-        Some(requested) => {
-            if row.status == CanvasStatus::Cancelled
-                && requested != CanvasStatus::Cancelled
-                && !ctx.is(Mutant::CancelledReopenable)
-            {
-                return Err(match policy.type_texts {
-                    TypeTexts::Sept2023 => ApiError::rule(
-                        "Appointment.status",
-                        "Appointment Update Error: a cancelled appointment cannot change status",
-                    ),
-                    TypeTexts::Current => ApiError::unprocessable(
-                        "Appointment.status",
-                        "a cancelled appointment should not be updated to a different status",
-                    ),
-                });
-            }
-            row.status = requested;
-        }
-        None if ctx.is(Mutant::OmittedStatusResets) => row.status = CanvasStatus::Unconfirmed,
-        None => {}
-    }
-    match changes.appointment_type {
-        Some(kind) => row.appointment_type = kind,
-        None if ctx.is(Mutant::UpdateOmittedTypeDefault)
-            || ctx.is(Mutant::UpdateOmittedTypeReset) =>
-        {
-            if let Some(kind) = ctx.settings.default_type() {
-                row.appointment_type = kind.coding();
-            }
-        }
-        None => {}
-    }
-    match changes.reason {
-        Some(reason) if !ctx.is(Mutant::UpdateRfvKept) => {
-            row.rfv_coding = reason.coding;
-            row.rfv_text = reason.text;
-        }
-        Some(_) => {}
-        None if ctx.is(Mutant::UpdateOmittedRfvCleared) => {
-            row.rfv_coding = None;
-            row.rfv_text = None;
-        }
-        None => {}
-    }
-    match changes.meeting_link {
-        Some(link) if !ctx.is(Mutant::UpdateTelehealthIgnored) => row.meeting_link = Some(link),
-        Some(_) => {}
-        None if ctx.is(Mutant::UpdateDropsMeetingLink) => row.meeting_link = None,
-        None => {}
-    }
-    if let Some(location) = changes.location {
-        row.location = location;
-    }
-    if let Some(start_ms) = changes.start_ms {
-        if start_ms != row.start_ms && ctx.is(Mutant::UpdateAddsRescheduleLink) {
-            row.rescheduled_from = Some(row.id.clone());
-        }
-        row.start_ms = start_ms;
-    }
-    if let Some(end_ms) = changes.end_ms {
-        row.end_ms = end_ms;
-    }
-    if let Some(sent) = changes.identifiers {
-        row.identifiers = merge_identifiers(
-            sent,
-            std::mem::take(&mut row.identifiers),
-            ctx.is(Mutant::IdentifiersAllReplaced),
-        );
-    }
-    row.updated_ms = now_ms();
-    Ok(row)
-}
-
-/// The settings' seeded appointments as stored rows (fresh Encounter and note ids where none is
-/// fixed; note ids only for appointments with a patient).
-pub(crate) fn seed_rows(settings: &Settings) -> Result<Vec<Appointment>, String> {
-    check_seeds(settings, &settings.seed_appointments)?;
-    let policy = settings.edition.policy();
-    let now = now_ms();
-    let mut rows = Vec::new();
-    for seed in &settings.seed_appointments {
-        let kind = settings
-            .appointment_types
-            .iter()
-            .find(|t| t.code == seed.appointment_type)
-            .ok_or_else(|| format!("unknown appointment type {}", seed.appointment_type))?;
-        let status = CanvasStatus::from_canvas_name(&seed.status)
-            .ok_or_else(|| format!("unknown status {}", seed.status))?;
-        let time = |text: &str| parse_instant(text).map_err(|e| format!("{text}: {e}"));
-        let location = match &seed.location {
-            Some(id) => settings
-                .location_id(id)
-                .ok_or_else(|| format!("unknown location {id}"))?
-                .to_string(),
-            None => settings.default_location().to_string(),
-        };
-        let note_id = seed.note_id.clone().or_else(|| {
-            (policy.note_extension && seed.patient.is_some())
-                .then(|| uuid::Uuid::new_v4().to_string())
-        });
-        rows.push(Appointment {
-            id: seed.id.clone(),
-            status,
-            appointment_type: kind.coding(),
-            rfv_coding: None,
-            rfv_text: seed.reason.clone(),
-            meeting_link: None,
-            location,
-            encounter: seed
-                .encounter
-                .clone()
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            start_ms: time(&seed.start)?,
-            end_ms: time(&seed.end)?,
-            practitioner: seed.practitioner.clone(),
-            patient: seed.patient.clone(),
-            rescheduled_from: seed.rescheduled_from.clone(),
-            rescheduled_to: seed.rescheduled_to.clone(),
-            note_id,
-            identifiers: seed.identifiers.clone(),
-            coscheduled: seed.coscheduled.clone(),
-            updated_ms: now,
-        });
-    }
-    Ok(rows)
-}
-
-// ---- field parsers ----
-
+/// A 400 for a field that must be a JSON string.
 fn not_string(expression: &str) -> ApiError {
     ApiError::bad(expression, format!("{expression} must be a string"))
 }
@@ -544,21 +225,6 @@ fn empty_string(value: &Value, at: &str) -> Option<String> {
             .find_map(|(key, item)| empty_string(item, &format!("{at}.{key}"))),
         _ => None,
     }
-}
-
-/// The rejection of `entered-in-error` or `waitlist` when update reaches the 422 phase
-/// (2023-09; the current edition refuses them earlier with 400).
-fn unsupported_status(code: &str) -> ApiError {
-    ApiError::rule(
-        "Appointment.status",
-        format!("Appointment Update Error: status {code} is not supported"),
-    )
-}
-
-/// A status an update asks for, before the business rules look at it.
-enum Requested {
-    Status(CanvasStatus),
-    Waitlist,
 }
 
 const CREATABLE: &str =
@@ -868,12 +534,6 @@ fn parse_contained(
     Ok(None)
 }
 
-/// A reason for visit as sent, before its structured code is looked up.
-struct ReasonParts {
-    code: Option<String>,
-    text: Option<String>,
-}
-
 /// Returns the reason when reasonCode or description is in the body.
 fn parse_reason(obj: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Option<ReasonParts>, ApiError> {
     let description = match obj.get("description") {
@@ -952,36 +612,6 @@ fn parse_reason(obj: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Option<Reason
     }))
 }
 
-fn resolve_reason(parts: ReasonParts, ctx: &Ctx<'_>) -> Result<Reason, ApiError> {
-    const AT: &str = "Appointment.reasonCode[0].coding[0].code";
-    let ReasonParts { code, text } = parts;
-    let coding = match code {
-        None => None,
-        Some(code) => match ctx.settings.find_rfv(&code) {
-            Some(_) if ctx.settings.rfv_count(&code) > 1 => {
-                return Err(ApiError::unprocessable(
-                    AT,
-                    format!("structured reason for visit with code {code} is not unique"),
-                ));
-            }
-            Some(coding) => Some(coding.clone()),
-            None if ctx.create_mutant(Mutant::RfvUnknownCodeAccepted) => None,
-            None => {
-                return Err(ApiError::rule(
-                    AT,
-                    format!("structured reason for visit with code {code} does not exist"),
-                ));
-            }
-        },
-    };
-    let text = if coding.is_some() && ctx.create_mutant(Mutant::RfvTextDropped) {
-        None
-    } else {
-        text
-    };
-    Ok(Reason { coding, text })
-}
-
 fn parse_type_shape(value: &Value) -> Result<TypeCodings, ApiError> {
     let obj = value.as_object().ok_or_else(|| {
         ApiError::bad(
@@ -1023,7 +653,8 @@ fn parse_type_shape(value: &Value) -> Result<TypeCodings, ApiError> {
     Ok(TypeCodings(codings))
 }
 
-const TYPE_AT: &str = "Appointment.appointmentType.coding";
+/// Where the appointmentType coding rules point.
+pub(crate) const TYPE_AT: &str = "Appointment.appointmentType.coding";
 
 /// The one (system, code) of an appointmentType, after the coding-count and system rules
 /// (CREATE-TYPE-ONE-CODING, CREATE-TYPE-SYSTEM): 400 in the current edition, 422 in 2023-09.
@@ -1050,47 +681,4 @@ fn pick_type(codings: TypeCodings, ctx: &Ctx<'_>) -> Result<(String, String), Ap
         ));
     }
     Ok((system.to_string(), code.clone()))
-}
-
-/// Looks the type up (CREATE-TYPE-UNKNOWN) and checks it is scheduleable
-/// (CREATE-TYPE-UNSCHEDULABLE), with the edition's texts.
-fn resolve_type((system, code): (String, String), ctx: &Ctx<'_>) -> Result<Coding, ApiError> {
-    let found = if ctx.create_mutant(Mutant::TypeAnySystemAccepted) {
-        ctx.settings.find_type_by_code(&code)
-    } else {
-        ctx.settings.find_type(&system, &code)
-    };
-    let current_text = match ctx.policy.type_texts {
-        TypeTexts::Sept2023 => ctx.create_mutant(Mutant::TypeUnknownWrongText),
-        TypeTexts::Current => !ctx.create_mutant(Mutant::TypeUnknownOldText),
-    };
-    let Some(kind) = found else {
-        let text = match (current_text, ctx.policy.type_texts) {
-            (true, TypeTexts::Current) => {
-                format!("Appointment Type does not exist with code: {code} and system: {system}")
-            }
-            (true, TypeTexts::Sept2023) => format!(
-                "Appointment Create Error: Appointment Type does not exist with code: {code} and system: {system}"
-            ),
-            (false, _) => format!(
-                "Appointment Create Error: Appointment Type does not exist with system: {system} and code: {code}"
-            ),
-        };
-        return Err(ApiError::rule(TYPE_AT, text));
-    };
-    let skip_schedulable = if ctx.creating() {
-        ctx.is(Mutant::TypeUnschedulableAccepted)
-    } else {
-        ctx.is(Mutant::UpdateAcceptsUnschedulable)
-    };
-    if !kind.scheduleable && !skip_schedulable {
-        let text = match ctx.policy.type_texts {
-            TypeTexts::Sept2023 => {
-                "Appointment Create Error: Appointment type must be scheduleable".to_string()
-            }
-            TypeTexts::Current => format!("Note type: {} is not scheduleable", kind.display),
-        };
-        return Err(ApiError::rule(TYPE_AT, text));
-    }
-    Ok(kind.coding())
 }
