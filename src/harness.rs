@@ -1,27 +1,26 @@
 //! The `cargo test` face of the suite: one libtest-mimic trial per case, filterable by name, run
 //! against the embedded reference servers, or the server in `CONFORMANCE_TARGET` (profile in
-//! `CONFORMANCE_PROFILE`, its OAuth client from the variables it names, or a token in `CONFORMANCE_TOKEN`).
+//! `CONFORMANCE_PROFILE`, its OAuth client from the variables it names, or a token in `CONFORMANCE_TOKEN`;
+//! the edition from the profile or `CONFORMANCE_EDITION`). Trials are named `<edition>/<case>`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::case::Case;
-use crate::exchange::Client;
+use crate::edition::Edition;
+use crate::exchange::send::ClientOptions;
 use crate::outcome::{CaseOutcome, Verdict};
-use crate::plan::{Placement, Selection, build};
+use crate::plan::{Placement, PlanItem, Selection};
 use crate::report::console;
-use crate::run::cleanup::cleanup;
-use crate::run::embedded::Embedded;
-use crate::run::ledger::Ledger;
-use crate::run::runner::run_item;
-use crate::run::scope::new_run_id;
-use crate::run::snapshots::{SnapshotStore, UpdateMode};
+use crate::run::options::default_snapshots_dir;
+use crate::run::snapshots::UpdateMode;
+use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::{default_cases_dir, load_suite};
-use crate::target::{Baseline, Profile, Target, for_profile};
+use crate::target::{Baseline, Profile};
 
 /// Entry point of `tests/conformance.rs`.
 pub fn main() -> ExitCode {
@@ -39,7 +38,7 @@ pub fn main() -> ExitCode {
         let trials = suite
             .cases
             .iter()
-            .map(|c| Trial::test(c.name().to_owned(), || Ok(())))
+            .map(|c| Trial::test(trial_name(c), || Ok(())))
             .collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
@@ -50,66 +49,43 @@ pub fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return setup_failure(&args, format!("failed to start tokio: {e}")),
     };
-    let (targets, embedded) = match runtime.block_on(targets()) {
-        Ok(pair) => pair,
+    let options = match session_options(&dir) {
+        Ok(options) => options,
         Err(problem) => return setup_failure(&args, problem),
     };
-    let client = match Client::new(Duration::from_secs(30)) {
-        Ok(client) => client,
-        Err(e) => return setup_failure(&args, e.to_string()),
+    let session = match runtime.block_on(RunSession::open(options)) {
+        Ok(session) => session,
+        Err(problem) => return setup_failure(&args, setup_problem(problem)),
     };
-    let targets = Arc::new(targets);
-    let ledger = Arc::new(Ledger::default());
-    let run_id = new_run_id();
-    let plan = build(&suite.cases, &targets, &Selection::default());
-    // The runner only compares (and writes nothing); insta asserts each snapshot step below, so
-    // `cargo insta test`, `cargo insta review`, INSTA_UPDATE and INSTA_FORCE_PASS behave as insta
-    // users expect, on the same files the CLI uses.
-    let store = Arc::new(SnapshotStore::new(
-        crate::cli::run::default_snapshots_dir(&dir),
-        UpdateMode::No,
-    ));
+    let session = Arc::new(session);
+    let plan = session.plan(&suite.cases, &Selection::default());
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
     let trials = plan
         .items
         .into_iter()
         .map(|item| {
-            let name = item.case.name().to_owned();
+            let name = trial_name(&item.case);
             let ignored = matches!(item.placement, Placement::Skip(_));
-            let store = Arc::clone(&store);
-            let (handle, targets, client, ledger, run_id) = (
+            let (handle, session, outcomes) = (
                 runtime.handle().clone(),
-                Arc::clone(&targets),
-                client.clone(),
-                Arc::clone(&ledger),
-                run_id.clone(),
+                Arc::clone(&session),
+                Arc::clone(&outcomes),
             );
             Trial::test(name, move || {
-                let outcome = handle.block_on(run_item(
-                    &item,
-                    &targets,
-                    &client,
-                    &run_id,
-                    &ledger,
-                    Some(&store),
-                ));
-                if matches!(outcome.verdict, Verdict::Fail | Verdict::Error) {
-                    return Err(Failed::from(console::details(&outcome, Some(&item.case))));
+                let outcome = handle.block_on(session.run_item(&item));
+                let result = judge(&session, &item, &outcome);
+                if let Ok(mut outcomes) = outcomes.lock() {
+                    outcomes.push(outcome);
                 }
-                if let Placement::Run(index) = item.placement
-                    && let Some(target) = targets.get(index)
-                    && target.profile.baseline == Baseline::Own
-                {
-                    assert_snapshots(&outcome, &item.case, &store.folder(&target.profile.name));
-                }
-                Ok(())
+                result
             })
             .with_ignored_flag(ignored)
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
-    let tidied = runtime.block_on(cleanup(&ledger, &targets, &client));
-    let untidy: Vec<_> = tidied.iter().filter(|t| t.problem.is_some()).collect();
-    for t in &untidy {
+    let outcomes = outcomes.lock().map(|o| o.clone()).unwrap_or_default();
+    let (tidied, verdict) = runtime.block_on(session.finish(&outcomes));
+    for t in tidied.iter().filter(|t| t.problem.is_some()) {
         eprintln!(
             "not tidied: Appointment/{} ({}): {}",
             t.id,
@@ -117,14 +93,30 @@ pub fn main() -> ExitCode {
             t.problem.as_deref().unwrap_or_default()
         );
     }
-    if let Some(embedded) = embedded {
-        runtime.block_on(embedded.shutdown());
+    if let Ok(session) = Arc::try_unwrap(session) {
+        runtime.block_on(session.close());
     }
-    if untidy.is_empty() {
+    if conclusion.has_failed() || verdict.passed {
         conclusion.exit_code()
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// One trial's result: a failed or errored case fails with its details; a passing one on a
+/// target with its own baseline asserts its snapshots with insta.
+fn judge(session: &RunSession, item: &PlanItem, outcome: &CaseOutcome) -> Result<(), Failed> {
+    if matches!(outcome.verdict, Verdict::Fail | Verdict::Error) {
+        return Err(Failed::from(console::details(outcome, Some(&item.case))));
+    }
+    if let Placement::Run(index) = item.placement
+        && let Some(target) = session.targets().get(index)
+        && target.profile.baseline == Baseline::Own
+        && let Some(store) = session.snapshots()
+    {
+        assert_snapshots(outcome, &item.case, &store.folder(&target.profile.name));
+    }
+    Ok(())
 }
 
 /// Asserts every snapshot the case's steps took with insta (a mismatch panics, failing the trial,
@@ -150,36 +142,68 @@ fn assert_snapshots(outcome: &CaseOutcome, case: &Case, folder: &std::path::Path
     }
 }
 
-async fn targets() -> Result<(Vec<Target>, Option<Embedded>), String> {
-    match std::env::var("CONFORMANCE_TARGET") {
+/// The session of the `cargo test` face: `CONFORMANCE_TARGET` (with `CONFORMANCE_PROFILE` and
+/// `CONFORMANCE_TOKEN`) or the embedded reference servers, 30 s requests, the snapshots beside
+/// the case folder compared only (insta asserts them in each trial, so `cargo insta test`,
+/// `cargo insta review`, INSTA_UPDATE and INSTA_FORCE_PASS behave as insta users expect, and
+/// drift is insta's to judge, not the run verdict's).
+fn session_options(cases: &std::path::Path) -> Result<SessionOptions, String> {
+    let targets = match std::env::var("CONFORMANCE_TARGET") {
         Ok(url) => {
-            let profile = match std::env::var_os("CONFORMANCE_PROFILE") {
+            let edition = match std::env::var("CONFORMANCE_EDITION") {
+                Ok(name) => Some(
+                    name.parse::<Edition>()
+                        .map_err(|e| format!("CONFORMANCE_EDITION: {e}"))?,
+                ),
+                Err(_) => None,
+            };
+            let mut profile = match std::env::var_os("CONFORMANCE_PROFILE") {
                 Some(path) => Profile::load(&PathBuf::from(path)).map_err(|e| e.to_string())?,
-                None => Profile::assumed_reference(),
+                None => Profile::assumed_reference_for(edition.unwrap_or_default()),
             };
-            let token = std::env::var("CONFORMANCE_TOKEN").ok();
-            let auth = for_profile(&profile, token, Duration::from_secs(30));
-            if let Some(reason) = auth.unavailable_reason() {
-                return Err(format!("cannot authenticate to {url}: {reason}"));
+            if let Some(edition) = edition {
+                profile.edition = edition;
             }
-            let target = Target {
-                label: crate::target::label_for(&profile, &url),
+            TargetChoice::Remote {
                 base_url: url.trim_end_matches('/').to_owned(),
-                auth,
-                profile: Arc::new(profile),
-            };
-            Ok((vec![target], None))
+                profile,
+                token: std::env::var("CONFORMANCE_TOKEN").ok(),
+            }
         }
-        Err(_) => {
-            let embedded = Embedded::start(None)
-                .await
-                .map_err(|e| format!("failed to start the reference servers: {e}"))?;
-            Ok((embedded.targets.clone(), Some(embedded)))
+        Err(_) => TargetChoice::Embedded {
+            mutant: None,
+            editions: Edition::ALL.to_vec(),
+            pairs: 1,
+        },
+    };
+    Ok(SessionOptions {
+        targets,
+        client: ClientOptions::with_timeout(Duration::from_secs(30)),
+        jobs: 1,
+        snapshots: Some((default_snapshots_dir(cases), UpdateMode::No)),
+        allow_drift: true,
+        require_auth: true,
+    })
+}
+
+/// The setup failure's sentence.
+fn setup_problem(error: SessionError) -> String {
+    match error {
+        SessionError::Auth { base_url, reason } => {
+            format!("cannot authenticate to {base_url}: {reason}")
         }
+        SessionError::Embedded(e) => format!("failed to start the reference servers: {e}"),
+        SessionError::Client(e) => e.to_string(),
     }
 }
 
 fn setup_failure(args: &Arguments, problem: String) -> ExitCode {
     let trial = Trial::test("setup", move || Err(Failed::from(problem)));
     libtest_mimic::run(args, vec![trial]).exit_code()
+}
+
+/// A trial's name: the case's, under its edition (`2023-09/read/unknown-id`, `current/…`), so
+/// `cargo test --test conformance -- current/` runs one edition and `-- read/` both.
+fn trial_name(case: &Case) -> String {
+    format!("{}/{}", case.edition, case.name())
 }

@@ -351,3 +351,68 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!output.status.success(), "it cannot have printed the list");
 }
+
+/// The first line of `all` naming `text`, or `usize::MAX` when none does.
+fn line_of(all: &str, text: &str) -> usize {
+    all.lines()
+        .position(|line| line.contains(text))
+        .unwrap_or(usize::MAX)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_token_gets_one_headline_before_the_cases() {
+    let server = spawn(ServerConfig::reference())
+        .await
+        .expect("server starts");
+    let output = binary()
+        .args([
+            "run",
+            "--target",
+            server.base_url(),
+            "--token",
+            "not-the-token-7c2a",
+            "--filter",
+            "read/",
+        ])
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert_eq!(all.matches("preflight:").count(), 1, "{all}");
+    let headline = line_of(&all, "preflight: the FHIR server rejected the token (401");
+    assert!(headline < line_of(&all, "read/"), "{all}");
+    assert!(
+        !all.contains("not-the-token-7c2a"),
+        "the token leaked: {all}"
+    );
+    server.shutdown().await;
+}
+
+#[test]
+fn an_unreachable_target_gets_one_headline_before_the_cases() {
+    // A loopback port nobody listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let output = binary()
+        .args([
+            "run",
+            "--target",
+            &url,
+            "--token",
+            "any",
+            "--filter",
+            "read/",
+            "--max-attempts",
+            "1",
+        ])
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert_eq!(all.matches("preflight:").count(), 1, "{all}");
+    let headline = line_of(&all, "preflight: cannot reach the FHIR base URL");
+    assert!(headline < line_of(&all, "read/"), "{all}");
+}

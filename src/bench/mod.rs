@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::case::Case;
-use crate::exchange::{Client, ClientError};
+use crate::exchange::ClientError;
+use crate::run::SessionError;
 use crate::server::{Edition, ServerError};
 
 pub use report::{BenchReport, Goal};
@@ -80,6 +81,9 @@ pub enum BenchError {
     Http(#[from] reqwest::Error),
     #[error("failed to start the embedded reference servers: {0}")]
     Embedded(#[from] ServerError),
+    /// The run session of the suite parts (its client or embedded servers).
+    #[error(transparent)]
+    Session(#[from] SessionError),
     #[error("the suite has no case to run")]
     NoCases,
     #[error("the child server: {0}")]
@@ -112,14 +116,13 @@ pub async fn run(
         return Err(BenchError::NoCases);
     }
     let jobs = options.jobs.max(1);
-    let client = Client::new(Duration::from_secs(30))?;
 
     // 1 + 2: the default suite on the embedded servers, then the same requests bare.
     let started = Instant::now();
-    let bed = suite::Bed::start(1).await?;
+    let bed = suite::Bed::start(1, jobs).await?;
     let setup = started.elapsed();
     let plan = bed.plan(cases, 1);
-    let first = suite::run(&bed, &plan, &client, jobs).await;
+    let first = suite::run(&bed, &plan).await;
     let harness_memory = measure::memory_of_self();
     progress(&format!(
         "1. suite: {} exchanges in {:.0} ms",
@@ -136,7 +139,7 @@ pub async fn run(
     // (suite, bare loop) pair and keep the median ratio as well.
     let mut ratios = vec![ratio_of(first.wall, bare.wall)];
     for _ in 1..OVERHEAD_PAIRS {
-        let again = suite::run(&bed, &bed.plan(cases, 1), &client, jobs).await;
+        let again = suite::run(&bed, &bed.plan(cases, 1)).await;
         let bare_again = bare::replay(&bed.targets, &again.recorded, &again.cancels, jobs).await?;
         ratios.push(ratio_of(again.wall, bare_again.wall));
     }
@@ -148,9 +151,9 @@ pub async fn run(
     // 3: growth.
     let mut growth = Vec::new();
     for &replicas in &options.scale.replicas {
-        let bed = suite::Bed::start(suite::groups_for(cases.len(), replicas)).await?;
+        let bed = suite::Bed::start(suite::groups_for(cases.len(), replicas), jobs).await?;
         let plan = bed.plan(cases, replicas);
-        let run = suite::run(&bed, &plan, &client, jobs).await;
+        let run = suite::run(&bed, &plan).await;
         bed.shutdown().await;
         progress(&format!(
             "3. growth: {replicas}× in {:.0} ms",

@@ -6,18 +6,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::case::Case;
-use crate::exchange::{Client, SentRequest};
+use crate::edition::Edition;
+use crate::exchange::SentRequest;
 use crate::outcome::{CaseOutcome, Tally};
 use crate::plan::{Placement, Plan, Selection, build};
-use crate::run::embedded::Embedded;
 use crate::run::scope::{CASES_PER_WINDOW, new_run_id};
-use crate::run::{RunOptions, run_plan};
-use crate::server::ServerError;
+use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::target::Target;
 
-/// Servers a run talks to: one embedded pair (double booking allowed, disallowed) per group.
+/// Servers a run talks to: one embedded pair (double booking allowed, disallowed) per group, in
+/// one run session (its client, no snapshots).
 pub struct Bed {
-    pairs: Vec<Embedded>,
+    session: RunSession,
     pub targets: Vec<Target>,
     /// Targets per group (2: the two double-booking settings).
     per_group: usize,
@@ -34,20 +34,24 @@ pub fn groups_for(cases: usize, replicas: usize) -> usize {
 }
 
 impl Bed {
-    pub async fn start(groups: usize) -> Result<Bed, ServerError> {
-        let mut pairs = Vec::new();
-        let mut targets = Vec::new();
-        let mut per_group = 0;
-        for _ in 0..groups.max(1) {
-            let pair = Embedded::start(None).await?;
-            per_group = pair.targets.len();
-            targets.extend(pair.targets.iter().cloned());
-            pairs.push(pair);
-        }
+    /// Starts `groups` pairs of embedded servers; runs on the bed keep `jobs` cases in flight.
+    ///
+    /// Errors: the client or a server that cannot start.
+    pub async fn start(groups: usize, jobs: usize) -> Result<Bed, SessionError> {
+        let session = RunSession::open(SessionOptions {
+            targets: TargetChoice::Embedded {
+                mutant: None,
+                editions: vec![Edition::Sept2023],
+                pairs: groups.max(1),
+            },
+            ..SessionOptions::embedded(&[Edition::Sept2023], None, jobs)
+        })
+        .await?;
+        let targets = session.targets().to_vec();
         Ok(Bed {
-            pairs,
+            per_group: targets.len() / groups.max(1),
             targets,
-            per_group,
+            session,
         })
     }
 
@@ -73,9 +77,7 @@ impl Bed {
     }
 
     pub async fn shutdown(self) {
-        for pair in self.pairs {
-            pair.shutdown().await;
-        }
+        self.session.close().await;
     }
 }
 
@@ -121,17 +123,10 @@ pub struct Cancel {
     pub writes: bool,
 }
 
-/// Runs `plan` on the bed with `jobs` cases in flight, no snapshots, and times it.
-pub async fn run(bed: &Bed, plan: &Plan, client: &Client, jobs: usize) -> SuiteRun {
-    let options = RunOptions {
-        jobs,
-        run_id: new_run_id(),
-        snapshots: None,
-        allow_drift: false,
-    };
-    let targets = Arc::new(bed.targets.clone());
+/// Runs `plan` on the bed (a fresh run id, no snapshots) and times it.
+pub async fn run(bed: &Bed, plan: &Plan) -> SuiteRun {
     let started = Instant::now();
-    let report = run_plan(plan, Arc::clone(&targets), client.clone(), &options, |_| {}).await;
+    let report = bed.session.run_as(plan, &new_run_id(), |_| {}).await;
     let wall = started.elapsed();
     let mut recorded = Vec::new();
     let (mut exchanges, mut walk_pages) = (0, 0);

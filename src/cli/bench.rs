@@ -8,7 +8,7 @@ use anyhow::Context as _;
 
 use crate::bench::{self, BenchOptions, Scale};
 use crate::cli::CliError;
-use crate::cli::run::default_jobs;
+use crate::run::options::default_jobs;
 use crate::suite::{default_cases_dir, load_suite};
 
 #[derive(Debug, clap::Args)]

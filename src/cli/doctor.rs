@@ -1,22 +1,14 @@
-//! `doctor`: checks a target before a run, in plain words: the FHIR base answers, a token can be
-//! had (OAuth or static) and is accepted, each appointment fixture exists, practitioner/patient
-//! fixtures can be searched, and which cases the profile would skip and why. Exit 0 all well, 1 not.
+//! `doctor`: prints the preflight checks of a target (`run::preflight`) in plain words, one line
+//! each (`ok`, `note`, `PROBLEM`), and exits 0 when all is well, 1 when a check found a problem.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::Context as _;
-use serde_json::Value;
-
-use crate::case::model::AuthMode;
 use crate::cli::run::NetArgs;
 use crate::cli::target_args::TargetArgs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
-use crate::exchange::{Client, Exchange, Outgoing};
-use crate::plan::{Placement, Selection, build};
-use crate::suite::{default_cases_dir, load_suite};
-use crate::target::{Target, for_profile};
+use crate::run::preflight::{self, Level};
+use crate::run::{RunSession, SessionOptions, TargetChoice};
+use crate::suite::default_cases_dir;
 
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
@@ -27,48 +19,6 @@ pub struct DoctorArgs {
     pub cases: Option<PathBuf>,
     #[command(flatten)]
     pub net: NetArgs,
-}
-
-/// The FHIR status an appointment in each Canvas status reads back with (READ-STATUS-MAP).
-const FIXTURE_STATUS: &[(&str, &str)] = &[
-    ("appt_unconfirmed", "proposed"),
-    ("appt_attempted", "pending"),
-    ("appt_confirmed", "booked"),
-    ("appt_arrived", "arrived"),
-    ("appt_roomed", "checked-in"),
-    ("appt_exited", "fulfilled"),
-    ("appt_noshowed", "noshow"),
-    ("appt_cancelled", "cancelled"),
-    ("appt_deleted", "entered-in-error"),
-];
-
-/// The fixtures that name a practitioner or patient, and the search parameter that finds them.
-const PEOPLE: &[(&str, &str, &str)] = &[
-    ("practitioner", "practitioner", "Practitioner"),
-    ("practitioner_2", "practitioner", "Practitioner"),
-    ("canvas_bot", "practitioner", "Practitioner"),
-    ("patient", "patient", "Patient"),
-    ("patient_2", "patient", "Patient"),
-    ("patient_3", "patient", "Patient"),
-];
-
-/// The doctor's findings as it goes: printed at once, counted for the exit code.
-#[derive(Default)]
-struct Findings {
-    problems: usize,
-}
-
-impl Findings {
-    fn ok(&self, text: &str) {
-        println!("ok       {text}");
-    }
-    fn note(&self, text: &str) {
-        println!("note     {text}");
-    }
-    fn problem(&mut self, text: &str) {
-        self.problems += 1;
-        println!("PROBLEM  {text}");
-    }
 }
 
 pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
@@ -82,324 +32,52 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
             ));
         }
     };
-    let client =
-        Client::with_options(options.clone()).context("failed to start the HTTP client")?;
-    let auth = for_profile(&profile, args.target_args.token.clone(), options.timeout);
-    let target = Target {
-        label: crate::target::label_for(&profile, &base_url),
-        base_url,
-        auth,
-        profile: Arc::new(profile),
+    let session = RunSession::open(SessionOptions {
+        targets: TargetChoice::Remote {
+            base_url,
+            profile,
+            token: args.target_args.token.clone(),
+        },
+        client: options,
+        jobs: 1,
+        snapshots: None,
+        allow_drift: false,
+        // Missing credentials are one of the checks, not a reason to stop.
+        require_auth: false,
+    })
+    .await
+    .map_err(|e| CliError::Other(e.into()))?;
+    let Some(target) = session.targets().first() else {
+        return Err(CliError::Other(anyhow::anyhow!("no target to check")));
     };
     println!(
         "doctor: profile `{}`, FHIR base {}",
         target.profile.name, target.base_url
     );
-    let mut findings = Findings::default();
-    let reachable = check_reachable(&client, &target, &mut findings).await;
-    let authorised = reachable && check_token(&client, &target, &mut findings).await;
-    if authorised {
-        check_appointments(&client, &target, &mut findings).await;
-        check_people(&client, &target, &mut findings).await;
-    } else {
-        findings.note("fixtures not checked: no working connection and token");
+    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let checks = preflight::doctor(session.client(), target, &dir).await;
+    for check in &checks.checks {
+        let label = match check.level {
+            Level::Ok => "ok      ",
+            Level::Note => "note    ",
+            Level::Problem => "PROBLEM ",
+        };
+        println!("{label} {}", check.text);
+        for line in &check.detail {
+            println!("           {line}");
+        }
     }
-    check_plan(&args, &target, &mut findings);
-    if findings.problems == 0 {
+    let problems = checks.problems();
+    session.close().await;
+    if problems == 0 {
         println!("all checks passed");
         Ok(EXIT_OK)
     } else {
         println!(
             "{} problem{} found",
-            findings.problems,
-            if findings.problems == 1 { "" } else { "s" }
+            problems,
+            if problems == 1 { "" } else { "s" }
         );
         Ok(EXIT_FAILED)
-    }
-}
-
-/// Any HTTP answer to an unauthenticated search means the base URL is right and reachable.
-async fn check_reachable(client: &Client, target: &Target, findings: &mut Findings) -> bool {
-    let probe = Outgoing::get(
-        "/Appointment".to_owned(),
-        vec![("_count".into(), "1".into())],
-        AuthMode::None,
-    );
-    let exchange = client.send(target, &probe).await;
-    match (&exchange.response, &exchange.error) {
-        (Some(r), None) => {
-            match r.status {
-                401 | 403 => findings.ok(&format!(
-                    "the FHIR base URL answers (GET /Appointment without a token: {})",
-                    r.status
-                )),
-                200 => findings.note(
-                    "the FHIR base URL answered a search without any token (200): the AUTH-BEARER cases will fail",
-                ),
-                404 => {
-                    findings.problem(&format!(
-                        "GET {}/Appointment answered 404: check the FHIR base URL (on Canvas it is https://fumage-<instance>.canvasmedical.com)",
-                        target.base_url
-                    ));
-                    return false;
-                }
-                other => findings.note(&format!(
-                    "the FHIR base URL answers, but GET /Appointment without a token gave {other}, not 401"
-                )),
-            }
-            true
-        }
-        (_, error) => {
-            findings.problem(&format!(
-                "cannot reach the FHIR base URL {}: {}",
-                target.base_url,
-                error.as_deref().unwrap_or("no response")
-            ));
-            false
-        }
-    }
-}
-
-/// Obtains a token and has the FHIR server accept it.
-async fn check_token(client: &Client, target: &Target, findings: &mut Findings) -> bool {
-    if let Some(reason) = target.auth.unavailable_reason() {
-        findings.problem(&format!("no credentials: {reason}"));
-        return false;
-    }
-    if let Err(e) = target.auth.bearer().await {
-        findings.problem(&e.to_string());
-        return false;
-    }
-    if target.auth.is_oauth() {
-        findings.ok(&format!("obtained a token ({})", target.auth.describe()));
-    }
-    let probe = Outgoing::get(
-        "/Appointment".to_owned(),
-        vec![("_count".into(), "1".into())],
-        AuthMode::Target,
-    );
-    let exchange = client.send(target, &probe).await;
-    match (&exchange.response, &exchange.error) {
-        (Some(r), None) if r.status == 200 => {
-            findings.ok(&if target.auth.is_oauth() {
-                "the FHIR server accepts the token".to_owned()
-            } else {
-                format!("the FHIR server accepts the {}", target.auth.describe())
-            });
-            true
-        }
-        (Some(r), None) if r.status == 401 => {
-            let check = match target
-                .profile
-                .oauth
-                .as_ref()
-                .filter(|_| target.auth.is_oauth())
-            {
-                Some(oauth) => format!(
-                    "does the token URL belong to this instance? ({} for {})",
-                    oauth.token_url, target.base_url
-                ),
-                None => "check --token / CANVAS_TOKEN".to_owned(),
-            };
-            findings.problem(&format!(
-                "the FHIR server rejected the token (401{}): {check}",
-                outcome_text(&exchange)
-            ));
-            false
-        }
-        (Some(r), None) if r.status == 403 => {
-            findings.problem(&format!(
-                "the token lacks a scope for Appointment (403{}): give the API client system/Appointment.read and .write",
-                outcome_text(&exchange)
-            ));
-            false
-        }
-        (Some(r), _) => {
-            findings.problem(&format!(
-                "GET /Appointment with the token answered {}{}",
-                r.status,
-                exchange
-                    .error
-                    .as_deref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_else(|| outcome_text(&exchange))
-            ));
-            false
-        }
-        (None, error) => {
-            findings.problem(&format!(
-                "GET /Appointment with the token failed: {}",
-                error.as_deref().unwrap_or("no response")
-            ));
-            false
-        }
-    }
-}
-
-/// `: <details.text>` of an OperationOutcome answer, or nothing.
-fn outcome_text(exchange: &Exchange) -> String {
-    exchange
-        .response
-        .as_ref()
-        .and_then(|r| r.json.as_ref())
-        .and_then(|j| j.pointer("/issue/0/details/text"))
-        .and_then(Value::as_str)
-        .map(|t| format!(": {t}"))
-        .unwrap_or_default()
-}
-
-/// Reads each fixture that names an appointment.
-async fn check_appointments(client: &Client, target: &Target, findings: &mut Findings) {
-    let fixtures: BTreeMap<&str, &str> = target
-        .profile
-        .fixtures
-        .iter()
-        .filter(|(name, _)| name.starts_with("appt_"))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    for (name, id) in fixtures {
-        let exchange = client
-            .send(
-                target,
-                &Outgoing::get(format!("/Appointment/{id}"), Vec::new(), AuthMode::Target),
-            )
-            .await;
-        let fix = format!("fix fixtures.{name} in the profile");
-        match (&exchange.response, &exchange.error) {
-            (Some(r), None) if r.status == 200 => {
-                let json = r.json.as_ref();
-                let kind = json
-                    .and_then(|j| j.get("resourceType"))
-                    .and_then(Value::as_str);
-                let status = json.and_then(|j| j.get("status")).and_then(Value::as_str);
-                if kind != Some("Appointment") {
-                    findings.problem(&format!(
-                        "fixture {name} ({id}): GET /Appointment/{id} answered 200 without an Appointment"
-                    ));
-                    continue;
-                }
-                let want = FIXTURE_STATUS
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, s)| *s);
-                match (want, status) {
-                    (Some(want), Some(status)) if want != status => findings.note(&format!(
-                        "fixture {name} ({id}) exists but reads back as `{status}`; an appointment in that Canvas status should read as `{want}` (a wrong fixture, or a READ-STATUS-MAP failure)"
-                    )),
-                    _ => findings.ok(&format!(
-                        "fixture {name} ({id}) exists{}",
-                        status.map(|s| format!(", status {s}")).unwrap_or_default()
-                    )),
-                }
-            }
-            (Some(r), None) if r.status == 404 => findings.problem(&format!(
-                "fixture {name} ({id}): no such appointment (404{}): {fix}",
-                outcome_text(&exchange)
-            )),
-            (Some(r), _) => findings.problem(&format!(
-                "fixture {name} ({id}): GET /Appointment/{id} answered {}{}: {fix}",
-                r.status,
-                outcome_text(&exchange)
-            )),
-            (None, error) => findings.problem(&format!(
-                "fixture {name} ({id}): GET /Appointment/{id} failed: {}",
-                error.as_deref().unwrap_or("no response")
-            )),
-        }
-    }
-}
-
-/// Searches appointments by each practitioner/patient fixture.
-async fn check_people(client: &Client, target: &Target, findings: &mut Findings) {
-    for (name, parameter, kind) in PEOPLE {
-        let Some(id) = target.profile.fixtures.get(*name) else {
-            continue;
-        };
-        if !(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())) {
-            findings.note(&format!(
-                "fixture {name} ({id}) is not 32 hex characters, the form Canvas uses for {kind} ids"
-            ));
-        }
-        let query = vec![
-            ((*parameter).to_owned(), format!("{kind}/{id}")),
-            ("_count".to_owned(), "1".to_owned()),
-        ];
-        let exchange = client
-            .send(
-                target,
-                &Outgoing::get("/Appointment".to_owned(), query, AuthMode::Target),
-            )
-            .await;
-        match (&exchange.response, &exchange.error) {
-            (Some(r), None) if r.status == 200 => {
-                let total = r
-                    .json
-                    .as_ref()
-                    .and_then(|j| j.get("total"))
-                    .and_then(Value::as_u64);
-                match total {
-                    Some(0) => findings.note(&format!(
-                        "fixture {name} ({id}): no appointments found for this {kind} (fine on a fresh sandbox; if you expected some, check the id)"
-                    )),
-                    Some(n) => findings.ok(&format!(
-                        "fixture {name} ({id}): {n} appointment(s) found for this {kind}"
-                    )),
-                    None => findings.ok(&format!(
-                        "fixture {name} ({id}): the search by {parameter} answers"
-                    )),
-                }
-            }
-            (Some(r), _) => findings.problem(&format!(
-                "fixture {name} ({id}): searching by {parameter}={kind}/{id} answered {}{}: fix fixtures.{name} in the profile",
-                r.status,
-                outcome_text(&exchange)
-            )),
-            (None, error) => findings.problem(&format!(
-                "fixture {name} ({id}): searching by {parameter} failed: {}",
-                error.as_deref().unwrap_or("no response")
-            )),
-        }
-    }
-}
-
-/// Says which cases the profile would skip, grouped by reason.
-fn check_plan(args: &DoctorArgs, target: &Target, findings: &mut Findings) {
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
-    let suite = match load_suite(&dir) {
-        Ok(suite) => suite,
-        Err(e) => {
-            findings.problem(&format!(
-                "cannot load the cases from {} to say which would be skipped: {e}",
-                dir.display()
-            ));
-            return;
-        }
-    };
-    let plan = build(
-        &suite.cases,
-        std::slice::from_ref(target),
-        &Selection::default(),
-    );
-    let mut skipped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for item in &plan.items {
-        if let Placement::Skip(reason) = &item.placement {
-            skipped.entry(reason).or_default().push(item.case.name());
-        }
-    }
-    let count: usize = skipped.values().map(Vec::len).sum();
-    if count == 0 {
-        findings.ok(&format!(
-            "all {} cases would run on this profile",
-            plan.items.len()
-        ));
-        return;
-    }
-    findings.note(&format!(
-        "{} of {} cases would be skipped:",
-        count,
-        plan.items.len()
-    ));
-    for (reason, cases) in skipped {
-        println!("           {reason}: {}", cases.join(", "));
     }
 }

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::cli::run::default_jobs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::exchange::Client;
 use crate::run::mutation::{MutantResult, analyse};
+use crate::run::options::default_jobs;
 use crate::server::Mutant;
 use crate::suite::{default_cases_dir, load_suite};
 

@@ -4,8 +4,6 @@
 //! Ctrl-C), write the `--report-dir` files, and exit 0 (all passed) or 1.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -13,20 +11,20 @@ use crate::cli::selection::SelectionArgs;
 use crate::cli::target_args::TargetArgs;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
 use crate::edition::Edition;
-use crate::exchange::Client;
-use crate::exchange::send::{ClientOptions, RetryPolicy};
-use crate::plan::build;
+use crate::exchange::send::ClientOptions;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
 use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
-use crate::run::embedded::{Embedded, server_edition};
-use crate::run::scope::new_run_id;
-use crate::run::snapshots::{SnapshotStore, UpdateMode};
-use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
+use crate::run::embedded::server_edition;
+use crate::run::options::{NetOptions, default_jobs, default_snapshots_dir};
+use crate::run::preflight;
+use crate::run::snapshots::UpdateMode;
+use crate::run::{
+    RunControl, RunEvent, RunReport, RunSession, SessionError, SessionOptions, TargetChoice,
+};
 use crate::server::{Edition as ServerEdition, Mutant};
 use crate::suite::load_suite;
-use crate::target::profile::http_url;
-use crate::target::{Baseline, Target, for_profile};
+use crate::target::Baseline;
 
 /// The static token of the reference instance (REFERENCE-INSTANCE.md).
 pub const REFERENCE_TOKEN: &str = crate::target::REFERENCE_TOKEN;
@@ -86,47 +84,23 @@ pub struct NetArgs {
 }
 
 impl NetArgs {
+    /// These arguments as the library's options.
+    pub fn options(&self) -> NetOptions {
+        NetOptions {
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            rps: self.rps,
+            max_attempts: self.max_attempts,
+            max_retry_wait: self.max_retry_wait,
+        }
+    }
+
     /// The client options these arguments ask for, or a usage error.
     pub fn client_options(&self) -> Result<ClientOptions, CliError> {
-        let secs = |name: &str, value: f64| {
-            if value.is_finite() && value > 0.0 && value <= 86_400.0 {
-                Ok(Duration::from_secs_f64(value))
-            } else {
-                Err(CliError::Usage(format!(
-                    "--{name} must be a number of seconds above 0 (and at most a day), not {value}"
-                )))
-            }
-        };
-        let timeout = secs("timeout", self.timeout)?;
-        let mut options = ClientOptions::with_timeout(timeout);
-        options.connect_timeout = secs("connect-timeout", self.connect_timeout)?;
-        options.read_timeout = match self.read_timeout {
-            Some(value) => secs("read-timeout", value)?,
-            None => timeout,
-        };
-        if let Some(rps) = self.rps
-            && !(rps.is_finite() && rps > 0.0)
-        {
-            return Err(CliError::Usage(format!(
-                "--rps must be a number of requests per second above 0, not {rps}"
-            )));
-        }
-        options.rps = self.rps;
-        if self.max_attempts == 0 {
-            return Err(CliError::Usage(
-                "--max-attempts must be at least 1".to_owned(),
-            ));
-        }
-        options.retry = RetryPolicy {
-            attempts: self.max_attempts,
-            max_wait: if self.max_retry_wait == 0.0 {
-                Duration::ZERO
-            } else {
-                secs("max-retry-wait", self.max_retry_wait)?
-            },
-            ..RetryPolicy::default()
-        };
-        Ok(options)
+        self.options()
+            .client_options()
+            .map_err(|e| CliError::Usage(e.to_string()))
     }
 }
 
@@ -163,27 +137,14 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     };
     let profile = args.target_args.load_profile_for(args.select.edition)?;
     let options = args.net.client_options()?;
-    let client =
-        Client::with_options(options.clone()).context("failed to start the HTTP client")?;
     let base_url = args.target_args.base_url(&profile)?;
-    let (targets, embedded) = match base_url {
-        Some(url) => {
-            let auth = for_profile(&profile, args.target_args.token.clone(), options.timeout);
-            if let Some(reason) = auth.unavailable_reason()
-                && !args.dry_run
-            {
-                return Err(CliError::Usage(format!(
-                    "cannot authenticate to the target: {reason}"
-                )));
-            }
-            let target = Target {
-                label: crate::target::label_for(&profile, &url),
-                base_url: url,
-                auth,
-                profile: Arc::new(profile),
-            };
-            (vec![target], None)
-        }
+    let remote = base_url.is_some();
+    let targets = match base_url {
+        Some(base_url) => TargetChoice::Remote {
+            base_url,
+            profile,
+            token: args.target_args.token.clone(),
+        },
         None if args.target_args.profile.is_some() => {
             return Err(CliError::Usage(
                 "the profile has no base_url: pass --target URL".to_owned(),
@@ -198,13 +159,40 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                 .filter(|e| args.select.edition.is_none_or(|asked| asked == *e))
                 .filter(|e| mutant.is_none_or(|m| m.editions().contains(&server_edition(*e))))
                 .collect();
-            let embedded = Embedded::start_editions(&editions, mutant)
-                .await
-                .context("failed to start the embedded reference servers")?;
-            (embedded.targets.clone(), Some(embedded))
+            TargetChoice::Embedded {
+                mutant,
+                editions,
+                pairs: 1,
+            }
         }
     };
-    for target in &targets {
+    let snapshot_dir = args
+        .snapshots
+        .clone()
+        .unwrap_or_else(|| default_snapshots_dir(&dir));
+    // A mutant run shows drift but must not leave pending files for a server that is broken on purpose.
+    let update = if mutant.is_some() {
+        UpdateMode::No
+    } else {
+        UpdateMode::from_env(args.update_snapshots)
+    };
+    let session = RunSession::open(SessionOptions {
+        targets,
+        client: options,
+        jobs: args.jobs.unwrap_or_else(default_jobs),
+        snapshots: Some((snapshot_dir, update)),
+        allow_drift: args.allow_drift,
+        require_auth: !args.dry_run,
+    })
+    .await
+    .map_err(|e| match e {
+        SessionError::Auth { reason, .. } => {
+            CliError::Usage(format!("cannot authenticate to the target: {reason}"))
+        }
+        other => CliError::Other(other.into()),
+    })?;
+    let targets = session.targets();
+    for target in targets {
         println!(
             "target {}: {} (profile {}; {})",
             target.label,
@@ -213,12 +201,8 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             target.auth.describe()
         );
     }
-    let mut selection = args.select.selection();
-    if selection.editions.is_empty() {
-        selection.editions = targets.iter().map(|t| t.profile.edition).collect();
-        selection.editions.dedup();
-    }
-    let plan = build(&suite.cases, &targets, &selection);
+    let selection = args.select.selection();
+    let plan = session.plan(&suite.cases, &selection);
     let selected = SuiteRef::of(
         suite.catalogue_2023_09(),
         suite
@@ -229,27 +213,9 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     );
     // An empty shard is fine (a small suite over a wide runner matrix); an empty selection is not.
     if selected.cases == 0 {
+        session.close().await;
         return Err(CliError::Usage("no case matches the filter".to_owned()));
     }
-    let snapshot_dir = args
-        .snapshots
-        .clone()
-        .unwrap_or_else(|| default_snapshots_dir(&dir));
-    let store = Arc::new(SnapshotStore::new(
-        snapshot_dir,
-        // A mutant run shows drift but must not leave pending files for a server that is broken on purpose.
-        if mutant.is_some() {
-            UpdateMode::No
-        } else {
-            UpdateMode::from_env(args.update_snapshots)
-        },
-    ));
-    let run_options = RunOptions {
-        jobs: args.jobs.unwrap_or_else(default_jobs),
-        run_id: new_run_id(),
-        snapshots: Some(Arc::clone(&store)),
-        allow_drift: args.allow_drift,
-    };
     // Only a target's own baseline can hold unreferenced snapshots (the reference folder is just
     // compared with for an unprofiled target).
     let profiles: Vec<String> = targets
@@ -259,53 +225,58 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         .collect();
     let unfiltered = args.select.is_everything();
     if args.dry_run {
-        print!("{}", dry_run::render(&plan, &targets, &run_options.run_id));
-        if let Some(embedded) = embedded {
-            embedded.shutdown().await;
-        }
+        print!("{}", dry_run::render(&plan, targets, session.run_id()));
+        session.close().await;
         return Ok(EXIT_OK);
     }
-    let control = RunControl::default();
-    let watcher = tokio::spawn(watch_ctrl_c(control.clone()));
-    let cases: Vec<_> = plan.items.iter().map(|i| Arc::clone(&i.case)).collect();
+    // One headline before the per-case output when the target cannot be reached or refuses the
+    // token (every case would otherwise only say so in its own words).
+    if remote
+        && let Some(target) = targets.first()
+        && let Some(problem) = preflight::headline(session.client(), target).await
+    {
+        println!("preflight: {problem}");
+    }
+    let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
     let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
     let started_at = jiff::Timestamp::now();
-    let progress = Progress::start(
-        ConsoleMode::choose(Terminal::detect(), cases.len()),
-        cases.len(),
-    );
-    let mut shown = 0;
-    let report = run_plan_with(
-        &plan,
-        Arc::new(targets),
-        client,
-        &run_options,
-        &control,
-        |outcome| {
-            progress.case(outcome, cases.get(shown).map(Arc::as_ref));
-            shown += 1;
-        },
-    )
-    .await;
-    progress.finish();
+    let mut progress = None;
+    let report = session
+        .run(&plan, |event| match event {
+            RunEvent::Started { cases } => {
+                progress = Some(Progress::start(
+                    ConsoleMode::choose(Terminal::detect(), cases),
+                    cases,
+                ));
+            }
+            RunEvent::CaseFinished { outcome, case } => {
+                if let Some(progress) = &progress {
+                    progress.case(outcome, Some(case));
+                }
+            }
+            RunEvent::CleanupFinished { .. } | RunEvent::Finished { .. } => {}
+        })
+        .await;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     watcher.abort();
-    let interrupted = control.interrupt.is_triggered();
+    let interrupted = report.interrupted;
     if interrupted {
         print!("{}", ledger_lines(&report));
     }
-    let unreferenced = if unfiltered && !interrupted {
-        store.unreferenced(&profiles.iter().map(String::as_str).collect::<Vec<_>>())
-    } else {
-        Vec::new()
+    let unreferenced = match session.snapshots() {
+        Some(store) if unfiltered && !interrupted => {
+            store.unreferenced(&profiles.iter().map(String::as_str).collect::<Vec<_>>())
+        }
+        _ => Vec::new(),
     };
     print!(
         "{}",
         console::snapshot_summary(&report.outcomes, &unreferenced)
     );
     print!("{}", console::summary(&report));
-    if let Some(embedded) = embedded {
-        embedded.shutdown().await;
-    }
+    session.close().await;
     if let Some(dir) = &args.report_dir {
         let model = Report::build(&ReportInput {
             run: &report,
@@ -326,14 +297,6 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     } else {
         EXIT_FAILED
     })
-}
-
-/// `snapshots/` beside the case folder (the project root for `cases/`).
-pub fn default_snapshots_dir(cases: &std::path::Path) -> PathBuf {
-    cases
-        .parent()
-        .unwrap_or_else(|| std::path::Path::new(""))
-        .join("snapshots")
 }
 
 /// First Ctrl-C: stop starting cases, let running steps finish, clean up (the run goes on to its
@@ -381,14 +344,4 @@ fn ledger_lines(report: &RunReport) -> String {
         ));
     }
     out
-}
-
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(2, usize::from)
-}
-
-pub(crate) fn parse_base_url(url: &str) -> Result<String, CliError> {
-    http_url(url)
-        .map(|url| url.trim_end_matches('/').to_owned())
-        .map_err(|problem| CliError::Usage(format!("--target {problem}")))
 }

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use crate::cli::CliError;
-use crate::cli::run::parse_base_url;
 use crate::edition::Edition;
+use crate::run::options::parse_base_url;
 use crate::target::Profile;
 
 #[derive(Debug, clap::Args)]
@@ -55,7 +55,7 @@ impl TargetArgs {
         self.target
             .clone()
             .or_else(|| profile.base_url.clone())
-            .map(|url| parse_base_url(&url))
+            .map(|url| parse_base_url(&url).map_err(|e| CliError::Usage(e.to_string())))
             .transpose()
     }
 }

@@ -1,14 +1,20 @@
 //! Orchestration: runs a plan's cases concurrently (steps in order within a case), keeps the cleanup
-//! ledger, stops early on an interrupt (Ctrl-C), and starts the embedded reference servers when no target is given.
+//! ledger, stops early on an interrupt (Ctrl-C), and owns a run session (targets, embedded servers, snapshots, cleanup, events, verdict).
 
 pub mod cleanup;
 pub mod embedded;
+pub mod events;
 pub mod interrupt;
 pub mod ledger;
 pub mod mutation;
+pub mod options;
+pub mod preflight;
 pub mod runner;
 pub mod scope;
+pub mod session;
 pub mod snapshots;
 
+pub use events::RunEvent;
 pub use interrupt::Interrupt;
 pub use runner::{RunControl, RunOptions, RunReport, run_plan, run_plan_with};
+pub use session::{RunSession, SessionError, SessionOptions, TargetChoice};

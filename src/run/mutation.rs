@@ -8,13 +8,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::case::Case;
+use crate::edition::Edition;
 use crate::exchange::Client;
 use crate::outcome::{CaseOutcome, Tally, Verdict, per_behaviour};
-use crate::plan::{Selection, build};
-use crate::run::embedded::Embedded;
-use crate::run::scope::new_run_id;
-use crate::run::{RunOptions, run_plan};
-use crate::server::{Mutant, ServerError};
+use crate::plan::Selection;
+use crate::run::session::{RunSession, SessionError, SessionOptions};
+use crate::server::Mutant;
 
 /// What one mutant did to the suite.
 #[derive(Clone, Debug, Serialize)]
@@ -49,14 +48,17 @@ impl MutationReport {
     }
 }
 
-/// Runs the suite once unbroken and once per mutant, calling `progress` after each mutant.
+/// Runs the suite once unbroken and once per mutant (a session each, sharing `client`), calling
+/// `progress` after each mutant.
+///
+/// Errors: a session that cannot open (the client, an embedded server that cannot start).
 pub async fn analyse(
     cases: &[Arc<Case>],
     mutants: &[Mutant],
     client: &Client,
     jobs: usize,
     mut progress: impl FnMut(&MutantResult),
-) -> Result<MutationReport, ServerError> {
+) -> Result<MutationReport, SessionError> {
     let baseline = run_against(cases, None, client, jobs).await?;
     let baseline_failures = failing(&baseline);
     let mut results = Vec::new();
@@ -97,17 +99,14 @@ async fn run_against(
     mutant: Option<Mutant>,
     client: &Client,
     jobs: usize,
-) -> Result<Vec<CaseOutcome>, ServerError> {
-    let embedded = Embedded::start(mutant).await?;
-    let targets = Arc::new(embedded.targets.clone());
-    let plan = build(cases, &targets, &Selection::default());
-    let options = RunOptions {
-        jobs,
-        run_id: new_run_id(),
-        snapshots: None,
-        allow_drift: false,
-    };
-    let report = run_plan(&plan, targets, client.clone(), &options, |_| {}).await;
-    embedded.shutdown().await;
+) -> Result<Vec<CaseOutcome>, SessionError> {
+    let session = RunSession::open_with(
+        SessionOptions::embedded(&[Edition::Sept2023], mutant, jobs),
+        client.clone(),
+    )
+    .await?;
+    let plan = session.plan(cases, &Selection::default());
+    let report = session.run(&plan, |_| {}).await;
+    session.close().await;
     Ok(report.outcomes)
 }

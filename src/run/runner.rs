@@ -19,6 +19,7 @@ use crate::exchange::{Client, Received, render_request};
 use crate::outcome::{CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted};
 use crate::plan::{Placement, Plan, PlanItem};
 use crate::run::cleanup::{cleanup, record_creation};
+use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::{BuiltIns, case_scope};
@@ -59,13 +60,14 @@ pub struct RunControl {
     pub ledger: Arc<Ledger>,
 }
 
-/// Runs every plan item; `on_case` sees each outcome in plan order as soon as it and all before it are done.
+/// Runs every plan item; `on_event` sees the run's [`RunEvent`]s, each case's outcome in plan order
+/// as soon as it and all before it are done.
 pub async fn run_plan(
     plan: &Plan,
     targets: Arc<Vec<Target>>,
     client: Client,
     options: &RunOptions,
-    on_case: impl FnMut(&CaseOutcome),
+    on_event: impl FnMut(RunEvent<'_>),
 ) -> RunReport {
     run_plan_with(
         plan,
@@ -73,7 +75,7 @@ pub async fn run_plan(
         client,
         options,
         &RunControl::default(),
-        on_case,
+        on_event,
     )
     .await
 }
@@ -86,9 +88,12 @@ pub async fn run_plan_with(
     client: Client,
     options: &RunOptions,
     control: &RunControl,
-    mut on_case: impl FnMut(&CaseOutcome),
+    mut on_event: impl FnMut(RunEvent<'_>),
 ) -> RunReport {
     let started = Instant::now();
+    on_event(RunEvent::Started {
+        cases: plan.items.len(),
+    });
     let ledger = Arc::clone(&control.ledger);
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = JoinSet::new();
@@ -132,25 +137,27 @@ pub async fn run_plan_with(
         };
         done.insert(position, outcome);
         while let Some(next) = done.remove(&outcomes.len()) {
-            on_case(&next);
+            on_event(RunEvent::CaseFinished {
+                outcome: &next,
+                case: &plan.items[outcomes.len()].case,
+            });
             outcomes.push(next);
         }
     }
     // Anything left (a task that panicked) becomes an Error outcome, keeping plan order.
     for (position, item) in plan.items.iter().enumerate().skip(outcomes.len()) {
         let outcome = done.remove(&position).unwrap_or_else(|| crashed(item));
-        on_case(&outcome);
+        on_event(RunEvent::CaseFinished {
+            outcome: &outcome,
+            case: &item.case,
+        });
         outcomes.push(outcome);
     }
     let cleanup = cleanup(&ledger, &targets, &client).await;
+    on_event(RunEvent::CleanupFinished { tidied: &cleanup });
     let interrupted = control.interrupt.is_triggered();
-    let verdict = RunVerdict::decide(RunFacts {
-        cases: Tally::of(&outcomes),
-        cleanup_problems: cleanup.iter().filter(|t| t.problem.is_some()).count(),
-        drifted: drifted(&outcomes).count(),
-        allow_drift: options.allow_drift,
-        interrupted,
-    });
+    let verdict = verdict_of(&outcomes, &cleanup, options.allow_drift, interrupted);
+    on_event(RunEvent::Finished { verdict: &verdict });
     RunReport {
         run_id: options.run_id.clone(),
         outcomes,
@@ -159,6 +166,22 @@ pub async fn run_plan_with(
         interrupted,
         verdict,
     }
+}
+
+/// The run's one verdict from its case outcomes and cleanup (see [`RunVerdict::decide`]).
+pub fn verdict_of(
+    outcomes: &[CaseOutcome],
+    cleanup: &[Tidied],
+    allow_drift: bool,
+    interrupted: bool,
+) -> RunVerdict {
+    RunVerdict::decide(RunFacts {
+        cases: Tally::of(outcomes),
+        cleanup_problems: cleanup.iter().filter(|t| t.problem.is_some()).count(),
+        drifted: drifted(outcomes).count(),
+        allow_drift,
+        interrupted,
+    })
 }
 
 fn not_started(item: &PlanItem) -> CaseOutcome {

@@ -1,0 +1,269 @@
+//! One run session: resolves the targets (embedded reference servers, a mutant's, or a server by
+//! URL and profile), starts and stops the embedded servers, owns the HTTP client, the snapshot
+//! store and the cleanup ledger, and runs plans into a [`RunReport`] with its one verdict.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::case::Case;
+use crate::edition::Edition;
+use crate::exchange::Client;
+use crate::exchange::send::{ClientError, ClientOptions};
+use crate::outcome::{CaseOutcome, RunVerdict};
+use crate::plan::{Plan, PlanItem, Selection, build};
+use crate::run::cleanup::cleanup;
+use crate::run::embedded::Embedded;
+use crate::run::events::RunEvent;
+use crate::run::ledger::Tidied;
+use crate::run::runner::{run_item, verdict_of};
+use crate::run::scope::new_run_id;
+use crate::run::snapshots::{SnapshotStore, UpdateMode};
+use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
+use crate::server::{Mutant, ServerError};
+use crate::target::{Profile, Target, for_profile, label_for};
+
+/// Which servers a session talks to.
+#[derive(Clone, Debug)]
+pub enum TargetChoice {
+    /// `pairs` pairs per edition of embedded reference servers on 127.0.0.1:0 (double booking
+    /// allowed, disallowed), each the reference instance of its edition, with `mutant` broken on
+    /// the servers of the editions it belongs to.
+    Embedded {
+        mutant: Option<Mutant>,
+        editions: Vec<Edition>,
+        pairs: usize,
+    },
+    /// One server by its FHIR base URL (already checked, no trailing slash; see
+    /// [`crate::run::options::parse_base_url`]), with its profile and an optional static token.
+    Remote {
+        base_url: String,
+        profile: Profile,
+        token: Option<String>,
+    },
+}
+
+/// What a session needs to open.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    pub targets: TargetChoice,
+    pub client: ClientOptions,
+    /// Cases in flight at once (at least 1 is used).
+    pub jobs: usize,
+    /// Where snapshots are compared and how they may be updated; `None` skips them.
+    pub snapshots: Option<(PathBuf, UpdateMode)>,
+    /// Snapshot drift is reported without failing the run (`run --allow-drift`).
+    pub allow_drift: bool,
+    /// A remote target must have usable credentials (`false` for a dry run, which sends nothing).
+    pub require_auth: bool,
+}
+
+impl SessionOptions {
+    /// The embedded reference servers of `editions` (one pair each, `mutant` broken if given),
+    /// a 30 s client, no snapshots.
+    pub fn embedded(editions: &[Edition], mutant: Option<Mutant>, jobs: usize) -> SessionOptions {
+        SessionOptions {
+            targets: TargetChoice::Embedded {
+                mutant,
+                editions: editions.to_vec(),
+                pairs: 1,
+            },
+            client: ClientOptions::with_timeout(std::time::Duration::from_secs(30)),
+            jobs,
+            snapshots: None,
+            allow_drift: false,
+            require_auth: true,
+        }
+    }
+}
+
+/// Why a session could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("failed to start the HTTP client")]
+    Client(#[from] ClientError),
+    #[error("failed to start the embedded reference servers")]
+    Embedded(#[from] ServerError),
+    /// The remote target's credentials cannot be had (no token, no OAuth client secret, …).
+    #[error("cannot authenticate to the target: {reason}")]
+    Auth { base_url: String, reason: String },
+}
+
+/// An open session: its targets, client, snapshot store and ledger, until [`RunSession::close`].
+pub struct RunSession {
+    targets: Arc<Vec<Target>>,
+    embedded: Vec<Embedded>,
+    client: Client,
+    options: RunOptions,
+    control: RunControl,
+}
+
+impl RunSession {
+    /// Starts the embedded servers (or builds the remote target and its auth) and the client.
+    ///
+    /// Errors: [`SessionError`] (client options, a server that cannot start, unusable credentials).
+    pub async fn open(options: SessionOptions) -> Result<RunSession, SessionError> {
+        let client = Client::with_options(options.client.clone())?;
+        RunSession::open_with(options, client).await
+    }
+
+    /// [`RunSession::open`] with a client already made (several sessions sharing one);
+    /// `options.client` then only sets the OAuth token timeout.
+    pub async fn open_with(
+        options: SessionOptions,
+        client: Client,
+    ) -> Result<RunSession, SessionError> {
+        let (targets, embedded) = match options.targets {
+            TargetChoice::Embedded {
+                mutant,
+                editions,
+                pairs,
+            } => {
+                let mut targets = Vec::new();
+                let mut embedded = Vec::new();
+                for _ in 0..pairs.max(1) {
+                    let pair = Embedded::start_editions(&editions, mutant).await?;
+                    targets.extend(pair.targets.iter().cloned());
+                    embedded.push(pair);
+                }
+                (targets, embedded)
+            }
+            TargetChoice::Remote {
+                base_url,
+                profile,
+                token,
+            } => {
+                let auth = for_profile(&profile, token, options.client.timeout);
+                if let Some(reason) = auth.unavailable_reason()
+                    && options.require_auth
+                {
+                    return Err(SessionError::Auth {
+                        base_url,
+                        reason: reason.to_owned(),
+                    });
+                }
+                let target = Target {
+                    label: label_for(&profile, &base_url),
+                    base_url,
+                    auth,
+                    profile: Arc::new(profile),
+                };
+                (vec![target], Vec::new())
+            }
+        };
+        let snapshots = options
+            .snapshots
+            .map(|(dir, mode)| Arc::new(SnapshotStore::new(dir, mode)));
+        Ok(RunSession {
+            targets: Arc::new(targets),
+            embedded,
+            client,
+            options: RunOptions {
+                jobs: options.jobs.max(1),
+                run_id: new_run_id(),
+                snapshots,
+                allow_drift: options.allow_drift,
+            },
+            control: RunControl::default(),
+        })
+    }
+
+    /// The targets, in the order plans place cases on them.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The snapshot store, if the session compares snapshots.
+    pub fn snapshots(&self) -> Option<&Arc<SnapshotStore>> {
+        self.options.snapshots.as_ref()
+    }
+
+    /// The run id [`RunSession::run`] uses (it names what the run creates).
+    pub fn run_id(&self) -> &str {
+        &self.options.run_id
+    }
+
+    /// The stop signal and cleanup ledger, for a Ctrl-C watcher.
+    pub fn control(&self) -> &RunControl {
+        &self.control
+    }
+
+    /// The plan of `cases` on this session's targets.
+    /// Plans `cases` on the session's targets. A selection naming no edition takes the editions
+    /// the targets speak (a current-edition sandbox runs the current suite only).
+    pub fn plan(&self, cases: &[Arc<Case>], selection: &Selection) -> Plan {
+        let mut selection = selection.clone();
+        if selection.editions.is_empty() {
+            for target in self.targets.iter() {
+                if !selection.editions.contains(&target.profile.edition) {
+                    selection.editions.push(target.profile.edition);
+                }
+            }
+        }
+        build(cases, &self.targets, &selection)
+    }
+
+    /// Runs `plan` (built on [`RunSession::targets`]) under the session's run id, then cancels
+    /// what it created; `on_event` sees every [`RunEvent`].
+    pub async fn run(&self, plan: &Plan, on_event: impl FnMut(RunEvent<'_>)) -> RunReport {
+        self.run_as(plan, &self.options.run_id, on_event).await
+    }
+
+    /// [`RunSession::run`] under another run id (a repeated run on the same servers).
+    pub async fn run_as(
+        &self,
+        plan: &Plan,
+        run_id: &str,
+        on_event: impl FnMut(RunEvent<'_>),
+    ) -> RunReport {
+        let options = RunOptions {
+            run_id: run_id.to_owned(),
+            ..self.options.clone()
+        };
+        run_plan_with(
+            plan,
+            Arc::clone(&self.targets),
+            self.client.clone(),
+            &options,
+            &self.control,
+            on_event,
+        )
+        .await
+    }
+
+    /// Runs one plan item alone (the `cargo test` face: one trial each); what it creates stays
+    /// in the ledger until [`RunSession::finish`].
+    pub async fn run_item(&self, item: &PlanItem) -> CaseOutcome {
+        run_item(
+            item,
+            &self.targets,
+            &self.client,
+            &self.options.run_id,
+            &self.control.ledger,
+            self.options.snapshots.as_deref(),
+        )
+        .await
+    }
+
+    /// Cancels what [`RunSession::run_item`] created and decides the verdict of those outcomes.
+    pub async fn finish(&self, outcomes: &[CaseOutcome]) -> (Vec<Tidied>, RunVerdict) {
+        let tidied = cleanup(&self.control.ledger, &self.targets, &self.client).await;
+        let verdict = verdict_of(
+            outcomes,
+            &tidied,
+            self.options.allow_drift,
+            self.control.interrupt.is_triggered(),
+        );
+        (tidied, verdict)
+    }
+
+    /// Stops the embedded servers.
+    pub async fn close(self) {
+        for pair in self.embedded {
+            pair.shutdown().await;
+        }
+    }
+}
