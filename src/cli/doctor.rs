@@ -153,7 +153,9 @@ async fn check_reachable(client: &Client, target: &Target, findings: &mut Findin
             findings.problem(&format!(
                 "cannot reach the FHIR base URL {}: {}",
                 target.base_url,
-                error.as_deref().unwrap_or("no response")
+                error
+                    .as_ref()
+                    .map_or_else(|| "no response".to_owned(), ToString::to_string)
             ));
             false
         }
@@ -220,7 +222,7 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Findings) 
                 r.status,
                 exchange
                     .error
-                    .as_deref()
+                    .as_ref()
                     .map(|e| format!(" ({e})"))
                     .unwrap_or_else(|| outcome_text(&exchange))
             ));
@@ -229,7 +231,9 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Findings) 
         (None, error) => {
             findings.problem(&format!(
                 "GET /Appointment with the token failed: {}",
-                error.as_deref().unwrap_or("no response")
+                error
+                    .as_ref()
+                    .map_or_else(|| "no response".to_owned(), ToString::to_string)
             ));
             false
         }
@@ -303,7 +307,9 @@ async fn check_appointments(client: &Client, target: &Target, findings: &mut Fin
             )),
             (None, error) => findings.problem(&format!(
                 "fixture {name} ({id}): GET /Appointment/{id} failed: {}",
-                error.as_deref().unwrap_or("no response")
+                error
+                    .as_ref()
+                    .map_or_else(|| "no response".to_owned(), ToString::to_string)
             )),
         }
     }
@@ -356,7 +362,9 @@ async fn check_people(client: &Client, target: &Target, findings: &mut Findings)
             )),
             (None, error) => findings.problem(&format!(
                 "fixture {name} ({id}): searching by {parameter} failed: {}",
-                error.as_deref().unwrap_or("no response")
+                error
+                    .as_ref()
+                    .map_or_else(|| "no response".to_owned(), ToString::to_string)
             )),
         }
     }

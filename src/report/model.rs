@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Finding, FindingKind};
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, ExchangeError};
 use crate::outcome::{
     BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome,
     Verdict,
@@ -324,6 +324,10 @@ pub struct StepReport {
     pub blocked_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the step's own exchange failed: why, as data (see [`ExchangeReport::exchange_error`]);
+    /// `error` then holds its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_error: Option<ExchangeError>,
     pub findings: Vec<FindingReport>,
     /// The step's request and response (secrets were scrubbed when it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -426,8 +430,13 @@ pub struct ExchangeReport {
     pub request: RequestReport,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseReport>,
+    /// Why no usable response could be had, as text (the `Display` of `exchange_error`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The same failure as data: `{"kind": "timeout" | "connect" | "body_too_large" |
+    /// "still_busy" | "token" | "transport", …}` (added in format 2 without a bump: optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_error: Option<ExchangeError>,
 }
 
 impl ExchangeReport {
@@ -445,7 +454,8 @@ impl ExchangeReport {
                 body: r.body.clone(),
                 elapsed_ms: r.elapsed_ms,
             }),
-            error: exchange.error.clone(),
+            error: exchange.error.as_ref().map(ToString::to_string),
+            exchange_error: exchange.error.clone(),
         }
     }
 }
@@ -710,6 +720,7 @@ fn step_report(step: &StepOutcome) -> StepReport {
         behaviours: step.behaviours.clone(),
         blocked_by: step.blocked_by.clone(),
         error: step.error.clone(),
+        exchange_error: step.exchange.as_ref().and_then(|e| e.error.clone()),
         findings: step.findings.iter().map(FindingReport::of).collect(),
         exchange: step.exchange.as_ref().map(ExchangeReport::of),
         walk: step.walk.iter().map(ExchangeReport::of).collect(),
