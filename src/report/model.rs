@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{Finding, FindingKind};
 use crate::exchange::{Exchange, ExchangeError};
 use crate::outcome::{
-    BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome,
+    BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome, Tally,
     Verdict,
 };
 use crate::partition::Partition;
@@ -183,42 +183,26 @@ fn reason_of(verdict: &Verdict) -> Option<String> {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Counts {
-    pub total: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub errored: usize,
-    pub skipped: usize,
-    /// Behaviours whose checks were blocked by another behaviour's failure (never cases).
-    pub not_decided: usize,
-}
-
-impl Counts {
-    pub(crate) fn add(&mut self, word: VerdictWord) {
-        self.total += 1;
-        match word {
-            VerdictWord::Pass => self.passed += 1,
-            VerdictWord::Fail => self.failed += 1,
-            VerdictWord::Error => self.errored += 1,
-            VerdictWord::Skipped => self.skipped += 1,
-            VerdictWord::NotDecided => self.not_decided += 1,
-        }
-    }
-
-    pub fn all_passed(&self) -> bool {
-        self.failed == 0 && self.errored == 0
+/// Counts one more verdict word into `tally`.
+fn count(tally: &mut Tally, word: VerdictWord) {
+    tally.total += 1;
+    match word {
+        VerdictWord::Pass => tally.passed += 1,
+        VerdictWord::Fail => tally.failed += 1,
+        VerdictWord::Error => tally.errored += 1,
+        VerdictWord::Skipped => tally.skipped += 1,
+        VerdictWord::NotDecided => tally.not_decided += 1,
     }
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Totals {
-    pub cases: Counts,
-    pub behaviours: Counts,
+    pub cases: Tally,
+    pub behaviours: Tally,
     /// The behaviours any conformant FHIR R4 server should pass (`rule: fhir`).
-    pub fhir_behaviours: Counts,
+    pub fhir_behaviours: Tally,
     /// The behaviours that are Canvas's own rules (`rule: canvas`).
-    pub canvas_behaviours: Counts,
+    pub canvas_behaviours: Tally,
     /// Snapshots that drifted from the target's own baseline.
     pub snapshot_drift: usize,
     /// Snapshots recorded for the first time.
@@ -240,13 +224,13 @@ impl Totals {
             ..Totals::default()
         };
         for case in &report.cases {
-            totals.cases.add(case.verdict);
+            count(&mut totals.cases, case.verdict);
         }
         for behaviour in &report.behaviours {
-            totals.behaviours.add(behaviour.verdict);
+            count(&mut totals.behaviours, behaviour.verdict);
             match behaviour.rule {
-                Rule::Fhir => totals.fhir_behaviours.add(behaviour.verdict),
-                Rule::Canvas => totals.canvas_behaviours.add(behaviour.verdict),
+                Rule::Fhir => count(&mut totals.fhir_behaviours, behaviour.verdict),
+                Rule::Canvas => count(&mut totals.canvas_behaviours, behaviour.verdict),
             }
         }
         totals
@@ -1001,10 +985,12 @@ pub(crate) mod tests {
             interrupted: false,
             verdict: crate::outcome::RunVerdict::decide(crate::outcome::RunFacts {
                 cases: crate::outcome::Tally {
+                    total: 3,
                     passed: 1,
                     failed: 1,
                     errored: 0,
                     skipped: 1,
+                    not_decided: 0,
                 },
                 cleanup_problems: 1,
                 drifted: 1,
@@ -1132,7 +1118,7 @@ pub(crate) mod tests {
         let report = report();
         assert_eq!(
             report.totals.cases,
-            Counts {
+            Tally {
                 total: 3,
                 passed: 1,
                 failed: 1,
