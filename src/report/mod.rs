@@ -2,6 +2,7 @@
 //! renders outcomes as they arrive; the files of `--report-dir` render one [`model::Report`].
 
 pub mod console;
+pub mod failing;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -667,7 +667,8 @@ fn snapshots_with(cases: &[CaseReport], status: SnapshotStatus) -> Vec<DriftRepo
         .collect()
 }
 
-fn case_report(outcome: &CaseOutcome) -> CaseReport {
+/// One case's outcome as the report shows it.
+pub(crate) fn case_report(outcome: &CaseOutcome) -> CaseReport {
     CaseReport {
         name: outcome.name.clone(),
         group: group_of(&outcome.name, &outcome.location),
