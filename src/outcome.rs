@@ -274,19 +274,27 @@ pub fn drifted(outcomes: &[CaseOutcome]) -> impl Iterator<Item = &SnapshotOutcom
         .filter(|s| s.status == SnapshotStatus::Drifted)
 }
 
-/// Counts of case verdicts.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+/// Counts of verdicts: of cases (a run's, a report's totals) or of behaviours (a report's totals).
+/// The one counter type; `not_decided` is only ever non-zero for behaviours.
+#[derive(Clone, Copy, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Tally {
+    /// Everything counted.
+    pub total: usize,
     pub passed: usize,
     pub failed: usize,
     pub errored: usize,
     pub skipped: usize,
+    /// Behaviours whose checks were blocked by another behaviour's failure (never cases).
+    #[serde(default)]
+    pub not_decided: usize,
 }
 
 impl Tally {
+    /// The counts of these cases' verdicts.
     pub fn of(outcomes: &[CaseOutcome]) -> Tally {
         let mut tally = Tally::default();
         for outcome in outcomes {
+            tally.total += 1;
             match outcome.verdict {
                 Verdict::Pass => tally.passed += 1,
                 Verdict::Fail => tally.failed += 1,

@@ -1,12 +1,19 @@
-//! ③ Exchange: render a step's request template against the scope (`render`), send it with reqwest
-//! and record what went and came back with secrets already scrubbed (`send`, `record`), and follow
-//! a search's paging links (`walk`).
+//! ③ Exchange: render a step's request template against the scope (`render`), send it (`send`,
+//! composing `pace`, `transport`, `retry` and `scrub`) and record what went and came back with
+//! secrets already scrubbed (`record`), failures typed (`error`); follow a search's paging links
+//! (`walk`).
 
+pub mod error;
+pub mod pace;
 pub mod record;
 pub mod render;
+pub mod retry;
+pub mod scrub;
 pub mod send;
+pub mod transport;
 pub mod walk;
 
+pub use error::ExchangeError;
 pub use record::{Exchange, Received, SentRequest};
 pub use render::{Outgoing, render_request};
 pub use send::{Client, ClientError};

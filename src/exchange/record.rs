@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::exchange::error::ExchangeError;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct SentRequest {
     pub method: String,
@@ -41,7 +43,8 @@ pub struct Exchange {
     pub request: SentRequest,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<Received>,
-    /// Why no response could be had (refused, timed out, reset, too large).
+    /// Why no usable response could be had (refused, timed out, reset, too large, a token that
+    /// could not be had), or why the one kept is not usable (still busy after every retry).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<ExchangeError>,
 }

@@ -2,12 +2,14 @@
 //! step, the request, and every finding as `file:line:col` with expected and actual values.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::case::Case;
-use crate::check::FindingKind;
 use crate::outcome::{CaseOutcome, SnapshotStatus, Tally, Verdict};
+use crate::report::failing::{Dialect, failing_steps};
+use crate::report::model::FindingReport;
 use crate::run::RunReport;
-use crate::source::Diagnostic;
+use crate::source::{Diagnostic, Location, Pos};
 
 /// How the console dresses its lines; outcomes and findings stay plain data.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -143,72 +145,19 @@ fn verdict_word(verdict: &Verdict, style: Style) -> String {
     )
 }
 
-/// The evidence for a case that did not pass.
+/// The evidence for a case that did not pass (the shared renderer, console dialect).
 pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
-    let mut out = String::new();
-    if let Some(target) = &outcome.target {
-        let _ = writeln!(out, "      target: {target}");
-    }
-    for step in outcome.steps.iter().filter(|s| s.verdict != Verdict::Pass) {
-        let _ = writeln!(out, "      step `{}` ({})", step.name, step.location);
-        if let Some(exchange) = &step.exchange {
-            let status = exchange
-                .response
-                .as_ref()
-                .map_or_else(|| "no response".to_owned(), |r| r.status.to_string());
-            let _ = writeln!(
-                out,
-                "        {} {} -> {status}",
-                exchange.request.method, exchange.request.url
-            );
-        }
-        if let Some(error) = &step.error {
-            let _ = writeln!(out, "        error: {error}");
-        }
-        if let Verdict::Skipped(reason) = &step.verdict {
-            let _ = writeln!(out, "        {reason}");
-        }
-        for finding in &step.findings {
-            let tag = match finding.kind {
-                FindingKind::Fail => "",
-                FindingKind::Error => " (could not decide)",
-                FindingKind::Note => " (note)",
-            };
-            let _ = writeln!(
-                out,
-                "        {}: {} {}{tag} [{}]",
-                finding.location,
-                finding.check,
-                finding.subject,
-                finding.behaviours.join(", ")
-            );
-            match finding.kind {
-                FindingKind::Fail => {
-                    let _ = writeln!(out, "          expected: {}", finding.expected);
-                    let _ = writeln!(out, "          actual:   {}", finding.actual);
-                }
-                FindingKind::Error => {
-                    let _ = writeln!(out, "          problem:  {}", finding.actual);
-                }
-                FindingKind::Note => {
-                    let _ = writeln!(out, "          {}", finding.actual);
-                }
-            }
-            if let Some(case) = case {
-                let line =
-                    Diagnostic::new(finding.location.clone(), "", Some(&case.source)).line_text;
-                if let Some(line) = line {
-                    let _ = writeln!(
-                        out,
-                        "          {:>4} | {}",
-                        finding.location.line,
-                        line.trim_end()
-                    );
-                }
-            }
-        }
-    }
-    out
+    let report = crate::report::model::case_report(outcome);
+    let source_line = |finding: &FindingReport| {
+        let case = case?;
+        let pos = Pos {
+            line: finding.location.line,
+            col: finding.location.col,
+        };
+        let location = Location::new(&Arc::from(finding.location.file.as_str()), pos);
+        Diagnostic::new(location, "", Some(&case.source)).line_text
+    };
+    failing_steps(&report, Dialect::Console, &source_line)
 }
 
 /// The closing lines: counts, duration, and what cleanup did.

@@ -4,11 +4,11 @@
 //! could not be cancelled is a `<failure>` with the reason). Written with `quick-junit` (nextest's
 //! writer) from the report model.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
+use crate::report::failing::{Dialect, failing_steps};
 use crate::report::model::{CaseReport, Report, TOOL_NAME, VerdictWord};
 
 /// The JUnit XML document for a report.
@@ -114,43 +114,9 @@ fn verdict_text(verdict: VerdictWord) -> &'static str {
     }
 }
 
-/// Every finding and step error, with the request that produced it.
+/// Every finding and step error, with the request that produced it (the shared renderer).
 fn details(case: &CaseReport) -> String {
-    let mut out = String::new();
-    if let Some(target) = &case.target {
-        let _ = writeln!(out, "target: {target}");
-    }
-    for step in case.steps.iter().filter(|s| s.verdict != VerdictWord::Pass) {
-        let _ = writeln!(out, "step `{}` ({})", step.name, step.location.display);
-        if let Some(exchange) = &step.exchange {
-            let status = exchange
-                .response
-                .as_ref()
-                .map_or_else(|| "no response".to_owned(), |r| r.status.to_string());
-            let _ = writeln!(
-                out,
-                "  {} {} -> {status}",
-                exchange.request.method, exchange.request.url
-            );
-        }
-        if let Some(error) = &step.error {
-            let _ = writeln!(out, "  error: {error}");
-        }
-        for finding in &step.findings {
-            let _ = writeln!(
-                out,
-                "  {}: {} {}",
-                finding.location.display, finding.check, finding.subject
-            );
-            if finding.kind == "error" {
-                let _ = writeln!(out, "    could not decide: {}", finding.actual);
-            } else {
-                let _ = writeln!(out, "    expected: {}", finding.expected);
-                let _ = writeln!(out, "    actual:   {}", finding.actual);
-            }
-        }
-    }
-    out
+    failing_steps(case, Dialect::Junit, &|_| None)
 }
 
 #[cfg(test)]

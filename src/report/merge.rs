@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::outcome::{RunFacts, RunVerdict, Tally};
+use crate::outcome::{RunFacts, RunVerdict};
 use crate::partition::Partition;
 use crate::report::model::{
     BehaviourReport, CleanupReport, FORMAT_VERSION, Report, Totals, VerdictWord,
@@ -148,12 +148,7 @@ fn join(mut shards: Vec<Report>) -> Report {
     };
     merged.totals = Totals::of(&merged);
     merged.verdict = RunVerdict::decide(RunFacts {
-        cases: Tally {
-            passed: merged.totals.cases.passed,
-            failed: merged.totals.cases.failed,
-            errored: merged.totals.cases.errored,
-            skipped: merged.totals.cases.skipped,
-        },
+        cases: merged.totals.cases,
         cleanup_problems: merged.totals.cleanup_problems,
         drifted: merged.totals.snapshot_drift,
         allow_drift: merged.allow_drift,

@@ -4,6 +4,7 @@
 
 pub mod changelog;
 pub mod console;
+pub mod failing;
 pub mod html;
 pub mod json;
 pub mod junit;

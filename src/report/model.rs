@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Finding, FindingKind};
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, ExchangeError};
 use crate::outcome::{
-    BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome,
+    BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome, Tally,
     Verdict,
 };
 use crate::partition::Partition;
@@ -183,42 +183,26 @@ fn reason_of(verdict: &Verdict) -> Option<String> {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Counts {
-    pub total: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub errored: usize,
-    pub skipped: usize,
-    /// Behaviours whose checks were blocked by another behaviour's failure (never cases).
-    pub not_decided: usize,
-}
-
-impl Counts {
-    pub(crate) fn add(&mut self, word: VerdictWord) {
-        self.total += 1;
-        match word {
-            VerdictWord::Pass => self.passed += 1,
-            VerdictWord::Fail => self.failed += 1,
-            VerdictWord::Error => self.errored += 1,
-            VerdictWord::Skipped => self.skipped += 1,
-            VerdictWord::NotDecided => self.not_decided += 1,
-        }
-    }
-
-    pub fn all_passed(&self) -> bool {
-        self.failed == 0 && self.errored == 0
+/// Counts one more verdict word into `tally`.
+fn count(tally: &mut Tally, word: VerdictWord) {
+    tally.total += 1;
+    match word {
+        VerdictWord::Pass => tally.passed += 1,
+        VerdictWord::Fail => tally.failed += 1,
+        VerdictWord::Error => tally.errored += 1,
+        VerdictWord::Skipped => tally.skipped += 1,
+        VerdictWord::NotDecided => tally.not_decided += 1,
     }
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Totals {
-    pub cases: Counts,
-    pub behaviours: Counts,
+    pub cases: Tally,
+    pub behaviours: Tally,
     /// The behaviours any conformant FHIR R4 server should pass (`rule: fhir`).
-    pub fhir_behaviours: Counts,
+    pub fhir_behaviours: Tally,
     /// The behaviours that are Canvas's own rules (`rule: canvas`).
-    pub canvas_behaviours: Counts,
+    pub canvas_behaviours: Tally,
     /// Snapshots that drifted from the target's own baseline.
     pub snapshot_drift: usize,
     /// Snapshots recorded for the first time.
@@ -240,13 +224,13 @@ impl Totals {
             ..Totals::default()
         };
         for case in &report.cases {
-            totals.cases.add(case.verdict);
+            count(&mut totals.cases, case.verdict);
         }
         for behaviour in &report.behaviours {
-            totals.behaviours.add(behaviour.verdict);
+            count(&mut totals.behaviours, behaviour.verdict);
             match behaviour.rule {
-                Rule::Fhir => totals.fhir_behaviours.add(behaviour.verdict),
-                Rule::Canvas => totals.canvas_behaviours.add(behaviour.verdict),
+                Rule::Fhir => count(&mut totals.fhir_behaviours, behaviour.verdict),
+                Rule::Canvas => count(&mut totals.canvas_behaviours, behaviour.verdict),
             }
         }
         totals
@@ -324,6 +308,10 @@ pub struct StepReport {
     pub blocked_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the step's own exchange failed: why, as data (see [`ExchangeReport::exchange_error`]);
+    /// `error` then holds its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_error: Option<ExchangeError>,
     pub findings: Vec<FindingReport>,
     /// The step's request and response (secrets were scrubbed when it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -426,8 +414,13 @@ pub struct ExchangeReport {
     pub request: RequestReport,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseReport>,
+    /// Why no usable response could be had, as text (the `Display` of `exchange_error`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The same failure as data: `{"kind": "timeout" | "connect" | "body_too_large" |
+    /// "still_busy" | "token" | "transport", …}` (added in format 2 without a bump: optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_error: Option<ExchangeError>,
 }
 
 impl ExchangeReport {
@@ -445,7 +438,8 @@ impl ExchangeReport {
                 body: r.body.clone(),
                 elapsed_ms: r.elapsed_ms,
             }),
-            error: exchange.error.clone(),
+            error: exchange.error.as_ref().map(ToString::to_string),
+            exchange_error: exchange.error.clone(),
         }
     }
 }
@@ -673,7 +667,8 @@ fn snapshots_with(cases: &[CaseReport], status: SnapshotStatus) -> Vec<DriftRepo
         .collect()
 }
 
-fn case_report(outcome: &CaseOutcome) -> CaseReport {
+/// One case's outcome as the report shows it.
+pub(crate) fn case_report(outcome: &CaseOutcome) -> CaseReport {
     CaseReport {
         name: outcome.name.clone(),
         group: group_of(&outcome.name, &outcome.location),
@@ -710,6 +705,7 @@ fn step_report(step: &StepOutcome) -> StepReport {
         behaviours: step.behaviours.clone(),
         blocked_by: step.blocked_by.clone(),
         error: step.error.clone(),
+        exchange_error: step.exchange.as_ref().and_then(|e| e.error.clone()),
         findings: step.findings.iter().map(FindingReport::of).collect(),
         exchange: step.exchange.as_ref().map(ExchangeReport::of),
         walk: step.walk.iter().map(ExchangeReport::of).collect(),
@@ -990,10 +986,12 @@ pub(crate) mod tests {
             interrupted: false,
             verdict: crate::outcome::RunVerdict::decide(crate::outcome::RunFacts {
                 cases: crate::outcome::Tally {
+                    total: 3,
                     passed: 1,
                     failed: 1,
                     errored: 0,
                     skipped: 1,
+                    not_decided: 0,
                 },
                 cleanup_problems: 1,
                 drifted: 1,
@@ -1121,7 +1119,7 @@ pub(crate) mod tests {
         let report = report();
         assert_eq!(
             report.totals.cases,
-            Counts {
+            Tally {
                 total: 3,
                 passed: 1,
                 failed: 1,

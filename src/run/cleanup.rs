@@ -130,7 +130,7 @@ async fn cancel(client: &Client, target: &Target, id: &str) -> (Option<String>, 
 fn current(read: &Exchange) -> Result<Value, String> {
     let received = match (&read.response, &read.error) {
         (Some(received), None) => received,
-        (_, Some(error)) => return Err(error.clone()),
+        (_, Some(error)) => return Err(error.to_string()),
         (None, None) => return Err("no response".to_owned()),
     };
     if received.status != 200 {

@@ -164,7 +164,7 @@ async fn check_reachable(client: &Client, target: &Target, findings: &mut Checks
             findings.problem(&format!(
                 "cannot reach the FHIR base URL {}: {}",
                 target.base_url,
-                error.as_deref().unwrap_or("no response")
+                error_text(error.as_ref())
             ));
             false
         }
@@ -231,7 +231,7 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Checks) ->
                 r.status,
                 exchange
                     .error
-                    .as_deref()
+                    .as_ref()
                     .map(|e| format!(" ({e})"))
                     .unwrap_or_else(|| outcome_text(&exchange))
             ));
@@ -240,7 +240,7 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Checks) ->
         (None, error) => {
             findings.problem(&format!(
                 "GET /Appointment with the token failed: {}",
-                error.as_deref().unwrap_or("no response")
+                error_text(error.as_ref())
             ));
             false
         }
@@ -314,7 +314,7 @@ async fn check_appointments(client: &Client, target: &Target, findings: &mut Che
             )),
             (None, error) => findings.problem(&format!(
                 "fixture {name} ({id}): GET /Appointment/{id} failed: {}",
-                error.as_deref().unwrap_or("no response")
+                error_text(error.as_ref())
             )),
         }
     }
@@ -367,7 +367,7 @@ async fn check_people(client: &Client, target: &Target, findings: &mut Checks) {
             )),
             (None, error) => findings.problem(&format!(
                 "fixture {name} ({id}): searching by {parameter} failed: {}",
-                error.as_deref().unwrap_or("no response")
+                error_text(error.as_ref())
             )),
         }
     }
@@ -413,4 +413,9 @@ fn check_plan(cases_dir: &Path, target: &Target, findings: &mut Checks) {
     for (reason, cases) in skipped {
         findings.detail(format!("{reason}: {}", cases.join(", ")));
     }
+}
+
+/// What went wrong with an exchange that has no response, as one line.
+fn error_text(error: Option<&crate::exchange::ExchangeError>) -> String {
+    error.map_or_else(|| "no response".to_owned(), ToString::to_string)
 }

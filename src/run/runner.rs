@@ -397,7 +397,11 @@ async fn run_step(
     let received = match (&exchange.response, &exchange.error) {
         (Some(received), None) => received.clone(),
         (_, error) => {
-            outcome.error = Some(error.clone().unwrap_or_else(|| "no response".to_owned()));
+            outcome.error = Some(
+                error
+                    .as_ref()
+                    .map_or_else(|| "no response".to_owned(), ToString::to_string),
+            );
             outcome.exchange = Some(exchange);
             return (outcome, all_captures());
         }

@@ -407,7 +407,7 @@ fn describe_transport(error: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    crate::exchange::send::with_causes(kind.to_owned(), error)
+    crate::exchange::error::with_causes(kind.to_owned(), error)
 }
 
 #[cfg(test)]

@@ -1,0 +1,163 @@
+//! Transport: one attempt of one request over reqwest, and nothing more (no retry, no pacing, no
+//! token handling). Builds the reqwest client (connect/read/whole-request timeouts, no redirects),
+//! reads the body up to a size cap, and names each failure as an [`ExchangeError`].
+
+use std::time::{Duration, Instant};
+
+use crate::case::model::Method;
+use crate::exchange::error::{ExchangeError, TimeoutPhase, TransportStage, cause_chain};
+use crate::exchange::record::Received;
+use crate::target::Secret;
+
+/// Response bodies larger than this (by default) are not read and the exchange is an error.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// The limits one attempt runs under.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Establishing the TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// The longest silence while waiting for response bytes.
+    pub read_timeout: Duration,
+    /// One attempt, end to end.
+    pub timeout: Duration,
+    /// The largest body read, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// A reqwest client with these timeouts that never follows redirects (a token must not travel to
+/// another host).
+pub fn http_client(limits: &Limits) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(limits.timeout)
+        .connect_timeout(limits.connect_timeout)
+        .read_timeout(limits.read_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("canvas-conformance/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// What one attempt sends.
+pub struct Request<'a> {
+    pub method: Method,
+    pub url: &'a str,
+    pub headers: &'a [(String, String)],
+    pub token: Option<&'a Secret<String>>,
+    pub body: Option<&'a str>,
+}
+
+/// Sends `request` once and reads the answer whole (up to `limits.max_body_bytes`).
+pub async fn attempt(
+    http: &reqwest::Client,
+    limits: &Limits,
+    request: &Request<'_>,
+) -> Result<Received, ExchangeError> {
+    let method = match request.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+    };
+    let mut builder = http.request(method, request.url);
+    for (name, value) in request.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(token) = request.token {
+        builder = builder.bearer_auth(token.expose());
+    }
+    if let Some(body) = request.body {
+        builder = builder.body(body.to_owned());
+    }
+    let started = Instant::now();
+    receive(builder, started, limits).await
+}
+
+async fn receive(
+    builder: reqwest::RequestBuilder,
+    started: Instant,
+    limits: &Limits,
+) -> Result<Received, ExchangeError> {
+    let mut response = builder
+        .send()
+        .await
+        .map_err(|e| describe(&e, limits, started))?;
+    let status = response.status().as_u16();
+    let too_large = || ExchangeError::BodyTooLarge {
+        limit_bytes: limits.max_body_bytes,
+        status,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limits.max_body_bytes as u64)
+    {
+        return Err(too_large());
+    }
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| describe(&e, limits, started))?
+    {
+        if bytes.len() + chunk.len() > limits.max_body_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let json = if body.trim().is_empty() {
+        None
+    } else {
+        serde_json::from_str(&body).ok()
+    };
+    Ok(Received {
+        status,
+        headers,
+        body,
+        json,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// The typed failure of an attempt that started at `started`. reqwest does not say which timeout
+/// tripped: a connect error is the connect timeout; an attempt that ran the whole request timeout
+/// tripped that one (timers never fire early); anything sooner was the read timeout.
+fn describe(error: &reqwest::Error, limits: &Limits, started: Instant) -> ExchangeError {
+    let detail = cause_chain(error);
+    if error.is_timeout() {
+        let phase = if error.is_connect() {
+            TimeoutPhase::Connect
+        } else if started.elapsed() >= limits.timeout {
+            TimeoutPhase::WholeRequest
+        } else {
+            TimeoutPhase::ReadSilence
+        };
+        ExchangeError::Timeout {
+            phase,
+            connect_timeout_s: limits.connect_timeout.as_secs_f64(),
+            read_timeout_s: limits.read_timeout.as_secs_f64(),
+            timeout_s: limits.timeout.as_secs_f64(),
+            detail,
+        }
+    } else if error.is_connect() {
+        ExchangeError::Connect { detail }
+    } else if error.is_body() || error.is_decode() {
+        ExchangeError::Transport {
+            stage: TransportStage::ResponseBody,
+            detail,
+        }
+    } else {
+        ExchangeError::Transport {
+            stage: TransportStage::Request,
+            detail,
+        }
+    }
+}
