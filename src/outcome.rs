@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::check::{Finding, FindingKind};
+use crate::edition::Edition;
 use crate::exchange::Exchange;
 use crate::source::Location;
 
@@ -162,6 +163,8 @@ impl StepOutcome {
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseOutcome {
     pub name: String,
+    /// The edition whose suite the case belongs to (its behaviour IDs are that catalogue's).
+    pub edition: Edition,
     pub location: Location,
     pub behaviours: Vec<String>,
     /// The label of the target it ran against, if it ran.
@@ -181,6 +184,7 @@ impl CaseOutcome {
     ) -> CaseOutcome {
         CaseOutcome {
             name,
+            edition: Edition::default(),
             location,
             behaviours,
             target: None,
@@ -188,6 +192,12 @@ impl CaseOutcome {
             steps: Vec::new(),
             duration_ms: 0,
         }
+    }
+
+    /// The same outcome, of a case of `edition`.
+    pub fn in_edition(mut self, edition: Edition) -> CaseOutcome {
+        self.edition = edition;
+        self
     }
 
     /// The case verdict from its steps: the worst step wins.

@@ -119,7 +119,14 @@ fn the_html_report_renders_in_chromium() {
     let run = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"))
         .current_dir(root())
         .env_remove("CANVAS_TOKEN")
-        .args(["run", "--mutant", "roomed-as-check-in", "--report-dir"])
+        .args([
+            "run",
+            "--edition",
+            "2023-09",
+            "--mutant",
+            "roomed-as-check-in",
+            "--report-dir",
+        ])
         .arg(&reports)
         .output()
         .expect("run");

@@ -24,7 +24,10 @@ const RULES: &[(&str, Rule)] = &[
         Rule::Not(&["check", "target", "exchange", "run", "report"]),
     ),
     ("check", Rule::Not(&["run", "report", "exchange"])),
-    ("report", Rule::Only(&["outcome", "requirements", "source"])),
+    (
+        "report",
+        Rule::Only(&["outcome", "requirements", "source", "edition"]),
+    ),
     ("server", Rule::Only(&[])),
 ];
 

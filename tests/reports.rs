@@ -103,8 +103,23 @@ fn a_passing_run_writes_four_files_that_agree() {
     assert!(cases.len() >= 40, "{}", cases.len());
     assert_eq!(report["totals"]["cases"]["total"], cases.len());
     assert_eq!(report["totals"]["cases"]["passed"], cases.len());
-    assert_eq!(report["behaviours"].as_array().map(Vec::len), Some(45));
-    assert_eq!(report["totals"]["behaviours"]["passed"], 45);
+    // Both editions ran, each against its own servers, and each reports its own behaviours.
+    let behaviours = report["behaviours"].as_array().expect("behaviours");
+    let of = |edition: &str| {
+        behaviours
+            .iter()
+            .filter(|b| b["edition"] == edition)
+            .count()
+    };
+    assert_eq!((of("2023-09"), of("current")), (45, 76));
+    assert_eq!(report["totals"]["behaviours"]["passed"], 121);
+    let editions: Vec<&str> = report["editions"]
+        .as_array()
+        .expect("editions")
+        .iter()
+        .filter_map(|e| e["edition"].as_str())
+        .collect();
+    assert_eq!(editions, ["2023-09", "current"]);
     let (fhir, canvas) = (
         report["totals"]["fhir_behaviours"]["total"]
             .as_u64()
@@ -114,10 +129,10 @@ fn a_passing_run_writes_four_files_that_agree() {
             .expect("canvas"),
     );
     assert!(
-        fhir > 0 && canvas > 0 && fhir + canvas == 45,
+        fhir > 0 && canvas > 0 && fhir + canvas == 121,
         "{fhir} + {canvas}"
     );
-    assert_eq!(report["targets"].as_array().map(Vec::len), Some(2));
+    assert_eq!(report["targets"].as_array().map(Vec::len), Some(4));
     assert!(
         report["contradictions"]
             .as_array()
@@ -174,7 +189,10 @@ fn a_passing_run_writes_four_files_that_agree() {
 
 #[test]
 fn a_failing_run_shows_the_failure_in_every_file() {
-    let (output, dir, report) = run_with_reports("fail", &["--mutant", "roomed-as-check-in"]);
+    let (output, dir, report) = run_with_reports(
+        "fail",
+        &["--edition", "2023-09", "--mutant", "roomed-as-check-in"],
+    );
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert_eq!(schema_errors(&report), Vec::<String>::new());

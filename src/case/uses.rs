@@ -64,16 +64,23 @@ fn expect_templates<'a>(expect: &'a Expect, texts: &mut Vec<&'a str>, values: &m
 /// case's IDs) and every expectation's own `behaviour:`. The checks' built-in attributions
 /// (search semantics, ERR-OO) are not included: they are incidental evidence.
 pub fn behaviours_judged(step: &Step, case_ids: &[String]) -> Vec<String> {
-    let mut ids: Vec<String> = match &step.expect.behaviour {
-        Some(id) => vec![id.value.clone()],
-        None => case_ids.to_vec(),
-    };
+    let mut ids = default_behaviours(step, case_ids);
     for id in behaviour_names(step) {
         if !ids.contains(&id.value) {
             ids.push(id.value.clone());
         }
     }
     ids
+}
+
+/// The behaviours a finding of this step is evidence for when neither its check nor its own
+/// expectation names one: the step's `behaviour:`, else the case's IDs. (An item's `behaviour:`
+/// is that item's alone: it never spreads to the step's other findings.)
+pub fn default_behaviours(step: &Step, case_ids: &[String]) -> Vec<String> {
+    match &step.expect.behaviour {
+        Some(id) => vec![id.value.clone()],
+        None => case_ids.to_vec(),
+    }
 }
 
 /// Every explicit `behaviour:` written in a step, with where it is (for lint).

@@ -1,5 +1,5 @@
-//! `mutants`: run the suite against the unbroken reference servers and against every mutant; print
-//! which behaviour IDs caught each. Exit 1 if the unbroken servers fail anything or a mutant survives.
+//! `mutants`: per edition, run its suite against its unbroken reference servers and against each of
+//! its mutants; print which behaviour IDs caught each. Exit 1 if the unbroken servers fail anything or a mutant survives.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +7,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
+use crate::edition::Edition;
 use crate::exchange::Client;
+use crate::run::embedded::server_edition;
 use crate::run::mutation::{MutantResult, analyse};
 use crate::run::options::default_jobs;
 use crate::server::Mutant;
@@ -20,6 +22,9 @@ pub struct MutantsArgs {
     /// Only mutants whose name contains this text.
     #[arg(long, value_name = "PATTERN")]
     pub filter: Option<String>,
+    /// Only this edition's suite and mutants (default: every edition the case folder has).
+    #[arg(long, value_name = "EDITION")]
+    pub edition: Option<Edition>,
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
 }
@@ -27,48 +32,59 @@ pub struct MutantsArgs {
 pub async fn run(args: MutantsArgs) -> Result<u8, CliError> {
     let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    let mutants: Vec<Mutant> = Mutant::ALL
-        .iter()
-        .copied()
-        .filter(|m| args.filter.as_deref().is_none_or(|f| m.name().contains(f)))
+    let editions: Vec<Edition> = suite
+        .editions()
+        .into_iter()
+        .filter(|e| args.edition.is_none_or(|asked| asked == *e))
         .collect();
-    if mutants.is_empty() {
+    if editions.is_empty() {
+        return Err(CliError::Usage(
+            "the case folder has no catalogue for that edition".to_owned(),
+        ));
+    }
+    let of = |edition: Edition| -> Vec<Mutant> {
+        Mutant::of(server_edition(edition))
+            .into_iter()
+            .filter(|m| args.filter.as_deref().is_none_or(|f| m.name().contains(f)))
+            .collect()
+    };
+    if editions.iter().all(|e| of(*e).is_empty()) {
         return Err(CliError::Usage(
             "no mutant matches the filter (see `serve --list-mutants`)".to_owned(),
         ));
     }
     let client = Client::new(Duration::from_secs(30)).context("failed to start the HTTP client")?;
-    let width = mutants.iter().map(|m| m.name().len()).max().unwrap_or(0);
-    let report = analyse(
-        &suite.cases,
-        &mutants,
-        &client,
-        args.jobs.unwrap_or_else(default_jobs),
-        |result| {
+    let jobs = args.jobs.unwrap_or_else(default_jobs);
+    let mut all_good = true;
+    for edition in editions {
+        let mutants = of(edition);
+        if mutants.is_empty() {
+            continue;
+        }
+        println!("edition {edition}: {} mutants", mutants.len());
+        let width = mutants.iter().map(|m| m.name().len()).max().unwrap_or(0);
+        let report = analyse(&suite.cases, edition, &mutants, &client, jobs, |result| {
             println!("{}", line(result, width));
-        },
-    )
-    .await
-    .context("failed to start the reference servers")?;
-    let baseline = &report.baseline;
-    println!(
-        "unbroken reference: {} passed, {} failed, {} errored, {} skipped",
-        baseline.passed, baseline.failed, baseline.errored, baseline.skipped
-    );
-    for name in &report.baseline_failures {
-        println!("  the unbroken server fails {name}");
+        })
+        .await
+        .context("failed to start the reference servers")?;
+        let baseline = &report.baseline;
+        println!(
+            "unbroken reference ({edition}): {} passed, {} failed, {} errored, {} skipped",
+            baseline.passed, baseline.failed, baseline.errored, baseline.skipped
+        );
+        for name in &report.baseline_failures {
+            println!("  the unbroken server fails {name}");
+        }
+        let killed = report.mutants.iter().filter(|m| m.killed()).count();
+        println!(
+            "{edition}: {killed} of {} mutants killed ({:.0}%)",
+            report.mutants.len(),
+            100.0 * killed as f64 / report.mutants.len() as f64
+        );
+        all_good &= report.all_good();
     }
-    let killed = report.mutants.iter().filter(|m| m.killed()).count();
-    println!(
-        "{killed} of {} mutants killed ({:.0}%)",
-        report.mutants.len(),
-        100.0 * killed as f64 / report.mutants.len() as f64
-    );
-    Ok(if report.all_good() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(if all_good { EXIT_OK } else { EXIT_FAILED })
 }
 
 fn line(result: &MutantResult, width: usize) -> String {

@@ -15,6 +15,7 @@ use crate::exchange::send::ClientOptions;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
 use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
+use crate::requirements::Catalogue;
 use crate::run::embedded::server_edition;
 use crate::run::options::{NetOptions, default_jobs, default_snapshots_dir};
 use crate::run::preflight;
@@ -201,16 +202,20 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             target.auth.describe()
         );
     }
-    let selection = args.select.selection();
+    let selection = session.selection(&args.select.selection());
     let plan = session.plan(&suite.cases, &selection);
-    let selected = SuiteRef::of(
-        suite.catalogue_2023_09(),
-        suite
-            .cases
-            .iter()
-            .filter(|c| selection.selects(c))
-            .map(|c| c.name()),
-    );
+    let catalogues: Vec<&Catalogue> = selection
+        .editions
+        .iter()
+        .filter_map(|e| suite.catalogue(*e))
+        .collect();
+    let names: Vec<String> = suite
+        .cases
+        .iter()
+        .filter(|c| selection.selects(c))
+        .map(|c| format!("{}/{}", c.edition, c.name()))
+        .collect();
+    let selected = SuiteRef::of(suite.catalogue_2023_09(), names.iter().map(String::as_str));
     // An empty shard is fine (a small suite over a wide runner matrix); an empty selection is not.
     if selected.cases == 0 {
         session.close().await;
@@ -280,7 +285,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     if let Some(dir) = &args.report_dir {
         let model = Report::build(&ReportInput {
             run: &report,
-            catalogue: suite.catalogue_2023_09(),
+            catalogues,
             targets: infos,
             started_at,
             suite: selected,

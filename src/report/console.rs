@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::case::Case;
+use crate::edition::Edition;
 use crate::outcome::{CaseOutcome, SnapshotStatus, Tally, Verdict};
 use crate::report::failing::{Dialect, failing_steps};
 use crate::report::model::FindingReport;
@@ -29,9 +30,10 @@ pub fn case_block_styled(outcome: &CaseOutcome, case: Option<&Case>, style: Styl
     let ids = outcome.behaviours.join(" ");
     let _ = write!(
         out,
-        "{} {}  [{ids}]",
+        "{} {} ({})  [{ids}]",
         verdict_word(&outcome.verdict, style),
-        outcome.name
+        outcome.name,
+        outcome.edition
     );
     match &outcome.verdict {
         Verdict::Skipped(reason) => {
@@ -211,6 +213,26 @@ pub fn summary(report: &RunReport) -> String {
         report.run_id,
         report.duration_ms as f64 / 1000.0
     );
+    // A run of several editions counts each apart: they are separate suites.
+    let mut editions: Vec<Edition> = report.outcomes.iter().map(|o| o.edition).collect();
+    editions.sort();
+    editions.dedup();
+    if editions.len() > 1 {
+        for edition in editions {
+            let of: Vec<CaseOutcome> = report
+                .outcomes
+                .iter()
+                .filter(|o| o.edition == edition)
+                .cloned()
+                .collect();
+            let t = Tally::of(&of);
+            let _ = writeln!(
+                out,
+                "  edition {edition}: {} passed, {} failed, {} errored, {} skipped",
+                t.passed, t.failed, t.errored, t.skipped
+            );
+        }
+    }
     let _ = writeln!(out, "verdict: {}", report.verdict.headline());
     out
 }

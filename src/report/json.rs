@@ -133,7 +133,7 @@ mod tests {
         assert!(run.outcomes.iter().all(|o| o.verdict == Verdict::Error));
         let report = Report::build(&ReportInput {
             run: &run,
-            catalogue: &catalogue(),
+            catalogues: vec![&catalogue()],
             targets: Vec::new(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
             suite: SuiteRef::of(&catalogue(), ["x/hang", "x/busy"]),

@@ -78,7 +78,8 @@ fn test_case(case: &CaseReport) -> TestCase {
             status
         }
     };
-    let mut test = TestCase::new(case.name.as_str(), status);
+    // The same case runs once per edition: the name says which.
+    let mut test = TestCase::new(format!("{} ({})", case.name, case.edition), status);
     test.set_classname(case.group.as_str());
     test.set_time(Duration::from_millis(case.duration_ms));
     for id in &case.behaviours {

@@ -53,6 +53,14 @@ pub fn render(report: &Report) -> String {
         cell(&report.run_id),
         report.duration_ms as f64 / 1000.0
     );
+    let editions: Vec<String> = report
+        .editions
+        .iter()
+        .map(|e| format!("`{}` ({})", e.edition, cell(&e.title)))
+        .collect();
+    if !editions.is_empty() {
+        let _ = writeln!(out, "**Editions:** {}\n", editions.join(" · "));
+    }
     let (f, k) = (
         report.totals.fhir_behaviours,
         report.totals.canvas_behaviours,
@@ -88,7 +96,7 @@ pub fn render(report: &Report) -> String {
             format!(
                 "| {} | {} | {} | {} |\n",
                 word(case.verdict),
-                cell(&case.name),
+                cell(&format!("{} ({})", case.name, case.edition)),
                 cell(&case.behaviours.join(", ")),
                 cell(&why)
             )
@@ -118,7 +126,7 @@ pub fn render(report: &Report) -> String {
             format!(
                 "| {} | {} | {} | {} | {} | {} |\n",
                 word(b.verdict),
-                cell(&b.id),
+                cell(&format!("{} ({})", b.id, b.edition)),
                 b.rule.as_str(),
                 b.level.as_str(),
                 cell(&b.statement),

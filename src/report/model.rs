@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Finding, FindingKind};
+use crate::edition::Edition;
 use crate::exchange::{Exchange, ExchangeError};
 use crate::outcome::{
     BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome, Tally,
@@ -34,8 +35,12 @@ pub struct Report {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub duration_ms: u64,
-    /// The page the behaviour IDs come from.
+    /// The page the behaviour IDs come from (the first edition's, when the run had several).
     pub source: PageRef,
+    /// The editions the run judged, each with its page: a run of both reports each apart
+    /// (`cases[].edition`, `behaviours[].edition`).
+    #[serde(default)]
+    pub editions: Vec<EditionRef>,
     /// The cases selected for the run, before any partition (what shards of one run share).
     pub suite: SuiteRef,
     /// The shard this run is (`run --partition`), if it is one.
@@ -96,7 +101,15 @@ pub struct Tool {
     pub version: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// An edition of the API a run judged, and the page its catalogue reads.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EditionRef {
+    pub edition: Edition,
+    pub file: String,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PageRef {
     pub file: String,
     pub title: String,
@@ -260,6 +273,9 @@ impl SourcePos {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseReport {
     pub name: String,
+    /// The edition whose suite the case belongs to.
+    #[serde(default)]
+    pub edition: Edition,
     /// The case's folder (`create`, `search`…): the part of the name before `/`.
     pub group: String,
     pub location: SourcePos,
@@ -479,6 +495,10 @@ impl SnapshotReport {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BehaviourReport {
     pub id: String,
+    /// The edition whose catalogue the ID is read in (the same ID means another thing in another
+    /// edition).
+    #[serde(default)]
+    pub edition: Edition,
     pub area: String,
     pub level: Level,
     /// `fhir` (any conformant FHIR R4 server should pass it) or `canvas` (Canvas's own rule).
@@ -521,6 +541,8 @@ pub struct Evidence {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContradictionReport {
     pub id: String,
+    #[serde(default)]
+    pub edition: Edition,
     pub summary: String,
     /// Lines of the source page.
     pub lines: Vec<u32>,
@@ -560,7 +582,8 @@ pub struct DriftReport {
 /// What the model is built from besides the run itself.
 pub struct ReportInput<'a> {
     pub run: &'a RunReport,
-    pub catalogue: &'a Catalogue,
+    /// The catalogue of each edition the run judged, oldest first.
+    pub catalogues: Vec<&'a Catalogue>,
     pub targets: Vec<TargetInfo>,
     pub started_at: jiff::Timestamp,
     /// The cases selected before any partition.
@@ -573,19 +596,36 @@ impl Report {
     pub fn build(input: &ReportInput<'_>) -> Report {
         let run = input.run;
         let cases: Vec<CaseReport> = run.outcomes.iter().map(case_report).collect();
-        let behaviours = behaviour_reports(input.catalogue, &run.outcomes, &cases);
-        let contradictions = input
-            .catalogue
-            .contradictions
-            .iter()
-            .map(|c| ContradictionReport {
-                id: c.id.clone(),
-                summary: c.summary.clone(),
-                lines: c.lines.clone(),
-                behaviours: c.behaviours.clone(),
-                decision: c.decision.clone(),
-            })
-            .collect();
+        let mut behaviours = Vec::new();
+        let mut contradictions = Vec::new();
+        for catalogue in &input.catalogues {
+            let edition = catalogue.edition;
+            let outcomes: Vec<CaseOutcome> = run
+                .outcomes
+                .iter()
+                .filter(|o| o.edition == edition)
+                .cloned()
+                .collect();
+            let of_edition: Vec<CaseReport> = cases
+                .iter()
+                .filter(|c| c.edition == edition)
+                .cloned()
+                .collect();
+            behaviours.extend(behaviour_reports(catalogue, &outcomes, &of_edition));
+            contradictions.extend(
+                catalogue
+                    .contradictions
+                    .iter()
+                    .map(|c| ContradictionReport {
+                        id: c.id.clone(),
+                        edition,
+                        summary: c.summary.clone(),
+                        lines: c.lines.clone(),
+                        behaviours: c.behaviours.clone(),
+                        decision: c.decision.clone(),
+                    }),
+            );
+        }
         let entries: Vec<CleanupEntry> = run
             .cleanup
             .iter()
@@ -619,10 +659,22 @@ impl Report {
                 .unwrap_or(input.started_at)
                 .to_string(),
             duration_ms: run.duration_ms,
-            source: PageRef {
-                file: input.catalogue.source.file.clone(),
-                title: input.catalogue.source.title.clone(),
-            },
+            source: input
+                .catalogues
+                .first()
+                .map_or_else(PageRef::default, |c| PageRef {
+                    file: c.source.file.clone(),
+                    title: c.source.title.clone(),
+                }),
+            editions: input
+                .catalogues
+                .iter()
+                .map(|c| EditionRef {
+                    edition: c.edition,
+                    file: c.source.file.clone(),
+                    title: c.source.title.clone(),
+                })
+                .collect(),
             suite: input.suite.clone(),
             partition: input.partition,
             allow_drift: input.allow_drift,
@@ -671,6 +723,7 @@ fn snapshots_with(cases: &[CaseReport], status: SnapshotStatus) -> Vec<DriftRepo
 pub(crate) fn case_report(outcome: &CaseOutcome) -> CaseReport {
     CaseReport {
         name: outcome.name.clone(),
+        edition: outcome.edition,
         group: group_of(&outcome.name, &outcome.location),
         location: SourcePos::of(&outcome.location),
         behaviours: outcome.behaviours.clone(),
@@ -743,6 +796,7 @@ fn behaviour_reports(
             let (evidence, notes) = evidence_for(&b.id, cases);
             BehaviourReport {
                 id: b.id.clone(),
+                edition: catalogue.edition,
                 area: b.area.clone(),
                 level: b.level,
                 rule: b.rule,
@@ -943,6 +997,7 @@ pub(crate) mod tests {
             outcomes: vec![
                 CaseOutcome {
                     name: "read/a".to_owned(),
+                    edition: Edition::Sept2023,
                     location: location("cases/read/a.yaml", 1),
                     behaviours: vec!["A-1".to_owned()],
                     target: Some("reference".to_owned()),
@@ -952,6 +1007,7 @@ pub(crate) mod tests {
                 },
                 CaseOutcome {
                     name: "read/b".to_owned(),
+                    edition: Edition::Sept2023,
                     location: location("cases/read/b.yaml", 1),
                     behaviours: vec!["A-1".to_owned(), "B-2".to_owned()],
                     target: Some("reference".to_owned()),
@@ -1005,7 +1061,7 @@ pub(crate) mod tests {
         let run = run();
         Report::build(&ReportInput {
             run: &run,
-            catalogue: &catalogue(),
+            catalogues: vec![&catalogue()],
             targets: vec![TargetInfo {
                 label: "reference".to_owned(),
                 base_url: "http://127.0.0.1:1".to_owned(),
@@ -1066,7 +1122,7 @@ pub(crate) mod tests {
         );
         let report = Report::build(&ReportInput {
             run: &run,
-            catalogue: &catalogue(),
+            catalogues: vec![&catalogue()],
             targets: Vec::new(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
             suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
@@ -1099,7 +1155,7 @@ pub(crate) mod tests {
         case.steps.push(blocked);
         let report = Report::build(&ReportInput {
             run: &run,
-            catalogue: &catalogue(),
+            catalogues: vec![&catalogue()],
             targets: Vec::new(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
             suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
@@ -1147,7 +1203,7 @@ pub(crate) mod tests {
         run.outcomes.truncate(1);
         let report = Report::build(&ReportInput {
             run: &run,
-            catalogue: &catalogue(),
+            catalogues: vec![&catalogue()],
             targets: Vec::new(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
             suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),

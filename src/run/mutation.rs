@@ -18,6 +18,8 @@ use crate::server::Mutant;
 /// What one mutant did to the suite.
 #[derive(Clone, Debug, Serialize)]
 pub struct MutantResult {
+    /// The edition whose servers ran broken, and whose suite judged them.
+    pub edition: Edition,
     pub mutant: &'static str,
     pub behaviour: &'static str,
     /// Cases that failed or errored against it.
@@ -35,6 +37,8 @@ impl MutantResult {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MutationReport {
+    /// The edition analysed: its suite against its servers and its mutants.
+    pub edition: Edition,
     /// The unbroken servers' results; all must pass.
     pub baseline: Tally,
     /// Baseline cases that did not pass.
@@ -48,22 +52,24 @@ impl MutationReport {
     }
 }
 
-/// Runs the suite once unbroken and once per mutant (a session each, sharing `client`), calling
-/// `progress` after each mutant.
+/// Runs `edition`'s suite once against its unbroken servers and once per mutant (a session each,
+/// sharing `client`), calling `progress` after each mutant. `mutants` should be the edition's own
+/// ([`Mutant::of`]); a mutant of another edition leaves the servers unbroken and survives.
 ///
 /// Errors: a session that cannot open (the client, an embedded server that cannot start).
 pub async fn analyse(
     cases: &[Arc<Case>],
+    edition: Edition,
     mutants: &[Mutant],
     client: &Client,
     jobs: usize,
     mut progress: impl FnMut(&MutantResult),
 ) -> Result<MutationReport, SessionError> {
-    let baseline = run_against(cases, None, client, jobs).await?;
+    let baseline = run_against(cases, edition, None, client, jobs).await?;
     let baseline_failures = failing(&baseline);
     let mut results = Vec::new();
     for &mutant in mutants {
-        let outcomes = run_against(cases, Some(mutant), client, jobs).await?;
+        let outcomes = run_against(cases, edition, Some(mutant), client, jobs).await?;
         let failing_cases = failing(&outcomes);
         let caught_by = per_behaviour(&outcomes)
             .into_iter()
@@ -71,6 +77,7 @@ pub async fn analyse(
             .map(|(id, _)| id)
             .collect();
         let result = MutantResult {
+            edition,
             mutant: mutant.name(),
             behaviour: mutant.behaviour(),
             failing_cases,
@@ -80,6 +87,7 @@ pub async fn analyse(
         results.push(result);
     }
     Ok(MutationReport {
+        edition,
         baseline: Tally::of(&baseline),
         baseline_failures,
         mutants: results,
@@ -96,12 +104,13 @@ fn failing(outcomes: &[CaseOutcome]) -> Vec<String> {
 
 async fn run_against(
     cases: &[Arc<Case>],
+    edition: Edition,
     mutant: Option<Mutant>,
     client: &Client,
     jobs: usize,
 ) -> Result<Vec<CaseOutcome>, SessionError> {
     let session = RunSession::open_with(
-        SessionOptions::embedded(&[Edition::Sept2023], mutant, jobs),
+        SessionOptions::embedded(&[edition], mutant, jobs),
         client.clone(),
     )
     .await?;

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::case::Case;
 use crate::case::model::{Capture, Checked, Extract, Step};
-use crate::case::uses::{behaviours_judged, names_used};
+use crate::case::uses::{behaviours_judged, default_behaviours, names_used};
 use crate::check::snapshot::{Redactions, render};
 use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
 use crate::exchange::walk::{Walk, walk};
@@ -192,6 +192,7 @@ fn not_started(item: &PlanItem) -> CaseOutcome {
         case.behaviours().map(str::to_owned).collect(),
         INTERRUPTED.to_owned(),
     )
+    .in_edition(case.edition)
 }
 
 fn crashed(item: &PlanItem) -> CaseOutcome {
@@ -201,7 +202,8 @@ fn crashed(item: &PlanItem) -> CaseOutcome {
         case.location(Pos::of(&case.spec.name)),
         case.behaviours().map(str::to_owned).collect(),
         String::new(),
-    );
+    )
+    .in_edition(case.edition);
     outcome.verdict = Verdict::Error;
     outcome
 }
@@ -257,7 +259,8 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
                 location,
                 behaviours,
                 reason.clone(),
-            );
+            )
+            .in_edition(case.edition);
         }
         Placement::Run(index) => *index,
     };
@@ -266,6 +269,7 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
     let steps = run_steps(case, item.index, target_index, ctx).await;
     CaseOutcome {
         name: case.name().to_owned(),
+        edition: case.edition,
         location,
         behaviours,
         target: Some(target.label.clone()),
@@ -354,7 +358,7 @@ async fn run_steps(
         }
         let (mut outcome, uncaptured) =
             run_step(case, step, &mut scope, &builtins, &io, fresh).await;
-        attribute(&mut outcome.findings, &outcome.behaviours.clone());
+        attribute(&mut outcome.findings, &default_behaviours(step, &case_ids));
         let outcome = outcome.decide();
         for name in uncaptured {
             missing.insert(name, (step.name.value.clone(), outcome.failed_behaviours()));

@@ -192,18 +192,21 @@ impl RunSession {
     }
 
     /// The plan of `cases` on this session's targets.
-    /// Plans `cases` on the session's targets. A selection naming no edition takes the editions
-    /// the targets speak (a current-edition sandbox runs the current suite only).
-    pub fn plan(&self, cases: &[Arc<Case>], selection: &Selection) -> Plan {
+    /// The selection as this session runs it: one naming no edition takes the editions the
+    /// targets speak (a current-edition sandbox runs the current suite only), oldest first.
+    pub fn selection(&self, selection: &Selection) -> Selection {
         let mut selection = selection.clone();
         if selection.editions.is_empty() {
-            for target in self.targets.iter() {
-                if !selection.editions.contains(&target.profile.edition) {
-                    selection.editions.push(target.profile.edition);
-                }
-            }
+            selection.editions = self.targets.iter().map(|t| t.profile.edition).collect();
+            selection.editions.sort();
+            selection.editions.dedup();
         }
-        build(cases, &self.targets, &selection)
+        selection
+    }
+
+    /// Plans `cases` on the session's targets, under [`RunSession::selection`].
+    pub fn plan(&self, cases: &[Arc<Case>], selection: &Selection) -> Plan {
+        build(cases, &self.targets, &self.selection(selection))
     }
 
     /// Runs `plan` (built on [`RunSession::targets`]) under the session's run id, then cancels
