@@ -70,6 +70,10 @@ pub struct Step {
     pub request: RequestSpec,
     #[serde(default)]
     pub expect: Expect,
+    /// The expectation as written, with every edition's overrides: set when a case is resolved
+    /// for an edition (then `expect` is that edition's), so an edition hint can try the other's.
+    #[serde(skip)]
+    pub as_written: Option<Box<Expect>>,
     /// Variables captured from the response for later steps, typed at load.
     #[serde(default)]
     pub capture: BTreeMap<String, Spanned<Checked<Capture>>>,

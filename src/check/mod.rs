@@ -33,6 +33,9 @@ pub struct CheckContext<'a> {
     /// behaviour's evidence).
     pub method: crate::case::model::Method,
     pub path: &'a str,
+    /// The edition whose expectations are checked (the search semantics follow it): the case's,
+    /// or the other one when an edition hint is tried.
+    pub edition: crate::edition::Edition,
 }
 
 impl CheckContext<'_> {

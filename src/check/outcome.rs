@@ -228,6 +228,7 @@ mod tests {
             query: &[],
             method: crate::case::model::Method::Get,
             path: "/Appointment",
+            edition: crate::edition::Edition::Sept2023,
         };
         let received = Received {
             status: 404,

@@ -62,7 +62,7 @@ pub fn check(
     let Some(bundle) = bundle_of(received, &mut out, "the response") else {
         return out.findings;
     };
-    let query = Query::from_pairs(ctx.query, ctx.case.edition);
+    let query = Query::from_pairs(ctx.query, ctx.edition);
     let entries = resources(bundle);
     let total = bundle.get("total").and_then(Value::as_u64);
     if total.is_none() {

@@ -4,6 +4,7 @@
 pub mod cleanup;
 pub mod embedded;
 pub mod events;
+pub mod fingerprint;
 pub mod interrupt;
 pub mod ledger;
 pub mod mutation;

@@ -1,6 +1,7 @@
 //! Preflight: checks a target before a run, in plain words, and returns them as data: the FHIR
 //! base answers, a token can be had (OAuth or static) and is accepted, each appointment fixture
-//! exists, practitioner/patient fixtures can be searched, and which cases the profile would skip.
+//! exists, practitioner/patient fixtures can be searched, which edition it speaks (and whether the
+//! profile agrees), and which cases the profile would skip.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,8 +9,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::case::model::AuthMode;
+use crate::edition::Edition;
 use crate::exchange::{Client, Exchange, Outgoing};
 use crate::plan::{Placement, Selection, build};
+use crate::run::fingerprint;
 use crate::suite::load_suite;
 use crate::target::Target;
 
@@ -84,6 +87,7 @@ impl Checks {
 pub async fn doctor(client: &Client, target: &Target, cases_dir: &Path) -> Checks {
     let mut findings = Checks::default();
     if connection(client, target, &mut findings).await {
+        check_edition(client, target, &mut findings).await;
         check_appointments(client, target, &mut findings).await;
         check_people(client, target, &mut findings).await;
     } else {
@@ -99,6 +103,37 @@ pub async fn headline(client: &Client, target: &Target) -> Option<String> {
     let mut findings = Checks::default();
     connection(client, target, &mut findings).await;
     findings.first_problem().map(str::to_owned)
+}
+
+/// The edition the target speaks (read-only fingerprints), and whether the profile agrees.
+async fn check_edition(client: &Client, target: &Target, findings: &mut Checks) {
+    let found = fingerprint::detect(client, target).await;
+    let named = target.profile.edition;
+    match found.edition() {
+        Some(edition) if edition == named => findings.ok(&format!(
+            "the target speaks the {edition} edition, as the profile says ({} fingerprints agree)",
+            found.votes(edition)
+        )),
+        Some(edition) => findings.problem(&format!(
+            "the target speaks the {edition} edition ({} fingerprints agree), but the profile says edition {named}: set `edition: {edition}` in the profile (or run --edition {edition})",
+            found.votes(edition)
+        )),
+        None if found.votes(Edition::Sept2023) + found.votes(Edition::Current) == 0 => {
+            findings.note("the edition could not be told: no fingerprint probe decided")
+        }
+        None => findings.note(&format!(
+            "the target answers partly as 2023-09 ({}) and partly as current ({}): Canvas changed in steps; the profile says {named}",
+            found.votes(Edition::Sept2023),
+            found.votes(Edition::Current)
+        )),
+    }
+    for probe in &found.probes {
+        let says = probe.points_to.map_or("neither", Edition::as_str);
+        findings.detail(format!(
+            "{}: {} → {} ({says})",
+            probe.id, probe.asked, probe.answered
+        ));
+    }
 }
 
 /// Reachability, then the token: whether both are fine.
@@ -389,7 +424,10 @@ fn check_plan(cases_dir: &Path, target: &Target, findings: &mut Checks) {
     let plan = build(
         &suite.cases,
         std::slice::from_ref(target),
-        &Selection::default(),
+        &Selection {
+            editions: vec![target.profile.edition],
+            ..Selection::default()
+        },
     );
     let mut skipped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for item in &plan.items {

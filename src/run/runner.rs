@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::case::Case;
+use crate::case::edition::expect_in;
 use crate::case::model::{Capture, Checked, Extract, Step};
 use crate::case::uses::{behaviours_judged, default_behaviours, names_used};
 use crate::check::snapshot::{Redactions, render};
@@ -279,6 +280,51 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
     }
 }
 
+/// When a step failed in its edition but the same answer meets what the other edition expects of
+/// it (its `current:` / `"2023-09":` overrides), a note saying so ("matches the current edition"),
+/// attributed to the behaviours that failed. The verdict stays failed: it is a hint for reading it.
+fn edition_hint(
+    step: &Step,
+    ctx: &CheckContext<'_>,
+    findings: &[Finding],
+    received: &Received,
+    walk: Option<&Walk>,
+) -> Option<Finding> {
+    let written = step.as_written.as_deref()?;
+    if written.current.is_none() && written.in_2023_09.is_none() {
+        return None;
+    }
+    let failed: Vec<&Finding> = findings.iter().filter(|f| f.counts()).collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let other = ctx.edition.other();
+    let other_ctx = CheckContext {
+        edition: other,
+        ..*ctx
+    };
+    let theirs = check_step(&expect_in(written, other), &other_ctx, received, walk);
+    if theirs.iter().any(Finding::counts) {
+        return None;
+    }
+    let mut behaviours: Vec<String> = Vec::new();
+    for id in failed.iter().flat_map(|f| f.behaviours.iter()) {
+        if !behaviours.contains(id) {
+            behaviours.push(id.clone());
+        }
+    }
+    let mut note = Finding::note(
+        "edition",
+        ctx.at(Pos::of(&step.name)),
+        "edition hint",
+        format!(
+            "matches the {other} edition: this answer is what the {other} edition expects here (is the target on the {other} API?)"
+        ),
+    );
+    note.behaviours = behaviours;
+    Some(note)
+}
+
 /// What a step talks to: the target, the HTTP client, the cleanup ledger and the snapshot store.
 struct StepIo<'a> {
     target: &'a Target,
@@ -424,8 +470,12 @@ async fn run_step(
         query: &out.query,
         method: out.method,
         path: &out.path,
+        edition: case.edition,
     };
     outcome.findings = check_step(&step.expect, &ctx, &received, walked.as_ref());
+    if let Some(hint) = edition_hint(step, &ctx, &outcome.findings, &received, walked.as_ref()) {
+        outcome.findings.push(hint);
+    }
     if let Some(walked) = walked {
         outcome.walk = walked.pages;
     }

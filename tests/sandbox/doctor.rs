@@ -103,3 +103,54 @@ async fn doctor_says_what_is_wrong_in_plain_words() {
     assert!(text.contains("1 problem found"), "{text}");
     server.shutdown().await;
 }
+
+/// `doctor` names the edition each embedded reference server speaks, from the read-only
+/// fingerprints alone, and calls a profile naming the other edition a problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_names_the_edition_of_each_reference_server() {
+    use canvas_conformance::edition::Edition;
+    use canvas_conformance::exchange::Client;
+    use canvas_conformance::run::embedded::Embedded;
+    use canvas_conformance::run::fingerprint::detect;
+    use canvas_conformance::run::preflight::{Level, doctor};
+
+    let embedded = Embedded::start_editions(&Edition::ALL, None)
+        .await
+        .expect("servers start");
+    let client = Client::new(std::time::Duration::from_secs(10)).expect("client");
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    for target in &embedded.targets {
+        let speaks = target.profile.edition;
+        let found = detect(&client, target).await;
+        assert_eq!(found.edition(), Some(speaks), "{}: {found:?}", target.label);
+        assert_eq!(found.votes(speaks), found.probes.len(), "{found:?}");
+        let checks = doctor(&client, target, &cases).await;
+        let line = checks
+            .checks
+            .iter()
+            .find(|c| c.text.contains("edition"))
+            .expect("an edition line");
+        assert_eq!(line.level, Level::Ok, "{line:?}");
+        assert!(
+            line.text.contains(&format!("speaks the {speaks} edition")),
+            "{line:?}"
+        );
+        // The same server under a profile naming the other edition: a problem, with the fix.
+        let mut wrong = target.clone();
+        let mut profile = (*wrong.profile).clone();
+        profile.edition = speaks.other();
+        wrong.profile = std::sync::Arc::new(profile);
+        let checks = doctor(&client, &wrong, &cases).await;
+        let line = checks
+            .checks
+            .iter()
+            .find(|c| c.text.contains("edition"))
+            .expect("an edition line");
+        assert_eq!(line.level, Level::Problem, "{line:?}");
+        assert!(
+            line.text.contains(&format!("set `edition: {speaks}`")),
+            "{line:?}"
+        );
+    }
+    embedded.shutdown().await;
+}
