@@ -289,9 +289,12 @@ mod tests {
             md.contains("**3 cases:** 1 passed, 1 failed, 0 errored, 1 skipped"),
             "{md}"
         );
-        assert!(md.contains("| ❌ fail | read/b | A-1, B-2 | cases/read/b.yaml:12:7: json $.status: expected \"&lt;script&gt;alert(1)&lt;/script&gt;\", actual \"booked \\| x\" \\[A-1, B-2\\] |"), "{md}");
-        assert!(md.contains("| ⏭️ skipped | create/c |"), "{md}");
-        assert!(md.contains("| ❌ fail | A-1 | fhir | MUST |"), "{md}");
+        assert!(md.contains("| ❌ fail | read/b (2023-09) | A-1, B-2 | cases/read/b.yaml:12:7: json $.status: expected \"&lt;script&gt;alert(1)&lt;/script&gt;\", actual \"booked \\| x\" \\[A-1, B-2\\] |"), "{md}");
+        assert!(md.contains("| ⏭️ skipped | create/c (2023-09) |"), "{md}");
+        assert!(
+            md.contains("| ❌ fail | A-1 (2023-09) | fhir | MUST |"),
+            "{md}"
+        );
         assert!(
             md.contains("**FHIR R4 rules** (any conformant FHIR server): 0 of 1 pass · **Canvas rules**: 0 of 2 pass"),
             "{md}"
