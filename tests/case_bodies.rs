@@ -2,7 +2,7 @@
 //! cardinalities `src/check/schema.rs` adds), except the elements its step declares in
 //! `deliberately_invalid`; each declaration must name a real violation (no stale ones), and partial
 //! update bodies belong to cases about partial updates (UPDATE-PARTIAL). Bodies are rendered with the
-//! reference instance's fixtures; captured appointment ids are stood in by fresh UUIDs.
+//! reference instance's fixtures of the case's edition; captured appointment ids are stood in by fresh UUIDs.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use canvas_conformance::case::Case;
 use canvas_conformance::case::model::SchemaName;
 use canvas_conformance::case::model::{CaptureSpec, Deviation, Extract, Step};
 use canvas_conformance::check::schema::{Violation, element_violations};
+use canvas_conformance::edition::Edition;
 use canvas_conformance::exchange::render_request;
 use canvas_conformance::run::scope::case_scope;
 use canvas_conformance::source::Pos;
@@ -19,12 +20,13 @@ use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use canvas_conformance::template::Var;
 use serde_json::Value;
 
-fn reference_target() -> Target {
+/// The reference instance of the case's edition (its fixtures: `location` is a UUID in `current`).
+fn reference_target(edition: Edition) -> Target {
     Target {
         label: "reference".to_owned(),
         base_url: "http://127.0.0.1:1".to_owned(),
         auth: Auth::static_token(Secret::new("dev-token".to_owned())),
-        profile: Arc::new(Profile::reference()),
+        profile: Arc::new(Profile::reference_for(edition)),
     }
 }
 
@@ -140,7 +142,6 @@ fn problems_of(case: &Case, index: usize, target: &Target, out: &mut Vec<String>
 fn every_case_body_is_valid_fhir_r4_except_what_it_declares() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let suite = load_suite(&root.join("cases")).expect("the project's cases load");
-    let target = reference_target();
     let mut problems = Vec::new();
     let mut bodies = 0;
     for (index, case) in suite.cases.iter().enumerate() {
@@ -151,7 +152,7 @@ fn every_case_body_is_valid_fhir_r4_except_what_it_declares() {
             .iter()
             .filter(|s| s.request.body.is_some() || s.request.raw_body.is_some())
             .count();
-        problems_of(case, index, &target, &mut problems);
+        problems_of(case, index, &reference_target(case.edition), &mut problems);
     }
     assert!(bodies >= 40, "only {bodies} bodies found under cases/");
     assert!(
@@ -190,7 +191,7 @@ steps:
     let case = canvas_conformance::case::load::parse_case(Arc::from("t.yaml"), text)
         .expect("test case parses");
     let mut problems = Vec::new();
-    problems_of(&case, 0, &reference_target(), &mut problems);
+    problems_of(&case, 0, &reference_target(case.edition), &mut problems);
     let all = problems.join("\n");
     assert_eq!(problems.len(), 3, "{all}");
     assert!(
