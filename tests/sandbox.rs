@@ -7,6 +7,7 @@ mod sandbox {
     mod base_path;
     mod cleanup;
     pub mod common;
+    mod cross_edition;
     mod doctor;
     mod dry_run;
     mod generic_fhir;

@@ -229,6 +229,19 @@ fn check_entries(query: &Query, entries: &[&Value], page: &str, out: &mut Out) {
     for (i, resource) in entries.iter().enumerate() {
         let id = id_of(resource).unwrap_or_else(|| format!("#{i}"));
         for (name, value) in &query.filters {
+            // In the current edition the deprecated integer location (`Location/1`) names the
+            // practice location, which reads back as its UUID (D13): the entries cannot show which
+            // UUID it means, so only the step's `ids` judge that search.
+            if query.edition == Edition::Current
+                && name == "location"
+                && value
+                    .strip_prefix("Location/")
+                    .unwrap_or(value)
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            {
+                continue;
+            }
             let behaviour = match (name.as_str(), query.edition) {
                 ("date", _) => DATE,
                 ("identifier", _) => IDENTIFIER,

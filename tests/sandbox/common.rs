@@ -36,7 +36,7 @@ pub fn scratch_cases(name: &str, files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
-/// Runs every case of `suite` on `targets`.
+/// Runs every case of `suite` of the editions `targets` speak on them.
 pub async fn run_suite(
     suite: &Suite,
     targets: Vec<Target>,
@@ -44,7 +44,15 @@ pub async fn run_suite(
     control: &RunControl,
     jobs: usize,
 ) -> RunReport {
-    let plan = build(&suite.cases, &targets, &Selection::default());
+    // The suites of the editions the targets speak, as a run session selects them.
+    let mut editions: Vec<_> = targets.iter().map(|t| t.profile.edition).collect();
+    editions.sort();
+    editions.dedup();
+    let selection = Selection {
+        editions,
+        ..Selection::default()
+    };
+    let plan = build(&suite.cases, &targets, &selection);
     let options = RunOptions {
         jobs,
         run_id: canvas_conformance::run::scope::new_run_id(),
