@@ -13,6 +13,7 @@ mod sandbox {
     mod interrupt;
     mod oauth;
     mod proxy;
+    mod read_only;
     mod resilience;
     mod variations;
 }

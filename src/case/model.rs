@@ -99,6 +99,9 @@ pub enum AuthMode {
     None,
     /// A bearer token no server can know.
     Invalid,
+    /// A token of the read-only scope `system/Appointment.read` (D12, AUTH-403-SCOPE), from the
+    /// target's OAuth client; a target without one skips the case.
+    ReadOnly,
 }
 
 /// A request template: every string in it may hold `{{ … }}`.
