@@ -34,6 +34,8 @@ fn stand_in(spec: &CaptureSpec) -> Option<Var> {
     match (&spec.header, spec.extract.as_ref().map(|e| e.value)) {
         (Some(_), Some(Extract::AppointmentId)) => Some(Var::Text(id)),
         (Some(_), None) => Some(Var::Text(format!("http://127.0.0.1:1/Appointment/{id}"))),
+        // a value read out of a response (a reason text, a note id): a string of its own
+        (None, None) if spec.json.is_some() => Some(Var::Text(format!("captured-{id}"))),
         _ => None,
     }
 }
