@@ -76,6 +76,10 @@ pub enum Method {
     Get,
     Post,
     Put,
+    /// Not supported by the Appointment API: sent only to check that it is refused (ERR-405, D11).
+    Delete,
+    /// Not supported by the Appointment API: sent only to check that it is refused (ERR-405, D11).
+    Patch,
 }
 
 impl Method {
@@ -84,6 +88,8 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
         }
     }
 }
