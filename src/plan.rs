@@ -1,5 +1,6 @@
 //! ② Plan: cases × targets × selection → which case runs where, or why it is skipped (the write
-//! guard, a double-booking setting no target has, a fixture the profile lacks). No I/O.
+//! guard, a double-booking setting no target has, a fixture the profile lacks, a read-only token
+//! the target cannot get). No I/O.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::case::Case;
-use crate::case::model::Method;
+use crate::case::model::{AuthMode, Method};
 use crate::edition::Edition;
 use crate::partition::Partition;
 use crate::target::{FIXTURE_KEYS, Target};
@@ -136,7 +137,21 @@ fn place(case: &Case, targets: &[Target]) -> Placement {
                 .join(", ")
         ));
     }
+    if uses_read_only_token(case)
+        && let Some(reason) = target.read_only_unavailable()
+    {
+        return Placement::Skip(reason);
+    }
     Placement::Run(chosen)
+}
+
+/// Whether a step of the case asks for a read-only token (`auth: read_only`).
+fn uses_read_only_token(case: &Case) -> bool {
+    case.spec
+        .steps
+        .value
+        .iter()
+        .any(|step| step.request.auth.as_ref().map(|a| a.value) == Some(AuthMode::ReadOnly))
 }
 
 /// The fixture names a case's templates use (case variables and captures shadow fixtures).

@@ -51,6 +51,8 @@ fn stand_in(spec: &Checked<Capture>) -> Option<Var> {
         {
             Some(Var::Text(id))
         }
+        // Any other value read out of a response (a reason text, a note id): a string of its own.
+        Checked::Valid(Capture::Json(_)) => Some(Var::Text(format!("captured-{id}"))),
         _ => None,
     }
 }

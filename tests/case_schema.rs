@@ -139,15 +139,15 @@ steps:
             "/steps/0/request",
         ),
         (
-            "method DELETE",
+            "method HEAD",
             r#"
 name: demo/bad
 description: x
 behaviours: [READ-404]
 requires: { writes: true }
 steps:
-  - name: delete
-    request: { method: DELETE, path: /Appointment/1 }
+  - name: head
+    request: { method: HEAD, path: /Appointment/1 }
 "#,
             "/steps/0/request/method",
         ),

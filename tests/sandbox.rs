@@ -14,6 +14,7 @@ mod sandbox {
     mod interrupt;
     mod oauth;
     mod proxy;
+    mod read_only;
     mod resilience;
     mod variations;
 }

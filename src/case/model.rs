@@ -85,6 +85,10 @@ pub enum Method {
     Get,
     Post,
     Put,
+    /// Not supported by the Appointment API: sent only to check that it is refused (ERR-405, D11).
+    Delete,
+    /// Not supported by the Appointment API: sent only to check that it is refused (ERR-405, D11).
+    Patch,
 }
 
 impl Method {
@@ -93,6 +97,8 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
         }
     }
 }
@@ -108,6 +114,9 @@ pub enum AuthMode {
     None,
     /// A bearer token no server can know.
     Invalid,
+    /// A token of the read-only scope `system/Appointment.read` (D12, AUTH-403-SCOPE), from the
+    /// target's OAuth client; a target without one skips the case.
+    ReadOnly,
 }
 
 /// A request template: every string in it may hold `{{ … }}`.

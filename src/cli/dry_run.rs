@@ -90,7 +90,9 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
             }
             headers.extend(outgoing.headers.iter().cloned());
             match outgoing.auth {
-                AuthMode::Target => headers.push(("Authorization".into(), "Bearer ***".into())),
+                AuthMode::Target | AuthMode::ReadOnly => {
+                    headers.push(("Authorization".into(), "Bearer ***".into()))
+                }
                 AuthMode::Invalid => headers.push((
                     "Authorization".into(),
                     "Bearer invalid-token-canvas-conformance".into(),
@@ -99,7 +101,7 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
             }
             for (name, value) in &headers {
                 let value = if name.eq_ignore_ascii_case("authorization")
-                    && outgoing.auth == AuthMode::Target
+                    && matches!(outgoing.auth, AuthMode::Target | AuthMode::ReadOnly)
                 {
                     "Bearer ***"
                 } else {

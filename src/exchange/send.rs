@@ -119,7 +119,7 @@ impl Client {
         headers.extend(out.headers.iter().cloned());
         let mut recorded_headers = headers.clone();
         match out.auth {
-            AuthMode::Target => {
+            AuthMode::Target | AuthMode::ReadOnly => {
                 recorded_headers.push(("Authorization".into(), format!("Bearer {REDACTED}")));
             }
             AuthMode::Invalid => {
@@ -150,12 +150,24 @@ impl Client {
                         };
                     }
                 },
+                AuthMode::ReadOnly => match target.read_only_bearer().await {
+                    Ok(token) => Some(token),
+                    Err(e) => {
+                        return Exchange {
+                            request,
+                            response: None,
+                            error: Some(ExchangeError::Token {
+                                detail: format!("could not obtain a read-only token: {e}"),
+                            }),
+                        };
+                    }
+                },
                 AuthMode::Invalid => Some(Secret::new(INVALID_TOKEN.to_owned())),
                 AuthMode::None => None,
             };
             let secret = token
                 .as_ref()
-                .filter(|_| out.auth == AuthMode::Target)
+                .filter(|_| matches!(out.auth, AuthMode::Target | AuthMode::ReadOnly))
                 .map_or("", |t| t.expose().as_str());
             request.headers = scrub_headers(std::mem::take(&mut request.headers), secret);
             if let Some(pace) = &self.pace {

@@ -56,6 +56,8 @@ pub async fn attempt(
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,
         Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+        Method::Patch => reqwest::Method::PATCH,
     };
     let mut builder = http.request(method, request.url);
     for (name, value) in request.headers {

@@ -99,7 +99,8 @@ impl ApiError {
     }
 
     /// The answer for the served edition of `policy`, with an error mutant applied (one of
-    /// `ErrorsPlainText`, `BadRequestWrongText`, `BusinessRuleCodeInvalid`, or `None`).
+    /// `ErrorsPlainText`, `BadRequestWrongText`, `BadRequestCodeStructure`,
+    /// `BusinessRuleCodeInvalid`, or `None`).
     pub(crate) fn render(&self, policy: &Policy, mutant: Option<Mutant>) -> Response {
         self.issue(policy).render(mutant)
     }
@@ -246,6 +247,10 @@ impl Issue {
             && self.status == StatusCode::UNPROCESSABLE_ENTITY
         {
             "invalid"
+        } else if matches!(mutant, Some(Mutant::BadRequestCodeStructure))
+            && self.status == StatusCode::BAD_REQUEST
+        {
+            "structure"
         } else {
             self.code
         };

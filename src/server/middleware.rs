@@ -77,7 +77,10 @@ pub(crate) async fn edition_layer(
     let mutant = state.mutant.filter(|m| {
         matches!(
             m,
-            Mutant::ErrorsPlainText | Mutant::BadRequestWrongText | Mutant::BusinessRuleCodeInvalid
+            Mutant::ErrorsPlainText
+                | Mutant::BadRequestWrongText
+                | Mutant::BadRequestCodeStructure
+                | Mutant::BusinessRuleCodeInvalid
         )
     });
     if (policy.edition != Edition::Sept2023 || mutant.is_some())

@@ -49,7 +49,8 @@ mutants! {
         "any bearer token is accepted, even an unknown or expired one";
     ErrorsPlainText => "errors-plain-text", "ERR-OO", true,
         "error answers are plain text instead of an OperationOutcome";
-    BadRequestWrongText => "bad-request-wrong-text", "ERR-400", true,
+    // 2023-09 only: the current edition's ERR-400 checks the status and code, not the text (D23).
+    BadRequestWrongText => "bad-request-wrong-text", "ERR-400", false,
         "400 answers say \"Invalid request\" instead of \"Bad request\"";
     ReadWrongId => "read-wrong-id", "READ-200", true,
         "read answers the appointment under a different, fresh id";
@@ -137,6 +138,8 @@ mutants! {
         "unknown search parameters are ignored instead of answering 400";
   }
   current {
+    BadRequestCodeStructure => "bad-request-code-structure", "ERR-400",
+        "400 answers carry code \"structure\" instead of \"invalid\"";
     ScopeIgnored => "scope-ignored", "AUTH-403-SCOPE",
         "a read-only token may create and update (its scope is not checked)";
     UnsupportedMethod404 => "unsupported-method-404", "ERR-405",

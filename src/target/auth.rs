@@ -1,6 +1,7 @@
 //! The auth provider the sender asks for a bearer token: a static token, or OAuth2 client
 //! credentials (form fields POSTed to the token URL) with the token cached, renewed at 90 % of its
-//! lifetime and once more after a 401. Credentials and tokens live in `Secret` and never reach a message.
+//! lifetime and once more after a 401; on request, a token of a narrower scope from the same client
+//! (D12), cached apart. Credentials and tokens live in `Secret` and never reach a message.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,6 +50,9 @@ pub enum AuthError {
     BadAnswer { url: String, problem: String },
     #[error("failed to build the HTTP client for the token URL: {0}")]
     Client(String),
+    /// A token of a narrower scope was asked of a provider that cannot issue one (a static token).
+    #[error("no token of scope `{scope}`: {reason}")]
+    NoScopedToken { scope: String, reason: String },
 }
 
 impl AuthError {
@@ -59,7 +63,8 @@ impl AuthError {
             AuthError::NoCredentials(_)
             | AuthError::MissingEnv { .. }
             | AuthError::BadAnswer { .. }
-            | AuthError::Client(_) => true,
+            | AuthError::Client(_)
+            | AuthError::NoScopedToken { .. } => true,
             AuthError::Unreachable { .. } => false,
         }
     }
@@ -87,6 +92,8 @@ struct OAuth {
     secret_env: String,
     http: reqwest::Client,
     cache: Mutex<Option<Cached>>,
+    /// Tokens of a narrower scope than the client's (D12), by scope, cached like the main one.
+    scoped: Mutex<Vec<(String, Cached)>>,
     /// A refusal that asking again will not change (wrong credentials, wrong URL): kept so a run
     /// does not hammer the token URL with a request per case.
     refused: Mutex<Option<AuthError>>,
@@ -194,6 +201,7 @@ impl Auth {
                 secret_env: client.client_secret_env,
                 http,
                 cache: Mutex::new(None),
+                scoped: Mutex::new(Vec::new()),
                 refused: Mutex::new(None),
                 fetches: AtomicU64::new(0),
             }))),
@@ -249,7 +257,7 @@ impl Auth {
                 if let Some(refused) = oauth.refused.lock().await.as_ref() {
                     return Err(refused.clone());
                 }
-                let (token, lifetime) = match oauth.fetch().await {
+                let (token, lifetime) = match oauth.fetch(None).await {
                     Ok(answer) => answer,
                     Err(e) => {
                         if e.is_final() {
@@ -265,6 +273,42 @@ impl Auth {
                 Ok(token)
             }
         }
+    }
+
+    /// A token limited to `scope` (an RFC 6749 §3.3 scope, e.g. [`READ_ONLY_SCOPE`]), fetched from
+    /// the same OAuth client with the `scope` form field and cached apart until 90 % of its
+    /// lifetime. A static token has the scope it has: [`AuthError::NoScopedToken`].
+    pub async fn scoped_bearer(&self, scope: &str) -> Result<Secret<String>, AuthError> {
+        match &*self.inner {
+            Source::OAuth(oauth) => {
+                let mut scoped = oauth.scoped.lock().await;
+                if let Some((_, cached)) = scoped.iter().find(|(s, _)| s == scope)
+                    && Instant::now() < cached.renew_at
+                {
+                    return Ok(cached.token.clone());
+                }
+                let (token, lifetime) = oauth.fetch(Some(scope)).await?;
+                scoped.retain(|(s, _)| s != scope);
+                scoped.push((
+                    scope.to_owned(),
+                    Cached {
+                        token: token.clone(),
+                        renew_at: Instant::now() + renew_after(lifetime),
+                    },
+                ));
+                Ok(token)
+            }
+            Source::Static(_) => Err(AuthError::NoScopedToken {
+                scope: scope.to_owned(),
+                reason: "a static bearer token has the scope it was issued with; give the profile an oauth section".to_owned(),
+            }),
+            Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
+        }
+    }
+
+    /// Whether this is the reference instance's static token (`dev-token`, REFERENCE-INSTANCE.md).
+    pub fn is_reference_token(&self) -> bool {
+        matches!(&*self.inner, Source::Static(token) if token.expose() == REFERENCE_TOKEN)
     }
 
     /// The server answered 401 to `token`: forget it if it is still the cached one. Returns whether
@@ -289,13 +333,20 @@ pub fn renew_after(lifetime: Duration) -> Duration {
 }
 
 impl OAuth {
-    async fn fetch(&self) -> Result<(Secret<String>, Duration), AuthError> {
+    /// One token request; `scope` asks for a narrower grant (RFC 6749 §4.4.2).
+    async fn fetch(&self, scope: Option<&str>) -> Result<(Secret<String>, Duration), AuthError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", self.client_id.expose())
-            .append_pair("client_secret", self.client_secret.expose())
-            .finish();
+        let form = {
+            // built and finished here: the serializer is not `Send`, so it must not live across an await
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "client_credentials")
+                .append_pair("client_id", self.client_id.expose())
+                .append_pair("client_secret", self.client_secret.expose());
+            if let Some(scope) = scope {
+                form.append_pair("scope", scope);
+            }
+            form.finish()
+        };
         let url = self.token_url.clone();
         let response = self
             .http
