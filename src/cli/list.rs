@@ -1,4 +1,5 @@
-//! `list`: every case with the behaviour IDs it checks and what it requires of a target.
+//! `list`: every case with its edition, the behaviour IDs it checks and what it requires of a
+//! target (a file serving both editions is listed once per edition).
 
 use crate::cli::CliError;
 use crate::cli::selection::SelectionArgs;
@@ -34,7 +35,12 @@ pub fn run(args: &ListArgs) -> Result<(), CliError> {
             format!("  (requires {})", needs.join(", "))
         };
         let ids: Vec<&str> = case.behaviours().collect();
-        println!("{:<width$}  {}{needs}", case.name(), ids.join(" "));
+        println!(
+            "{:<width$}  {:<7}  {}{needs}",
+            case.name(),
+            case.edition.as_str(),
+            ids.join(" ")
+        );
     }
     Ok(())
 }
