@@ -138,8 +138,14 @@ fn list_and_coverage_name_every_case() {
     let output = binary().arg("coverage").output().expect("coverage");
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
-    assert!(all.contains("2023-09: 45 of 45 behaviours covered"), "{all}");
-    assert!(all.contains("current: 76 of 76 behaviours covered"), "{all}");
+    assert!(
+        all.contains("2023-09: 45 of 45 behaviours covered"),
+        "{all}"
+    );
+    assert!(
+        all.contains("current: 76 of 76 behaviours covered"),
+        "{all}"
+    );
 }
 
 #[test]

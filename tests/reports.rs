@@ -160,7 +160,10 @@ fn a_passing_run_writes_four_files_that_agree() {
         "{junit}"
     );
     assert!(junit.contains(r#"classname="create""#), "{junit}");
-    assert!(junit.contains(r#"name="create/returns-201""#), "{junit}");
+    assert!(
+        junit.contains(r#"name="create/returns-201 (2023-09)""#),
+        "{junit}"
+    );
     assert!(
         junit.contains(r#"<property name="behaviour" value="CREATE-201"/>"#),
         "{junit}"
@@ -242,7 +245,7 @@ fn a_failing_run_shows_the_failure_in_every_file() {
     let md = read(&dir, "summary.md");
     assert!(md.contains("❌ failed"), "{md}");
     assert!(
-        md.contains("| ❌ fail | read/status-map | READ-STATUS-MAP |"),
+        md.contains("| ❌ fail | read/status-map (2023-09) | READ-STATUS-MAP |"),
         "{md}"
     );
     assert!(
@@ -331,7 +334,10 @@ async fn skipped_cases_carry_their_reason_and_the_canary_token_appears_nowhere()
     assert_eq!(behaviour(report, "CREATE-201")["verdict"], "skipped");
     assert_eq!(behaviour(report, "CREATE-201")["reason"], reason);
     let md = read(dir, "summary.md");
-    assert!(md.contains("| ⏭️ skipped | create/returns-201 |"), "{md}");
+    assert!(
+        md.contains("| ⏭️ skipped | create/returns-201 (2023-09) |"),
+        "{md}"
+    );
 }
 
 /// A way to break a valid report.

@@ -5,7 +5,7 @@
 use serde_saphyr::Spanned;
 
 use crate::case::load::{CATALOGUE_FILE, CURRENT_CATALOGUE_FILE, Case};
-use crate::case::model::{CaseFile, Expect, Step};
+use crate::case::model::{CaseFile, Expect, ExpectKey, Step};
 use crate::edition::Edition;
 use crate::source::{Diagnostic, Pos};
 
@@ -73,6 +73,7 @@ pub fn expect_in(expect: &Expect, edition: Edition) -> Expect {
         snapshot,
         behaviour,
         decision,
+        unset,
         in_2023_09: _,
         current: _,
     } = over.clone();
@@ -90,6 +91,20 @@ pub fn expect_in(expect: &Expect, edition: Edition) -> Expect {
     replace(&mut merged.snapshot, snapshot);
     replace(&mut merged.behaviour, behaviour);
     replace(&mut merged.decision, decision);
+    for key in unset {
+        match key.value {
+            ExpectKey::Status => merged.status = None,
+            ExpectKey::Headers => merged.headers.clear(),
+            ExpectKey::Body => merged.body = None,
+            ExpectKey::Json => merged.json.clear(),
+            ExpectKey::Schema => merged.schema = None,
+            ExpectKey::Outcome => merged.outcome = None,
+            ExpectKey::Search => merged.search = None,
+            ExpectKey::Snapshot => merged.snapshot = None,
+            ExpectKey::Decision => merged.decision = None,
+        }
+    }
+    merged.unset = Vec::new();
     merged
 }
 
@@ -133,6 +148,12 @@ pub fn problems(case: &Case, available: &[Edition]) -> Vec<Diagnostic> {
         // An override for an edition the step does not run in is what that edition expects of
         // the same answer: it only serves edition hints (a 2023-09 case of a REMOVED behaviour
         // says what the current edition answers instead).
+        if let Some(key) = step.expect.unset.first() {
+            out.push(case.diagnostic(
+                Pos::of(key),
+                "`unset:` belongs in an edition's expectation (`current:` or `\"2023-09\":`)",
+            ));
+        }
         for (_, over) in overrides(&step.expect) {
             if let Some((_, nested)) = overrides(&over.value).next() {
                 out.push(case.diagnostic(
@@ -341,6 +362,35 @@ steps:
         .unwrap();
         let found = problems(&case, &[Edition::Sept2023]);
         assert!(found.iter().any(|d| d.to_string().contains("edition current has no requirements catalogue in this case folder (requirements.current.yaml)")));
+    }
+
+    #[test]
+    fn an_edition_can_unset_a_common_key() {
+        let text = CASE.replace(
+            "      current:\n        outcome:",
+            "      current:\n        unset: [json, outcome]\n        status: 200\n        outcome:",
+        );
+        let case = parse_case("c.yaml".into(), &text).unwrap();
+        let now = resolve(&case, Edition::Current).unwrap();
+        let expect = &now.spec.steps.value[0].expect;
+        assert!(
+            expect.json.is_empty() && expect.outcome.is_none(),
+            "{expect:?}"
+        );
+        assert!(expect.status.is_some() && expect.unset.is_empty());
+        let old = resolve(&case, Edition::Sept2023).unwrap();
+        assert_eq!(old.spec.steps.value[0].expect.json.len(), 1);
+        let misplaced = CASE.replace(
+            "      status: 404\n",
+            "      status: 404\n      unset: [json]\n",
+        );
+        let found = messages(&misplaced);
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains("`unset:` belongs in an edition's expectation")),
+            "{found:?}"
+        );
     }
 
     #[test]

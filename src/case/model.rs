@@ -214,12 +214,31 @@ pub struct Expect {
     /// `_count`), the case accepts each of them, and a note records which one the target chose.
     #[serde(default)]
     pub decision: Option<Spanned<String>>,
+    /// In an edition's override only: keys of the common expectation that edition does not have
+    /// (e.g. `unset: [outcome]` where the other edition answers 200 instead of an error).
+    #[serde(default)]
+    pub unset: Vec<Spanned<ExpectKey>>,
     /// What differs in the 2023-09 edition: each key given here replaces the same key above.
     #[serde(default, rename = "2023-09")]
     pub in_2023_09: Option<Box<Spanned<Expect>>>,
     /// What differs in the current edition: each key given here replaces the same key above.
     #[serde(default)]
     pub current: Option<Box<Spanned<Expect>>>,
+}
+
+/// A key of an expectation, as `unset:` names it.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectKey {
+    Status,
+    Headers,
+    Body,
+    Json,
+    Schema,
+    Outcome,
+    Search,
+    Snapshot,
+    Decision,
 }
 
 #[derive(Clone, Debug, Deserialize)]

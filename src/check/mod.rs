@@ -66,6 +66,7 @@ pub fn check_step(
         snapshot: _,
         behaviour,
         decision,
+        unset: _,
         // Resolved before a step is checked (`case::edition::expect_in`).
         in_2023_09: _,
         current: _,

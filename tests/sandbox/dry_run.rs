@@ -50,7 +50,7 @@ fn a_dry_run_prints_curl_lines_and_sends_nothing() {
     // With writes allowed, later steps use captures from responses never received.
     std::fs::write(
         &profile,
-        "name: writable\nallow_writes: true\nfixtures:\n  practitioner: 3a182f42885645e0bc3d608e7c02aad8\n  patient: a29eaebb284143ba97c76b01fdb46964\n",
+        "name: writable\nallow_writes: true\nfixtures:\n  practitioner: 3a182f42885645e0bc3d608e7c02aad8\n  patient: a29eaebb284143ba97c76b01fdb46964\n  location: \"1\"\n",
     )
     .expect("profile");
     let output = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"))
