@@ -64,7 +64,7 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "the recorded response",
     ),
     (
-        "src/check/outcome.rs",
+        "src/check/operation_outcome.rs",
         "exchange::Received",
         "the recorded response",
     ),

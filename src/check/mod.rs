@@ -5,7 +5,7 @@ pub mod body;
 pub mod finding;
 pub mod header;
 pub mod json_path;
-pub mod outcome;
+pub mod operation_outcome;
 pub mod schema;
 pub mod search;
 pub mod snapshot;
@@ -98,7 +98,9 @@ pub fn check_step(
         // Validity against FHIR's schema is the shape's behaviour: an error body's is ERR-OO's
         // (as in the OperationOutcome check), an Appointment's READ-SHAPE's, a Bundle's SEARCH-BUNDLE's.
         let shape = match spec.value {
-            SchemaName::OperationOutcome if received.status >= 400 => Some(outcome::ERR_OO),
+            SchemaName::OperationOutcome if received.status >= 400 => {
+                Some(operation_outcome::ERR_OO)
+            }
             SchemaName::OperationOutcome => None,
             SchemaName::Appointment => Some("READ-SHAPE"),
             SchemaName::Bundle => Some("SEARCH-BUNDLE"),
@@ -110,7 +112,7 @@ pub fn check_step(
     }
     if let Some(spec) = outcome {
         add(
-            outcome::check(spec, ctx, received),
+            operation_outcome::check(spec, ctx, received),
             spec.value.behaviour.as_ref(),
         );
     }

@@ -138,32 +138,29 @@ impl Client {
         let mut attempt = 1;
         loop {
             let token = match out.auth {
-                AuthMode::Target => match target.auth.bearer().await {
-                    Ok(token) => Some(token),
-                    Err(e) => {
-                        return Exchange {
-                            request,
-                            response: None,
-                            error: Some(ExchangeError::Token {
-                                detail: e.to_string(),
-                            }),
-                        };
-                    }
-                },
-                AuthMode::ReadOnly => match target.read_only_bearer().await {
-                    Ok(token) => Some(token),
-                    Err(e) => {
-                        return Exchange {
-                            request,
-                            response: None,
-                            error: Some(ExchangeError::Token {
-                                detail: format!("could not obtain a read-only token: {e}"),
-                            }),
-                        };
-                    }
-                },
-                AuthMode::Invalid => Some(Secret::new(INVALID_TOKEN.to_owned())),
-                AuthMode::None => None,
+                AuthMode::Target => target
+                    .auth
+                    .bearer()
+                    .await
+                    .map(Some)
+                    .map_err(|e| e.to_string()),
+                AuthMode::ReadOnly => target
+                    .read_only_bearer()
+                    .await
+                    .map(Some)
+                    .map_err(|e| format!("could not obtain a read-only token: {e}")),
+                AuthMode::Invalid => Ok(Some(Secret::new(INVALID_TOKEN.to_owned()))),
+                AuthMode::None => Ok(None),
+            };
+            let token = match token {
+                Ok(token) => token,
+                Err(detail) => {
+                    return Exchange {
+                        request,
+                        response: None,
+                        error: Some(ExchangeError::Token { detail }),
+                    };
+                }
             };
             let secret = token
                 .as_ref()
