@@ -423,3 +423,23 @@ fn an_unreachable_target_gets_one_headline_before_the_cases() {
     let headline = line_of(&all, "preflight: cannot reach the FHIR base URL");
     assert!(headline < line_of(&all, "read/"), "{all}");
 }
+
+#[test]
+fn a_mutant_of_the_other_edition_is_refused_by_name() {
+    let output = binary()
+        .args([
+            "run",
+            "--edition",
+            "current",
+            "--mutant",
+            "bad-request-wrong-text",
+        ])
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("mutant `bad-request-wrong-text` does not exist in edition current"),
+        "{all}"
+    );
+}

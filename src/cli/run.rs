@@ -160,6 +160,15 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                 .filter(|e| args.select.edition.is_none_or(|asked| asked == *e))
                 .filter(|e| mutant.is_none_or(|m| m.editions().contains(&server_edition(*e))))
                 .collect();
+            if editions.is_empty() {
+                return Err(CliError::Usage(match (mutant, args.select.edition) {
+                    (Some(m), Some(asked)) => format!(
+                        "mutant `{}` does not exist in edition {asked} (see `serve --edition {asked} --list-mutants`)",
+                        m.name()
+                    ),
+                    _ => "the case folder has no catalogue for the edition asked for".to_owned(),
+                }));
+            }
             TargetChoice::Embedded {
                 mutant,
                 editions,
