@@ -301,7 +301,7 @@ pub struct Tally {
 
 impl Tally {
     /// The counts of these cases' verdicts.
-    pub fn of(outcomes: &[CaseOutcome]) -> Tally {
+    pub fn of<'a>(outcomes: impl IntoIterator<Item = &'a CaseOutcome>) -> Tally {
         let mut tally = Tally::default();
         for outcome in outcomes {
             tally.total += 1;
@@ -374,7 +374,9 @@ impl BehaviourVerdict {
 
 /// The verdict per behaviour ID, from the findings attributed to it: every ID a case names or a
 /// finding is attributed to appears. A skipped case's IDs are Skipped unless something else ran.
-pub fn per_behaviour(outcomes: &[CaseOutcome]) -> BTreeMap<String, BehaviourVerdict> {
+pub fn per_behaviour<'a>(
+    outcomes: impl IntoIterator<Item = &'a CaseOutcome>,
+) -> BTreeMap<String, BehaviourVerdict> {
     let mut map: BTreeMap<String, BehaviourVerdict> = BTreeMap::new();
     let mut raise = |id: &str, verdict: BehaviourVerdict| match map.get_mut(id) {
         Some(current) => current.raise(verdict),

@@ -128,20 +128,18 @@ pub fn problems(case: &Case, available: &[Edition]) -> Vec<Diagnostic> {
     }
     for step in &spec.steps.value {
         if let Some(list) = &step.editions {
-            {
-                list_problems(case, list, available, &mut out);
-                for edition in &list.value {
-                    if !served.contains(&edition.value) {
-                        out.push(case.diagnostic(
-                            Pos::of(edition),
-                            format!(
-                                "step `{}` names edition {} but the case serves only {}",
-                                step.name.value,
-                                edition.value,
-                                names(&served)
-                            ),
-                        ));
-                    }
+            list_problems(case, list, available, &mut out);
+            for edition in &list.value {
+                if !served.contains(&edition.value) {
+                    out.push(case.diagnostic(
+                        Pos::of(edition),
+                        format!(
+                            "step `{}` names edition {} but the case serves only {}",
+                            step.name.value,
+                            edition.value,
+                            names(&served)
+                        ),
+                    ));
                 }
             }
         }

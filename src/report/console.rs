@@ -219,13 +219,7 @@ pub fn summary(report: &RunReport) -> String {
     editions.dedup();
     if editions.len() > 1 {
         for edition in editions {
-            let of: Vec<CaseOutcome> = report
-                .outcomes
-                .iter()
-                .filter(|o| o.edition == edition)
-                .cloned()
-                .collect();
-            let t = Tally::of(&of);
+            let t = Tally::of(report.outcomes.iter().filter(|o| o.edition == edition));
             let _ = writeln!(
                 out,
                 "  edition {edition}: {} passed, {} failed, {} errored, {} skipped",

@@ -600,18 +600,7 @@ impl Report {
         let mut contradictions = Vec::new();
         for catalogue in &input.catalogues {
             let edition = catalogue.edition;
-            let outcomes: Vec<CaseOutcome> = run
-                .outcomes
-                .iter()
-                .filter(|o| o.edition == edition)
-                .cloned()
-                .collect();
-            let of_edition: Vec<CaseReport> = cases
-                .iter()
-                .filter(|c| c.edition == edition)
-                .cloned()
-                .collect();
-            behaviours.extend(behaviour_reports(catalogue, &outcomes, &of_edition));
+            behaviours.extend(behaviour_reports(catalogue, &run.outcomes, &cases));
             contradictions.extend(
                 catalogue
                     .contradictions
@@ -766,18 +755,24 @@ fn step_report(step: &StepOutcome) -> StepReport {
     }
 }
 
+/// The catalogue's behaviours, judged by the outcomes and cases of its edition only (the same ID
+/// is another behaviour in another edition).
 fn behaviour_reports(
     catalogue: &Catalogue,
     outcomes: &[CaseOutcome],
     cases: &[CaseReport],
 ) -> Vec<BehaviourReport> {
-    let verdicts: BTreeMap<String, BehaviourVerdict> = crate::outcome::per_behaviour(outcomes);
+    let edition = catalogue.edition;
+    let verdicts: BTreeMap<String, BehaviourVerdict> =
+        crate::outcome::per_behaviour(outcomes.iter().filter(|o| o.edition == edition));
+    let cases: Vec<&CaseReport> = cases.iter().filter(|c| c.edition == edition).collect();
     catalogue
         .behaviours
         .iter()
         .map(|b| {
             let mine: Vec<&CaseReport> = cases
                 .iter()
+                .copied()
                 .filter(|c| c.behaviours.iter().any(|id| id == &b.id))
                 .collect();
             let verdict = verdicts.get(&b.id);
@@ -793,7 +788,7 @@ fn behaviour_reports(
                 ),
                 Some(_) => (None, Vec::new()),
             };
-            let (evidence, notes) = evidence_for(&b.id, cases);
+            let (evidence, notes) = evidence_for(&b.id, &cases);
             BehaviourReport {
                 id: b.id.clone(),
                 edition: catalogue.edition,
@@ -835,7 +830,7 @@ fn skip_reason(cases: &[&CaseReport]) -> String {
 
 /// The findings attributed to `id` across every case (failing and erroring ones as evidence,
 /// notes apart), and the errors of the steps judging it.
-fn evidence_for(id: &str, cases: &[CaseReport]) -> (Vec<Evidence>, Vec<Evidence>) {
+fn evidence_for(id: &str, cases: &[&CaseReport]) -> (Vec<Evidence>, Vec<Evidence>) {
     let mut evidence = Vec::new();
     let mut notes = Vec::new();
     for case in cases {

@@ -25,15 +25,10 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    /// Starts both 2023-09 servers, optionally with a mutant (a deliberately broken behaviour).
-    pub async fn start(mutant: Option<Mutant>) -> Result<Embedded, ServerError> {
-        Embedded::start_editions(&[Edition::Sept2023], mutant).await
-    }
-
     /// Starts two servers per edition (double booking allowed, then disallowed), each the
     /// reference instance of its edition; a mutant breaks the servers of the editions it belongs
     /// to, and the others run unbroken.
-    pub async fn start_editions(
+    pub async fn start(
         editions: &[Edition],
         mutant: Option<Mutant>,
     ) -> Result<Embedded, ServerError> {

@@ -121,7 +121,7 @@ impl RunSession {
                 let mut targets = Vec::new();
                 let mut embedded = Vec::new();
                 for _ in 0..pairs.max(1) {
-                    let pair = Embedded::start_editions(&editions, mutant).await?;
+                    let pair = Embedded::start(&editions, mutant).await?;
                     targets.extend(pair.targets.iter().cloned());
                     embedded.push(pair);
                 }

@@ -114,7 +114,7 @@ async fn doctor_names_the_edition_of_each_reference_server() {
     use canvas_conformance::run::fingerprint::detect;
     use canvas_conformance::run::preflight::{Level, doctor};
 
-    let embedded = Embedded::start_editions(&Edition::ALL, None)
+    let embedded = Embedded::start(&Edition::ALL, None)
         .await
         .expect("servers start");
     let client = Client::new(std::time::Duration::from_secs(10)).expect("client");
