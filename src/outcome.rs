@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::check::{Finding, FindingKind};
 use crate::edition::Edition;
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, PASSING_BODY_CAP};
 use crate::source::Location;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -132,6 +132,22 @@ impl StepOutcome {
             } else {
                 Verdict::Pass
             };
+        self
+    }
+
+    /// A passing step keeps only the start of its response bodies ([`PASSING_BODY_CAP`] bytes,
+    /// marked as cut) and drops their parsed JSON: every check has seen them whole, and a run's
+    /// memory then follows its largest response rather than the sum of all of them. A failing or
+    /// erroring step keeps everything as evidence.
+    pub fn slim_if_passed(mut self) -> StepOutcome {
+        if self.verdict == Verdict::Pass {
+            if let Some(exchange) = &mut self.exchange {
+                exchange.slim(PASSING_BODY_CAP);
+            }
+            for page in &mut self.walk {
+                page.slim(PASSING_BODY_CAP);
+            }
+        }
         self
     }
 

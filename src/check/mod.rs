@@ -19,7 +19,6 @@ use serde_saphyr::Spanned;
 use crate::case::Case;
 use crate::case::model::{Expect, SchemaName};
 use crate::exchange::Received;
-use crate::exchange::walk::Walk;
 use crate::source::{Location, Pos};
 use crate::template::Scope;
 
@@ -51,7 +50,7 @@ pub fn check_step(
     expect: &Expect,
     ctx: &CheckContext<'_>,
     received: &Received,
-    walk: Option<&Walk>,
+    walk: Option<&search::WalkJudgement>,
 ) -> Vec<Finding> {
     // Destructured so that a new kind of expectation does not compile until it is handled here.
     let Expect {

@@ -236,6 +236,7 @@ mod tests {
             body: body.to_string(),
             json: Some(body),
             elapsed_ms: 0,
+            truncated: None,
         };
         let spec = case.spec.steps.value[0]
             .expect

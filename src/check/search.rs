@@ -9,7 +9,7 @@
 //! SEARCH-EMPTY).
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::Date;
 use serde_json::Value;
@@ -19,8 +19,8 @@ use crate::case::model::SearchExpect;
 use crate::check::value::{parse_instant, show};
 use crate::check::{CheckContext, Finding};
 use crate::edition::Edition;
-use crate::exchange::Received;
-use crate::exchange::walk::{Walk, link, split_link};
+use crate::exchange::walk::{link, split_link};
+use crate::exchange::{Exchange, Received};
 use crate::source::{Location, Pos};
 use crate::template::render_str;
 
@@ -48,7 +48,7 @@ pub fn check(
     spec: &Spanned<SearchExpect>,
     ctx: &CheckContext<'_>,
     received: &Received,
-    walk: Option<&Walk>,
+    walk: Option<&WalkJudgement>,
 ) -> Vec<Finding> {
     // A refusal is the status expectation's to judge: where the page allows one (a `_count` over
     // 100 may be capped or refused), the search semantics have nothing to say about it.
@@ -81,7 +81,10 @@ pub fn check(
         check_links(&query, bundle, total, &mut out);
     }
     let all_ids: Vec<String> = match (walk, spec.value.walk) {
-        (Some(walk), true) => walk_pages(&query, walk, total, &mut out),
+        (Some(walk), true) => {
+            out.findings.extend(walk.findings.iter().cloned());
+            walk.ids.clone()
+        }
         _ => entries.iter().filter_map(|e| id_of(e)).collect(),
     };
     if let Some(expected) = &spec.value.ids {
@@ -603,34 +606,70 @@ fn pairs_text(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
-/// Checks every page of a walk and returns the ids in the order visited.
-fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
-    let mut previous_last: Option<Value> = None;
-    for (n, page) in walk.pages.iter().enumerate() {
+/// A search walk judged page by page as each page arrives, so no page has to be kept whole: the
+/// entries of every page satisfy the query, the order holds across pages, every match is visited
+/// once (ids kept, not pages), the walk reaches its end, and it visits `total` matches.
+pub struct WalkJudge {
+    query: Query,
+    out: Out,
+    total: Option<u64>,
+    ids: Vec<String>,
+    seen: HashSet<String>,
+    previous_last: Option<Value>,
+}
+
+/// What a judged walk came to: the ids in the order visited and the findings.
+#[derive(Clone, Debug, Default)]
+pub struct WalkJudgement {
+    pub ids: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl WalkJudge {
+    /// A judge for the walk of the search `spec` whose first answer was `first` (its `total` is
+    /// what the walk must visit), under `ctx`'s query and edition.
+    pub fn new(spec: &Spanned<SearchExpect>, ctx: &CheckContext<'_>, first: &Value) -> WalkJudge {
+        WalkJudge {
+            query: Query::from_pairs(ctx.query, ctx.edition),
+            out: Out {
+                location: ctx.at(Pos::of(spec)),
+                findings: Vec::new(),
+            },
+            total: first.get("total").and_then(Value::as_u64),
+            ids: Vec::new(),
+            seen: HashSet::new(),
+            previous_last: None,
+        }
+    }
+
+    /// Judges page `n` (0-based) of the walk; `true` when it failed a check (the caller keeps its
+    /// body as evidence).
+    pub fn page(&mut self, n: usize, page: &Exchange) -> bool {
+        let before = self.out.findings.len();
         let label = format!("walk page {} ({})", n + 1, page.request.url);
         let Some(received) = &page.response else {
-            continue;
+            return false;
         };
+        let out = &mut self.out;
         let Some(bundle) = bundle_of(received, out, &label) else {
-            continue;
+            return out.findings.len() > before;
         };
         let entries = resources(bundle);
-        check_entries(query, &entries, &label, out);
-        if let (Some(last), Some(first)) = (&previous_last, entries.first())
-            && let Some(problem) = out_of_order(&query.sort, last, first)
+        check_entries(&self.query, &entries, &label, out);
+        if let (Some(last), Some(first)) = (&self.previous_last, entries.first())
+            && let Some(problem) = out_of_order(&self.query.sort, last, first)
         {
             out.fail(
                 SORT,
                 format!("{label} order across pages"),
-                format!("sorted by _sort={}", sort_text(&query.sort)),
+                format!("sorted by _sort={}", sort_text(&self.query.sort)),
                 problem,
             );
         }
-        previous_last = entries.last().map(|v| (*v).clone());
+        self.previous_last = entries.last().map(|v| (*v).clone());
         for resource in entries {
             if let Some(id) = id_of(resource) {
-                if ids.contains(&id) {
+                if !self.seen.insert(id.clone()) {
                     out.fail(
                         LINKS,
                         format!("{label} entry {id}"),
@@ -638,24 +677,33 @@ fn walk_pages(query: &Query, walk: &Walk, total: Option<u64>, out: &mut Out) -> 
                         "visited again",
                     );
                 }
-                ids.push(id);
+                self.ids.push(id);
             }
         }
+        out.findings.len() > before
     }
-    if let Some(reason) = &walk.stopped {
-        out.fail(LINKS, "walk", "to reach the last page", reason.clone());
+
+    /// The judgement once the walk is over; `stopped` is why it ended before the last page.
+    pub fn finish(mut self, stopped: Option<&str>) -> WalkJudgement {
+        if let Some(reason) = stopped {
+            self.out
+                .fail(LINKS, "walk", "to reach the last page", reason.to_owned());
+        }
+        if let Some(total) = self.total
+            && self.ids.len() as u64 != total
+        {
+            self.out.fail(
+                LINKS,
+                "walk",
+                format!("{total} matches (total)"),
+                format!("{} visited", self.ids.len()),
+            );
+        }
+        WalkJudgement {
+            ids: self.ids,
+            findings: self.out.findings,
+        }
     }
-    if let Some(total) = total
-        && ids.len() as u64 != total
-    {
-        out.fail(
-            LINKS,
-            "walk",
-            format!("{total} matches (total)"),
-            format!("{} visited", ids.len()),
-        );
-    }
-    ids
 }
 
 fn check_ids(
@@ -887,5 +935,104 @@ mod tests {
         assert_eq!(out_of_order(&asc, &a, &b), None);
         assert!(out_of_order(&desc, &a, &b).is_some());
         assert!(out_of_order(&[("patient".to_owned(), false)], &a, &b).is_some());
+    }
+
+    fn judge(total: u64) -> WalkJudge {
+        WalkJudge {
+            query: Query::from_pairs(&[("patient".to_owned(), "x".to_owned())], Edition::Current),
+            out: Out {
+                location: Location::new(&std::sync::Arc::from("c.yaml"), Pos { line: 1, col: 1 }),
+                findings: Vec::new(),
+            },
+            total: Some(total),
+            ids: Vec::new(),
+            seen: HashSet::new(),
+            previous_last: None,
+        }
+    }
+
+    fn fetched(ids: &[&str]) -> Exchange {
+        let entry: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"resource": appt(id, "2100-01-02T09:00:00Z", "x")}))
+            .collect();
+        let bundle = json!({"resourceType": "Bundle", "type": "searchset", "entry": entry});
+        Exchange {
+            request: crate::exchange::SentRequest {
+                method: "GET".to_owned(),
+                url: "http://127.0.0.1:1/Appointment?patient=x".to_owned(),
+                headers: Vec::new(),
+                body: None,
+            },
+            response: Some(Received {
+                status: 200,
+                headers: Vec::new(),
+                body: bundle.to_string(),
+                json: Some(bundle),
+                elapsed_ms: 0,
+                truncated: None,
+            }),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_walk_is_judged_page_by_page_keeping_ids_not_pages() {
+        // Three clean pages visiting the four matches once each.
+        let mut clean = judge(4);
+        for (n, ids) in [&["a", "b"][..], &["c"], &["d"]].iter().enumerate() {
+            assert!(!clean.page(n, &fetched(ids)), "page {n}");
+        }
+        let judged = clean.finish(None);
+        assert_eq!(judged.ids, ["a", "b", "c", "d"]);
+        assert!(judged.findings.is_empty(), "{:?}", judged.findings);
+
+        // A match seen again on page 2: that page is the failing one (kept whole as evidence),
+        // and the count no longer agrees with total.
+        let mut twice = judge(3);
+        assert!(!twice.page(0, &fetched(&["a", "b"])));
+        assert!(twice.page(1, &fetched(&["b", "c"])));
+        let judged = twice.finish(None);
+        let subjects: Vec<&str> = judged.findings.iter().map(|f| f.subject.as_str()).collect();
+        assert!(
+            subjects
+                .iter()
+                .any(|s| s.starts_with("walk page 2") && s.ends_with("entry b")),
+            "{subjects:?}"
+        );
+        assert!(
+            judged
+                .findings
+                .iter()
+                .all(|f| f.behaviours == ["SEARCH-LINKS"])
+        );
+        assert_eq!(
+            judged.findings.last().map(|f| f.actual.as_str()),
+            Some("4 visited")
+        );
+
+        // An entry of another patient fails the filter on its page; a walk cut short says why.
+        let mut stray = judge(1);
+        let mut other = fetched(&["z"]);
+        if let Some(r) = other.response.as_mut() {
+            let bundle = json!({"resourceType": "Bundle", "type": "searchset",
+                "entry": [{"resource": appt("z", "2100-01-02T09:00:00Z", "y")}]});
+            r.body = bundle.to_string();
+            r.json = Some(bundle);
+        }
+        assert!(stray.page(0, &other));
+        let judged = stray.finish(Some("more than 500 pages"));
+        assert!(
+            judged
+                .findings
+                .iter()
+                .any(|f| f.behaviours == ["SEARCH-PARAMS"])
+        );
+        assert!(
+            judged
+                .findings
+                .iter()
+                .any(|f| f.actual == "more than 500 pages")
+        );
     }
 }

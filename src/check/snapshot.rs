@@ -198,6 +198,7 @@ mod tests {
             body: body.to_string(),
             json: Some(body),
             elapsed_ms: 3,
+            truncated: None,
         }
     }
 

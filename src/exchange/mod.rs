@@ -14,6 +14,6 @@ pub mod transport;
 pub mod walk;
 
 pub use error::ExchangeError;
-pub use record::{Exchange, Received, SentRequest};
+pub use record::{Exchange, PASSING_BODY_CAP, Received, SentRequest, Truncation};
 pub use render::{Outgoing, render_request};
 pub use send::{Client, ClientError};

@@ -78,6 +78,7 @@ mod tests {
             body: r#"{"echo":"abc123"}"#.to_owned(),
             json: None,
             elapsed_ms: 1,
+            truncated: None,
         };
         let clean = scrub_received(received, "abc123");
         assert_eq!(clean.body, r#"{"echo":"[redacted]"}"#);

@@ -126,6 +126,7 @@ async fn receive(
         body,
         json,
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        truncated: None,
     })
 }
 

@@ -123,12 +123,15 @@ pub struct Walk {
 
 /// Fetches `first`, then each `next`, from `first_bundle`, the bundle answered at `first_url` (the
 /// URL fetched for the search); each link is resolved against the URL of the page that carried it.
+/// `on_page` sees each page (0-based) as it arrives, after its `next` link was read, and may slim
+/// it ([`Exchange::slim`]) before it is kept: a walk then holds one page whole at a time.
 pub async fn walk(
     client: &Client,
     target: &Target,
     first_url: &str,
     first_bundle: &Value,
     auth: AuthMode,
+    mut on_page: impl FnMut(usize, &mut Exchange),
 ) -> Walk {
     let mut pages = Vec::new();
     let Some(first) = link(first_bundle, "first") else {
@@ -168,7 +171,7 @@ pub async fn walk(
         }
         seen_urls.push(resolved.url.clone());
         let out = Outgoing::get(resolved.path, resolved.query, auth);
-        let exchange = client.send(target, &out).await;
+        let mut exchange = client.send(target, &out).await;
         let fetched = exchange.request.url.clone();
         let next = exchange
             .response
@@ -183,6 +186,7 @@ pub async fn walk(
             (None, Some(r)) => format!("fetching {fetched} answered {}", r.status),
             (None, None) => format!("fetching {fetched} failed"),
         });
+        on_page(pages.len(), &mut exchange);
         pages.push(exchange);
         match (reason, next) {
             (Some(reason), _) => {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{Finding, FindingKind};
 use crate::edition::Edition;
-use crate::exchange::{Exchange, ExchangeError};
+use crate::exchange::{Exchange, ExchangeError, Truncation};
 use crate::outcome::{
     BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome, Tally,
     Verdict,
@@ -421,8 +421,13 @@ pub struct RequestReport {
 pub struct ResponseReport {
     pub status: u16,
     pub headers: Vec<Header>,
+    /// The body, cut to [`crate::exchange::PASSING_BODY_CAP`] bytes in a passing step's exchange
+    /// (then `truncated` says so).
     pub body: String,
     pub elapsed_ms: u64,
+    /// Present when `body` is the start of a longer body: its length in bytes and SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -453,6 +458,7 @@ impl ExchangeReport {
                 headers: headers(&r.headers),
                 body: r.body.clone(),
                 elapsed_ms: r.elapsed_ms,
+                truncated: r.truncated.clone(),
             }),
             error: exchange.error.as_ref().map(ToString::to_string),
             exchange_error: exchange.error.clone(),
@@ -939,6 +945,7 @@ pub(crate) mod tests {
                 body: body.to_owned(),
                 json: None,
                 elapsed_ms: 3,
+                truncated: None,
             }),
             error: None,
         }

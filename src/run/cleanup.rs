@@ -3,7 +3,11 @@
 //! appointment and writes it back whole with `status: cancelled`, so a server that replaces the whole
 //! resource on PUT (FHIR's update) keeps every other field.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use crate::case::model::Method;
 use crate::exchange::{Client, Exchange, Outgoing, Received};
@@ -52,26 +56,75 @@ pub fn record_creation(
     }
 }
 
-/// Cancels every appointment the ledger holds, one at a time (each is removed once tried, so what
-/// the ledger still holds is what is left to do). Never fails: each entry says how it went.
-pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Vec<Tidied> {
+/// Cancels every appointment the ledger holds, up to `jobs` at once (the client's `--rps` pacing
+/// applies to each request). Each entry is removed from the ledger once tried, so what the ledger
+/// still holds is what is left to do. Never fails: each entry says how it went, in ledger order.
+pub async fn cleanup(
+    ledger: &Arc<Ledger>,
+    targets: &Arc<Vec<Target>>,
+    client: &Client,
+    jobs: usize,
+) -> Vec<Tidied> {
     let mut tidied = Vec::new();
-    while let Some(created) = ledger.first() {
-        let Some(target) = targets.get(created.target) else {
-            ledger.remove(&created);
-            continue;
-        };
-        let (problem, note) = cancel(client, target, &created.id).await;
-        ledger.remove(&created);
-        tidied.push(Tidied {
-            id: created.id,
-            case: created.case,
-            target: target.label.clone(),
-            problem,
-            note,
-        });
+    loop {
+        let batch = ledger.pending();
+        if batch.is_empty() {
+            return tidied;
+        }
+        let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
+        let mut tasks = JoinSet::new();
+        for (position, created) in batch.into_iter().enumerate() {
+            let (ledger, targets, client) =
+                (Arc::clone(ledger), Arc::clone(targets), client.clone());
+            let semaphore = Arc::clone(&semaphore);
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await.ok();
+                let Some(target) = targets.get(created.target) else {
+                    ledger.remove(&created);
+                    return None;
+                };
+                let (problem, note) = cancel(&client, target, &created.id).await;
+                ledger.remove(&created);
+                Some((
+                    position,
+                    Tidied {
+                        id: created.id,
+                        case: created.case,
+                        target: target.label.clone(),
+                        problem,
+                        note,
+                    },
+                ))
+            });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(Some(entry)) => done.push(entry),
+                Ok(None) => {}
+                // The entry stays in the ledger and is tried again in the next round; a cancel that
+                // panics twice in a row is reported rather than retried for ever.
+                Err(e) => tracing::error!("a cancel task failed: {e}"),
+            }
+        }
+        if done.is_empty() {
+            // Nothing could be tried (every task failed): report what is left instead of looping.
+            for created in ledger.take() {
+                tidied.push(Tidied {
+                    target: targets
+                        .get(created.target)
+                        .map_or_else(String::new, |t| t.label.clone()),
+                    id: created.id,
+                    case: created.case,
+                    problem: Some("cancelling failed: the cleanup task stopped".to_owned()),
+                    note: None,
+                });
+            }
+            return tidied;
+        }
+        done.sort_by_key(|(position, _)| *position);
+        tidied.extend(done.into_iter().map(|(_, t)| t));
     }
-    tidied
 }
 
 /// Cancels one appointment: read it, then PUT it back whole with `status: cancelled`. Returns the
@@ -179,6 +232,7 @@ mod tests {
             body: body.as_ref().map(Value::to_string).unwrap_or_default(),
             json: body,
             elapsed_ms: 0,
+            truncated: None,
         }
     }
 

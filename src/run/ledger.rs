@@ -45,15 +45,6 @@ impl Ledger {
         }
     }
 
-    /// The oldest entry still to be tidied.
-    pub fn first(&self) -> Option<Created> {
-        self.created
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .first()
-            .cloned()
-    }
-
     pub fn remove(&self, created: &Created) {
         self.created
             .lock()

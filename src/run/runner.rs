@@ -13,10 +13,11 @@ use crate::case::Case;
 use crate::case::edition::expect_in;
 use crate::case::model::{Capture, Checked, Extract, Step};
 use crate::case::uses::{behaviours_judged, default_behaviours, names_used};
+use crate::check::search::{WalkJudge, WalkJudgement};
 use crate::check::snapshot::{Redactions, render};
 use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
-use crate::exchange::walk::{Walk, walk};
-use crate::exchange::{Client, Received, render_request};
+use crate::exchange::walk::walk;
+use crate::exchange::{Client, PASSING_BODY_CAP, Received, render_request};
 use crate::outcome::{CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted};
 use crate::plan::{Placement, Plan, PlanItem};
 use crate::run::cleanup::{cleanup, record_creation};
@@ -154,7 +155,7 @@ pub async fn run_plan_with(
         });
         outcomes.push(outcome);
     }
-    let cleanup = cleanup(&ledger, &targets, &client).await;
+    let cleanup = cleanup(&ledger, &targets, &client, options.jobs).await;
     on_event(RunEvent::CleanupFinished { tidied: &cleanup });
     let interrupted = control.interrupt.is_triggered();
     let verdict = verdict_of(&outcomes, &cleanup, options.allow_drift, interrupted);
@@ -283,12 +284,13 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
 /// When a step failed in its edition but the same answer meets what the other edition expects of
 /// it (its `current:` / `"2023-09":` overrides, and the edition-aware checks), a note saying so ("matches the current edition"),
 /// attributed to the behaviours that failed. The verdict stays failed: it is a hint for reading it.
+/// `other_ctx` is the step's context in the other edition, `other_walk` the walk judged in it.
 fn edition_hint(
     step: &Step,
-    ctx: &CheckContext<'_>,
+    other_ctx: &CheckContext<'_>,
     findings: &[Finding],
     received: &Received,
-    walk: Option<&Walk>,
+    other_walk: Option<&WalkJudgement>,
 ) -> Option<Finding> {
     // Without overrides the other edition still judges differently where a check follows the
     // edition (the search semantics' paging and links).
@@ -297,12 +299,8 @@ fn edition_hint(
     if failed.is_empty() {
         return None;
     }
-    let other = ctx.edition.other();
-    let other_ctx = CheckContext {
-        edition: other,
-        ..*ctx
-    };
-    let theirs = check_step(&expect_in(written, other), &other_ctx, received, walk);
+    let other = other_ctx.edition;
+    let theirs = check_step(&expect_in(written, other), other_ctx, received, other_walk);
     if theirs.iter().any(Finding::counts) {
         return None;
     }
@@ -314,7 +312,7 @@ fn edition_hint(
     }
     let mut note = Finding::note(
         "edition",
-        ctx.at(Pos::of(&step.name)),
+        other_ctx.at(Pos::of(&step.name)),
         "edition hint",
         format!(
             "matches the {other} edition: this answer is what the {other} edition expects here (is the target on the {other} API?)"
@@ -404,7 +402,7 @@ async fn run_steps(
         let (mut outcome, uncaptured) =
             run_step(case, step, &mut scope, &builtins, &io, fresh).await;
         attribute(&mut outcome.findings, &default_behaviours(step, &case_ids));
-        let outcome = outcome.decide();
+        let outcome = outcome.decide().slim_if_passed();
         for name in uncaptured {
             missing.insert(name, (step.name.value.clone(), outcome.failed_behaviours()));
         }
@@ -443,25 +441,20 @@ async fn run_step(
         // Recorded before anything else: even a create whose answer is then judged wrong is tidied.
         record_creation(&out, received, case.name(), target_index, ledger);
     }
-    let received = match (&exchange.response, &exchange.error) {
-        (Some(received), None) => received.clone(),
-        (_, error) => {
-            outcome.error = Some(
-                error
-                    .as_ref()
-                    .map_or_else(|| "no response".to_owned(), ToString::to_string),
-            );
-            outcome.exchange = Some(exchange);
-            return (outcome, all_captures());
-        }
-    };
+    if exchange.response.is_none() || exchange.error.is_some() {
+        outcome.error = Some(
+            exchange
+                .error
+                .as_ref()
+                .map_or_else(|| "no response".to_owned(), ToString::to_string),
+        );
+        outcome.exchange = Some(exchange);
+        return (outcome, all_captures());
+    }
     let fetched = exchange.request.url.clone();
-    outcome.exchange = Some(exchange);
-    let walked: Option<Walk> = match (&step.expect.search, &received.json) {
-        (Some(search), Some(bundle)) if search.value.walk && received.status == 200 => {
-            Some(walk(client, target, &fetched, bundle, out.auth).await)
-        }
-        _ => None,
+    let exchange = outcome.exchange.insert(exchange);
+    let Some(received) = exchange.response.as_ref() else {
+        return (outcome, all_captures());
     };
     let ctx = CheckContext {
         case,
@@ -471,12 +464,40 @@ async fn run_step(
         path: &out.path,
         edition: case.edition,
     };
-    outcome.findings = check_step(&step.expect, &ctx, &received, walked.as_ref());
-    if let Some(hint) = edition_hint(step, &ctx, &outcome.findings, &received, walked.as_ref()) {
-        outcome.findings.push(hint);
+    let other_ctx = CheckContext {
+        edition: case.edition.other(),
+        ..ctx
+    };
+    // The walk is judged page by page as it arrives (in this edition, and in the other for the
+    // edition hint); a page that passed keeps only the start of its body.
+    let mut walked: Option<(WalkJudgement, WalkJudgement)> = None;
+    if let (Some(search), Some(bundle)) = (&step.expect.search, &received.json)
+        && search.value.walk
+        && received.status == 200
+    {
+        let mut own = WalkJudge::new(search, &ctx, bundle);
+        let mut other = WalkJudge::new(search, &other_ctx, bundle);
+        let walk = walk(client, target, &fetched, bundle, out.auth, |n, page| {
+            let failed = own.page(n, page);
+            other.page(n, page);
+            if !failed {
+                page.slim(PASSING_BODY_CAP);
+            }
+        })
+        .await;
+        outcome.walk = walk.pages;
+        let stopped = walk.stopped.as_deref();
+        walked = Some((own.finish(stopped), other.finish(stopped)));
     }
-    if let Some(walked) = walked {
-        outcome.walk = walked.pages;
+    outcome.findings = check_step(&step.expect, &ctx, received, walked.as_ref().map(|w| &w.0));
+    if let Some(hint) = edition_hint(
+        step,
+        &other_ctx,
+        &outcome.findings,
+        received,
+        walked.as_ref().map(|w| &w.1),
+    ) {
+        outcome.findings.push(hint);
     }
     if let (Some(store), Some(spec)) = (snapshots, &step.expect.snapshot)
         && let Checked::Valid(spec) = &spec.value
@@ -488,7 +509,7 @@ async fn run_step(
             case,
             step,
             target,
-            &received,
+            received,
             headers,
             &redactions,
         ));
@@ -497,7 +518,7 @@ async fn run_step(
     let failed = outcome.findings.iter().any(|f| f.kind == FindingKind::Fail);
     let mut uncaptured = Vec::new();
     for (name, spec) in &step.capture {
-        match capture(&spec.value, &received) {
+        match capture(&spec.value, received) {
             Ok(var) => scope.insert(name.clone(), var),
             Err(problem) => {
                 let location = case.location(Pos::of(spec));

@@ -253,7 +253,13 @@ impl RunSession {
 
     /// Cancels what [`RunSession::run_item`] created and decides the verdict of those outcomes.
     pub async fn finish(&self, outcomes: &[CaseOutcome]) -> (Vec<Tidied>, RunVerdict) {
-        let tidied = cleanup(&self.control.ledger, &self.targets, &self.client).await;
+        let tidied = cleanup(
+            &self.control.ledger,
+            &self.targets,
+            &self.client,
+            self.options.jobs,
+        )
+        .await;
         let verdict = verdict_of(
             outcomes,
             &tidied,

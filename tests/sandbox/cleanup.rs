@@ -1,8 +1,9 @@
 //! Cleanup against a scripted loopback server: a cancel reads the appointment and writes it back
 //! whole with `status: cancelled`; one already cancelled is left alone; a failed read falls back to a
 //! status-only body and says so; a refused cancel is reported with the server's reason (its
-//! `diagnostics` when the OperationOutcome has no `details.text`).
+//! `diagnostics` when the OperationOutcome has no `details.text`). Cancels run up to `jobs` at once.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -66,7 +67,7 @@ async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
         auth: Auth::static_token(Secret::new("dev-token".to_owned())),
         profile: Arc::new(Profile::reference()),
     };
-    let ledger = Ledger::default();
+    let ledger = Arc::new(Ledger::default());
     for id in ["plain", "done", "unreadable", "refused"] {
         ledger.record(Created {
             target: 0,
@@ -74,8 +75,12 @@ async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
             case: "c".to_owned(),
         });
     }
-    let tidied = cleanup(&ledger, &[target], &client(Duration::from_secs(10))).await;
+    let targets = Arc::new(vec![target]);
+    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), 4).await;
     assert!(ledger.pending().is_empty());
+    // Reported in ledger order, however the cancels interleaved.
+    let order: Vec<&str> = tidied.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(order, ["plain", "done", "unreadable", "refused"]);
     let by_id = |id: &str| {
         tidied
             .iter()
@@ -114,5 +119,74 @@ async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
     assert_eq!(
         by_id("refused").problem.as_deref(),
         Some("cancelling answered 409: locked by another user")
+    );
+}
+
+/// Requests in flight now, and the most seen at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+async fn slow_read(
+    State(seen): State<Arc<InFlight>>,
+    Path(id): Path<String>,
+) -> (StatusCode, axum::Json<Value>) {
+    let now = seen.now.fetch_add(1, Ordering::SeqCst) + 1;
+    seen.most.fetch_max(now, Ordering::SeqCst);
+    // Long enough for the other cancels to start if they may.
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    seen.now.fetch_sub(1, Ordering::SeqCst);
+    (StatusCode::OK, axum::Json(stored(&id, "booked")))
+}
+
+async fn quick_write() -> StatusCode {
+    StatusCode::OK
+}
+
+/// The most cancels in flight at once when `ids` appointments are tidied with `jobs`.
+async fn most_in_flight(ids: usize, jobs: usize) -> usize {
+    let seen = Arc::new(InFlight::default());
+    let app = Router::new()
+        .route("/Appointment/{id}", get(slow_read).put(quick_write))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let targets = Arc::new(vec![Target {
+        label: "slow".to_owned(),
+        base_url: base,
+        auth: Auth::static_token(Secret::new("dev-token".to_owned())),
+        profile: Arc::new(Profile::reference()),
+    }]);
+    let ledger = Arc::new(Ledger::default());
+    for n in 0..ids {
+        ledger.record(Created {
+            target: 0,
+            id: format!("a{n}"),
+            case: "c".to_owned(),
+        });
+    }
+    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), jobs).await;
+    assert_eq!(tidied.len(), ids);
+    assert!(tidied.iter().all(|t| t.problem.is_none()), "{tidied:?}");
+    assert!(ledger.pending().is_empty());
+    seen.most.load(Ordering::SeqCst)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_run_concurrently_within_jobs() {
+    let parallel = most_in_flight(8, 4).await;
+    assert!(
+        (2..=4).contains(&parallel),
+        "{parallel} in flight with --jobs 4"
+    );
+    assert_eq!(
+        most_in_flight(4, 1).await,
+        1,
+        "--jobs 1 cancels one at a time"
     );
 }
