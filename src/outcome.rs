@@ -445,6 +445,55 @@ pub fn per_behaviour<'a>(
 mod tests {
     use super::*;
 
+    fn big_step(failing: bool) -> StepOutcome {
+        let location = Location::new(
+            &std::sync::Arc::from("c.yaml"),
+            crate::source::Pos { line: 1, col: 1 },
+        );
+        let mut step = StepOutcome::new("s".to_owned(), location.clone(), Vec::new());
+        let body = format!("[{}0]", "0,".repeat(5_000));
+        step.exchange = Some(Exchange {
+            request: crate::exchange::SentRequest {
+                method: "GET".to_owned(),
+                url: "http://127.0.0.1:1/Appointment".to_owned(),
+                headers: Vec::new(),
+                body: None,
+            },
+            response: Some(crate::exchange::Received {
+                status: 200,
+                headers: Vec::new(),
+                json: serde_json::from_str(&body).ok(),
+                body,
+                elapsed_ms: 0,
+                truncated: None,
+            }),
+            error: None,
+        });
+        step.walk = step.exchange.clone().into_iter().collect();
+        if failing {
+            step.findings
+                .push(Finding::fail("status", location, "status", "201", "200"));
+        }
+        step.decide().slim_if_passed()
+    }
+
+    #[test]
+    fn a_passing_step_keeps_the_start_of_its_bodies_and_a_failing_one_all_of_them() {
+        let passed = big_step(false);
+        for exchange in passed.exchange.iter().chain(&passed.walk) {
+            let response = exchange.response.as_ref().expect("response");
+            assert_eq!(response.body.len(), PASSING_BODY_CAP);
+            assert_eq!(response.truncated.as_ref().map(|t| t.bytes), Some(10_003));
+            assert!(response.json.is_none());
+        }
+        let failed = big_step(true);
+        for exchange in failed.exchange.iter().chain(&failed.walk) {
+            let response = exchange.response.as_ref().expect("response");
+            assert_eq!(response.body.len(), 10_003);
+            assert!(response.truncated.is_none() && response.json.is_some());
+        }
+    }
+
     #[test]
     fn worst_verdict_wins() {
         assert!(Verdict::Error.rank() > Verdict::Fail.rank());

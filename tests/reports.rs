@@ -98,6 +98,29 @@ fn a_passing_run_writes_four_files_that_agree() {
     }
     assert_eq!(schema_errors(&report), Vec::<String>::new());
     assert_eq!(report["format_version"], 2);
+
+    // A passing step keeps at most 4000 bytes of each body; a cut one says how long it was.
+    let mut cut = 0;
+    for case in report["cases"].as_array().expect("cases") {
+        for step in case["steps"].as_array().expect("steps") {
+            let pages = step["walk"].as_array().cloned().unwrap_or_default();
+            for exchange in std::iter::once(&step["exchange"]).chain(&pages) {
+                let Some(response) = exchange.get("response") else {
+                    continue;
+                };
+                let body = response["body"].as_str().expect("body");
+                assert!(body.len() <= 4000, "{}: {} bytes", case["name"], body.len());
+                if let Some(bytes) = response["truncated"]["bytes"].as_u64() {
+                    assert!(bytes > 4000 && body.len() as u64 <= bytes, "{response}");
+                    cut += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        cut > 0,
+        "the default suite has bodies over 4000 bytes (the _count cap search)"
+    );
     assert_eq!(report["verdict"]["passed"], true, "{all}");
     let cases = report["cases"].as_array().expect("cases");
     assert!(cases.len() >= 40, "{}", cases.len());

@@ -212,9 +212,9 @@ pub fn goals(report: &BenchReport) -> Vec<Goal> {
         ),
         goal(
             "harness overhead (suite ÷ bare loop)",
-            "≤ 1.5×",
+            "≤ 1.3×",
             format!("{:.2}× (median)", report.bare.median_overhead),
-            Some(report.bare.median_overhead <= 1.5),
+            Some(report.bare.median_overhead <= 1.3),
         ),
         goal(
             "reads/s (slowest seed size)",

@@ -14,12 +14,12 @@ use crate::run::scope::{CASES_PER_WINDOW, new_run_id};
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::target::Target;
 
-/// Servers a run talks to: one embedded pair (double booking allowed, disallowed) per group, in
-/// one run session (its client, no snapshots).
+/// Servers a run talks to: per group, one embedded pair (double booking allowed, disallowed) per
+/// edition, in one run session (its client, no snapshots).
 pub struct Bed {
     session: RunSession,
     pub targets: Vec<Target>,
-    /// Targets per group (2: the two double-booking settings).
+    /// Targets per group (4: both editions × the two double-booking settings).
     per_group: usize,
 }
 
@@ -34,17 +34,17 @@ pub fn groups_for(cases: usize, replicas: usize) -> usize {
 }
 
 impl Bed {
-    /// Starts `groups` pairs of embedded servers; runs on the bed keep `jobs` cases in flight.
+    /// Starts `groups` groups of embedded servers (both editions); runs on the bed keep `jobs` cases in flight.
     ///
     /// Errors: the client or a server that cannot start.
     pub async fn start(groups: usize, jobs: usize) -> Result<Bed, SessionError> {
         let session = RunSession::open(SessionOptions {
             targets: TargetChoice::Embedded {
                 mutant: None,
-                editions: vec![Edition::Sept2023],
+                editions: Edition::ALL.to_vec(),
                 pairs: groups.max(1),
             },
-            ..SessionOptions::embedded(&[Edition::Sept2023], None, jobs)
+            ..SessionOptions::embedded(&Edition::ALL, None, jobs)
         })
         .await?;
         let targets = session.targets().to_vec();
@@ -59,7 +59,12 @@ impl Bed {
     /// and its cases get indexes `(r % per_group) × cases + i`, so no two share a slot on a server.
     pub fn plan(&self, cases: &[Arc<Case>], replicas: usize) -> Plan {
         let group_targets = &self.targets[..self.per_group.min(self.targets.len())];
-        let base = build(cases, group_targets, &Selection::default());
+        // Both editions, as the default run: each case on its edition's servers.
+        let selection = Selection {
+            editions: Edition::ALL.to_vec(),
+            ..Selection::default()
+        };
+        let base = build(cases, group_targets, &selection);
         let per_group = replicas_per_group(cases.len());
         let mut items = Vec::with_capacity(base.items.len() * replicas);
         for replica in 0..replicas.max(1) {
