@@ -52,8 +52,8 @@ pub struct ComparedBehaviour {
     pub verdicts: Vec<Option<ComparedVerdict>>,
     /// Two targets that judged it gave different verdicts.
     pub differs: bool,
-    /// Only when it differs: the steps whose judgement of it differs, side by side.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Only when it differs (else empty): the steps whose judgement of it differs, side by side.
+    #[serde(default)]
     pub evidence: Vec<ComparedStep>,
 }
 
@@ -208,6 +208,13 @@ fn label_cases(report: &mut Report) {
         return;
     };
     for case in &mut report.cases {
+        case.target = Some(label.clone());
+    }
+    for case in report
+        .behaviours
+        .iter_mut()
+        .flat_map(|b| b.cases.iter_mut())
+    {
         case.target = Some(label.clone());
     }
     for evidence in report

@@ -530,6 +530,9 @@ pub struct BehaviourReport {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseRef {
     pub name: String,
+    /// The target the case ran on, in a report of several targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     pub verdict: VerdictWord,
 }
 
@@ -812,6 +815,7 @@ fn behaviour_reports(
                     .iter()
                     .map(|c| CaseRef {
                         name: c.name.clone(),
+                        target: None,
                         verdict: c.verdict,
                     })
                     .collect(),
