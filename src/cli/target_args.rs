@@ -123,3 +123,66 @@ impl TargetArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(targets: &[&str], profiles: &[&str]) -> TargetArgs {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        TargetArgs {
+            target: targets.iter().map(|t| (*t).to_owned()).collect(),
+            token: None,
+            profile: profiles.iter().map(|p| root.join(p)).collect(),
+        }
+    }
+
+    const EXAMPLE: &str = "targets/canvas-sandbox.example.yaml";
+
+    #[test]
+    fn several_targets_each_take_the_reference_profile() {
+        let named = args(&["http://127.0.0.1:1/", "http://127.0.0.1:2"], &[])
+            .named_for(Some(Edition::Current))
+            .expect("two targets");
+        let urls: Vec<_> = named.iter().map(|n| n.base_url.as_deref()).collect();
+        assert_eq!(
+            urls,
+            [Some("http://127.0.0.1:1"), Some("http://127.0.0.1:2")]
+        );
+        assert!(named.iter().all(|n| n.profile.edition == Edition::Current
+            && n.profile.baseline == crate::target::Baseline::Reference));
+    }
+
+    #[test]
+    fn as_many_targets_as_profiles_pair_in_order() {
+        let named = args(
+            &["http://127.0.0.1:1", "http://127.0.0.1:2"],
+            &[EXAMPLE, EXAMPLE],
+        )
+        .named_for(None)
+        .expect("paired");
+        assert_eq!(named.len(), 2);
+        assert_eq!(named[1].base_url.as_deref(), Some("http://127.0.0.1:2"));
+        let alone = args(&[], &[EXAMPLE, EXAMPLE])
+            .named_for(None)
+            .expect("profiles");
+        assert_eq!(alone[0].base_url, alone[0].profile.base_url);
+        assert_ne!(alone[0].base_url.as_deref(), Some("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn an_uneven_mix_and_several_targets_for_one_are_refused() {
+        let error = args(&["http://127.0.0.1:1", "http://127.0.0.1:2"], &[EXAMPLE])
+            .named_for(None)
+            .expect_err("uneven");
+        assert!(error.to_string().contains("paired in order"), "{error}");
+        let error = args(&["http://127.0.0.1:1", "http://127.0.0.1:2"], &[])
+            .one(None)
+            .expect_err("doctor checks one");
+        assert!(error.to_string().contains("one target"), "{error}");
+        let error = args(&["ftp://x"], &[])
+            .named_for(None)
+            .expect_err("not http");
+        assert!(error.to_string().starts_with("--target"), "{error}");
+    }
+}

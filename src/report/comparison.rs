@@ -436,3 +436,122 @@ fn side(case: &CaseReport, step: &str, id: &str) -> (StepSide, Judgement) {
     };
     (side, key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{RunFacts, Verdict};
+    use crate::report::model::tests::{catalogue, run};
+    use crate::report::{ReportInput, SuiteRef};
+
+    /// The fixed run on a target `label`; `fixed`: the failing step of `read/b` passes there, and
+    /// nothing is left uncancelled or drifted, so that target's run passes.
+    fn on(label: &str, fixed: bool) -> Report {
+        let mut run = run();
+        if fixed {
+            let case = &mut run.outcomes[1];
+            case.verdict = Verdict::Pass;
+            case.steps[0].verdict = Verdict::Pass;
+            case.steps[0].findings.clear();
+            if let Some(exchange) = &mut case.steps[0].exchange
+                && let Some(response) = &mut exchange.response
+            {
+                response.status = 201;
+            }
+            run.outcomes[0].steps[0].snapshot = None;
+            run.cleanup.retain(|t| t.problem.is_none());
+            run.verdict = RunVerdict::decide(RunFacts::default());
+        }
+        for outcome in &mut run.outcomes {
+            outcome.target = outcome.target.as_ref().map(|_| label.to_owned());
+        }
+        Report::build(&ReportInput {
+            run: &run,
+            catalogues: vec![&catalogue()],
+            targets: vec![TargetInfo {
+                label: label.to_owned(),
+                base_url: format!("http://{label}"),
+                profile: "reference".to_owned(),
+            }],
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
+            partition: None,
+            allow_drift: false,
+        })
+    }
+
+    #[test]
+    fn targets_that_disagree_show_the_differing_behaviours_side_by_side() {
+        let joined = compare(vec![on("good", true), on("bad", false)]).expect("two reports");
+        let comparison = joined.comparison.as_ref().expect("a comparison");
+        let differing: Vec<&str> = comparison
+            .behaviours
+            .iter()
+            .filter(|b| b.differs)
+            .map(|b| b.id.as_str())
+            .collect();
+        assert_eq!(differing, ["A-1", "B-2"]);
+        assert_eq!(comparison.differing, 2);
+        let a = &comparison.behaviours[0];
+        let verdicts: Vec<VerdictWord> = a.verdicts.iter().flatten().map(|v| v.verdict).collect();
+        assert_eq!(verdicts, [VerdictWord::Pass, VerdictWord::Fail]);
+        // Only the step that judged it differently: read/b's, not read/a's (it passed on both).
+        assert_eq!(a.evidence.len(), 1, "{:?}", a.evidence);
+        let step = &a.evidence[0];
+        assert_eq!(
+            (step.case.as_str(), step.step.as_str()),
+            ("read/b", "status <maps>")
+        );
+        let [Some(good), Some(bad)] = step.sides.as_slice() else {
+            panic!("two sides: {:?}", step.sides);
+        };
+        assert_eq!((good.verdict, good.status), (VerdictWord::Pass, Some(201)));
+        assert!(good.findings.is_empty());
+        assert_eq!((bad.verdict, bad.status), (VerdictWord::Fail, Some(200)));
+        assert!(bad.findings[0].starts_with("cases/read/b.yaml:12:7: json $.status"));
+        // C-3 was skipped on both: the same verdict, no difference.
+        assert!(!comparison.behaviours[2].differs);
+        assert!(comparison.behaviours[2].evidence.is_empty());
+        // One verdict: failed, because of the bad target only, each reason naming it.
+        assert!(!joined.verdict.passed);
+        assert!(
+            joined
+                .verdict
+                .reasons
+                .iter()
+                .all(|r| r.starts_with("bad: ")),
+            "{:?}",
+            joined.verdict.reasons
+        );
+        assert_eq!(joined.cases.len(), 6);
+        assert_eq!(joined.totals.cases.failed, 1);
+        // Each behaviour's worst verdict over the targets, its evidence naming the target.
+        assert_eq!(joined.behaviours[0].verdict, VerdictWord::Fail);
+        assert_eq!(
+            joined.behaviours[0].evidence[0].target.as_deref(),
+            Some("bad")
+        );
+        assert!(joined.cases.iter().all(|c| c.target.is_some()));
+    }
+
+    #[test]
+    fn the_same_answers_twice_differ_nowhere_and_pass_together() {
+        let joined = compare(vec![on("one", true), on("two", true)]).expect("two reports");
+        let comparison = joined.comparison.as_ref().expect("a comparison");
+        assert_eq!(comparison.differing, 0);
+        assert!(comparison.behaviours.iter().all(|b| b.evidence.is_empty()));
+        assert!(joined.verdict.passed, "{:?}", joined.verdict);
+        assert_eq!(comparison.targets.len(), 2);
+    }
+
+    #[test]
+    fn a_label_given_twice_is_numbered() {
+        let labels = ["a", "b", "a", "a"].map(str::to_owned);
+        assert_eq!(unique_labels(&labels), ["a", "b", "a #2", "a #3"]);
+    }
+
+    #[test]
+    fn nothing_to_compare_is_none() {
+        assert!(compare(Vec::new()).is_none());
+    }
+}
