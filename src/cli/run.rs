@@ -1,7 +1,8 @@
 //! `run`: load and lint the suite, pick the target and its auth (embedded reference servers unless
 //! `--target`/a profile's base_url), plan, run (or `--dry-run`: print curl lines), print one line per
 //! case (or a progress bar on a terminal), compare snapshots, cancel what was created (also after
-//! Ctrl-C), write the `--report-dir` files, and exit 0 (all passed) or 1.
+//! Ctrl-C), write the `--report-dir` files, and exit 0 (all passed) or 1. Several targets are
+//! handed to `cli::compare`.
 
 use std::path::PathBuf;
 
