@@ -168,6 +168,7 @@ fn session_options(cases: &std::path::Path) -> Result<SessionOptions, String> {
                 base_url: url.trim_end_matches('/').to_owned(),
                 profile,
                 token: std::env::var("CONFORMANCE_TOKEN").ok(),
+                label: None,
             }
         }
         Err(_) => TargetChoice::Embedded {

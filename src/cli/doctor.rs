@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::run::NetArgs;
-use crate::cli::target_args::TargetArgs;
+use crate::cli::target_args::{NamedTarget, TargetArgs};
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::run::preflight::{self, Level};
 use crate::run::{RunSession, SessionOptions, TargetChoice};
@@ -22,9 +22,9 @@ pub struct DoctorArgs {
 }
 
 pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
-    let profile = args.target_args.load_profile()?;
+    let NamedTarget { profile, base_url } = args.target_args.one(None)?;
     let options = args.net.client_options()?;
-    let base_url = match args.target_args.base_url(&profile)? {
+    let base_url = match base_url {
         Some(url) => url,
         None => {
             return Err(CliError::Usage(
@@ -37,6 +37,7 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
             base_url,
             profile,
             token: args.target_args.token.clone(),
+            label: None,
         },
         client: options,
         jobs: 1,

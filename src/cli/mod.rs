@@ -4,6 +4,7 @@
 //! gap); 2 usage, profile or case-file errors (nothing was run).
 
 pub mod bench;
+pub mod compare;
 pub mod coverage;
 pub mod doctor;
 pub mod dry_run;

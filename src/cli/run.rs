@@ -1,15 +1,16 @@
 //! `run`: load and lint the suite, pick the target and its auth (embedded reference servers unless
 //! `--target`/a profile's base_url), plan, run (or `--dry-run`: print curl lines), print one line per
 //! case (or a progress bar on a terminal), compare snapshots, cancel what was created (also after
-//! Ctrl-C), write the `--report-dir` files, and exit 0 (all passed) or 1.
+//! Ctrl-C), write the `--report-dir` files, and exit 0 (all passed) or 1. Several targets are
+//! handed to `cli::compare`.
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 
 use crate::cli::selection::SelectionArgs;
-use crate::cli::target_args::TargetArgs;
-use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
+use crate::cli::target_args::{NamedTarget, TargetArgs};
+use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, compare, dry_run};
 use crate::edition::Edition;
 use crate::exchange::send::ClientOptions;
 use crate::report::console;
@@ -136,17 +137,29 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                 })?,
         ),
     };
-    let profile = args.target_args.load_profile_for(args.select.edition)?;
+    let mut named = args.target_args.named_for(args.select.edition)?;
+    if named.len() > 1 {
+        if mutant.is_some() {
+            return Err(CliError::Usage(
+                "--mutant runs the embedded servers: it cannot be combined with several targets"
+                    .to_owned(),
+            ));
+        }
+        return compare::run(&args, &suite, named).await;
+    }
+    let Some(NamedTarget { profile, base_url }) = named.pop() else {
+        return Err(CliError::Usage("no target to run against".to_owned()));
+    };
     let options = args.net.client_options()?;
-    let base_url = args.target_args.base_url(&profile)?;
     let remote = base_url.is_some();
     let targets = match base_url {
         Some(base_url) => TargetChoice::Remote {
             base_url,
             profile,
             token: args.target_args.token.clone(),
+            label: None,
         },
-        None if args.target_args.profile.is_some() => {
+        None if !args.target_args.profile.is_empty() => {
             return Err(CliError::Usage(
                 "the profile has no base_url: pass --target URL".to_owned(),
             ));
@@ -315,7 +328,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
 
 /// First Ctrl-C: stop starting cases, let running steps finish, clean up (the run goes on to its
 /// end). Second Ctrl-C: quit at once (exit 130), listing what is left uncancelled.
-async fn watch_ctrl_c(control: RunControl) {
+pub(crate) async fn watch_ctrl_c(control: RunControl) {
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
@@ -342,7 +355,7 @@ async fn watch_ctrl_c(control: RunControl) {
 }
 
 /// The cleanup ledger after an interrupted run: each appointment the run created and its fate.
-fn ledger_lines(report: &RunReport) -> String {
+pub(crate) fn ledger_lines(report: &RunReport) -> String {
     let mut out = format!(
         "ledger: {} appointment(s) created by this run\n",
         report.cleanup.len()

@@ -1,5 +1,6 @@
 //! The console report: one line per case (verdict, name, behaviour IDs), and for each failure the
-//! step, the request, and every finding as `file:line:col` with expected and actual values.
+//! step, the request, and every finding as `file:line:col` with expected and actual values; for a
+//! run of several targets, the comparison table.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use crate::case::Case;
 use crate::edition::Edition;
 use crate::outcome::{CaseOutcome, SnapshotStatus, Tally, Verdict};
+use crate::report::comparison::Comparison;
 use crate::report::failing::{Dialect, failing_steps};
 use crate::report::model::FindingReport;
 use crate::run::RunReport;
@@ -164,6 +166,16 @@ pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
 
 /// The closing lines: counts, duration, and what cleanup did.
 pub fn summary(report: &RunReport) -> String {
+    summary_as(report, "verdict")
+}
+
+/// [`summary`] of one target's run among several compared: its last line is `verdict of <label>:`
+/// (the run's one verdict comes after the comparison).
+pub fn target_summary(report: &RunReport, label: &str) -> String {
+    summary_as(report, &format!("verdict of {label}"))
+}
+
+fn summary_as(report: &RunReport, verdict_word: &str) -> String {
     let tally = Tally::of(&report.outcomes);
     let mut out = String::new();
     let problems: Vec<_> = report
@@ -227,8 +239,105 @@ pub fn summary(report: &RunReport) -> String {
             );
         }
     }
-    let _ = writeln!(out, "verdict: {}", report.verdict.headline());
+    let _ = writeln!(out, "{verdict_word}: {}", report.verdict.headline());
     out
+}
+
+/// Differing steps the console shows per behaviour (the report files have them all).
+const CONSOLE_STEPS: usize = 3;
+
+/// The comparison of several targets: one row per behaviour with each target's verdict (`-` where
+/// the target speaks another edition), differing rows marked `<>`, then each differing behaviour's
+/// steps side by side.
+pub fn comparison(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "comparison: {} behaviour(s) x {} target(s), {} differ",
+        comparison.behaviours.len(),
+        comparison.targets.len(),
+        comparison.differing
+    );
+    let id_width = comparison
+        .behaviours
+        .iter()
+        .map(|b| b.id.len() + b.edition.as_str().len() + 3)
+        .max()
+        .unwrap_or(0)
+        .max("behaviour".len());
+    let widths: Vec<usize> = comparison
+        .targets
+        .iter()
+        .map(|t| t.label.len().max("not_decided".len()))
+        .collect();
+    let mut header = format!("   {:id_width$}", "behaviour");
+    for (target, width) in comparison.targets.iter().zip(&widths) {
+        let _ = write!(header, "  {:width$}", target.label);
+    }
+    let _ = writeln!(out, "{}", header.trim_end());
+    for behaviour in &comparison.behaviours {
+        let name = format!("{} ({})", behaviour.id, behaviour.edition);
+        let mark = if behaviour.differs { "<>" } else { "  " };
+        let mut line = format!("{mark} {name:id_width$}");
+        for (verdict, width) in behaviour.verdicts.iter().zip(&widths) {
+            let word = verdict.as_ref().map_or("-", |v| v.verdict.as_str());
+            let _ = write!(line, "  {word:width$}");
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let label_width = widths.iter().copied().max().unwrap_or(0);
+    for behaviour in comparison.behaviours.iter().filter(|b| b.differs) {
+        let _ = writeln!(
+            out,
+            "differs: {} ({}): {}",
+            behaviour.id, behaviour.edition, behaviour.statement
+        );
+        for (target, verdict) in comparison.targets.iter().zip(&behaviour.verdicts) {
+            if let Some(verdict) = verdict {
+                let reason = verdict
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {:label_width$}  {}{reason}",
+                    target.label,
+                    verdict.verdict.as_str()
+                );
+            }
+        }
+        for step in behaviour.evidence.iter().take(CONSOLE_STEPS) {
+            let _ = writeln!(out, "  {}", step_title(&step.case, &step.step));
+            for (target, side) in comparison.targets.iter().zip(&step.sides) {
+                if let Some(side) = side {
+                    let _ = writeln!(
+                        out,
+                        "    {:label_width$}  {}",
+                        target.label,
+                        side.one_line()
+                    );
+                }
+            }
+        }
+        if behaviour.evidence.len() > CONSOLE_STEPS {
+            let _ = writeln!(
+                out,
+                "  … {} more step(s) differ (report.json, report.html)",
+                behaviour.evidence.len() - CONSOLE_STEPS
+            );
+        }
+    }
+    out
+}
+
+/// `case › step`, or the case alone when no step of it judged the behaviour.
+pub fn step_title(case: &str, step: &str) -> String {
+    if step.is_empty() {
+        case.to_owned()
+    } else {
+        format!("{case} › {step}")
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `junit.xml`: one testcase per case (classname = its folder), Fail → `<failure>`, Error →
+//! `junit.xml`: one testcase per case (classname = its folder; named `<case> (<edition>)`, plus
+//! `@ <target>` in a report of several targets), Fail → `<failure>`, Error →
 //! `<error>`, Skipped → `<skipped>`; behaviour IDs as testcase properties, the targets and run id as
 //! testsuite properties; the cleanup ledger as a second testsuite `cleanup` (an appointment that
 //! could not be cancelled is a `<failure>` with the reason). Written with `quick-junit` (nextest's
@@ -27,7 +28,8 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
     if let Some(timestamp) = timestamp {
         suite.set_timestamp(timestamp);
     }
-    suite.add_test_cases(report.cases.iter().map(test_case));
+    let compared = report.comparison.is_some();
+    suite.add_test_cases(report.cases.iter().map(|case| test_case(case, compared)));
 
     let mut junit = quick_junit::Report::new(TOOL_NAME);
     junit.set_time(Duration::from_millis(report.duration_ms));
@@ -64,7 +66,9 @@ fn cleanup_suite(report: &Report) -> TestSuite {
     suite
 }
 
-fn test_case(case: &CaseReport) -> TestCase {
+/// One case; in a report of several targets (`compared`) the name ends with `@ <target>`, so the
+/// same case on two targets keeps two distinct names.
+fn test_case(case: &CaseReport, compared: bool) -> TestCase {
     let status = match case.verdict {
         VerdictWord::Pass => TestCaseStatus::success(),
         VerdictWord::Fail => non_success(case, NonSuccessKind::Failure),
@@ -79,7 +83,11 @@ fn test_case(case: &CaseReport) -> TestCase {
         }
     };
     // The same case runs once per edition: the name says which.
-    let mut test = TestCase::new(format!("{} ({})", case.name, case.edition), status);
+    let mut name = format!("{} ({})", case.name, case.edition);
+    if compared && let Some(target) = &case.target {
+        name.push_str(&format!(" @ {target}"));
+    }
+    let mut test = TestCase::new(name, status);
     test.set_classname(case.group.as_str());
     test.set_time(Duration::from_millis(case.duration_ms));
     for id in &case.behaviours {

@@ -1,10 +1,13 @@
-//! `summary.md`: a GitHub Actions job summary (append it to `$GITHUB_STEP_SUMMARY`): the totals, a
+//! `summary.md`: a GitHub Actions job summary (append it to `$GITHUB_STEP_SUMMARY`): the totals (and
+//! for several targets, where they differ), a
 //! table of the cases and behaviours that did not pass, snapshot drift and cleanup problems, kept
 //! under [`MAX_BYTES`] by cutting long lists (the full story is in report.html / report.json).
 
 use std::fmt::Write as _;
 
-use crate::report::model::{Report, VerdictWord};
+use crate::report::comparison::Comparison;
+use crate::report::console::step_title;
+use crate::report::model::{CaseReport, Report, VerdictWord};
 
 /// The summary's size limit (GitHub allows 1 MiB per step; a summary should be far smaller).
 pub const MAX_BYTES: usize = 60 * 1024;
@@ -12,6 +15,8 @@ pub const MAX_BYTES: usize = 60 * 1024;
 const RESERVE: usize = 6 * 1024;
 /// Longest text in one table cell.
 const CELL_CHARS: usize = 280;
+/// Differing steps shown per behaviour in the comparison (report.json has them all).
+const MD_STEPS: usize = 2;
 /// Lines of one snapshot diff shown.
 const DIFF_LINES: usize = 40;
 
@@ -70,14 +75,19 @@ pub fn render(report: &Report) -> String {
         "**FHIR R4 rules** (any conformant FHIR server): {} of {} pass · **Canvas rules**: {} of {} pass\n",
         f.passed, f.total, k.passed, k.total
     );
-    for target in &report.targets {
-        let _ = writeln!(
-            out,
-            "- target **{}**: {} (profile {})",
-            cell(&target.label),
-            cell(&target.base_url),
-            cell(&target.profile)
-        );
+    match &report.comparison {
+        Some(comparison) => comparison_section(&mut out, comparison),
+        None => {
+            for target in &report.targets {
+                let _ = writeln!(
+                    out,
+                    "- target **{}**: {} (profile {})",
+                    cell(&target.label),
+                    cell(&target.base_url),
+                    cell(&target.profile)
+                );
+            }
+        }
     }
     out.push('\n');
 
@@ -96,7 +106,7 @@ pub fn render(report: &Report) -> String {
             format!(
                 "| {} | {} | {} | {} |\n",
                 word(case.verdict),
-                cell(&format!("{} ({})", case.name, case.edition)),
+                cell(&case_title(report, case)),
                 cell(&case.behaviours.join(", ")),
                 cell(&why)
             )
@@ -199,6 +209,76 @@ pub fn render(report: &Report) -> String {
 }
 
 /// Appends rows while they fit the budget, then one line saying how many were left out.
+/// `name (edition)`, and `@ target` in a report of several targets.
+fn case_title(report: &Report, case: &CaseReport) -> String {
+    match (&report.comparison, &case.target) {
+        (Some(_), Some(target)) => format!("{} ({}) @ {target}", case.name, case.edition),
+        _ => format!("{} ({})", case.name, case.edition),
+    }
+}
+
+/// The targets compared, each with its verdict, and the behaviours they disagree on with each
+/// target's verdict and the first differing step side by side.
+fn comparison_section(out: &mut String, comparison: &Comparison) {
+    out.push_str("### Targets compared\n\n| target | base URL | profile | cases | verdict |\n|---|---|---|---|---|\n");
+    for t in &comparison.targets {
+        let _ = writeln!(
+            out,
+            "| **{}** | {} | {} | {} passed, {} failed, {} errored, {} skipped | {} |",
+            cell(&t.label),
+            cell(&t.base_url),
+            cell(&t.profile),
+            t.cases.passed,
+            t.cases.failed,
+            t.cases.errored,
+            t.cases.skipped,
+            cell(&t.verdict.headline())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n**{} of {} behaviours differ between the targets.**",
+        comparison.differing,
+        comparison.behaviours.len()
+    );
+    let differing: Vec<_> = comparison.behaviours.iter().filter(|b| b.differs).collect();
+    if differing.is_empty() {
+        return;
+    }
+    out.push_str("\n| behaviour |");
+    for t in &comparison.targets {
+        let _ = write!(out, " {} |", cell(&t.label));
+    }
+    out.push_str(" differing steps |\n|---|");
+    for _ in &comparison.targets {
+        out.push_str("---|");
+    }
+    out.push_str("---|\n");
+    let rows = differing.iter().flat_map(|b| {
+        let mut row = format!("| {} ({}) |", cell(&b.id), b.edition);
+        for verdict in &b.verdicts {
+            let text = verdict.as_ref().map_or("—", |v| word(v.verdict));
+            let _ = write!(row, " {text} |");
+        }
+        let _ = writeln!(row, " {} |", b.evidence.len());
+        let steps = b.evidence.iter().take(MD_STEPS).map(|step| {
+            let mut line = format!("| ↳ {} |", cell(&step_title(&step.case, &step.step)));
+            for side in &step.sides {
+                let text = side
+                    .as_ref()
+                    .map_or("—".to_owned(), |s| cell(&s.one_line()));
+                let _ = write!(line, " {text} |");
+            }
+            line.push_str(" |\n");
+            line
+        });
+        std::iter::once(row).chain(steps).collect::<Vec<_>>()
+    });
+    let rows: Vec<String> = rows.collect();
+    let total = rows.len();
+    push_rows(out, rows.into_iter(), total);
+}
+
 fn push_rows(out: &mut String, rows: impl Iterator<Item = String>, total: usize) {
     let mut shown = 0;
     for row in rows {

@@ -37,6 +37,11 @@ pub enum MergeError {
     },
     #[error("shards {0} and {1} are the same shard ({2})")]
     Duplicate(String, String, Partition),
+    #[error(
+        "shard {0} compares several targets; `report merge` joins shards of one target's run only \
+         (shard each target's run apart, or run the comparison unsharded)"
+    )]
+    Comparison(String),
     #[error("shard(s) {missing} of {count} missing: merge every shard of the run")]
     Missing { missing: String, count: u32 },
 }
@@ -64,6 +69,9 @@ pub fn merge(shards: Vec<Report>, names: &[String]) -> Result<Report, MergeError
         let partition = shard
             .partition
             .ok_or_else(|| MergeError::NotAShard(name(i)))?;
+        if shard.comparison.is_some() {
+            return Err(MergeError::Comparison(name(i)));
+        }
         if partition.kind != scheme.kind || partition.count != scheme.count {
             return Err(MergeError::Scheme {
                 which: name(i),
@@ -169,7 +177,7 @@ fn rank(word: VerdictWord) -> u8 {
 }
 
 /// One behaviour over two shards: the worse verdict (with its reason), and everything either saw.
-fn combine(mine: &mut BehaviourReport, theirs: BehaviourReport) {
+pub(crate) fn combine(mine: &mut BehaviourReport, theirs: BehaviourReport) {
     match rank(theirs.verdict).cmp(&rank(mine.verdict)) {
         std::cmp::Ordering::Greater => {
             mine.verdict = theirs.verdict;

@@ -3,6 +3,7 @@
 //! [`changelog`] renders the editions changelog of `canvas-conformance editions`.
 
 pub mod changelog;
+pub mod comparison;
 pub mod console;
 pub mod failing;
 pub mod html;

@@ -14,6 +14,7 @@ use crate::outcome::{
     Verdict,
 };
 use crate::partition::Partition;
+use crate::report::comparison::Comparison;
 use crate::requirements::{Catalogue, Level, Rule};
 use crate::run::RunReport;
 use crate::source::Location;
@@ -68,6 +69,10 @@ pub struct Report {
     pub reference_differences: Vec<DriftReport>,
     /// The run's one verdict (the exit code follows it): passed, or failed with the reasons.
     pub verdict: RunVerdict,
+    /// A run of several targets (`run --target A --target B`, `--profile` repeated): behaviours ×
+    /// targets, and where they disagree, the evidence side by side. Absent with one target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
 }
 
 /// The selected cases of a run: how many, and a digest of their names and the catalogue, so that
@@ -531,12 +536,18 @@ pub struct BehaviourReport {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseRef {
     pub name: String,
+    /// The target the case ran on, in a report of several targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     pub verdict: VerdictWord,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evidence {
     pub case: String,
+    /// The target the case ran on, in a report of several targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     pub step: String,
     /// What went wrong, on one line (with `file:line:col`).
     pub summary: String,
@@ -684,6 +695,7 @@ impl Report {
             reference_differences,
             verdict: run.verdict.clone(),
             totals: Totals::default(),
+            comparison: None,
         };
         report.totals = Totals::of(&report);
         report
@@ -809,6 +821,7 @@ fn behaviour_reports(
                     .iter()
                     .map(|c| CaseRef {
                         name: c.name.clone(),
+                        target: None,
                         verdict: c.verdict,
                     })
                     .collect(),
@@ -846,6 +859,7 @@ fn evidence_for(id: &str, cases: &[&CaseReport]) -> (Vec<Evidence>, Vec<Evidence
             }
             let item = Evidence {
                 case: case.name.clone(),
+                target: None,
                 step: step.name.clone(),
                 summary: finding.one_line(),
                 finding: Some(finding.clone()),
@@ -862,6 +876,7 @@ fn evidence_for(id: &str, cases: &[&CaseReport]) -> (Vec<Evidence>, Vec<Evidence
             {
                 evidence.push(Evidence {
                     case: case.name.clone(),
+                    target: None,
                     step: step.name.clone(),
                     summary: format!("{}: {error}", step.location.display),
                     finding: None,

@@ -39,6 +39,9 @@ pub enum TargetChoice {
         base_url: String,
         profile: Profile,
         token: Option<String>,
+        /// How reports name it (`None`: the profile's name, else the URL's `host:port`; see
+        /// [`crate::target::label_for`]); a run of several targets makes each label unique.
+        label: Option<String>,
     },
 }
 
@@ -131,6 +134,7 @@ impl RunSession {
                 base_url,
                 profile,
                 token,
+                label,
             } => {
                 let auth = for_profile(&profile, token, options.client.timeout);
                 if let Some(reason) = auth.unavailable_reason()
@@ -142,7 +146,7 @@ impl RunSession {
                     });
                 }
                 let target = Target {
-                    label: label_for(&profile, &base_url),
+                    label: label.unwrap_or_else(|| label_for(&profile, &base_url)),
                     base_url,
                     auth,
                     profile: Arc::new(profile),

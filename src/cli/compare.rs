@@ -1,0 +1,234 @@
+//! `run` with several targets (`--target` or `--profile` repeated): the suite against each in turn,
+//! each with its own session (edition, token, write guard, run id, cleanup), its case lines and
+//! summary; then one comparison (behaviours × targets) on the console and in the `--report-dir` files.
+
+use anyhow::Context as _;
+
+use crate::cli::run::{RunArgs, ledger_lines, watch_ctrl_c};
+use crate::cli::target_args::NamedTarget;
+use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
+use crate::exchange::Client;
+use crate::report::comparison::{compare, unique_labels};
+use crate::report::console;
+use crate::report::progress::{ConsoleMode, Progress, Terminal};
+use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
+use crate::requirements::Catalogue;
+use crate::run::options::{default_jobs, default_snapshots_dir};
+use crate::run::preflight;
+use crate::run::snapshots::UpdateMode;
+use crate::run::{RunEvent, RunSession, SessionError, SessionOptions, TargetChoice};
+use crate::suite::Suite;
+use crate::target::{Baseline, label_for};
+
+/// Runs `args`'s selection of `suite` against each of `named` (two or more), one after the other,
+/// and reports them compared. Exit 1 when any target's run failed.
+///
+/// Errors: a target without a base URL, unusable credentials, an empty selection (usage, exit 2,
+/// nothing sent); reports that cannot be written.
+pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Result<u8, CliError> {
+    let options = args.net.client_options()?;
+    let client = Client::with_options(options.clone()).map_err(|e| {
+        CliError::Other(anyhow::Error::new(e).context("failed to start the client"))
+    })?;
+    let mut targets = Vec::with_capacity(named.len());
+    for target in named {
+        let Some(base_url) = target.base_url else {
+            return Err(CliError::Usage(format!(
+                "profile `{}` has no base_url: give it one, or pass one --target URL per --profile",
+                target.profile.name
+            )));
+        };
+        targets.push((base_url, target.profile));
+    }
+    let labels = unique_labels(
+        &targets
+            .iter()
+            .map(|(url, profile)| label_for(profile, url))
+            .collect::<Vec<_>>(),
+    );
+    let dir = args.select.cases_dir();
+    let snapshot_dir = args
+        .snapshots
+        .clone()
+        .unwrap_or_else(|| default_snapshots_dir(&dir));
+    let mut sessions = Vec::with_capacity(targets.len());
+    for ((base_url, profile), label) in targets.into_iter().zip(labels) {
+        let opened = RunSession::open_with(
+            SessionOptions {
+                targets: TargetChoice::Remote {
+                    base_url,
+                    profile,
+                    token: args.target_args.token.clone(),
+                    label: Some(label.clone()),
+                },
+                client: options.clone(),
+                jobs: args.jobs.unwrap_or_else(default_jobs),
+                snapshots: Some((
+                    snapshot_dir.clone(),
+                    UpdateMode::from_env(args.update_snapshots),
+                )),
+                allow_drift: args.allow_drift,
+                require_auth: !args.dry_run,
+            },
+            client.clone(),
+        )
+        .await;
+        match opened {
+            Ok(session) => sessions.push(session),
+            Err(e) => {
+                close_all(sessions).await;
+                return Err(match e {
+                    SessionError::Auth { reason, .. } => {
+                        CliError::Usage(format!("cannot authenticate to target {label}: {reason}"))
+                    }
+                    other => CliError::Other(other.into()),
+                });
+            }
+        }
+    }
+    for session in &sessions {
+        for target in session.targets() {
+            println!(
+                "target {}: {} (profile {}; {})",
+                target.label,
+                target.base_url,
+                target.profile.name,
+                target.auth.describe()
+            );
+        }
+    }
+    // Each target's selection (its own edition) and plan, all checked before anything is sent.
+    let mut planned = Vec::with_capacity(sessions.len());
+    for session in &sessions {
+        let selection = session.selection(&args.select.selection());
+        let plan = session.plan(&suite.cases, &selection);
+        let names: Vec<String> = suite
+            .cases
+            .iter()
+            .filter(|c| selection.selects(c))
+            .map(|c| format!("{}/{}", c.edition, c.name()))
+            .collect();
+        let selected = SuiteRef::of(suite.catalogue_2023_09(), names.iter().map(String::as_str));
+        if selected.cases == 0 {
+            close_all(sessions).await;
+            return Err(CliError::Usage("no case matches the filter".to_owned()));
+        }
+        planned.push((selection, plan, selected));
+    }
+    if args.dry_run {
+        for (session, (_, plan, _)) in sessions.iter().zip(&planned) {
+            print!(
+                "{}",
+                dry_run::render(plan, session.targets(), session.run_id())
+            );
+        }
+        close_all(sessions).await;
+        return Ok(EXIT_OK);
+    }
+    let count = sessions.len();
+    let mut reports: Vec<Report> = Vec::with_capacity(count);
+    let mut interrupted = false;
+    for (number, (session, (selection, plan, selected))) in
+        sessions.into_iter().zip(planned).enumerate()
+    {
+        let Some(target) = session.targets().first().cloned() else {
+            session.close().await;
+            continue;
+        };
+        if interrupted {
+            println!("== target {}: not run (interrupted)", target.label);
+            session.close().await;
+            continue;
+        }
+        println!(
+            "== target {} ({} of {count}): {}",
+            target.label,
+            number + 1,
+            target.base_url
+        );
+        if let Some(problem) = preflight::headline(session.client(), &target).await {
+            println!("preflight: {problem}");
+        }
+        let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
+        let started_at = jiff::Timestamp::now();
+        let mut progress = None;
+        let report = session
+            .run(&plan, |event| match event {
+                RunEvent::Started { cases } => {
+                    progress = Some(Progress::start(
+                        ConsoleMode::choose(Terminal::detect(), cases),
+                        cases,
+                    ));
+                }
+                RunEvent::CaseFinished { outcome, case } => {
+                    if let Some(progress) = &progress {
+                        progress.case(outcome, Some(case));
+                    }
+                }
+                RunEvent::CleanupFinished { .. } | RunEvent::Finished { .. } => {}
+            })
+            .await;
+        if let Some(progress) = progress {
+            progress.finish();
+        }
+        watcher.abort();
+        interrupted = report.interrupted;
+        if interrupted {
+            print!("{}", ledger_lines(&report));
+        }
+        let unreferenced = match session.snapshots() {
+            Some(store)
+                if args.select.is_everything()
+                    && !interrupted
+                    && target.profile.baseline == Baseline::Own =>
+            {
+                store.unreferenced(&[target.profile.name.as_str()])
+            }
+            _ => Vec::new(),
+        };
+        print!(
+            "{}",
+            console::snapshot_summary(&report.outcomes, &unreferenced)
+        );
+        print!("{}", console::target_summary(&report, &target.label));
+        let catalogues: Vec<&Catalogue> = selection
+            .editions
+            .iter()
+            .filter_map(|e| suite.catalogue(*e))
+            .collect();
+        reports.push(Report::build(&ReportInput {
+            run: &report,
+            catalogues,
+            targets: vec![TargetInfo::of(&target)],
+            started_at,
+            suite: selected,
+            partition: selection.partition,
+            allow_drift: args.allow_drift,
+        }));
+        session.close().await;
+    }
+    let Some(joined) = compare(reports) else {
+        return Err(CliError::Usage("no target was run".to_owned()));
+    };
+    if let Some(comparison) = &joined.comparison {
+        print!("{}", console::comparison(comparison));
+    }
+    if let Some(dir) = &args.report_dir {
+        let paths = write_reports(dir, &joined).context("failed to write the reports")?;
+        for path in paths {
+            println!("report: {}", path.display());
+        }
+    }
+    println!("verdict: {}", joined.verdict.headline());
+    Ok(if joined.verdict.passed {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+async fn close_all(sessions: Vec<RunSession>) {
+    for session in sessions {
+        session.close().await;
+    }
+}

@@ -1,0 +1,557 @@
+//! Many targets, one report: the per-target reports of one `run` with several `--target`/`--profile`
+//! joined into one [`Report`] whose `comparison` holds behaviours × targets with each verdict and,
+//! where the targets disagree on a behaviour, each target's side of the steps that judged it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::edition::Edition;
+use crate::outcome::{RunVerdict, Tally};
+use crate::report::merge::combine;
+use crate::report::model::{
+    CaseReport, CleanupReport, EditionRef, Report, StepReport, TargetInfo, Totals, VerdictWord,
+};
+use crate::requirements::{Level, Rule};
+
+/// Behaviours × targets (`report.json`'s `comparison`; absent from a run of one target).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Comparison {
+    /// The targets in the order they were given, each with its own run's verdict.
+    pub targets: Vec<ComparedTarget>,
+    /// Every behaviour of the editions the targets speak, in catalogue order (oldest edition first).
+    pub behaviours: Vec<ComparedBehaviour>,
+    /// How many behaviours the targets disagree on.
+    pub differing: usize,
+}
+
+/// One target of a comparison and how its own run went.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ComparedTarget {
+    pub label: String,
+    pub base_url: String,
+    pub profile: String,
+    /// The editions its run judged (its profile's, or `run --edition`).
+    pub editions: Vec<Edition>,
+    pub run_id: String,
+    pub cases: Tally,
+    pub behaviours: Tally,
+    pub verdict: RunVerdict,
+}
+
+/// One behaviour judged on every target that speaks its edition.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ComparedBehaviour {
+    pub id: String,
+    pub edition: Edition,
+    pub area: String,
+    pub level: Level,
+    pub rule: Rule,
+    pub statement: String,
+    /// One per target, in the targets' order; `null` where the target speaks another edition.
+    pub verdicts: Vec<Option<ComparedVerdict>>,
+    /// Two targets that judged it gave different verdicts.
+    pub differs: bool,
+    /// Only when it differs (else empty): the steps whose judgement of it differs, side by side.
+    #[serde(default)]
+    pub evidence: Vec<ComparedStep>,
+}
+
+/// A behaviour's verdict on one target.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ComparedVerdict {
+    pub verdict: VerdictWord,
+    /// Why it was skipped or not decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One step of a case, as each target went through it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ComparedStep {
+    pub case: String,
+    pub step: String,
+    /// One per target, in the targets' order; `null` where the case is not in its run.
+    pub sides: Vec<Option<StepSide>>,
+}
+
+/// What one target did in one step, for one behaviour.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StepSide {
+    /// The step's verdict (the case's when the step never ran: a skipped case).
+    pub verdict: VerdictWord,
+    /// The HTTP status the target answered, if it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The failing or erroring findings attributed to the behaviour (`file:line:col: …`), and the
+    /// step's error.
+    pub findings: Vec<String>,
+    /// Why the step (or the case) did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl StepSide {
+    /// One line: `fail (201): <finding>`, `pass (409)`, `skipped: <reason>`.
+    pub fn one_line(&self) -> String {
+        let mut line = self.verdict.as_str().to_owned();
+        if let Some(status) = self.status {
+            line.push_str(&format!(" ({status})"));
+        }
+        if let Some(first) = self.findings.first() {
+            line.push_str(": ");
+            line.push_str(first);
+            if self.findings.len() > 1 {
+                line.push_str(&format!(" (+{} more)", self.findings.len() - 1));
+            }
+        } else if let Some(reason) = &self.reason {
+            line.push_str(": ");
+            line.push_str(reason);
+        }
+        line
+    }
+}
+
+/// Labels made unique: a label given twice gets ` #2`, ` #3`… (the same server named twice).
+pub fn unique_labels(labels: &[String]) -> Vec<String> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    labels
+        .iter()
+        .map(|label| {
+            let n = seen.entry(label.as_str()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                label.clone()
+            } else {
+                format!("{label} #{n}")
+            }
+        })
+        .collect()
+}
+
+/// Joins the reports of one run per target (each built by [`Report::build`] from its own run,
+/// labels already unique) into one report: every case (with its target), each behaviour's worst
+/// verdict over the targets, every cleanup and snapshot entry, one verdict (failed when any target
+/// failed, each reason naming its target), and the [`Comparison`].
+///
+/// `None` when there is no report to join.
+pub fn compare(reports: Vec<Report>) -> Option<Report> {
+    let comparison = comparison(&reports);
+    let mut reports = reports.into_iter();
+    let mut joined = reports.next()?;
+    label_cases(&mut joined);
+    let mut reasons = target_reasons(&joined);
+    for mut report in reports {
+        label_cases(&mut report);
+        reasons.extend(target_reasons(&report));
+        joined.run_id = format!("{}+{}", joined.run_id, report.run_id);
+        joined.duration_ms += report.duration_ms;
+        joined.started_at = joined.started_at.min(report.started_at);
+        for edition in report.editions {
+            if !joined.editions.contains(&edition) {
+                joined.editions.push(edition);
+            }
+        }
+        joined.targets.extend(report.targets);
+        joined.cases.extend(report.cases);
+        for theirs in report.behaviours {
+            match joined
+                .behaviours
+                .iter_mut()
+                .find(|b| b.id == theirs.id && b.edition == theirs.edition)
+            {
+                Some(mine) => combine(mine, theirs),
+                None => joined.behaviours.push(theirs),
+            }
+        }
+        for theirs in report.contradictions {
+            if !joined
+                .contradictions
+                .iter()
+                .any(|c| c.id == theirs.id && c.edition == theirs.edition)
+            {
+                joined.contradictions.push(theirs);
+            }
+        }
+        joined.cleanup.entries.extend(report.cleanup.entries);
+        joined.snapshot_drift.extend(report.snapshot_drift);
+        joined.snapshot_new.extend(report.snapshot_new);
+        joined
+            .reference_differences
+            .extend(report.reference_differences);
+        joined.interrupted |= report.interrupted;
+    }
+    joined.editions.sort_by_key(|e: &EditionRef| e.edition);
+    joined.behaviours.sort_by_key(|b| b.edition);
+    joined.cleanup = CleanupReport {
+        created: joined.cleanup.entries.len(),
+        cancelled: joined
+            .cleanup
+            .entries
+            .iter()
+            .filter(|e| e.cancelled)
+            .count(),
+        entries: std::mem::take(&mut joined.cleanup.entries),
+    };
+    joined.verdict = RunVerdict {
+        passed: reasons.is_empty(),
+        reasons,
+    };
+    joined.totals = Totals::of(&joined);
+    joined.comparison = Some(comparison);
+    Some(joined)
+}
+
+/// Every case of a one-target report names that target (a case the plan skipped has none yet).
+fn label_cases(report: &mut Report) {
+    let Some(label) = report.targets.first().map(|t| t.label.clone()) else {
+        return;
+    };
+    for case in &mut report.cases {
+        case.target = Some(label.clone());
+    }
+    for case in report
+        .behaviours
+        .iter_mut()
+        .flat_map(|b| b.cases.iter_mut())
+    {
+        case.target = Some(label.clone());
+    }
+    for evidence in report
+        .behaviours
+        .iter_mut()
+        .flat_map(|b| b.evidence.iter_mut().chain(b.notes.iter_mut()))
+    {
+        evidence.target = Some(label.clone());
+    }
+}
+
+/// A target's failure reasons, each naming the target.
+fn target_reasons(report: &Report) -> Vec<String> {
+    let label = report.targets.first().map_or("?", |t| t.label.as_str());
+    report
+        .verdict
+        .reasons
+        .iter()
+        .map(|reason| format!("{label}: {reason}"))
+        .collect()
+}
+
+/// Behaviours × targets from the per-target reports.
+fn comparison(reports: &[Report]) -> Comparison {
+    let targets: Vec<ComparedTarget> = reports
+        .iter()
+        .map(|r| {
+            let info = r.targets.first().cloned().unwrap_or(TargetInfo {
+                label: String::new(),
+                base_url: String::new(),
+                profile: String::new(),
+            });
+            ComparedTarget {
+                label: info.label,
+                base_url: info.base_url,
+                profile: info.profile,
+                editions: r.editions.iter().map(|e| e.edition).collect(),
+                run_id: r.run_id.clone(),
+                cases: r.totals.cases,
+                behaviours: r.totals.behaviours,
+                verdict: r.verdict.clone(),
+            }
+        })
+        .collect();
+    let mut behaviours: Vec<ComparedBehaviour> = Vec::new();
+    for report in reports {
+        for b in &report.behaviours {
+            if behaviours
+                .iter()
+                .any(|c| c.id == b.id && c.edition == b.edition)
+            {
+                continue;
+            }
+            let verdicts: Vec<Option<ComparedVerdict>> = reports
+                .iter()
+                .map(|r| {
+                    r.behaviours
+                        .iter()
+                        .find(|o| o.id == b.id && o.edition == b.edition)
+                        .map(|o| ComparedVerdict {
+                            verdict: o.verdict,
+                            reason: o.reason.clone(),
+                        })
+                })
+                .collect();
+            let mut judged = verdicts.iter().flatten().map(|v| v.verdict);
+            let first = judged.next();
+            let differs = judged.any(|v| Some(v) != first);
+            let evidence = if differs {
+                side_by_side(&b.id, b.edition, reports)
+            } else {
+                Vec::new()
+            };
+            behaviours.push(ComparedBehaviour {
+                id: b.id.clone(),
+                edition: b.edition,
+                area: b.area.clone(),
+                level: b.level,
+                rule: b.rule,
+                statement: b.statement.clone(),
+                verdicts,
+                differs,
+                evidence,
+            });
+        }
+    }
+    behaviours.sort_by_key(|b| b.edition);
+    Comparison {
+        differing: behaviours.iter().filter(|b| b.differs).count(),
+        targets,
+        behaviours,
+    }
+}
+
+/// The steps of the cases checking `id` (naming it, or with a finding attributed to it) whose judgement of it differs between the targets: whether
+/// the step ran, and the failing findings and errors attributed to `id` (their check and subject,
+/// not their values, which name per-run ids). When no step differs so (every side failed in the
+/// same place, but for different verdicts), the steps whose verdicts differ.
+fn side_by_side(id: &str, edition: Edition, reports: &[Report]) -> Vec<ComparedStep> {
+    let mut case_names: Vec<&str> = Vec::new();
+    for report in reports {
+        for case in report.cases.iter().filter(|c| c.edition == edition) {
+            let checks = case.behaviours.iter().any(|b| b == id)
+                || case.steps.iter().any(|step| judges(step, id));
+            if checks && !case_names.contains(&case.name.as_str()) {
+                case_names.push(&case.name);
+            }
+        }
+    }
+    let mut by_judgement = Vec::new();
+    let mut by_verdict = Vec::new();
+    for name in case_names {
+        let cases: Vec<Option<&CaseReport>> = reports
+            .iter()
+            .map(|r| {
+                r.cases
+                    .iter()
+                    .find(|c| c.name == name && c.edition == edition)
+            })
+            .collect();
+        let mut steps: Vec<&str> = Vec::new();
+        for case in cases.iter().flatten() {
+            for step in &case.steps {
+                if judges(step, id) && !steps.contains(&step.name.as_str()) {
+                    steps.push(&step.name);
+                }
+            }
+        }
+        if steps.is_empty() {
+            // No side ran it: the case itself is the evidence (skipped on one, … on another).
+            steps.push("");
+        }
+        for step in steps {
+            let judged: Vec<Option<(StepSide, Judgement)>> = cases
+                .iter()
+                .map(|case| case.map(|c| side(c, step, id)))
+                .collect();
+            let keys: Vec<&Judgement> = judged.iter().flatten().map(|(_, key)| key).collect();
+            let key_differs = keys.windows(2).any(|w| w[0] != w[1]);
+            let sides: Vec<Option<StepSide>> = judged
+                .into_iter()
+                .map(|j| j.map(|(side, _)| side))
+                .collect();
+            let verdicts: Vec<_> = sides.iter().flatten().map(|s| s.verdict).collect();
+            let compared = ComparedStep {
+                case: name.to_owned(),
+                step: step.to_owned(),
+                sides,
+            };
+            if key_differs {
+                by_judgement.push(compared);
+            } else if verdicts.windows(2).any(|w| w[0] != w[1]) {
+                by_verdict.push(compared);
+            }
+        }
+    }
+    if by_judgement.is_empty() {
+        by_verdict
+    } else {
+        by_judgement
+    }
+}
+
+/// Whether a step judges `id`: it names it, or a finding of it is attributed to it.
+fn judges(step: &StepReport, id: &str) -> bool {
+    step.behaviours.iter().any(|b| b == id)
+        || step
+            .findings
+            .iter()
+            .any(|f| f.behaviours.iter().any(|b| b == id))
+}
+
+/// What a side says about a behaviour, without per-run values: whether the step ran, and the
+/// check and subject of each failing finding and whether the step errored.
+type Judgement = (bool, Vec<(String, String, String)>, bool);
+
+/// One target's side of a step (`step` empty, or absent from the case: the case's own verdict),
+/// and its [`Judgement`].
+fn side(case: &CaseReport, step: &str, id: &str) -> (StepSide, Judgement) {
+    let Some(report) = case.steps.iter().find(|s| s.name == step) else {
+        let side = StepSide {
+            verdict: case.verdict,
+            status: None,
+            findings: Vec::new(),
+            reason: case.reason.clone(),
+        };
+        return (side, (false, Vec::new(), false));
+    };
+    let against: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind != "note" && f.behaviours.iter().any(|b| b == id))
+        .collect();
+    let mut findings: Vec<String> = against.iter().map(|f| f.one_line()).collect();
+    if let Some(error) = &report.error {
+        findings.push(format!("{}: {error}", report.location.display));
+    }
+    let ran = !matches!(
+        report.verdict,
+        VerdictWord::Skipped | VerdictWord::NotDecided
+    );
+    let key = (
+        ran,
+        against
+            .iter()
+            .map(|f| (f.kind.clone(), f.check.clone(), f.subject.clone()))
+            .collect(),
+        report.error.is_some(),
+    );
+    let side = StepSide {
+        verdict: report.verdict,
+        status: report
+            .exchange
+            .as_ref()
+            .and_then(|e| e.response.as_ref())
+            .map(|r| r.status),
+        findings,
+        reason: report.reason.clone(),
+    };
+    (side, key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{RunFacts, Verdict};
+    use crate::report::model::tests::{catalogue, run};
+    use crate::report::{ReportInput, SuiteRef};
+
+    /// The fixed run on a target `label`; `fixed`: the failing step of `read/b` passes there, and
+    /// nothing is left uncancelled or drifted, so that target's run passes.
+    fn on(label: &str, fixed: bool) -> Report {
+        let mut run = run();
+        if fixed {
+            let case = &mut run.outcomes[1];
+            case.verdict = Verdict::Pass;
+            case.steps[0].verdict = Verdict::Pass;
+            case.steps[0].findings.clear();
+            if let Some(exchange) = &mut case.steps[0].exchange
+                && let Some(response) = &mut exchange.response
+            {
+                response.status = 201;
+            }
+            run.outcomes[0].steps[0].snapshot = None;
+            run.cleanup.retain(|t| t.problem.is_none());
+            run.verdict = RunVerdict::decide(RunFacts::default());
+        }
+        for outcome in &mut run.outcomes {
+            outcome.target = outcome.target.as_ref().map(|_| label.to_owned());
+        }
+        Report::build(&ReportInput {
+            run: &run,
+            catalogues: vec![&catalogue()],
+            targets: vec![TargetInfo {
+                label: label.to_owned(),
+                base_url: format!("http://{label}"),
+                profile: "reference".to_owned(),
+            }],
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
+            partition: None,
+            allow_drift: false,
+        })
+    }
+
+    #[test]
+    fn targets_that_disagree_show_the_differing_behaviours_side_by_side() {
+        let joined = compare(vec![on("good", true), on("bad", false)]).expect("two reports");
+        let comparison = joined.comparison.as_ref().expect("a comparison");
+        let differing: Vec<&str> = comparison
+            .behaviours
+            .iter()
+            .filter(|b| b.differs)
+            .map(|b| b.id.as_str())
+            .collect();
+        assert_eq!(differing, ["A-1", "B-2"]);
+        assert_eq!(comparison.differing, 2);
+        let a = &comparison.behaviours[0];
+        let verdicts: Vec<VerdictWord> = a.verdicts.iter().flatten().map(|v| v.verdict).collect();
+        assert_eq!(verdicts, [VerdictWord::Pass, VerdictWord::Fail]);
+        // Only the step that judged it differently: read/b's, not read/a's (it passed on both).
+        assert_eq!(a.evidence.len(), 1, "{:?}", a.evidence);
+        let step = &a.evidence[0];
+        assert_eq!(
+            (step.case.as_str(), step.step.as_str()),
+            ("read/b", "status <maps>")
+        );
+        let [Some(good), Some(bad)] = step.sides.as_slice() else {
+            panic!("two sides: {:?}", step.sides);
+        };
+        assert_eq!((good.verdict, good.status), (VerdictWord::Pass, Some(201)));
+        assert!(good.findings.is_empty());
+        assert_eq!((bad.verdict, bad.status), (VerdictWord::Fail, Some(200)));
+        assert!(bad.findings[0].starts_with("cases/read/b.yaml:12:7: json $.status"));
+        // C-3 was skipped on both: the same verdict, no difference.
+        assert!(!comparison.behaviours[2].differs);
+        assert!(comparison.behaviours[2].evidence.is_empty());
+        // One verdict: failed, because of the bad target only, each reason naming it.
+        assert!(!joined.verdict.passed);
+        assert!(
+            joined
+                .verdict
+                .reasons
+                .iter()
+                .all(|r| r.starts_with("bad: ")),
+            "{:?}",
+            joined.verdict.reasons
+        );
+        assert_eq!(joined.cases.len(), 6);
+        assert_eq!(joined.totals.cases.failed, 1);
+        // Each behaviour's worst verdict over the targets, its evidence naming the target.
+        assert_eq!(joined.behaviours[0].verdict, VerdictWord::Fail);
+        assert_eq!(
+            joined.behaviours[0].evidence[0].target.as_deref(),
+            Some("bad")
+        );
+        assert!(joined.cases.iter().all(|c| c.target.is_some()));
+    }
+
+    #[test]
+    fn the_same_answers_twice_differ_nowhere_and_pass_together() {
+        let joined = compare(vec![on("one", true), on("two", true)]).expect("two reports");
+        let comparison = joined.comparison.as_ref().expect("a comparison");
+        assert_eq!(comparison.differing, 0);
+        assert!(comparison.behaviours.iter().all(|b| b.evidence.is_empty()));
+        assert!(joined.verdict.passed, "{:?}", joined.verdict);
+        assert_eq!(comparison.targets.len(), 2);
+    }
+
+    #[test]
+    fn a_label_given_twice_is_numbered() {
+        let labels = ["a", "b", "a", "a"].map(str::to_owned);
+        assert_eq!(unique_labels(&labels), ["a", "b", "a #2", "a #3"]);
+    }
+
+    #[test]
+    fn nothing_to_compare_is_none() {
+        assert!(compare(Vec::new()).is_none());
+    }
+}
