@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::case::model::Method;
+use crate::exchange::tape::{CLEANUP_CASE, Slot};
 use crate::exchange::{Client, Exchange, Outgoing, Received};
 use crate::run::ledger::{Created, Ledger, Tidied, appointment_id_from_location};
 use crate::target::Target;
@@ -61,7 +62,12 @@ pub async fn cleanup(ledger: &Ledger, targets: &[Target], client: &Client) -> Ve
             ledger.remove(&created);
             continue;
         };
-        let (problem, note) = cancel(client, target, &created.id).await;
+        // Cleanup's exchanges are recorded (and replayed) per appointment.
+        let client = client.at(Slot {
+            case: Some(CLEANUP_CASE.to_owned()),
+            step: Some(created.id.clone()),
+        });
+        let (problem, note) = cancel(&client, target, &created.id).await;
         ledger.remove(&created);
         tidied.push(Tidied {
             id: created.id,
