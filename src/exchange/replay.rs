@@ -222,7 +222,7 @@ mod tests {
         }
     }
 
-    const HEADER: &str = r#"{"kind":"header","format":"canvas-conformance-recording","version":1,"tool_version":"0.1.0","run_id":"0badcafe","started_at":"2026-01-01T00:00:00Z","editions":["2023-09"],"suite":{"cases":1,"digest":"00"},"cases":["2023-09/c"],"targets":[]}"#;
+    const HEADER: &str = r#"{"kind":"header","format":"canvas-conformance-recording","version":1,"tool_version":"0.1.0","run_id":"0badcafe","started_at":"2026-01-01T00:00:00Z","editions":["2023-09"],"suite":{"cases":1,"digest":"00"},"selected":["2023-09/c"],"cases":["2023-09/c"],"targets":[]}"#;
 
     #[test]
     fn answers_the_recorded_exchange_and_names_what_differs() {
