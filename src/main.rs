@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Mutants(args) => runtime.block_on(cli::mutants::run(args)),
         Command::Bench(args) => runtime.block_on(cli::bench::run(args)),
         Command::Report(args) => cli::report::run(&args),
+        Command::Replay(args) => runtime.block_on(cli::replay::run(args)),
         Command::Serve(args) => runtime
             .block_on(cli::serve::run(args))
             .map(|()| 0)

@@ -15,6 +15,7 @@ mod sandbox {
     mod oauth;
     mod proxy;
     mod read_only;
+    mod record;
     mod resilience;
     mod variations;
 }

@@ -11,6 +11,7 @@ pub mod dry_run;
 pub mod editions;
 pub mod list;
 pub mod mutants;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod selection;
@@ -52,6 +53,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Measure the suite, the harness overhead and the reference server under load.
     Bench(bench::BenchArgs),
+    /// Re-judge a recording (`run --record DIR`) with the current cases, offline, and report.
+    Replay(replay::ReplayArgs),
     /// Work with report folders: `report merge` joins the shards of a partitioned run.
     Report(report::ReportArgs),
 }

@@ -1,10 +1,11 @@
 //! `run`: load and lint the suite, pick the target and its auth (embedded reference servers unless
 //! `--target`/a profile's base_url), plan, run (or `--dry-run`: print curl lines), print one line per
 //! case (or a progress bar on a terminal), compare snapshots, cancel what was created (also after
-//! Ctrl-C), write the `--report-dir` files, and exit 0 (all passed) or 1. Several targets are
-//! handed to `cli::compare`.
+//! Ctrl-C), write the `--report-dir` files (and with `--record` every exchange to a recording), and
+//! exit 0 (all passed) or 1. Several targets are handed to `cli::compare`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
@@ -12,7 +13,9 @@ use crate::cli::selection::SelectionArgs;
 use crate::cli::target_args::{NamedTarget, TargetArgs};
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, compare, dry_run};
 use crate::edition::Edition;
+use crate::exchange::recorder::Recorder;
 use crate::exchange::send::ClientOptions;
+use crate::exchange::tape::{Header, RunFacts, SuiteDigest};
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
 use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
@@ -60,6 +63,10 @@ pub struct RunArgs {
     /// Write junit.xml, report.json, report.html and summary.md into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Stream every exchange of the run (secrets scrubbed) to DIR/recording.jsonl, for `replay DIR`
+    /// (see docs/recording.md).
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub record: Option<PathBuf>,
 }
 
 /// How requests are paced, bounded and retried (shared by `run` and `doctor`).
@@ -113,6 +120,15 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     {
         return Err(CliError::Usage(format!(
             "--report-dir `{}` is a file, not a folder",
+            dir.display()
+        )));
+    }
+    if let Some(dir) = &args.record
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(CliError::Usage(format!(
+            "--record `{}` is a file, not a folder",
             dir.display()
         )));
     }
@@ -199,7 +215,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     } else {
         UpdateMode::from_env(args.update_snapshots)
     };
-    let session = RunSession::open(SessionOptions {
+    let mut session = RunSession::open(SessionOptions {
         targets,
         client: options,
         jobs: args.jobs.unwrap_or_else(default_jobs),
@@ -264,9 +280,39 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     {
         println!("preflight: {problem}");
     }
+    let started_at = jiff::Timestamp::now();
+    if let Some(record_dir) = &args.record {
+        let header = Header::new(
+            RunFacts {
+                run_id: session.run_id().to_owned(),
+                started_at,
+                editions: selection.editions.clone(),
+                suite: SuiteDigest {
+                    cases: selected.cases,
+                    digest: selected.digest.clone(),
+                },
+                selected: names.clone(),
+                partition: selection.partition,
+                cases: plan
+                    .items
+                    .iter()
+                    .map(|item| format!("{}/{}", item.case.edition, item.case.name()))
+                    .collect(),
+            },
+            targets,
+        );
+        let recorder = match Recorder::create(record_dir, &header) {
+            Ok(recorder) => Arc::new(recorder),
+            Err(e) => {
+                session.close().await;
+                return Err(CliError::Other(e.into()));
+            }
+        };
+        session = session.recording(recorder);
+    }
+    let targets = session.targets();
     let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
     let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
-    let started_at = jiff::Timestamp::now();
     let mut progress = None;
     let report = session
         .run(&plan, |event| match event {
@@ -303,7 +349,15 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         console::snapshot_summary(&report.outcomes, &unreferenced)
     );
     print!("{}", console::summary(&report));
+    let recorded = session.client().recorder().map(|r| {
+        r.finish()
+            .map(std::path::Path::to_path_buf)
+            .context("the recording is incomplete")
+    });
     session.close().await;
+    if let Some(recorded) = recorded {
+        println!("recording: {}", recorded?.display());
+    }
     if let Some(dir) = &args.report_dir {
         let model = Report::build(&ReportInput {
             run: &report,

@@ -49,6 +49,11 @@ pub enum ExchangeError {
     /// reason (secrets already scrubbed there).
     #[error("could not obtain a token: {detail}")]
     Token { detail: String },
+    /// A replay (`canvas-conformance replay`) has no answer for this request: the recording holds
+    /// none at its place, or the one it holds was for another request. `detail` says which, with
+    /// what was recorded and what would be sent.
+    #[error("not replayed: {detail}")]
+    NotRecorded { detail: String },
     /// Any other transport failure: the request could not be sent or its answer read.
     #[error("{}{}", stage.summary(), causes(detail))]
     Transport {
@@ -107,6 +112,9 @@ impl ExchangeError {
             },
             ExchangeError::Connect { detail } => ExchangeError::Connect { detail: f(&detail) },
             ExchangeError::Token { detail } => ExchangeError::Token { detail: f(&detail) },
+            ExchangeError::NotRecorded { detail } => {
+                ExchangeError::NotRecorded { detail: f(&detail) }
+            }
             ExchangeError::Transport { stage, detail } => ExchangeError::Transport {
                 stage,
                 detail: f(&detail),

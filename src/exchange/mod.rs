@@ -1,15 +1,19 @@
 //! ③ Exchange: render a step's request template against the scope (`render`), send it (`send`,
 //! composing `pace`, `transport`, `retry` and `scrub`) and record what went and came back with
 //! secrets already scrubbed (`record`), failures typed (`error`); follow a search's paging links
-//! (`walk`).
+//! (`walk`). Record a run's exchanges as they complete (`recorder`, in the `tape` format) and
+//! replay them offline (`replay`).
 
 pub mod error;
 pub mod pace;
 pub mod record;
+pub mod recorder;
 pub mod render;
+pub mod replay;
 pub mod retry;
 pub mod scrub;
 pub mod send;
+pub mod tape;
 pub mod transport;
 pub mod walk;
 

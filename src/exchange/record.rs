@@ -7,22 +7,23 @@ use sha2::{Digest, Sha256};
 
 use crate::exchange::error::ExchangeError;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SentRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Received {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     /// The body as text (lossy UTF-8).
     pub body: String,
-    /// The body parsed as JSON, when it is JSON (dropped by [`Received::slim`]).
+    /// The body parsed as JSON, when it is JSON (dropped by [`Received::slim`]; not serialized:
+    /// [`Received::parse_body`] restores it from `body`).
     #[serde(skip)]
     pub json: Option<Value>,
     pub elapsed_ms: u64,
@@ -47,6 +48,15 @@ pub struct Truncation {
 pub const PASSING_BODY_CAP: usize = 4_000;
 
 impl Received {
+    /// `json` from `body`: its JSON value, or `None` when it is empty or not JSON.
+    pub fn parse_body(&mut self) {
+        self.json = if self.body.trim().is_empty() {
+            None
+        } else {
+            serde_json::from_str(&self.body).ok()
+        };
+    }
+
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

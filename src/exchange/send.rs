@@ -1,18 +1,24 @@
 //! Sends a rendered request to a target and records the exchange, politely and resiliently: it
 //! composes the request pace (`pace`), one attempt over the wire (`transport`), the retry policy
 //! for 429/503 (`retry`), one renewal of an OAuth token after a 401 (the target's auth), and
-//! scrubbing of secrets as it records (`scrub`), so nothing downstream can leak them.
+//! scrubbing of secrets as it records (`scrub`), so nothing downstream can leak them. A recording
+//! client also streams each exchange to a recording (`recorder`); a replaying one answers from a
+//! recording (`replay`) and has no HTTP client at all.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::case::model::AuthMode;
 use crate::exchange::error::ExchangeError;
 use crate::exchange::pace::Pace;
 use crate::exchange::record::{Exchange, SentRequest};
+use crate::exchange::recorder::Recorder;
 use crate::exchange::render::{Outgoing, path_and_query};
+use crate::exchange::replay::Replayer;
 use crate::exchange::retry::Next;
 use crate::exchange::scrub::{INVALID_TOKEN, REDACTED, scrub_error, scrub_headers, scrub_received};
+use crate::exchange::tape::{CaseFacts, Line, Slot, Taped, without_userinfo};
 use crate::exchange::transport::{self, Limits};
 use crate::target::{Secret, Target};
 
@@ -65,11 +71,31 @@ impl ClientOptions {
     }
 }
 
+/// Sends requests. Cheap to clone (clones share the HTTP client, pace and recording); see
+/// [`Client::at`] for the slot its exchanges are recorded (and replayed) under.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    way: Way,
     options: Arc<ClientOptions>,
     pace: Option<Arc<Pace>>,
+    slot: Arc<Place>,
+}
+
+/// Over the wire (recording each exchange, or not), or from a recording.
+#[derive(Clone)]
+enum Way {
+    Live {
+        http: reqwest::Client,
+        recorder: Option<Arc<Recorder>>,
+    },
+    Replay(Arc<Replayer>),
+}
+
+/// The slot a client's exchanges belong to, and how many it has sent there.
+#[derive(Default)]
+struct Place {
+    slot: Slot,
+    sent: AtomicU32,
 }
 
 impl Client {
@@ -94,10 +120,87 @@ impl Client {
         }
         let http = transport::http_client(&options.limits())?;
         Ok(Client {
-            http,
+            way: Way::Live {
+                http,
+                recorder: None,
+            },
             options: Arc::new(options),
             pace,
+            slot: Arc::default(),
         })
+    }
+
+    /// A client that answers every request from `recording` and sends nothing: it has no HTTP
+    /// client, no pace and asks no token.
+    pub fn replaying(recording: Arc<Replayer>, options: ClientOptions) -> Client {
+        Client {
+            way: Way::Replay(recording),
+            options: Arc::new(options),
+            pace: None,
+            slot: Arc::default(),
+        }
+    }
+
+    /// This client, also streaming every exchange to `recorder` (`run --record`). A replaying
+    /// client stays as it is.
+    pub fn recording(mut self, recorder: Arc<Recorder>) -> Client {
+        if let Way::Live { recorder: slot, .. } = &mut self.way {
+            *slot = Some(recorder);
+        }
+        self
+    }
+
+    /// The recorder this client streams to, if it records.
+    pub fn recorder(&self) -> Option<&Arc<Recorder>> {
+        match &self.way {
+            Way::Live { recorder, .. } => recorder.as_ref(),
+            Way::Replay(_) => None,
+        }
+    }
+
+    /// Whether this client answers from a recording.
+    pub fn is_replay(&self) -> bool {
+        matches!(self.way, Way::Replay(_))
+    }
+
+    /// The same client for the exchanges of `slot` (a case's step, or cleanup's): they are
+    /// recorded under it, numbered from 0 in the order sent, and a replay answers them by it.
+    pub fn at(&self, slot: Slot) -> Client {
+        Client {
+            slot: Arc::new(Place {
+                slot,
+                sent: AtomicU32::new(0),
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// The run-specific facts case `case` (`edition/name`) renders with on `target`: `index` (its
+    /// time slot) and `now` as given, recorded when recording; as recorded when replaying (as
+    /// given when the recording lacks the case).
+    pub fn case_facts(
+        &self,
+        target: &str,
+        case: &str,
+        index: usize,
+        now: jiff::Timestamp,
+    ) -> (usize, jiff::Timestamp) {
+        match &self.way {
+            Way::Replay(replayer) => replayer
+                .case_facts(target, case)
+                .map_or((index, now), |facts| (facts.index, facts.now)),
+            Way::Live { recorder, .. } => {
+                if let Some(recorder) = recorder {
+                    recorder.write(&Line::Case(CaseFacts {
+                        target: target.to_owned(),
+                        case: case.to_owned(),
+                        index,
+                        now,
+                    }));
+                }
+                (index, now)
+            }
+        }
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -105,34 +208,39 @@ impl Client {
     }
 
     /// Sends `out` to `target`; a transport failure, a token that could not be had, or a target
-    /// still busy after every retry is recorded in the exchange's `error`, not returned.
+    /// still busy after every retry is recorded in the exchange's `error`, not returned. Replaying,
+    /// the recorded exchange at this place answers instead (or a `not_recorded` error).
     pub async fn send(&self, target: &Target, out: &Outgoing) -> Exchange {
-        let url = format!(
-            "{}{}",
-            target.base_url.trim_end_matches('/'),
-            path_and_query(&out.path, &out.query)
-        );
-        let mut headers: Vec<(String, String)> = vec![("Accept".into(), "application/json".into())];
-        if out.body.is_some() {
-            headers.push(("Content-Type".into(), "application/json".into()));
-        }
-        headers.extend(out.headers.iter().cloned());
-        let mut recorded_headers = headers.clone();
-        match out.auth {
-            AuthMode::Target | AuthMode::ReadOnly => {
-                recorded_headers.push(("Authorization".into(), format!("Bearer {REDACTED}")));
+        let ordinal = self.slot.sent.fetch_add(1, Ordering::SeqCst);
+        let (http, recorder) = match &self.way {
+            Way::Replay(replayer) => {
+                let (mut request, _) = sent_request(target, out);
+                request.headers = scrub_headers(request.headers, "");
+                request.url = without_userinfo(&request.url);
+                return replayer.answer(&target.label, &self.slot.slot, ordinal, request);
             }
-            AuthMode::Invalid => {
-                recorded_headers.push(("Authorization".into(), format!("Bearer {INVALID_TOKEN}")));
-            }
-            AuthMode::None => {}
-        }
-        let mut request = SentRequest {
-            method: out.method.as_str().to_owned(),
-            url: url.clone(),
-            headers: recorded_headers,
-            body: out.body.clone(),
+            Way::Live { http, recorder } => (http, recorder),
         };
+        let exchange = self.send_live(http, target, out).await;
+        if let Some(recorder) = recorder {
+            recorder.write(&Line::Exchange(Box::new(Taped {
+                target: target.label.clone(),
+                slot: self.slot.slot.clone(),
+                ordinal,
+                request: SentRequest {
+                    url: without_userinfo(&exchange.request.url),
+                    ..exchange.request.clone()
+                },
+                response: exchange.response.clone(),
+                error: exchange.error.clone(),
+            })));
+        }
+        exchange
+    }
+
+    async fn send_live(&self, http: &reqwest::Client, target: &Target, out: &Outgoing) -> Exchange {
+        let (mut request, headers) = sent_request(target, out);
+        let url = request.url.clone();
         let limits = self.options.limits();
         let mut renewed = false;
         let mut attempt = 1;
@@ -177,7 +285,7 @@ impl Client {
                 token: token.as_ref(),
                 body: out.body.as_deref(),
             };
-            let received = match transport::attempt(&self.http, &limits, &one).await {
+            let received = match transport::attempt(http, &limits, &one).await {
                 Ok(received) => scrub_received(received, secret),
                 Err(error) => {
                     return Exchange {
@@ -230,6 +338,38 @@ impl Client {
             }
         }
     }
+}
+
+/// The request as recorded (Authorization shown as `Bearer [redacted]`, or the harness's invalid
+/// token) and the headers sent without the token, which each attempt adds.
+fn sent_request(target: &Target, out: &Outgoing) -> (SentRequest, Vec<(String, String)>) {
+    let url = format!(
+        "{}{}",
+        target.base_url.trim_end_matches('/'),
+        path_and_query(&out.path, &out.query)
+    );
+    let mut headers: Vec<(String, String)> = vec![("Accept".into(), "application/json".into())];
+    if out.body.is_some() {
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    headers.extend(out.headers.iter().cloned());
+    let mut recorded_headers = headers.clone();
+    match out.auth {
+        AuthMode::Target | AuthMode::ReadOnly => {
+            recorded_headers.push(("Authorization".into(), format!("Bearer {REDACTED}")));
+        }
+        AuthMode::Invalid => {
+            recorded_headers.push(("Authorization".into(), format!("Bearer {INVALID_TOKEN}")));
+        }
+        AuthMode::None => {}
+    }
+    let request = SentRequest {
+        method: out.method.as_str().to_owned(),
+        url,
+        headers: recorded_headers,
+        body: out.body.clone(),
+    };
+    (request, headers)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::case::model::Method;
+use crate::exchange::tape::{CLEANUP_CASE, Slot};
 use crate::exchange::{Client, Exchange, Outgoing, Received};
 use crate::run::ledger::{Created, Ledger, Tidied, appointment_id_from_location};
 use crate::target::Target;
@@ -83,6 +84,11 @@ pub async fn cleanup(
                     ledger.remove(&created);
                     return None;
                 };
+                // Cleanup's exchanges are recorded (and replayed) per appointment.
+                let client = client.at(Slot {
+                    case: Some(CLEANUP_CASE.to_owned()),
+                    step: Some(created.id.clone()),
+                });
                 let (problem, note) = cancel(&client, target, &created.id).await;
                 ledger.remove(&created);
                 Some((

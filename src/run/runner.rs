@@ -16,6 +16,7 @@ use crate::case::uses::{behaviours_judged, default_behaviours, names_used};
 use crate::check::search::{WalkJudge, WalkJudgement};
 use crate::check::snapshot::{Redactions, render};
 use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
+use crate::exchange::tape::Slot;
 use crate::exchange::walk::walk;
 use crate::exchange::{Client, PASSING_BODY_CAP, Received, render_request};
 use crate::outcome::{CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted};
@@ -346,15 +347,11 @@ async fn run_steps(
         snapshots,
     } = *ctx;
     let target = &targets[target_index];
-    let io = StepIo {
-        target,
-        target_index,
-        client,
-        ledger,
-        snapshots,
-    };
     let case_ids: Vec<String> = case.behaviours().map(str::to_owned).collect();
-    let builtins = BuiltIns::new(run_id, index);
+    // A recording keeps the case's index and start; a replay renders with the recorded ones.
+    let case_key = format!("{}/{}", case.edition, case.name());
+    let (index, now) = client.case_facts(&target.label, &case_key, index, jiff::Timestamp::now());
+    let builtins = BuiltIns::at(run_id, index, now);
     let mut scope = match case_scope(case, &builtins, target) {
         Ok(scope) => scope,
         Err((name, e)) => {
@@ -399,6 +396,15 @@ async fn run_steps(
             outcomes.push(fresh.blocked(reason, blocked_by));
             continue;
         }
+        // Each step's exchanges are recorded (and replayed) under its own slot.
+        let client = client.at(Slot::step(&case_key, &step.name.value));
+        let io = StepIo {
+            target,
+            target_index,
+            client: &client,
+            ledger,
+            snapshots,
+        };
         let (mut outcome, uncaptured) =
             run_step(case, step, &mut scope, &builtins, &io, fresh).await;
         attribute(&mut outcome.findings, &default_behaviours(step, &case_ids));

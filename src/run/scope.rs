@@ -58,8 +58,12 @@ pub struct BuiltIns {
 impl BuiltIns {
     /// The facts of case `index` (its place in the plan) of run `run_id`, as of now.
     pub fn new(run_id: &str, index: usize) -> BuiltIns {
+        BuiltIns::at(run_id, index, Timestamp::now())
+    }
+
+    /// The facts of case `index` of run `run_id` started at `now` (a replay's recorded start).
+    pub fn at(run_id: &str, index: usize, now: Timestamp) -> BuiltIns {
         let day = slot_day(run_id, index);
-        let now = Timestamp::now();
         let slot = day
             .at(9, 0, 0, 0)
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::case::Case;
 use crate::edition::Edition;
 use crate::exchange::Client;
+use crate::exchange::recorder::Recorder;
 use crate::exchange::send::{ClientError, ClientOptions};
 use crate::outcome::{CaseOutcome, RunVerdict};
 use crate::plan::{Plan, PlanItem, Selection, build};
@@ -43,6 +44,9 @@ pub enum TargetChoice {
         /// [`crate::target::label_for`]); a run of several targets makes each label unique.
         label: Option<String>,
     },
+    /// Targets already made, started by nobody here (a replay's recorded targets, which its client
+    /// answers for without a connection).
+    Given(Vec<Target>),
 }
 
 /// What a session needs to open.
@@ -153,6 +157,7 @@ impl RunSession {
                 };
                 (vec![target], Vec::new())
             }
+            TargetChoice::Given(targets) => (targets, Vec::new()),
         };
         let snapshots = options
             .snapshots
@@ -169,6 +174,19 @@ impl RunSession {
             },
             control: RunControl::default(),
         })
+    }
+
+    /// The same session under `run_id` (a replay takes the recorded run's, so names and time
+    /// slots render as they did).
+    pub fn with_run_id(mut self, run_id: &str) -> RunSession {
+        self.options.run_id = run_id.to_owned();
+        self
+    }
+
+    /// The same session streaming every exchange to `recorder` (`run --record`).
+    pub fn recording(mut self, recorder: Arc<Recorder>) -> RunSession {
+        self.client = self.client.recording(recorder);
+        self
     }
 
     /// The targets, in the order plans place cases on them.

@@ -81,6 +81,11 @@ enum Source {
     OAuth(Box<OAuth>),
     /// Nothing to authenticate with (fine for a dry run; any request needing a token errors).
     Unavailable(String),
+    /// A recorded target (`replay`): no credentials, nothing is sent; `read_only`: the recorded
+    /// target could hand out read-only tokens, so cases asking for one are planned as they were.
+    Replayed {
+        read_only: bool,
+    },
 }
 
 /// OAuth2 client credentials and the token cache.
@@ -183,6 +188,19 @@ impl Auth {
         }
     }
 
+    /// The auth of a recorded target in a replay: it hands out no token (a replay sends nothing),
+    /// and plans cases using a read-only token as the recording did (`read_only`).
+    pub fn replayed(read_only: bool) -> Auth {
+        Auth {
+            inner: Arc::new(Source::Replayed { read_only }),
+        }
+    }
+
+    /// Whether this is a replayed target whose recording could hand out read-only tokens.
+    pub fn replays_read_only(&self) -> bool {
+        matches!(&*self.inner, Source::Replayed { read_only: true })
+    }
+
     /// OAuth2 client credentials; `timeout` bounds each token request.
     pub fn oauth(client: OAuthClient, timeout: Duration) -> Result<Auth, AuthError> {
         let http = reqwest::Client::builder()
@@ -217,6 +235,7 @@ impl Auth {
                 oauth.token_url, oauth.id_env, oauth.secret_env
             ),
             Source::Unavailable(reason) => format!("no credentials ({reason})"),
+            Source::Replayed { .. } => "none (replayed from a recording)".to_owned(),
         }
     }
 
@@ -224,7 +243,7 @@ impl Auth {
     pub fn unavailable_reason(&self) -> Option<&str> {
         match &*self.inner {
             Source::Unavailable(reason) => Some(reason),
-            Source::Static(_) | Source::OAuth(_) => None,
+            Source::Static(_) | Source::OAuth(_) | Source::Replayed { .. } => None,
         }
     }
 
@@ -237,7 +256,7 @@ impl Auth {
     pub fn token_fetches(&self) -> u64 {
         match &*self.inner {
             Source::OAuth(oauth) => oauth.fetches.load(Ordering::Relaxed),
-            Source::Static(_) | Source::Unavailable(_) => 0,
+            Source::Static(_) | Source::Unavailable(_) | Source::Replayed { .. } => 0,
         }
     }
 
@@ -247,6 +266,7 @@ impl Auth {
         match &*self.inner {
             Source::Static(token) => Ok(token.clone()),
             Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
+            Source::Replayed { .. } => Err(AuthError::NoCredentials(REPLAYED.to_owned())),
             Source::OAuth(oauth) => {
                 let mut cache = oauth.cache.lock().await;
                 if let Some(cached) = cache.as_ref()
@@ -303,6 +323,7 @@ impl Auth {
                 reason: "a static bearer token has the scope it was issued with; give the profile an oauth section".to_owned(),
             }),
             Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
+            Source::Replayed { .. } => Err(AuthError::NoCredentials(REPLAYED.to_owned())),
         }
     }
 
@@ -322,10 +343,13 @@ impl Auth {
                 }
                 true
             }
-            Source::Static(_) | Source::Unavailable(_) => false,
+            Source::Static(_) | Source::Unavailable(_) | Source::Replayed { .. } => false,
         }
     }
 }
+
+/// Why a replayed target has no token.
+const REPLAYED: &str = "a replay answers from the recording and sends nothing";
 
 /// When to renew a token that lives `lifetime`: at 90 % of it.
 pub fn renew_after(lifetime: Duration) -> Duration {

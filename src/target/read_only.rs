@@ -28,7 +28,7 @@ impl Target {
     /// static token that is not the reference instance's, so no OAuth client can be asked for a
     /// narrower scope. A case using `auth: read_only` is then skipped with this reason.
     pub fn read_only_unavailable(&self) -> Option<String> {
-        if self.auth.is_oauth() || self.auth.is_reference_token() {
+        if self.auth.is_oauth() || self.auth.is_reference_token() || self.auth.replays_read_only() {
             return None;
         }
         Some(format!(

@@ -1,0 +1,206 @@
+//! `replay DIR`: re-judge a recording (`run --record DIR`) with the current cases and checks,
+//! offline: the recorded targets and run id, every answer from the recording, no socket opened.
+//! Prints and writes what `run` does (`--report-dir`); exit 0 (all passed) or 1.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
+use crate::exchange::Client;
+use crate::exchange::replay::Replayer;
+use crate::exchange::send::ClientOptions;
+use crate::exchange::tape::Header;
+use crate::plan::Selection;
+use crate::report::console;
+use crate::report::progress::{ConsoleMode, Progress, Terminal};
+use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
+use crate::requirements::Catalogue;
+use crate::run::options::{default_jobs, default_snapshots_dir};
+use crate::run::snapshots::UpdateMode;
+use crate::run::{RunEvent, RunSession, SessionOptions, TargetChoice};
+use crate::suite::{Suite, default_cases_dir, load_suite};
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The folder `run --record DIR` wrote (or its recording.jsonl).
+    #[arg(value_name = "DIR")]
+    pub recording: PathBuf,
+    /// Folder of case files to judge with (default: the project's `cases/`).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Folder of snapshot files (default: `snapshots/` beside the case folder); nothing is written.
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Report snapshot drift without failing.
+    #[arg(long)]
+    pub allow_drift: bool,
+    /// Cases judged at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Write junit.xml, report.json, report.html and summary.md into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+}
+
+pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
+    if let Some(dir) = &args.report_dir
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(CliError::Usage(format!(
+            "--report-dir `{}` is a file, not a folder",
+            dir.display()
+        )));
+    }
+    let replayer = Replayer::open(&args.recording).map_err(|e| CliError::Usage(e.to_string()))?;
+    let header = replayer.header().clone();
+    let cases_dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let suite = load_suite(&cases_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let suite_ref = same_suite(&header, &suite, &cases_dir.display().to_string())?;
+    let targets = header.targets.iter().map(|t| t.target()).collect();
+    let client = Client::replaying(
+        Arc::new(replayer),
+        ClientOptions::with_timeout(Duration::from_secs(30)),
+    );
+    let snapshot_dir = args
+        .snapshots
+        .clone()
+        .unwrap_or_else(|| default_snapshots_dir(&cases_dir));
+    let session = RunSession::open_with(
+        SessionOptions {
+            targets: TargetChoice::Given(targets),
+            client: client.options().clone(),
+            jobs: args.jobs.unwrap_or_else(default_jobs),
+            snapshots: Some((snapshot_dir, UpdateMode::No)),
+            allow_drift: args.allow_drift,
+            require_auth: false,
+        },
+        client,
+    )
+    .await
+    .map_err(|e| CliError::Other(e.into()))?
+    .with_run_id(&header.run_id);
+    println!(
+        "replay of run {} (recorded {}, {} case(s)): answers come from the recording, nothing is sent",
+        header.run_id,
+        header.started_at,
+        header.cases.len()
+    );
+    for target in session.targets() {
+        println!(
+            "target {}: {} (profile {}; recorded)",
+            target.label, target.base_url, target.profile.name
+        );
+    }
+    // The recorded run's cases, in the current case folder's words.
+    let recorded: BTreeSet<&str> = header.cases.iter().map(String::as_str).collect();
+    let cases: Vec<_> = suite
+        .cases
+        .iter()
+        .filter(|c| recorded.contains(format!("{}/{}", c.edition, c.name()).as_str()))
+        .cloned()
+        .collect();
+    let selection = Selection {
+        editions: header.editions.clone(),
+        ..Selection::default()
+    };
+    let plan = session.plan(&cases, &selection);
+    let mut progress = None;
+    let report = session
+        .run(&plan, |event| match event {
+            RunEvent::Started { cases } => {
+                progress = Some(Progress::start(
+                    ConsoleMode::choose(Terminal::detect(), cases),
+                    cases,
+                ));
+            }
+            RunEvent::CaseFinished { outcome, case } => {
+                if let Some(progress) = &progress {
+                    progress.case(outcome, Some(case));
+                }
+            }
+            RunEvent::CleanupFinished { .. } | RunEvent::Finished { .. } => {}
+        })
+        .await;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    print!("{}", console::snapshot_summary(&report.outcomes, &[]));
+    print!("{}", console::summary(&report));
+    let infos: Vec<TargetInfo> = session.targets().iter().map(TargetInfo::of).collect();
+    session.close().await;
+    if let Some(dir) = &args.report_dir {
+        let catalogues: Vec<&Catalogue> = header
+            .editions
+            .iter()
+            .filter_map(|e| suite.catalogue(*e))
+            .collect();
+        let model = Report::build(&ReportInput {
+            run: &report,
+            catalogues,
+            targets: infos,
+            started_at: header.started_at,
+            suite: suite_ref,
+            partition: header.partition,
+            allow_drift: args.allow_drift,
+        });
+        let paths = write_reports(dir, &model).context("failed to write the reports")?;
+        for path in paths {
+            println!("report: {}", path.display());
+        }
+    }
+    Ok(if report.verdict.passed {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// The recorded suite as reports name it, when the case folder (`shown`) holds the same suite:
+/// a catalogue for every recorded edition, every recorded case, and the same digest.
+fn same_suite(header: &Header, suite: &Suite, shown: &str) -> Result<SuiteRef, CliError> {
+    for edition in &header.editions {
+        if suite.catalogue(*edition).is_none() {
+            return Err(CliError::Usage(format!(
+                "the recording is of edition {edition}, and the case folder {shown} has no catalogue for it: replay it with that edition's cases (--cases DIR)"
+            )));
+        }
+    }
+    let have: BTreeSet<String> = suite
+        .cases
+        .iter()
+        .map(|c| format!("{}/{}", c.edition, c.name()))
+        .collect();
+    let missing: Vec<&str> = header
+        .selected
+        .iter()
+        .chain(&header.cases)
+        .filter(|name| !have.contains(*name))
+        .map(String::as_str)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        return Err(CliError::Usage(format!(
+            "the recording ran another suite: the case folder {shown} has no case {} (recorded {} case(s), suite digest {})",
+            missing.join(", "),
+            header.suite.cases,
+            header.suite.digest
+        )));
+    }
+    let ours = SuiteRef::of(
+        suite.catalogue_2023_09(),
+        header.selected.iter().map(String::as_str),
+    );
+    if ours.digest != header.suite.digest || ours.cases != header.suite.cases {
+        return Err(CliError::Usage(format!(
+            "the recording ran another suite: recorded {} case(s) with digest {}, the case folder {shown} gives {} with digest {} (another catalogue page?)",
+            header.suite.cases, header.suite.digest, ours.cases, ours.digest
+        )));
+    }
+    Ok(ours)
+}
