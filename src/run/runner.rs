@@ -100,6 +100,29 @@ pub async fn run_plan_with(
     let ledger = Arc::clone(&control.ledger);
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = JoinSet::new();
+    let mut done: BTreeMap<usize, CaseOutcome> = BTreeMap::new();
+    let mut outcomes = Vec::with_capacity(plan.items.len());
+    let mut finished = |joined: Result<(usize, CaseOutcome), tokio::task::JoinError>,
+                        done: &mut BTreeMap<usize, CaseOutcome>,
+                        outcomes: &mut Vec<CaseOutcome>| {
+        let (position, outcome) = match joined {
+            Ok(pair) => pair,
+            Err(e) => {
+                // A panicking case must not take the run down; it is reported as an error below.
+                tracing::error!("a case task failed: {e}");
+                return;
+            }
+        };
+        done.insert(position, outcome);
+        // Delivered in plan order, each as soon as every case before it is done.
+        while let Some(next) = done.remove(&outcomes.len()) {
+            on_event(RunEvent::CaseFinished {
+                outcome: &next,
+                case: &plan.items[outcomes.len()].case,
+            });
+            outcomes.push(next);
+        }
+    };
     for (position, item) in plan.items.iter().enumerate() {
         let item = item.clone();
         let targets = Arc::clone(&targets);
@@ -109,8 +132,14 @@ pub async fn run_plan_with(
         let run_id = options.run_id.clone();
         let interrupt = control.interrupt.clone();
         let snapshots = options.snapshots.clone();
+        // The permit is taken before the task starts, so cases start in plan order (a task
+        // scheduled early must not overtake the one before it).
+        let permit = semaphore.acquire_owned().await.ok();
+        while let Some(joined) = tasks.try_join_next() {
+            finished(joined, &mut done, &mut outcomes);
+        }
         tasks.spawn(async move {
-            let _permit = semaphore.acquire_owned().await.ok();
+            let _permit = permit;
             let outcome = if interrupt.is_triggered() {
                 not_started(&item)
             } else {
@@ -127,25 +156,8 @@ pub async fn run_plan_with(
             (position, outcome)
         });
     }
-    let mut done: BTreeMap<usize, CaseOutcome> = BTreeMap::new();
-    let mut outcomes = Vec::with_capacity(plan.items.len());
     while let Some(joined) = tasks.join_next().await {
-        let (position, outcome) = match joined {
-            Ok(pair) => pair,
-            Err(e) => {
-                // A panicking case must not take the run down; it is reported as an error below.
-                tracing::error!("a case task failed: {e}");
-                continue;
-            }
-        };
-        done.insert(position, outcome);
-        while let Some(next) = done.remove(&outcomes.len()) {
-            on_event(RunEvent::CaseFinished {
-                outcome: &next,
-                case: &plan.items[outcomes.len()].case,
-            });
-            outcomes.push(next);
-        }
+        finished(joined, &mut done, &mut outcomes);
     }
     // Anything left (a task that panicked) becomes an Error outcome, keeping plan order.
     for (position, item) in plan.items.iter().enumerate().skip(outcomes.len()) {
