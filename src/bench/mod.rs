@@ -38,7 +38,7 @@ impl Scale {
         Scale {
             name: "full",
             replicas: vec![1, 4, 16],
-            seeds: vec![1_000, 10_000, 100_000],
+            seeds: vec![1_000, 10_000, 100_000, 1_000_000],
             load: load::LoadSpec {
                 concurrency: 16,
                 duration: Duration::from_secs(3),

@@ -176,6 +176,9 @@ pub fn mb(kib: u64) -> f64 {
     kib as f64 * 1024.0 / 1_000_000.0
 }
 
+/// The seed size the server goals are stated at (issue 15).
+const GOAL_SEED: u64 = 100_000;
+
 /// The goals of the issue, judged on this run's numbers.
 pub fn goals(report: &BenchReport) -> Vec<Goal> {
     let goal = |name: &str, target: &str, measured: String, met: Option<bool>| Goal {
@@ -185,10 +188,11 @@ pub fn goals(report: &BenchReport) -> Vec<Goal> {
         met,
     };
     // The goals are judged on the default (2023-09) edition; current's figures stand beside them.
+    // They are stated at 100k appointments: the largest size up to that (1M is the curve's end).
     let largest = report
         .server
         .iter()
-        .filter(|s| s.edition == Edition::Sept2023)
+        .filter(|s| s.edition == Edition::Sept2023 && s.seeded <= GOAL_SEED)
         .max_by_key(|s| s.seeded);
     let load = |size: Option<&ServerSize>, workload: Workload| {
         size?.loads.iter().find(|l| l.workload == workload).cloned()
@@ -196,7 +200,7 @@ pub fn goals(report: &BenchReport) -> Vec<Goal> {
     let slowest_reads = report
         .server
         .iter()
-        .filter(|s| s.edition == Edition::Sept2023)
+        .filter(|s| s.edition == Edition::Sept2023 && s.seeded <= GOAL_SEED)
         .filter_map(|s| Some((s.seeded, load(Some(s), Workload::Read)?)))
         .min_by(|a, b| a.1.requests_per_s.total_cmp(&b.1.requests_per_s));
     let search = load(largest, Workload::Search);
@@ -217,7 +221,7 @@ pub fn goals(report: &BenchReport) -> Vec<Goal> {
             Some(report.bare.median_overhead <= 1.3),
         ),
         goal(
-            "reads/s (slowest seed size)",
+            "reads/s (slowest seed size ≤ 100k)",
             "≥ 20k/s",
             slowest_reads.as_ref().map_or("n/a".to_owned(), |(n, l)| {
                 format!("{:.0}/s at {n}", l.requests_per_s)

@@ -97,7 +97,7 @@ pub fn render(report: &BenchReport) -> String {
         }
         let _ = writeln!(
             out,
-            "   {:>8} {:>8} server RSS {}; start-up {:.0} ms{}",
+            "   {:>8} {:>8} server RSS {}; seeding + start-up {:.0} ms{}",
             size.edition.name(),
             size.seeded,
             memory(size.memory),

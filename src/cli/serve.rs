@@ -44,7 +44,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub list_mutants: bool,
     /// Benchmarks only: bulk-insert N synthetic appointments before serving (into `--db`, else
-    /// into a shared in-memory database). See `seed_synthetic` for what they look like.
+    /// into a shared `memdb` in-memory database). See `seed_synthetic` for what they look like.
     #[arg(long, value_name = "N", hide = true)]
     pub seed_synthetic: Option<u64>,
 }
@@ -93,7 +93,7 @@ pub async fn run_until(
         return Ok(());
     }
     let mut config = config_from(&args)?;
-    // Keeps a shared in-memory database alive while the server runs.
+    // Keeps the shared memdb database alive while the server runs.
     let _seeded = seed(&args, &mut config)?;
     let listener = TcpListener::bind(args.bind)
         .await
@@ -127,7 +127,7 @@ fn seed(
     };
     let path = config.db_path.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
-            "file:canvas-conformance-synthetic-{}?mode=memory&cache=shared",
+            "file:/canvas-conformance-synthetic-{}?vfs=memdb",
             std::process::id()
         ))
     });

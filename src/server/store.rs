@@ -1,8 +1,9 @@
-//! SQLite storage of appointments: the only file with SQL. One connection behind a mutex, so a
-//! double-booking check and the write it guards run in one transaction, never interleaved.
+//! SQLite storage of appointments: the only file with SQL. One writer connection behind a mutex,
+//! so a double-booking check and the write it guards run in one transaction, never interleaved;
+//! reads and searches go through a pool of query-only connections beside it (WAL in a file).
 //! Search filters, sorts, counts and pages in SQL over indexed columns.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::types::Value as SqlValue;
@@ -97,34 +98,91 @@ CREATE TABLE IF NOT EXISTS appointment (
     updated_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS appointment_start ON appointment (start_ms, id);
-CREATE INDEX IF NOT EXISTS appointment_practitioner ON appointment (practitioner_id, start_ms);
-CREATE INDEX IF NOT EXISTS appointment_patient ON appointment (patient_id, start_ms);
-CREATE INDEX IF NOT EXISTS appointment_status ON appointment (status, start_ms);
+DROP INDEX IF EXISTS appointment_practitioner;
+DROP INDEX IF EXISTS appointment_patient;
+DROP INDEX IF EXISTS appointment_status;
+CREATE INDEX IF NOT EXISTS appointment_practitioner_start
+    ON appointment (practitioner_id, start_ms, id);
+CREATE INDEX IF NOT EXISTS appointment_patient_start ON appointment (patient_id, start_ms, id);
+CREATE INDEX IF NOT EXISTS appointment_status_start ON appointment (status, start_ms, id);
 CREATE INDEX IF NOT EXISTS appointment_type ON appointment (type_code, type_system);
 CREATE INDEX IF NOT EXISTS appointment_location ON appointment (location_id);
 ";
 
+/// Idle read connections kept open between requests (more open while more reads are in flight).
+const IDLE_READERS: usize = 8;
+
+/// Prepared statements cached per connection (search builds one per filter combination).
+const STATEMENT_CACHE: usize = 64;
+
+/// How long a connection waits for a lock another holds before it fails.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub(crate) struct Store {
-    conn: Mutex<Connection>,
+    /// The one writer: every write runs here in an IMMEDIATE transaction.
+    writer: Mutex<Connection>,
+    /// Where reader connections open: the database file, or the shared `memdb` name.
+    location: PathBuf,
+    /// Idle query-only connections, reused by reads and searches.
+    idle: Mutex<Vec<Connection>>,
 }
 
 impl Store {
     /// Opens (and creates the schema of) a database file, or an in-memory one.
+    ///
+    /// A file is switched to WAL, so readers never wait for the writer. An in-memory database is
+    /// a `memdb` one under a unique name (`file:/canvas-conformance-<uuid>?vfs=memdb`): the same
+    /// RAM-only, gone-at-exit database as before, but one that the reader connections can open
+    /// too; it has no WAL, so a reader waits only while a commit is being applied. (A shared-cache
+    /// URI would make readers fail with SQLITE_LOCKED during writes; a temp file would outlive a
+    /// killed server.) The database lives while the store's writer is open.
     pub(crate) fn open(path: Option<&Path>) -> Result<Store, StoreError> {
-        let conn = match path {
-            Some(path) => Connection::open(path)?,
-            None => Connection::open_in_memory()?,
+        let location = match path {
+            Some(path) => path.to_path_buf(),
+            None => PathBuf::from(format!(
+                "file:/canvas-conformance-{}?vfs=memdb",
+                uuid::Uuid::new_v4().simple()
+            )),
         };
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let conn = open_connection(&location)?;
         conn.execute_batch(SCHEMA)?;
         upgrade(&conn)?;
+        // the answer is the mode now in force: `wal` for a file, the old mode where WAL is
+        // impossible (memdb, shared-cache memory)
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         Ok(Store {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(conn),
+            location,
+            idle: Mutex::new(Vec::new()),
         })
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.conn.lock().map_err(|_| StoreError::Poisoned)
+        self.writer.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// Runs `work` on an idle reader, or a new one (query-only: it can never write), and hands
+    /// the reader back to the pool afterwards.
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle.lock().map_err(|_| StoreError::Poisoned)?.pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = open_connection(&self.location)?;
+                conn.execute_batch("PRAGMA query_only = ON")?;
+                conn
+            }
+        };
+        let result = work(&mut conn);
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < IDLE_READERS
+        {
+            idle.push(conn);
+        }
+        Ok(result?)
     }
 
     /// Inserts the seeded appointments that are not there yet (restarts don't duplicate them).
@@ -139,8 +197,7 @@ impl Store {
     }
 
     pub(crate) fn get(&self, id: &str) -> Result<Option<Appointment>, StoreError> {
-        let conn = self.lock()?;
-        Ok(get_row(&conn, id)?)
+        self.read(|conn| get_row(conn, id))
     }
 
     /// Inserts a new appointment; with `guard`, refuses it if the practitioner's slot is taken.
@@ -179,13 +236,10 @@ impl Store {
         Ok(Write::Done)
     }
 
-    /// Counts every match and returns the requested page (or all matches without paging).
+    /// Counts every match and returns the requested page (or all matches without paging), both
+    /// from one read transaction, so the total and the page agree.
     pub(crate) fn search(&self, filters: &Filters) -> Result<(u64, Vec<Appointment>), StoreError> {
         let (clause, mut values) = where_clause(filters);
-        let conn = self.lock()?;
-        let total: i64 = conn
-            .prepare_cached(&format!("SELECT COUNT(*) FROM appointment{clause}"))?
-            .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
         let mut order: Vec<String> = filters
             .sort
             .iter()
@@ -207,16 +261,25 @@ impl Store {
             ),
             None => (-1, 0),
         };
-        values.push(SqlValue::Integer(limit));
-        values.push(SqlValue::Integer(offset));
+        let count_sql = format!("SELECT COUNT(*) FROM appointment{clause}");
         let sql = format!(
             "SELECT {COLUMNS} FROM appointment{clause} ORDER BY {} LIMIT ? OFFSET ?",
             order.join(", ")
         );
-        let mut statement = conn.prepare_cached(&sql)?;
-        let rows = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), read_row)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let (total, rows) = self.read(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let total: i64 = tx
+                .prepare_cached(&count_sql)?
+                .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
+            values.push(SqlValue::Integer(limit));
+            values.push(SqlValue::Integer(offset));
+            let rows = tx
+                .prepare_cached(&sql)?
+                .query_map(rusqlite::params_from_iter(values.iter()), read_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.commit()?;
+            Ok((total, rows))
+        })?;
         Ok((u64::try_from(total).unwrap_or(0), rows))
     }
 }
@@ -235,8 +298,8 @@ pub fn synthetic_id(i: u64) -> String {
 /// the database at `path` in one transaction, creating the schema. Appointment `i` has id
 /// [`synthetic_id`]`(i)`, starts at `SYNTHETIC_START_MS + i × SYNTHETIC_STEP_MS` for 30 minutes,
 /// and cycles through the settings' practitioners, patients, appointment types and every Canvas
-/// status. Existing ids are kept. The open connection is returned: a shared in-memory database
-/// (`file:NAME?mode=memory&cache=shared`) lives only while one connection to it is open.
+/// status. Existing ids are kept. The open connection is returned: a shared in-memory (memdb) database
+/// (`file:/NAME?vfs=memdb`) lives only while one connection to it is open.
 pub fn seed_synthetic(
     path: &Path,
     count: u64,
@@ -291,6 +354,14 @@ pub fn seed_synthetic(
         write_row(&tx, &row, "INSERT OR IGNORE")?;
     }
     tx.commit()?;
+    Ok(conn)
+}
+
+/// A connection with the store's busy timeout and statement cache.
+fn open_connection(location: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(location)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
@@ -629,6 +700,67 @@ mod tests {
     }
 
     #[test]
+    fn pooled_reads_see_a_write_just_committed() {
+        let file =
+            std::env::temp_dir().join(format!("cc-pool-{}.db", uuid::Uuid::new_v4().simple()));
+        for store in [
+            Store::open(None).unwrap(),
+            Store::open(Some(&file)).unwrap(),
+        ] {
+            // open readers before the write, so the ones reused are not fresh
+            assert!(store.get("a").unwrap().is_none());
+            assert_eq!(store.search(&Filters::default()).unwrap().0, 0);
+            store.insert(&row("a", 100, 200), true).unwrap();
+            assert_eq!(store.get("a").unwrap().unwrap().end_ms, 200);
+            store
+                .update("a", true, |mut r| {
+                    r.end_ms = 300;
+                    Ok::<_, StoreError>(r)
+                })
+                .unwrap();
+            assert_eq!(store.get("a").unwrap().unwrap().end_ms, 300);
+            let (total, rows) = store.search(&Filters::default()).unwrap();
+            assert_eq!((total, rows[0].end_ms), (1, 300));
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
+
+    #[test]
+    fn in_memory_stores_are_apart() {
+        let one = Store::open(None).unwrap();
+        let two = Store::open(None).unwrap();
+        one.insert(&row("a", 100, 200), true).unwrap();
+        assert!(one.get("a").unwrap().is_some());
+        assert!(two.get("a").unwrap().is_none());
+    }
+
+    #[test]
+    fn concurrent_creates_of_one_slot_book_it_once() {
+        let store = std::sync::Arc::new(Store::open(None).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let store = std::sync::Arc::clone(&store);
+                std::thread::spawn(move || {
+                    // readers run beside the writes
+                    let _ = store.search(&Filters::default()).unwrap();
+                    store
+                        .insert(&row(&format!("r{i}"), 100, 200), true)
+                        .unwrap()
+                })
+            })
+            .collect();
+        let done = threads
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .filter(|w| *w == Write::Done)
+            .count();
+        assert_eq!(done, 1);
+        assert_eq!(store.search(&Filters::default()).unwrap().0, 1);
+    }
+
+    #[test]
     fn search_counts_all_and_pages_in_order() {
         let store = Store::open(None).unwrap();
         for (i, id) in ["c", "a", "b", "d"].iter().enumerate() {
@@ -704,5 +836,25 @@ mod plan_tests {
         }
         let unfiltered = plan(&Filters::default());
         assert!(!unfiltered.contains("TEMP B-TREE"), "{unfiltered}");
+        // the bench's search (patient and a week) and its siblings page without sorting
+        for filters in [
+            Filters {
+                patient: Some("p".into()),
+                start: vec![Bound::AtOrAfter(0), Bound::Before(10)],
+                ..Filters::default()
+            },
+            Filters {
+                practitioner: Some("p".into()),
+                start: vec![Bound::AtOrAfter(0)],
+                ..Filters::default()
+            },
+            Filters {
+                statuses: Some(vec![CanvasStatus::Confirmed]),
+                ..Filters::default()
+            },
+        ] {
+            let plan = plan(&filters);
+            assert!(!plan.contains("TEMP B-TREE"), "{filters:?}: {plan}");
+        }
     }
 }
