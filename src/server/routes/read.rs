@@ -19,7 +19,7 @@ pub(crate) async fn read(
 ) -> Result<Response, ApiError> {
     let raw = path.as_ref().map(|p| p.0.clone()).unwrap_or_default();
     let found = match appointment_id(path) {
-        Some(id) => state.with_store(move |store| Ok(store.get(&id)?)).await?,
+        Some(id) => state.with_store_inline(|store| Ok(store.get(&id)?))?,
         None => None,
     };
     let Some(row) = found else {
