@@ -168,8 +168,12 @@ fn peer(out: &mut String, part: &PeerPart) {
                 out,
                 "      {} appointments pre-seeded on the search day; the first search answered {} entries, {:.2} MB",
                 scenario.preseeded,
-                scenario.search_entries.map_or("?".to_owned(), |n| n.to_string()),
-                scenario.search_bytes.map_or(0.0, |b| b as f64 / 1_000_000.0)
+                scenario
+                    .search_entries
+                    .map_or("?".to_owned(), |n| n.to_string()),
+                scenario
+                    .search_bytes
+                    .map_or(0.0, |b| b as f64 / 1_000_000.0)
             );
         }
         let _ = writeln!(
@@ -206,14 +210,18 @@ fn peer(out: &mut String, part: &PeerPart) {
                 let _ = writeln!(out, "      {:<10} not measured (no Hurl)", "Hurl");
             }
         }
-        for (tool, figures) in [("ours", Some(&scenario.ours)), ("Hurl", scenario.hurl.as_ref())] {
+        for (tool, figures) in [
+            ("ours", Some(&scenario.ours)),
+            ("Hurl", scenario.hurl.as_ref()),
+        ] {
             for (n, run) in figures.into_iter().flat_map(|f| f.runs.iter()).enumerate() {
                 if let Some(problem) = &run.problem {
                     let _ = writeln!(
                         out,
                         "      {tool} run {} FAILED (exit {}):",
                         n + 1,
-                        run.exit_code.map_or("by a signal".to_owned(), |c| c.to_string())
+                        run.exit_code
+                            .map_or("by a signal".to_owned(), |c| c.to_string())
                     );
                     for line in problem.lines() {
                         let _ = writeln!(out, "        {line}");

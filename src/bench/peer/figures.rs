@@ -207,7 +207,10 @@ mod tests {
         assert_eq!(unknown.median_cpu_ms, None);
         assert!(!unknown.runs[0].passed);
         let ratios = Ratios::of(&unknown, &ToolFigures::of(Vec::new()));
-        assert_eq!((ratios.wall, ratios.cpu, ratios.peak_rss), (None, None, None));
+        assert_eq!(
+            (ratios.wall, ratios.cpu, ratios.peak_rss),
+            (None, None, None)
+        );
         assert_eq!(median(&[]), None);
     }
 }

@@ -68,9 +68,8 @@ impl WorkDir {
             "canvas-conformance-peer-{}",
             uuid::Uuid::new_v4().simple()
         ));
-        std::fs::create_dir_all(&path).map_err(|e| {
-            BenchError::Peer(format!("failed to create {}: {e}", path.display()))
-        })?;
+        std::fs::create_dir_all(&path)
+            .map_err(|e| BenchError::Peer(format!("failed to create {}: {e}", path.display())))?;
         Ok(WorkDir(path))
     }
 }
@@ -113,7 +112,10 @@ pub async fn run(
     for plan in &plans {
         let dir = work.0.join(plan.name);
         let written = plan.scenario.write(&dir).map_err(|e| {
-            BenchError::Peer(format!("failed to write the scenario in {}: {e}", dir.display()))
+            BenchError::Peer(format!(
+                "failed to write the scenario in {}: {e}",
+                dir.display()
+            ))
         })?;
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         let mut probe = None;
@@ -129,9 +131,16 @@ pub async fn run(
             );
             ours.push(mine);
             if let Some(hurl) = &hurl {
-                let run =
-                    one_run(options, plan, &written, Tool::Hurl, Some(hurl), pair, &mut probe)
-                        .await?;
+                let run = one_run(
+                    options,
+                    plan,
+                    &written,
+                    Tool::Hurl,
+                    Some(hurl),
+                    pair,
+                    &mut probe,
+                )
+                .await?;
                 line.push_str(&format!(
                     ", Hurl {:.0} ms{}",
                     run.wall_ms,
@@ -197,18 +206,14 @@ async fn one_run(
         written,
         base_url: &child.base_url,
         token: &token,
-        output: &output,
     };
-    let cannot = |e: std::io::Error| {
-        BenchError::Peer(format!("failed to create {}: {e}", output.display()))
+    let command = match (tool, hurl) {
+        (Tool::Hurl, Some(hurl)) => invocation.hurl(hurl),
+        _ => invocation.ours(&options.server_exe, options.jobs.max(1)),
     };
-    let mut command = match (tool, hurl) {
-        (Tool::Hurl, Some(hurl)) => invocation.hurl(hurl).map_err(cannot)?,
-        _ => invocation
-            .ours(&options.server_exe, options.jobs.max(1))
-            .map_err(cannot)?,
-    };
-    let measured = tokio::task::spawn_blocking(move || run_measured(&mut command, TOOL_TIMEOUT))
+    let file = std::fs::File::create(&output)
+        .map_err(|e| BenchError::Peer(format!("failed to create {}: {e}", output.display())))?;
+    let measured = tokio::task::spawn_blocking(move || run_measured(&command, file, TOOL_TIMEOUT))
         .await
         .map_err(|e| BenchError::Task(e.to_string()))?
         .map_err(|e| BenchError::Peer(e.to_string()))?;

@@ -47,7 +47,11 @@ impl Server {
     /// Creates `count` appointments (`scenario.seed_body(k)`, k = 0..count).
     ///
     /// Errors: a create that fails or does not answer 201 (the first one is named).
-    pub async fn seed(self: &Arc<Self>, scenario: &Scenario, count: usize) -> Result<(), BenchError> {
+    pub async fn seed(
+        self: &Arc<Self>,
+        scenario: &Scenario,
+        count: usize,
+    ) -> Result<(), BenchError> {
         let gate = Arc::new(Semaphore::new(IN_FLIGHT));
         let mut tasks = JoinSet::new();
         for k in 0..count {

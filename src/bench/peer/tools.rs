@@ -1,8 +1,7 @@
 //! The two tools of the peer part as commands: our own `run --target URL --cases DIR` (this
 //! executable) and `hurl --test`, each with the token in its environment (never on the command
-//! line) and its output in a file; and finding Hurl (`--hurl`, else `hurl` on PATH) and its version.
+//! line); and finding Hurl (`--hurl`, else `hurl` on PATH) and its version.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -23,22 +22,12 @@ pub struct Invocation<'a> {
     pub written: &'a Written,
     pub base_url: &'a str,
     pub token: &'a Secret<String>,
-    /// Both stdout and stderr go here.
-    pub output: &'a Path,
 }
 
 impl Invocation<'_> {
-    fn output(&self) -> std::io::Result<(Stdio, Stdio)> {
-        let file = File::create(self.output)?;
-        Ok((Stdio::from(file.try_clone()?), Stdio::from(file)))
-    }
-
     /// `exe run --target URL --cases DIR --jobs N`: loads and lints the cases, runs them, cancels
     /// what they created.
-    ///
-    /// Errors: the output file cannot be created.
-    pub fn ours(&self, exe: &Path, jobs: usize) -> std::io::Result<Command> {
-        let (stdout, stderr) = self.output()?;
+    pub fn ours(&self, exe: &Path, jobs: usize) -> Command {
         let mut command = Command::new(exe);
         command
             .arg("run")
@@ -49,34 +38,25 @@ impl Invocation<'_> {
             .arg("--jobs")
             .arg(jobs.to_string())
             .env(OUR_TOKEN_ENV, self.token.expose())
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(stderr);
+            .env_remove("RUST_LOG");
         if let Some(dir) = self.written.cases_dir.parent() {
             command.current_dir(dir);
         }
-        Ok(command)
+        command
     }
 
     /// `hurl --test --no-color --variable base=URL FILE`.
-    ///
-    /// Errors: the output file cannot be created.
-    pub fn hurl(&self, hurl: &Path) -> std::io::Result<Command> {
-        let (stdout, stderr) = self.output()?;
+    pub fn hurl(&self, hurl: &Path) -> Command {
         let mut command = Command::new(hurl);
         command
             .args(["--test", "--no-color", "--variable"])
             .arg(format!("base={}", self.base_url))
             .arg(&self.written.hurl_file)
-            .env(HURL_TOKEN_ENV, self.token.expose())
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(stderr);
+            .env(HURL_TOKEN_ENV, self.token.expose());
         if let Some(dir) = self.written.hurl_file.parent() {
             command.current_dir(dir);
         }
-        Ok(command)
+        command
     }
 }
 
@@ -85,7 +65,7 @@ impl Invocation<'_> {
 pub fn find_hurl(explicit: Option<&Path>) -> (Option<PathBuf>, HurlInfo) {
     let program = match explicit {
         Some(path) => Some(path.to_path_buf()),
-        None => on_path("hurl"),
+        None => on_path("hurl", std::env::var_os("PATH")),
     };
     let Some(program) = program else {
         return (
@@ -131,10 +111,9 @@ pub fn find_hurl(explicit: Option<&Path>) -> (Option<PathBuf>, HurlInfo) {
     (usable.then_some(program), info)
 }
 
-/// The first executable file called `name` in a PATH folder.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+/// The first executable file called `name` in a folder of `path` (a PATH value).
+fn on_path(name: &str, path: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    std::env::split_paths(&path?)
         .map(|dir| dir.join(name))
         .find(|candidate| is_executable(candidate))
 }
@@ -169,10 +148,20 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let dir =
             std::env::temp_dir().join(format!("cc-fake-hurl-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(dir.join("empty")).unwrap();
         let fake = dir.join("hurl");
         std::fs::write(&fake, "#!/bin/sh\necho 'hurl 7.0.0 (fake)'\n").unwrap();
+        let not_executable = dir.join("empty").join("hurl");
+        std::fs::write(&not_executable, "").unwrap();
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // PATH lookup: the first folder holding an executable `hurl`.
+        let path = std::env::join_paths([dir.join("nowhere"), dir.join("empty"), dir.clone()]).ok();
+        assert_eq!(on_path("hurl", path), Some(fake.clone()));
+        assert_eq!(
+            on_path("hurl", std::env::join_paths([dir.join("empty")]).ok()),
+            None
+        );
+        assert_eq!(on_path("hurl", None), None);
         let (program, info) = find_hurl(Some(&fake));
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(program.as_deref(), Some(fake.as_path()));
