@@ -1,6 +1,7 @@
-//! `canvas-conformance bench --quick` end to end through the built binary: the table has its four
+//! `canvas-conformance bench --quick` end to end through the built binary: the table has its five
 //! parts and the goals, the JSON numbers parse and agree with each other, the child server is
-//! gone afterwards, and bad options are usage errors. No timing is asserted.
+//! gone afterwards, the peer part's generated cases pass (and Hurl's file, where Hurl is on PATH),
+//! and bad options are usage errors. No timing is asserted.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -32,7 +33,7 @@ fn number(value: &Value, pointer: &str) -> f64 {
 }
 
 #[test]
-fn quick_bench_measures_all_four_parts() {
+fn quick_bench_measures_all_five_parts() {
     let json_path: PathBuf =
         std::env::temp_dir().join(format!("cc-bench-{}.json", uuid::Uuid::new_v4().simple()));
     let output = binary()
@@ -48,6 +49,7 @@ fn quick_bench_measures_all_four_parts() {
         "2. bare reqwest loop, same requests",
         "3. suite growth",
         "4. reference server, separate process, loopback",
+        "5. peer: the same scenario through our runner and Hurl",
         "goals",
     ] {
         assert!(
@@ -62,7 +64,7 @@ fn quick_bench_measures_all_four_parts() {
         .skip(1)
         .take_while(|l| l.starts_with("   "))
         .collect();
-    assert_eq!(goal_lines.len(), 6, "{stdout}");
+    assert_eq!(goal_lines.len(), 9, "{stdout}");
     assert!(
         goal_lines.iter().all(|l| ["✓", "✗", "–"]
             .iter()
@@ -147,7 +149,61 @@ fn quick_bench_measures_all_four_parts() {
             assert!(number(load, "/requests_per_s") > 0.0);
         }
     }
-    assert_eq!(report["goals"].as_array().map(Vec::len), Some(6));
+    // 5: both peer scenarios; our generated cases passed in every run (exit 0: every check held
+    // and everything created was cancelled); Hurl ran the same file where it is installed.
+    let peer = &report["peer"];
+    let scenarios = peer["scenarios"].as_array().expect("peer scenarios");
+    let names: Vec<&str> = scenarios
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["peer", "big_responses"], "{peer:#}");
+    let hurl_found = peer["hurl"]["version"].is_string();
+    if !hurl_found {
+        assert!(
+            stdout.contains("hurl is not on PATH: only our figures are measured"),
+            "{stdout}"
+        );
+    }
+    for scenario in scenarios {
+        assert_eq!(number(scenario, "/iterations"), 3.0, "{scenario:#}");
+        assert_eq!(number(scenario, "/requests"), 9.0, "{scenario:#}");
+        let ours = &scenario["ours"];
+        let runs = ours["runs"].as_array().expect("our runs");
+        assert_eq!(
+            runs.len() as f64,
+            number(scenario, "/pairs"),
+            "{scenario:#}"
+        );
+        assert_eq!(number(ours, "/passed"), runs.len() as f64, "{scenario:#}");
+        for run in runs {
+            assert_eq!(run["exit_code"], 0, "{run:#}");
+            assert!(number(run, "/wall_ms") > 0.0);
+            if cfg!(target_os = "linux") {
+                assert!(number(run, "/cpu_ms") > 0.0, "{run:#}");
+                assert!(number(run, "/peak_rss_kib") > 0.0, "{run:#}");
+            }
+        }
+        if hurl_found {
+            assert_eq!(
+                number(scenario, "/hurl/passed"),
+                number(scenario, "/pairs"),
+                "{scenario:#}"
+            );
+            assert!(number(scenario, "/ratios/wall") > 0.0, "{scenario:#}");
+        } else {
+            assert!(scenario["hurl"].is_null() && scenario["ratios"].is_null());
+        }
+    }
+    // The big-response scenario's search answers the pre-seeded appointments (and the created one).
+    let big = &scenarios[1];
+    assert!(number(big, "/preseeded") > 0.0);
+    assert_eq!(
+        number(big, "/search_entries"),
+        number(big, "/preseeded"),
+        "{big:#}"
+    );
+    assert_eq!(report["goals"].as_array().map(Vec::len), Some(9));
 }
 
 #[test]
@@ -165,6 +221,13 @@ fn bad_options_are_usage_errors() {
         .expect("run bench");
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("--jobs must be at least 1"));
+
+    let output = binary()
+        .args(["bench", "--quick", "--hurl", "/nonexistent-cc-dir/hurl"])
+        .output()
+        .expect("run bench");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("--hurl `/nonexistent-cc-dir/hurl` is not a file"));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Part 4's server: `serve --bind 127.0.0.1:0 --edition E --seed-synthetic N` as a child process. Waits for
+//! Parts 4 and 5's server: `serve --bind 127.0.0.1:0 --edition E [--seed-synthetic N]` as a child process. Waits for
 //! the URL it prints, hands the token over in the environment (never on the command line), and
 //! kills the child when dropped, so an error or a panic on the way never leaves it running.
 
@@ -21,7 +21,8 @@ pub struct ChildServer {
 }
 
 impl ChildServer {
-    /// Starts `exe serve` of `edition` seeded with `seeded` appointments and waits (at most
+    /// Starts `exe serve` of `edition` seeded with `seeded` synthetic appointments (none: a plain
+    /// `serve`, as a user starts it) and waits (at most
     /// `timeout`) for its URL. Blocking: call it off the async threads.
     pub fn start(
         exe: &Path,
@@ -30,16 +31,18 @@ impl ChildServer {
         token: &Secret<String>,
         timeout: Duration,
     ) -> Result<ChildServer, BenchError> {
-        let mut child = Command::new(exe)
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--edition",
-                edition.name(),
-            ])
-            .arg("--seed-synthetic")
-            .arg(seeded.to_string())
+        let mut command = Command::new(exe);
+        command.args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--edition",
+            edition.name(),
+        ]);
+        if seeded > 0 {
+            command.arg("--seed-synthetic").arg(seeded.to_string());
+        }
+        let mut child = command
             .env(TOKEN_ENV, token.expose())
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())

@@ -1,11 +1,14 @@
 //! `canvas-conformance bench`: measures the harness and the reference server in one bounded run
-//! (suite wall time, harness overhead against a bare reqwest loop, suite growth, server under load).
+//! (suite wall time, harness overhead against a bare reqwest loop, suite growth, server under load,
+//! and the same scenario through our runner and through Hurl).
 //! One file per part; [`run`] strings them together and returns the numbers in a [`BenchReport`].
 
 pub mod bare;
 pub mod child;
 pub mod load;
 pub mod measure;
+pub mod peer;
+pub mod process;
 pub mod report;
 pub mod suite;
 pub mod table;
@@ -31,6 +34,8 @@ pub struct Scale {
     pub seeds: Vec<u64>,
     /// Per workload: at most this long and this many requests, this many in flight.
     pub load: load::LoadSpec,
+    /// The peer part's scenarios and pairs.
+    pub peer: peer::PeerSpec,
 }
 
 impl Scale {
@@ -44,6 +49,13 @@ impl Scale {
                 duration: Duration::from_secs(3),
                 max_requests: 200_000,
             },
+            peer: peer::PeerSpec {
+                iterations: 50,
+                pairs: 5,
+                big_iterations: 50,
+                big_pairs: 3,
+                big_matches: 960,
+            },
         }
     }
 
@@ -56,6 +68,13 @@ impl Scale {
                 concurrency: 4,
                 duration: Duration::from_millis(300),
                 max_requests: 300,
+            },
+            peer: peer::PeerSpec {
+                iterations: 3,
+                pairs: 1,
+                big_iterations: 3,
+                big_pairs: 1,
+                big_matches: 30,
             },
         }
     }
@@ -71,6 +90,8 @@ pub struct BenchOptions {
     pub server_exe: PathBuf,
     /// How long the child server may take to seed and print its URL.
     pub startup_timeout: Duration,
+    /// The Hurl program for the peer part (`None`: `hurl` on PATH, if any).
+    pub hurl: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +111,8 @@ pub enum BenchError {
     Child(String),
     #[error("a load task failed: {0}")]
     Task(String),
+    #[error("the peer part: {0}")]
+    Peer(String),
 }
 
 /// How many (suite, bare loop) pairs the median overhead is taken over.
@@ -175,6 +198,9 @@ pub async fn run(
         }
     }
 
+    // 5: the same scenario through our runner and through Hurl, each its own process.
+    let peer = peer::run(options, &mut progress).await?;
+
     Ok(BenchReport::build(report::Parts {
         scale: &options.scale,
         jobs,
@@ -185,6 +211,7 @@ pub async fn run(
         overhead_ratios: &ratios,
         growth: &growth,
         servers,
+        peer,
         end_memory: measure::memory_of_self(),
     }))
 }

@@ -9,6 +9,7 @@ use crate::bench::Scale;
 use crate::bench::bare::Replay;
 use crate::bench::load::{ServerSize, Workload};
 use crate::bench::measure::{self, Memory};
+use crate::bench::peer::figures::PeerPart;
 use crate::bench::suite::SuiteRun;
 use crate::outcome::Tally;
 use crate::server::Edition;
@@ -21,6 +22,8 @@ pub struct BenchReport {
     pub bare: BarePart,
     pub growth: Vec<GrowthRow>,
     pub server: Vec<ServerSize>,
+    /// Part 5: the peer scenarios through our runner and through Hurl.
+    pub peer: PeerPart,
     /// This process's memory at the end (the load driver included).
     pub end_memory: Option<Memory>,
     pub goals: Vec<Goal>,
@@ -101,6 +104,7 @@ pub struct Parts<'a> {
     pub bare: &'a Replay,
     pub growth: &'a [(usize, SuiteRun)],
     pub servers: Vec<ServerSize>,
+    pub peer: PeerPart,
     pub end_memory: Option<Memory>,
 }
 
@@ -163,6 +167,7 @@ impl BenchReport {
             bare,
             growth,
             server: parts.servers,
+            peer: parts.peer,
             end_memory: parts.end_memory,
             goals: Vec::new(),
         };
@@ -207,7 +212,20 @@ pub fn goals(report: &BenchReport) -> Vec<Goal> {
     let seeded = largest.map_or(0, |s| s.seeded);
     let server_peak = largest.and_then(|s| s.memory).map(|m| m.peak_kib);
     let harness_peak = report.suite.memory.map(|m| m.peak_kib);
-    vec![
+    let peer = report.peer.scenario("peer").and_then(|s| s.ratios);
+    let big = report.peer.scenario("big_responses").and_then(|s| s.ratios);
+    let ratio_goal = |name: &str, target: &str, ratio: Option<f64>, at_most: f64| {
+        goal(
+            name,
+            target,
+            ratio.map_or_else(
+                || "n/a (no Hurl)".to_owned(),
+                |r| format!("{r:.2}× (median)"),
+            ),
+            ratio.map(|r| r <= at_most),
+        )
+    };
+    let mut goals = vec![
         goal(
             "default suite wall time (setup + run)",
             "< 1 s",
@@ -250,7 +268,28 @@ pub fn goals(report: &BenchReport) -> Vec<Goal> {
                 .filter(|_| seeded >= 100_000)
                 .map(|k| mb(k) < 200.0),
         ),
-    ]
+    ];
+    goals.extend([
+        ratio_goal(
+            "peer wall time (ours ÷ Hurl)",
+            "≤ 0.8×",
+            peer.and_then(|r| r.wall),
+            0.8,
+        ),
+        ratio_goal(
+            "big responses: peak RSS (ours ÷ Hurl)",
+            "≤ 1.5×",
+            big.and_then(|r| r.peak_rss),
+            1.5,
+        ),
+        ratio_goal(
+            "big responses: wall time (ours ÷ Hurl)",
+            "≤ 1×",
+            big.and_then(|r| r.wall),
+            1.0,
+        ),
+    ]);
+    goals
 }
 
 fn median(values: &[f64]) -> f64 {

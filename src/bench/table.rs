@@ -1,9 +1,10 @@
-//! Renders a [`BenchReport`] as the plain-text table `bench` prints: the four parts, then the
+//! Renders a [`BenchReport`] as the plain-text table `bench` prints: the five parts, then the
 //! goals with ✓ (met), ✗ (missed) or – (not measured by this run, e.g. `--quick`).
 
 use std::fmt::Write as _;
 
 use crate::bench::measure::Memory;
+use crate::bench::peer::figures::{PeerPart, ToolFigures};
 use crate::bench::report::{BenchReport, mb};
 
 fn memory(m: Option<Memory>) -> String {
@@ -111,6 +112,8 @@ pub fn render(report: &BenchReport) -> String {
         memory(report.end_memory)
     );
     let _ = writeln!(out);
+    peer(&mut out, &report.peer);
+    let _ = writeln!(out);
     let _ = writeln!(out, "goals");
     for goal in &report.goals {
         let mark = match goal.met {
@@ -125,4 +128,110 @@ pub fn render(report: &BenchReport) -> String {
         );
     }
     out
+}
+
+fn optional(value: Option<f64>, decimals: usize) -> String {
+    value.map_or("n/a".to_owned(), |v| format!("{v:.decimals$}"))
+}
+
+/// Part 5: one block per scenario, a row per tool and the ratio row.
+fn peer(out: &mut String, part: &PeerPart) {
+    let _ = writeln!(
+        out,
+        "5. peer: the same scenario through our runner and Hurl, each its own process on its own fresh server"
+    );
+    let hurl = match (&part.hurl.version, &part.hurl.program) {
+        (Some(version), Some(program)) => format!("{version} ({program})"),
+        _ => "not available".to_owned(),
+    };
+    let _ = writeln!(out, "   hurl             {hurl}");
+    if let Some(note) = &part.hurl.note {
+        let _ = writeln!(out, "   note             {note}");
+    }
+    let _ = writeln!(
+        out,
+        "   ours             run --target --cases --jobs {} (load + lint, cases in parallel, cleanup of what it created)",
+        part.jobs
+    );
+    let _ = writeln!(
+        out,
+        "   Hurl             hurl --test, one file, its entries in order"
+    );
+    for scenario in &part.scenarios {
+        let _ = writeln!(
+            out,
+            "   {}: {} × (create, read by Location id, search by patient and day) = {} requests, {} pair(s)",
+            scenario.name, scenario.iterations, scenario.requests, scenario.pairs
+        );
+        if scenario.preseeded > 0 {
+            let _ = writeln!(
+                out,
+                "      {} appointments pre-seeded on the search day; the first search answered {} entries, {:.2} MB",
+                scenario.preseeded,
+                scenario
+                    .search_entries
+                    .map_or("?".to_owned(), |n| n.to_string()),
+                scenario
+                    .search_bytes
+                    .map_or(0.0, |b| b as f64 / 1_000_000.0)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "      {:<10} {:>7} {:>10} {:>10} {:>12}",
+            "tool", "passed", "wall ms", "CPU ms", "peak RSS MB"
+        );
+        let row = |out: &mut String, tool: &str, f: &ToolFigures| {
+            let _ = writeln!(
+                out,
+                "      {:<10} {:>7} {:>10.1} {:>10} {:>12}",
+                tool,
+                format!("{}/{}", f.passed, f.runs.len()),
+                f.median_wall_ms,
+                optional(f.median_cpu_ms, 1),
+                optional(f.median_peak_rss_kib.map(mb), 1)
+            );
+        };
+        row(out, "ours", &scenario.ours);
+        match (&scenario.hurl, &scenario.ratios) {
+            (Some(hurl), Some(r)) => {
+                row(out, "Hurl", hurl);
+                let _ = writeln!(
+                    out,
+                    "      {:<10} {:>7} {:>9}× {:>9}× {:>11}×",
+                    "ours÷Hurl",
+                    "",
+                    optional(r.wall, 2),
+                    optional(r.cpu, 2),
+                    optional(r.peak_rss, 2)
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "      {:<10} not measured (no Hurl)", "Hurl");
+            }
+        }
+        for (tool, figures) in [
+            ("ours", Some(&scenario.ours)),
+            ("Hurl", scenario.hurl.as_ref()),
+        ] {
+            for (n, run) in figures.into_iter().flat_map(|f| f.runs.iter()).enumerate() {
+                if let Some(problem) = &run.problem {
+                    let _ = writeln!(
+                        out,
+                        "      {tool} run {} FAILED (exit {}):",
+                        n + 1,
+                        run.exit_code
+                            .map_or("by a signal".to_owned(), |c| c.to_string())
+                    );
+                    for line in problem.lines() {
+                        let _ = writeln!(out, "        {line}");
+                    }
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "   medians of the runs; wall, CPU (user + sys) and peak RSS (ru_maxrss) of each tool's process"
+    );
 }

@@ -1,5 +1,6 @@
-//! `bench`: measures the suite, the harness overhead, suite growth and the reference server under
-//! load in one bounded run; prints a table with the goals (✓/✗) and writes `--json FILE`.
+//! `bench`: measures the suite, the harness overhead, suite growth, the reference server under
+//! load and the peer comparison with Hurl in one bounded run; prints a table with the goals (✓/✗)
+//! and writes `--json FILE`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,6 +26,10 @@ pub struct BenchArgs {
     /// The folder of case files (with requirements.yaml).
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+    /// The Hurl program for the peer comparison (default: `hurl` on PATH; without one, only our
+    /// figures are measured). scripts/install-hurl.sh installs Hurl 8.0.1.
+    #[arg(long, value_name = "PROGRAM")]
+    pub hurl: Option<PathBuf>,
 }
 
 pub async fn run(args: BenchArgs) -> Result<u8, CliError> {
@@ -43,6 +48,14 @@ pub async fn run(args: BenchArgs) -> Result<u8, CliError> {
             )));
         }
     }
+    if let Some(hurl) = &args.hurl
+        && !hurl.is_file()
+    {
+        return Err(CliError::Usage(format!(
+            "--hurl `{}` is not a file",
+            hurl.display()
+        )));
+    }
     let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
     let started = Instant::now();
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -56,6 +69,7 @@ pub async fn run(args: BenchArgs) -> Result<u8, CliError> {
         jobs: args.jobs.unwrap_or_else(default_jobs),
         server_exe: std::env::current_exe().context("failed to find this program's path")?,
         startup_timeout: Duration::from_secs(120),
+        hurl: args.hurl.clone(),
     };
     let report = bench::run(&suite.cases, loading, &options, |line| eprintln!("{line}"))
         .await
