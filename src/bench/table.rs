@@ -150,7 +150,7 @@ fn peer(out: &mut String, part: &PeerPart) {
     }
     let _ = writeln!(
         out,
-        "   ours             run --target --cases --jobs {} (load + lint, cases in parallel, cleanup of what it created)",
+        "   ours             run --target --cases --jobs {} (load + lint, preflight, cases in parallel, then the cleanup: a read and a cancel per created appointment)",
         part.jobs
     );
     let _ = writeln!(
