@@ -153,10 +153,12 @@ fn peer(out: &mut String, part: &PeerPart) {
         "   ours             run --target --cases --jobs {} (load + lint, preflight, cases in parallel, then the cleanup: a read and a cancel per created appointment)",
         part.jobs
     );
-    let _ = writeln!(
-        out,
-        "   Hurl             hurl --test, one file, its entries in order"
-    );
+    if part.hurl.version.is_some() {
+        let _ = writeln!(
+            out,
+            "   Hurl             hurl --test, one file, its entries in order"
+        );
+    }
     for scenario in &part.scenarios {
         let _ = writeln!(
             out,
