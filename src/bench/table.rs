@@ -150,13 +150,15 @@ fn peer(out: &mut String, part: &PeerPart) {
     }
     let _ = writeln!(
         out,
-        "   ours             run --target --cases --jobs {} (load + lint, cases in parallel, cleanup of what it created)",
+        "   ours             run --target --cases --jobs {} (load + lint, preflight, cases in parallel, then the cleanup: a read and a cancel per created appointment)",
         part.jobs
     );
-    let _ = writeln!(
-        out,
-        "   Hurl             hurl --test, one file, its entries in order"
-    );
+    if part.hurl.version.is_some() {
+        let _ = writeln!(
+            out,
+            "   Hurl             hurl --test, one file, its entries in order"
+        );
+    }
     for scenario in &part.scenarios {
         let _ = writeln!(
             out,
