@@ -2,21 +2,18 @@
 //! each with its own session (edition, token, write guard, run id, cleanup), its case lines and
 //! summary; then one comparison (behaviours × targets) on the console and in the `--report-dir` files.
 
-use anyhow::Context as _;
-
-use crate::cli::run::{RunArgs, ledger_lines, watch_ctrl_c};
+use crate::cli::run::{RunArgs, ledger_lines, run_with_progress, watch_ctrl_c};
 use crate::cli::target_args::NamedTarget;
-use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, dry_run};
+use crate::cli::{CliError, EXIT_OK, dry_run, exit_for, write_and_name};
 use crate::exchange::Client;
 use crate::report::comparison::{compare, unique_labels};
 use crate::report::console;
-use crate::report::progress::{ConsoleMode, Progress, Terminal};
-use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
+use crate::report::{Report, ReportInput, SuiteRef, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::options::{default_jobs, default_snapshots_dir};
 use crate::run::preflight;
 use crate::run::snapshots::UpdateMode;
-use crate::run::{RunEvent, RunSession, SessionError, SessionOptions, TargetChoice};
+use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::Suite;
 use crate::target::{Baseline, label_for};
 
@@ -151,26 +148,7 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
         }
         let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
         let started_at = jiff::Timestamp::now();
-        let mut progress = None;
-        let report = session
-            .run(&plan, |event| match event {
-                RunEvent::Started { cases } => {
-                    progress = Some(Progress::start(
-                        ConsoleMode::choose(Terminal::detect(), cases),
-                        cases,
-                    ));
-                }
-                RunEvent::CaseFinished { outcome, case } => {
-                    if let Some(progress) = &progress {
-                        progress.case(outcome, Some(case));
-                    }
-                }
-                RunEvent::CleanupFinished { .. } | RunEvent::Finished { .. } => {}
-            })
-            .await;
-        if let Some(progress) = progress {
-            progress.finish();
-        }
+        let report = run_with_progress(&session, &plan).await;
         watcher.abort();
         interrupted = report.interrupted;
         if interrupted {
@@ -214,17 +192,10 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
         print!("{}", console::comparison(comparison));
     }
     if let Some(dir) = &args.report_dir {
-        let paths = write_reports(dir, &joined).context("failed to write the reports")?;
-        for path in paths {
-            println!("report: {}", path.display());
-        }
+        write_and_name(dir, &joined)?;
     }
     println!("verdict: {}", joined.verdict.headline());
-    Ok(if joined.verdict.passed {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(exit_for(joined.verdict.passed))
 }
 
 async fn close_all(sessions: Vec<RunSession>) {

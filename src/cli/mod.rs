@@ -25,6 +25,26 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
+/// [`EXIT_OK`] for a run (or merge, or replay) whose one verdict passed, else [`EXIT_FAILED`].
+pub(crate) fn exit_for(passed: bool) -> u8 {
+    if passed { EXIT_OK } else { EXIT_FAILED }
+}
+
+/// Writes the report files of `report` into `dir` and prints each path (`report: PATH`).
+///
+/// Errors: a file that cannot be written (with its path).
+pub(crate) fn write_and_name(
+    dir: &std::path::Path,
+    report: &crate::report::Report,
+) -> Result<(), CliError> {
+    use anyhow::Context as _;
+    let paths = crate::report::write_reports(dir, report).context("failed to write the reports")?;
+    for path in paths {
+        println!("report: {}", path.display());
+    }
+    Ok(())
+}
+
 /// Conformance harness for the Canvas Medical FHIR Appointment API, with a reference server.
 #[derive(Debug, Parser)]
 #[command(name = "canvas-conformance", version, about)]

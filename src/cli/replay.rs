@@ -7,21 +7,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
-
-use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
+use crate::cli::run::run_with_progress;
+use crate::cli::{CliError, exit_for, write_and_name};
 use crate::exchange::Client;
 use crate::exchange::replay::Replayer;
 use crate::exchange::send::ClientOptions;
 use crate::exchange::tape::Header;
 use crate::plan::Selection;
 use crate::report::console;
-use crate::report::progress::{ConsoleMode, Progress, Terminal};
-use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
+use crate::report::{Report, ReportInput, SuiteRef, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::options::{default_jobs, default_snapshots_dir};
 use crate::run::snapshots::UpdateMode;
-use crate::run::{RunEvent, RunSession, SessionOptions, TargetChoice};
+use crate::run::{RunSession, SessionOptions, TargetChoice};
 use crate::suite::{Suite, default_cases_dir, load_suite};
 
 #[derive(Debug, clap::Args)]
@@ -109,26 +107,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
         ..Selection::default()
     };
     let plan = session.plan(&cases, &selection);
-    let mut progress = None;
-    let report = session
-        .run(&plan, |event| match event {
-            RunEvent::Started { cases } => {
-                progress = Some(Progress::start(
-                    ConsoleMode::choose(Terminal::detect(), cases),
-                    cases,
-                ));
-            }
-            RunEvent::CaseFinished { outcome, case } => {
-                if let Some(progress) = &progress {
-                    progress.case(outcome, Some(case));
-                }
-            }
-            RunEvent::CleanupFinished { .. } | RunEvent::Finished { .. } => {}
-        })
-        .await;
-    if let Some(progress) = progress {
-        progress.finish();
-    }
+    let report = run_with_progress(&session, &plan).await;
     print!("{}", console::snapshot_summary(&report.outcomes, &[]));
     print!("{}", console::summary(&report));
     let infos: Vec<TargetInfo> = session.targets().iter().map(TargetInfo::of).collect();
@@ -148,16 +127,9 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
             partition: header.partition,
             allow_drift: args.allow_drift,
         });
-        let paths = write_reports(dir, &model).context("failed to write the reports")?;
-        for path in paths {
-            println!("report: {}", path.display());
-        }
+        write_and_name(dir, &model)?;
     }
-    Ok(if report.verdict.passed {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(exit_for(report.verdict.passed))
 }
 
 /// The recorded suite as reports name it, when the case folder (`shown`) holds the same suite:

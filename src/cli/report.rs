@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
+use crate::cli::{CliError, exit_for};
 use crate::report::merge::merge;
 use crate::report::write::JSON_FILE;
 use crate::report::{Report, write_reports};
@@ -63,9 +63,5 @@ pub fn run(args: &ReportArgs) -> Result<u8, CliError> {
         println!("report: {}", path.display());
     }
     println!("verdict: {}", merged.verdict.headline());
-    Ok(if merged.verdict.passed {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(exit_for(merged.verdict.passed))
 }

@@ -11,14 +11,15 @@ use anyhow::Context as _;
 
 use crate::cli::selection::SelectionArgs;
 use crate::cli::target_args::{NamedTarget, TargetArgs};
-use crate::cli::{CliError, EXIT_FAILED, EXIT_OK, compare, dry_run};
+use crate::cli::{CliError, EXIT_OK, compare, dry_run, exit_for, write_and_name};
 use crate::edition::Edition;
 use crate::exchange::recorder::Recorder;
 use crate::exchange::send::ClientOptions;
 use crate::exchange::tape::{Header, RunFacts, SuiteDigest};
+use crate::plan::Plan;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
-use crate::report::{Report, ReportInput, SuiteRef, TargetInfo, write_reports};
+use crate::report::{Report, ReportInput, SuiteRef, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::embedded::server_edition;
 use crate::run::options::{NetOptions, default_jobs, default_snapshots_dir};
@@ -313,26 +314,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     let targets = session.targets();
     let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
     let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
-    let mut progress = None;
-    let report = session
-        .run(&plan, |event| match event {
-            RunEvent::Started { cases } => {
-                progress = Some(Progress::start(
-                    ConsoleMode::choose(Terminal::detect(), cases),
-                    cases,
-                ));
-            }
-            RunEvent::CaseFinished { outcome, case } => {
-                if let Some(progress) = &progress {
-                    progress.case(outcome, Some(case));
-                }
-            }
-            RunEvent::CleanupFinished { .. } | RunEvent::Finished { .. } => {}
-        })
-        .await;
-    if let Some(progress) = progress {
-        progress.finish();
-    }
+    let report = run_with_progress(&session, &plan).await;
     watcher.abort();
     let interrupted = report.interrupted;
     if interrupted {
@@ -368,16 +350,35 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             partition: selection.partition,
             allow_drift: args.allow_drift,
         });
-        let paths = write_reports(dir, &model).context("failed to write the reports")?;
-        for path in paths {
-            println!("report: {}", path.display());
-        }
+        write_and_name(dir, &model)?;
     }
-    Ok(if report.verdict.passed {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(exit_for(report.verdict.passed))
+}
+
+/// Runs `plan` on `session` with the console's progress (one line per case, or a bar on a
+/// terminal) and returns the run's report.
+pub(crate) async fn run_with_progress(session: &RunSession, plan: &Plan) -> RunReport {
+    let mut progress = None;
+    let report = session
+        .run(plan, |event| match event {
+            RunEvent::Started { cases } => {
+                progress = Some(Progress::start(
+                    ConsoleMode::choose(Terminal::detect(), cases),
+                    cases,
+                ));
+            }
+            RunEvent::CaseFinished { outcome, case } => {
+                if let Some(progress) = &progress {
+                    progress.case(outcome, Some(case));
+                }
+            }
+            RunEvent::CleanupFinished { .. } | RunEvent::Finished { .. } => {}
+        })
+        .await;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    report
 }
 
 /// First Ctrl-C: stop starting cases, let running steps finish, clean up (the run goes on to its
