@@ -4,11 +4,11 @@
 
 use crate::cli::run::{RunArgs, ledger_lines, run_with_progress, watch_ctrl_c};
 use crate::cli::target_args::NamedTarget;
-use crate::cli::{CliError, EXIT_OK, dry_run, exit_for, write_and_name};
+use crate::cli::{CliError, EXIT_OK, dry_run, exit_for, selected_suite, write_and_name};
 use crate::exchange::Client;
 use crate::report::comparison::{compare, unique_labels};
 use crate::report::console;
-use crate::report::{Report, ReportInput, SuiteRef, TargetInfo};
+use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::options::{default_jobs, default_snapshots_dir};
 use crate::run::preflight;
@@ -99,13 +99,7 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
     for session in &sessions {
         let selection = session.selection(&args.select.selection());
         let plan = session.plan(&suite.cases, &selection);
-        let names: Vec<String> = suite
-            .cases
-            .iter()
-            .filter(|c| selection.selects(c))
-            .map(|c| format!("{}/{}", c.edition, c.name()))
-            .collect();
-        let selected = SuiteRef::of(suite.catalogue_2023_09(), names.iter().map(String::as_str));
+        let (_, selected) = selected_suite(suite, &selection);
         if selected.cases == 0 {
             close_all(sessions).await;
             return Err(CliError::Usage("no case matches the filter".to_owned()));

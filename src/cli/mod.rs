@@ -30,6 +30,35 @@ pub(crate) fn exit_for(passed: bool) -> u8 {
     if passed { EXIT_OK } else { EXIT_FAILED }
 }
 
+/// Refuses a folder option (`--report-dir`, `--record`) that names an existing file, before
+/// anything runs.
+pub(crate) fn folder_option(option: &str, dir: Option<&std::path::Path>) -> Result<(), CliError> {
+    match dir {
+        Some(dir) if dir.exists() && !dir.is_dir() => Err(CliError::Usage(format!(
+            "{option} `{}` is a file, not a folder",
+            dir.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The names (`<edition>/<case>`) of the cases `selection` keeps, and the suite they make as
+/// reports name it.
+pub(crate) fn selected_suite(
+    suite: &crate::suite::Suite,
+    selection: &crate::plan::Selection,
+) -> (Vec<String>, crate::report::SuiteRef) {
+    let names: Vec<String> = suite
+        .cases
+        .iter()
+        .filter(|c| selection.selects(c))
+        .map(|c| format!("{}/{}", c.edition, c.name()))
+        .collect();
+    let selected =
+        crate::report::SuiteRef::of(suite.catalogue_2023_09(), names.iter().map(String::as_str));
+    (names, selected)
+}
+
 /// Writes the report files of `report` into `dir` and prints each path (`report: PATH`).
 ///
 /// Errors: a file that cannot be written (with its path).

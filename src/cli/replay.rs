@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::run::run_with_progress;
-use crate::cli::{CliError, exit_for, write_and_name};
+use crate::cli::{CliError, exit_for, folder_option, write_and_name};
 use crate::exchange::Client;
 use crate::exchange::replay::Replayer;
 use crate::exchange::send::ClientOptions;
@@ -45,15 +45,7 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
-    if let Some(dir) = &args.report_dir
-        && dir.exists()
-        && !dir.is_dir()
-    {
-        return Err(CliError::Usage(format!(
-            "--report-dir `{}` is a file, not a folder",
-            dir.display()
-        )));
-    }
+    folder_option("--report-dir", args.report_dir.as_deref())?;
     let replayer = Replayer::open(&args.recording).map_err(|e| CliError::Usage(e.to_string()))?;
     let header = replayer.header().clone();
     let cases_dir = args.cases.clone().unwrap_or_else(default_cases_dir);

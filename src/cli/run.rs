@@ -11,7 +11,9 @@ use anyhow::Context as _;
 
 use crate::cli::selection::SelectionArgs;
 use crate::cli::target_args::{NamedTarget, TargetArgs};
-use crate::cli::{CliError, EXIT_OK, compare, dry_run, exit_for, write_and_name};
+use crate::cli::{
+    CliError, EXIT_OK, compare, dry_run, exit_for, folder_option, selected_suite, write_and_name,
+};
 use crate::edition::Edition;
 use crate::exchange::recorder::Recorder;
 use crate::exchange::send::ClientOptions;
@@ -19,7 +21,7 @@ use crate::exchange::tape::{Header, RunFacts, SuiteDigest};
 use crate::plan::Plan;
 use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
-use crate::report::{Report, ReportInput, SuiteRef, TargetInfo};
+use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::embedded::server_edition;
 use crate::run::options::{NetOptions, default_jobs, default_snapshots_dir};
@@ -115,24 +117,8 @@ impl NetArgs {
 }
 
 pub async fn run(args: RunArgs) -> Result<u8, CliError> {
-    if let Some(dir) = &args.report_dir
-        && dir.exists()
-        && !dir.is_dir()
-    {
-        return Err(CliError::Usage(format!(
-            "--report-dir `{}` is a file, not a folder",
-            dir.display()
-        )));
-    }
-    if let Some(dir) = &args.record
-        && dir.exists()
-        && !dir.is_dir()
-    {
-        return Err(CliError::Usage(format!(
-            "--record `{}` is a file, not a folder",
-            dir.display()
-        )));
-    }
+    folder_option("--report-dir", args.report_dir.as_deref())?;
+    folder_option("--record", args.record.as_deref())?;
     let dir = args.select.cases_dir();
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
     args.select.check(&suite)?;
@@ -248,13 +234,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         .iter()
         .filter_map(|e| suite.catalogue(*e))
         .collect();
-    let names: Vec<String> = suite
-        .cases
-        .iter()
-        .filter(|c| selection.selects(c))
-        .map(|c| format!("{}/{}", c.edition, c.name()))
-        .collect();
-    let selected = SuiteRef::of(suite.catalogue_2023_09(), names.iter().map(String::as_str));
+    let (names, selected) = selected_suite(&suite, &selection);
     // An empty shard is fine (a small suite over a wide runner matrix); an empty selection is not.
     if selected.cases == 0 {
         session.close().await;
