@@ -166,7 +166,7 @@ fn session_options(cases: &std::path::Path) -> Result<SessionOptions, String> {
             }
             TargetChoice::Remote {
                 base_url: url.trim_end_matches('/').to_owned(),
-                profile,
+                profile: Box::new(profile),
                 token: std::env::var("CONFORMANCE_TOKEN").ok(),
                 label: None,
             }

@@ -60,6 +60,11 @@ pub struct StepOutcome {
     /// Why the step could not be decided, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the set-up, not the target, kept it from being judged (a fixture of the profile the
+    /// target refused): that cause, in one sentence with the fix. The step is an Error, and the
+    /// behaviours it checks are not decided (never failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup: Option<String>,
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Exchange>,
@@ -115,6 +120,7 @@ impl StepOutcome {
             behaviours,
             blocked_by: Vec::new(),
             error: None,
+            setup: None,
             findings: Vec::new(),
             exchange: None,
             walk: Vec::new(),
@@ -148,6 +154,14 @@ impl StepOutcome {
                 page.slim(PASSING_BODY_CAP);
             }
         }
+        self
+    }
+
+    /// Not judged because of the set-up: an Error whose cause is `cause` (see [`StepOutcome::setup`]).
+    pub fn set_up_fault(mut self, cause: String) -> StepOutcome {
+        self.error = Some(cause.clone());
+        self.setup = Some(cause);
+        self.verdict = Verdict::Error;
         self
     }
 
@@ -210,6 +224,23 @@ impl CaseOutcome {
         }
     }
 
+    /// The set-up cause that kept this case from being judged: set when it erred and every step
+    /// that erred did so for the set-up (see [`StepOutcome::setup`]), with the first such cause.
+    pub fn setup_cause(&self) -> Option<&str> {
+        if self.verdict != Verdict::Error {
+            return None;
+        }
+        let erring: Vec<&StepOutcome> = self
+            .steps
+            .iter()
+            .filter(|s| s.verdict == Verdict::Error)
+            .collect();
+        if erring.is_empty() || erring.iter().any(|s| s.setup.is_none()) {
+            return None;
+        }
+        erring.first().and_then(|s| s.setup.as_deref())
+    }
+
     /// The same outcome, of a case of `edition`.
     pub fn in_edition(mut self, edition: Edition) -> CaseOutcome {
         self.edition = edition;
@@ -227,18 +258,46 @@ impl CaseOutcome {
 }
 
 /// The run's one verdict, decided once (cases, cleanup, snapshot drift under the run's policy,
-/// interruption) and read by the exit code, the console summary and every report.
+/// interruption, the set-up) and read by the exit code, the console summary and every report.
 #[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct RunVerdict {
+    /// Every judged case passed, cleanup and snapshots were fine, and the set-up kept nothing from
+    /// being judged.
     pub passed: bool,
-    /// Why it failed, one short sentence each (empty when it passed).
+    /// Why it did not pass, one short sentence each (empty when it passed).
     pub reasons: Vec<String>,
+    /// The set-up cause the run headlines first and last, with its fix: why nothing was judged
+    /// ([`RunVerdict::not_judged`]), why cases were not judged (a fixture the target refused), or
+    /// what makes the verdicts suspect (the target speaks another edition than the one judged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Nothing was judged: the preflight found that the target cannot be used (unreachable, not
+    /// a FHIR Appointment endpoint, credentials refused). Exit 2.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_judged: bool,
+    /// Cases the set-up kept from being judged (Errors whose cause is the profile, not the target).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub setup_cases: usize,
+    /// How much a run that left behaviours unjudged judged: `17 of 76 behaviours judged; 59
+    /// case(s) skipped: allow_writes is false` (see [`partial_of`]). `None` when nothing was left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<String>,
+    /// The run was told to judge everything (`--require-all`, or `require_all: true` in the
+    /// profile): a partial run does not pass.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_all: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What [`RunVerdict::decide`] weighs.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RunFacts {
     pub cases: Tally,
+    /// Of the errored cases, those whose every error was the set-up's (a refused fixture).
+    pub setup_cases: usize,
     /// Appointments the run created and could not cancel.
     pub cleanup_problems: usize,
     /// Snapshots that drifted from the target's own baseline.
@@ -247,6 +306,12 @@ pub struct RunFacts {
     pub allow_drift: bool,
     /// Ctrl-C stopped the run before every case ran.
     pub interrupted: bool,
+    /// The set-up cause found before or during the run (see [`RunVerdict::cause`]).
+    pub cause: Option<String>,
+    /// See [`RunVerdict::partial`].
+    pub partial: Option<String>,
+    /// See [`RunVerdict::require_all`].
+    pub require_all: bool,
 }
 
 impl RunVerdict {
@@ -255,10 +320,14 @@ impl RunVerdict {
         if facts.cases.failed > 0 {
             reasons.push(format!("{} case(s) failed", facts.cases.failed));
         }
-        if facts.cases.errored > 0 {
+        let harness_errors = facts.cases.errored.saturating_sub(facts.setup_cases);
+        if harness_errors > 0 {
+            reasons.push(format!("{harness_errors} case(s) could not be decided"));
+        }
+        if facts.setup_cases > 0 {
             reasons.push(format!(
-                "{} case(s) could not be decided",
-                facts.cases.errored
+                "{} case(s) not judged: the set-up kept them from running (see the cause)",
+                facts.setup_cases
             ));
         }
         if facts.cleanup_problems > 0 {
@@ -276,20 +345,160 @@ impl RunVerdict {
         if facts.interrupted {
             reasons.push("the run was interrupted".to_owned());
         }
+        if facts.require_all
+            && let Some(partial) = &facts.partial
+        {
+            reasons.push(format!("partial ({partial}) under --require-all"));
+        }
         RunVerdict {
             passed: reasons.is_empty(),
             reasons,
+            cause: facts.cause,
+            not_judged: false,
+            setup_cases: facts.setup_cases,
+            partial: facts.partial,
+            require_all: facts.require_all,
         }
     }
 
-    /// `passed`, or `failed: reason; reason`.
-    pub fn headline(&self) -> String {
-        if self.passed {
-            "passed".to_owned()
-        } else {
-            format!("failed: {}", self.reasons.join("; "))
+    /// Nothing was judged: the preflight found the target unusable for `cause` (with its fix).
+    pub fn not_judged(cause: String) -> RunVerdict {
+        RunVerdict {
+            passed: false,
+            reasons: vec!["nothing was judged: the set-up stopped the run".to_owned()],
+            cause: Some(cause),
+            not_judged: true,
+            ..RunVerdict::default()
         }
     }
+
+    /// Whether the set-up, and nothing the target did, stands between this run and a pass: the
+    /// run stopped before judging, or its only problems are set-up Errors (exit 2, not 1).
+    pub fn set_up_only(&self) -> bool {
+        if self.not_judged {
+            return true;
+        }
+        self.setup_cases > 0 && self.reasons.len() == 1
+    }
+
+    /// The verdict in a word or two: `passed`, `failed`, `not judged` (the set-up stopped the run)
+    /// or `set-up problem` (the set-up kept cases from being judged, and nothing else failed).
+    pub fn word(&self) -> &'static str {
+        if self.not_judged {
+            "not judged"
+        } else if self.passed {
+            "passed"
+        } else if self.set_up_only() {
+            "set-up problem"
+        } else {
+            "failed"
+        }
+    }
+
+    /// `passed`, `passed (partial: …)`, `failed: reason; reason`, or `not judged: cause`.
+    pub fn headline(&self) -> String {
+        if self.not_judged {
+            return format!(
+                "not judged: {}",
+                self.cause
+                    .as_deref()
+                    .unwrap_or("the set-up stopped the run")
+            );
+        }
+        if self.passed {
+            match &self.partial {
+                Some(partial) => format!("passed (partial: {partial})"),
+                None => "passed".to_owned(),
+            }
+        } else if self.set_up_only() {
+            format!("set-up problem: {}", self.reasons.join("; "))
+        } else {
+            let mut text = format!("failed: {}", self.reasons.join("; "));
+            if let Some(partial) = self.partial.as_ref().filter(|_| !self.require_all) {
+                text.push_str(&format!(" (partial: {partial})"));
+            }
+            text
+        }
+    }
+
+    /// The process exit code it asks for: 0 passed, 1 the target failed (or a partial run under
+    /// `--require-all`), 2 the set-up kept the run from judging (nothing, or some cases).
+    pub fn exit_code(&self) -> u8 {
+        if self.passed {
+            0
+        } else if self.set_up_only() {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+/// How much of the selected suite a run judged, when it skipped cases: `17 of 76 behaviours
+/// judged; 59 cases skipped: allow_writes is false` (the two commonest skip reasons, then
+/// `…`). `None` when no case was skipped and the set-up kept none from being judged.
+pub fn partial_of(outcomes: &[CaseOutcome]) -> Option<String> {
+    let skipped: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|o| match &o.verdict {
+            Verdict::Skipped(reason) => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    let setup = outcomes
+        .iter()
+        .filter(|o| o.setup_cause().is_some())
+        .count();
+    let behaviours = per_behaviour(outcomes);
+    let judged = behaviours
+        .values()
+        .filter(|v| {
+            matches!(
+                v,
+                BehaviourVerdict::Pass | BehaviourVerdict::Fail | BehaviourVerdict::Error
+            )
+        })
+        .count();
+    partial_text(judged, behaviours.len(), &skipped, setup)
+}
+
+/// The words of [`partial_of`] from counts: `judged` of `total` behaviours, the skip reasons of
+/// the skipped cases (one entry per case), and the cases the set-up kept from being judged.
+pub fn partial_text(judged: usize, total: usize, skipped: &[&str], setup: usize) -> Option<String> {
+    // Skipped cases whose behaviours other cases judged leave nothing unjudged.
+    if judged >= total && setup == 0 {
+        return None;
+    }
+    let mut text = format!("{judged} of {total} behaviours judged");
+    if !skipped.is_empty() {
+        let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+        for reason in skipped {
+            *by_reason.entry(reason).or_default() += 1;
+        }
+        let mut reasons: Vec<(&str, usize)> = by_reason.into_iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = reasons
+            .iter()
+            .take(2)
+            .map(|(reason, n)| {
+                if reasons.len() == 1 {
+                    (*reason).to_owned()
+                } else {
+                    format!("{n} {reason}")
+                }
+            })
+            .collect();
+        text.push_str(&format!(
+            "; {} case(s) skipped: {}{}",
+            skipped.len(),
+            shown.join(", "),
+            if reasons.len() > 2 { ", …" } else { "" }
+        ));
+    }
+    if setup > 0 {
+        text.push_str(&format!("; {setup} case(s) not judged for the set-up"));
+    }
+    Some(text)
 }
 
 /// Every snapshot that drifted from the target's own baseline: the one drift count of a run.
@@ -347,8 +556,13 @@ pub enum BehaviourVerdict {
     Fail,
     /// A finding or step error attributed to it says the harness could not decide.
     Error,
-    /// Some of its checks could not run, because an earlier step failed for these behaviours.
-    NotDecided { blocked_by: Vec<String> },
+    /// Some of its checks could not run, because an earlier step failed for these behaviours
+    /// (`blocked_by`), or because the set-up kept them from being judged (`setup`: the causes).
+    NotDecided {
+        blocked_by: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        setup: Vec<String>,
+    },
     /// No case naming it ran, and why.
     Skipped { reason: String },
 }
@@ -373,12 +587,20 @@ impl BehaviourVerdict {
     fn raise(&mut self, other: BehaviourVerdict) {
         match (&mut *self, other) {
             (
-                BehaviourVerdict::NotDecided { blocked_by },
-                BehaviourVerdict::NotDecided { blocked_by: more },
+                BehaviourVerdict::NotDecided { blocked_by, setup },
+                BehaviourVerdict::NotDecided {
+                    blocked_by: more,
+                    setup: more_setup,
+                },
             ) => {
                 for id in more {
                     if !blocked_by.contains(&id) {
                         blocked_by.push(id);
+                    }
+                }
+                for cause in more_setup {
+                    if !setup.contains(&cause) {
+                        setup.push(cause);
                     }
                 }
             }
@@ -416,6 +638,19 @@ pub fn per_behaviour<'a>(
             raise(id, BehaviourVerdict::Pass);
         }
         for step in &outcome.steps {
+            // The set-up kept this step from being judged: its findings say nothing of the target.
+            if let Some(cause) = &step.setup {
+                for id in &step.behaviours {
+                    raise(
+                        id,
+                        BehaviourVerdict::NotDecided {
+                            blocked_by: Vec::new(),
+                            setup: vec![cause.clone()],
+                        },
+                    );
+                }
+                continue;
+            }
             for finding in &step.findings {
                 let verdict = match finding.kind {
                     FindingKind::Fail => BehaviourVerdict::Fail,
@@ -429,6 +664,7 @@ pub fn per_behaviour<'a>(
             let own = match (&step.verdict, &step.error) {
                 (Verdict::Skipped(_), _) => BehaviourVerdict::NotDecided {
                     blocked_by: step.blocked_by.clone(),
+                    setup: Vec::new(),
                 },
                 (_, Some(_)) => BehaviourVerdict::Error,
                 _ => continue,

@@ -184,8 +184,11 @@ async fn the_suite_passes_twice_against_one_server_and_never_shows_the_token() {
         let all = text(&output);
         assert_eq!(output.status.code(), Some(0), "round {round}: {all}");
         // One target allows double booking, so the case needing it disallowed is skipped, with the reason.
+        // Skips are grouped by reason, with the cases named.
         assert!(
-            all.contains("SKIP  create/double-booking-disallowed"),
+            all.lines().any(|l| l
+                .starts_with("SKIP  1 case(s): needs a target with double booking disallowed")
+                && l.contains("create/double-booking-disallowed")),
             "round {round}: {all}"
         );
         assert!(
@@ -237,6 +240,7 @@ fn an_edited_snapshot_drifts_with_a_diff_and_a_pending_file() {
         binary()
             .env("INSTA_UPDATE", "new")
             .arg("run")
+            .arg("--verbose")
             .arg("--cases")
             .arg(project.join("cases"))
             .args(extra)
@@ -359,15 +363,28 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!output.status.success(), "it cannot have printed the list");
 }
 
-/// The first line of `all` naming `text`, or `usize::MAX` when none does.
-fn line_of(all: &str, text: &str) -> usize {
-    all.lines()
-        .position(|line| line.contains(text))
-        .unwrap_or(usize::MAX)
+/// A set-up fault stops the run before any case: its cause on the first lines and the last, exit 2
+/// ("nothing was judged"), no case of the target reported failed, and a short console.
+fn assert_set_up_stop(all: &str, code: Option<i32>, cause: &str) {
+    assert_eq!(code, Some(2), "{all}");
+    let lines: Vec<&str> = all.lines().collect();
+    assert!(lines.len() < 30, "{} lines: {all}", lines.len());
+    let first = lines
+        .iter()
+        .position(|l| l.contains(cause))
+        .unwrap_or(usize::MAX);
+    assert!(first <= 2, "the cause is not on the first lines: {all}");
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with("verdict: not judged: ") && last.contains(cause),
+        "the last line is not the cause: {all}"
+    );
+    assert!(!all.contains("FAIL ") && !all.contains("ERROR "), "{all}");
+    assert!(all.contains(" 0 failed, 0 errored"), "{all}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_refused_token_gets_one_headline_before_the_cases() {
+async fn a_refused_token_stops_the_run_with_one_cause() {
     let server = spawn(ServerConfig::reference())
         .await
         .expect("server starts");
@@ -378,16 +395,16 @@ async fn a_refused_token_gets_one_headline_before_the_cases() {
             server.base_url(),
             "--token",
             "not-the-token-7c2a",
-            "--filter",
-            "read/",
         ])
         .output()
         .expect("run");
     let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert_eq!(all.matches("preflight:").count(), 1, "{all}");
-    let headline = line_of(&all, "preflight: the FHIR server rejected the token (401");
-    assert!(headline < line_of(&all, "read/"), "{all}");
+    assert_set_up_stop(
+        &all,
+        output.status.code(),
+        "the target refused the token: 401 `Authentication failed` at GET",
+    );
+    assert!(all.contains("check --token / CANVAS_TOKEN"), "{all}");
     assert!(
         !all.contains("not-the-token-7c2a"),
         "the token leaked: {all}"
@@ -396,7 +413,7 @@ async fn a_refused_token_gets_one_headline_before_the_cases() {
 }
 
 #[test]
-fn an_unreachable_target_gets_one_headline_before_the_cases() {
+fn an_unreachable_target_stops_the_run_with_one_cause() {
     // A loopback port nobody listens on any more.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -410,18 +427,17 @@ fn an_unreachable_target_gets_one_headline_before_the_cases() {
             &url,
             "--token",
             "any",
-            "--filter",
-            "read/",
             "--max-attempts",
             "1",
         ])
         .output()
         .expect("run");
     let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert_eq!(all.matches("preflight:").count(), 1, "{all}");
-    let headline = line_of(&all, "preflight: cannot reach the FHIR base URL");
-    assert!(headline < line_of(&all, "read/"), "{all}");
+    assert_set_up_stop(
+        &all,
+        output.status.code(),
+        &format!("cannot reach the target at {url}"),
+    );
 }
 
 #[test]

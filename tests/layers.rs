@@ -165,6 +165,16 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "the run the console summarizes",
     ),
     (
+        "src/report/console.rs",
+        "run::preflight",
+        "the preflight whose causes the console headlines",
+    ),
+    (
+        "src/report/failing.rs",
+        "check::operation_outcome::target_words",
+        "the target's own words of an error answer, shown under a failing step",
+    ),
+    (
         "src/report/progress.rs",
         "case::Case",
         "the case a progress line names",

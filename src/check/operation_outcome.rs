@@ -167,6 +167,34 @@ pub fn check(
 type Field<'a> = (&'static str, Option<&'a Value>, Option<(String, Location)>);
 
 /// Exact text, where each `{name}` in `expected` stands for any non-empty text.
+/// What an error answer says in words: the texts of an OperationOutcome's issues
+/// (`details.text` and `diagnostics`, each once, joined by `; `), or another JSON error body's
+/// `message` / `detail` / `error_description`. `None` when it says nothing in words.
+pub fn target_words(json: &Value) -> Option<String> {
+    let mut texts: Vec<&str> = Vec::new();
+    match json.get("issue").and_then(Value::as_array) {
+        Some(issues) => {
+            for issue in issues {
+                for text in [issue.pointer("/details/text"), issue.get("diagnostics")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    if !text.is_empty() && !texts.contains(&text) {
+                        texts.push(text);
+                    }
+                }
+            }
+        }
+        None => texts.extend(
+            ["message", "detail", "error_description"]
+                .iter()
+                .filter_map(|k| json.get(*k).and_then(Value::as_str)),
+        ),
+    }
+    (!texts.is_empty()).then(|| texts.join("; "))
+}
+
 pub fn text_matches(expected: &str, actual: &str) -> bool {
     if !expected.contains('{') {
         return expected == actual;

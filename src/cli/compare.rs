@@ -11,7 +11,6 @@ use crate::report::console;
 use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::options::{default_jobs, default_snapshots_dir};
-use crate::run::preflight;
 use crate::run::snapshots::UpdateMode;
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::Suite;
@@ -54,7 +53,7 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
             SessionOptions {
                 targets: TargetChoice::Remote {
                     base_url,
-                    profile,
+                    profile: Box::new(profile),
                     token: args.target_args.token.clone(),
                     label: Some(label.clone()),
                 },
@@ -137,13 +136,24 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
             number + 1,
             target.base_url
         );
-        if let Some(problem) = preflight::headline(session.client(), &target).await {
-            println!("preflight: {problem}");
+        let mut session = session.require_all(args.require_all);
+        let gate = session.preflight(&plan).await;
+        let target = session.targets().first().cloned().unwrap_or(target);
+        if let Some(gate) = &gate {
+            print!("{}", console::preflight(gate, args.verbose));
         }
-        let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
         let started_at = jiff::Timestamp::now();
-        let report = run_with_progress(&session, &plan).await;
-        watcher.abort();
+        let report = match gate.as_ref().and_then(|g| g.stop.as_deref()) {
+            // This target cannot be judged: its report says so; the others still run.
+            Some(cause) => session.not_judged(&plan, cause),
+            None => {
+                let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
+                let report = run_with_progress(&session, &plan, args.verbose).await;
+                watcher.abort();
+                print!("{}", console::grouped(&report.outcomes, args.verbose));
+                report
+            }
+        };
         interrupted = report.interrupted;
         if interrupted {
             print!("{}", ledger_lines(&report));
@@ -189,7 +199,7 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
         write_and_name(dir, &joined)?;
     }
     println!("verdict: {}", joined.verdict.headline());
-    Ok(exit_for(joined.verdict.passed))
+    Ok(exit_for(&joined.verdict))
 }
 
 async fn close_all(sessions: Vec<RunSession>) {

@@ -35,7 +35,7 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
     let session = RunSession::open(SessionOptions {
         targets: TargetChoice::Remote {
             base_url,
-            profile,
+            profile: Box::new(profile),
             token: args.target_args.token.clone(),
             label: None,
         },

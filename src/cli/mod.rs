@@ -25,9 +25,11 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
-/// [`EXIT_OK`] for a run (or merge, or replay) whose one verdict passed, else [`EXIT_FAILED`].
-pub(crate) fn exit_for(passed: bool) -> u8 {
-    if passed { EXIT_OK } else { EXIT_FAILED }
+/// The exit code of a run (or merge, or replay) from its one verdict: [`EXIT_OK`] passed,
+/// [`EXIT_FAILED`] the target failed, [`EXIT_USAGE`] (2) the set-up kept it from judging
+/// (nothing, or some cases): see [`crate::outcome::RunVerdict::exit_code`].
+pub(crate) fn exit_for(verdict: &crate::outcome::RunVerdict) -> u8 {
+    verdict.exit_code()
 }
 
 /// Refuses a folder option (`--report-dir`, `--record`) that names an existing file, before

@@ -42,6 +42,9 @@ pub struct ReplayArgs {
     /// Write junit.xml, report.json, report.html and summary.md into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Print every case (by default: problems, skips grouped by reason).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
@@ -99,7 +102,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
         ..Selection::default()
     };
     let plan = session.plan(&cases, &selection);
-    let report = run_with_progress(&session, &plan).await;
+    let report = run_with_progress(&session, &plan, args.verbose).await;
     print!("{}", console::snapshot_summary(&report.outcomes, &[]));
     print!("{}", console::summary(&report));
     let infos: Vec<TargetInfo> = session.targets().iter().map(TargetInfo::of).collect();
@@ -121,7 +124,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
         });
         write_and_name(dir, &model)?;
     }
-    Ok(exit_for(report.verdict.passed))
+    Ok(exit_for(&report.verdict))
 }
 
 /// The recorded suite as reports name it, when the case folder (`shown`) holds the same suite:

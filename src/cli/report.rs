@@ -63,5 +63,5 @@ pub fn run(args: &ReportArgs) -> Result<u8, CliError> {
         println!("report: {}", path.display());
     }
     println!("verdict: {}", merged.verdict.headline());
-    Ok(exit_for(merged.verdict.passed))
+    Ok(exit_for(&merged.verdict))
 }

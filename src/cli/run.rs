@@ -25,14 +25,13 @@ use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::embedded::server_edition;
 use crate::run::options::{NetOptions, default_jobs, default_snapshots_dir};
-use crate::run::preflight;
 use crate::run::snapshots::UpdateMode;
 use crate::run::{
     RunControl, RunEvent, RunReport, RunSession, SessionError, SessionOptions, TargetChoice,
 };
 use crate::server::{Edition as ServerEdition, Mutant};
 use crate::suite::load_suite;
-use crate::target::Baseline;
+use crate::target::{Baseline, FixtureOrigin, Profile};
 
 /// The static token of the reference instance (REFERENCE-INSTANCE.md).
 pub const REFERENCE_TOKEN: &str = crate::target::REFERENCE_TOKEN;
@@ -70,6 +69,14 @@ pub struct RunArgs {
     /// (see docs/recording.md).
     #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
     pub record: Option<PathBuf>,
+    /// Print every case and every preflight check (by default: problems, skips grouped by reason,
+    /// set-up errors grouped by cause).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// A partial run (cases skipped, or not judged for the set-up) does not pass: exit 1. For CI
+    /// gates that want the whole suite (also `require_all: true` in the profile).
+    #[arg(long)]
+    pub require_all: bool,
 }
 
 /// How requests are paced, bounded and retried (shared by `run` and `doctor`).
@@ -154,11 +161,10 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         return Err(CliError::Usage("no target to run against".to_owned()));
     };
     let options = args.net.client_options()?;
-    let remote = base_url.is_some();
     let targets = match base_url {
         Some(base_url) => TargetChoice::Remote {
             base_url,
-            profile,
+            profile: Box::new(profile),
             token: args.target_args.token.clone(),
             label: None,
         },
@@ -202,6 +208,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     } else {
         UpdateMode::from_env(args.update_snapshots)
     };
+    let assumed = matches!(&targets, TargetChoice::Remote { profile, .. } if profile.origin == FixtureOrigin::Assumed);
     let mut session = RunSession::open(SessionOptions {
         targets,
         client: options,
@@ -216,9 +223,9 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             CliError::Usage(format!("cannot authenticate to the target: {reason}"))
         }
         other => CliError::Other(other.into()),
-    })?;
-    let targets = session.targets();
-    for target in targets {
+    })?
+    .require_all(args.require_all);
+    for target in session.targets() {
         println!(
             "target {}: {} (profile {}; {})",
             target.label,
@@ -227,8 +234,36 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             target.auth.describe()
         );
     }
-    let selection = session.selection(&args.select.selection());
-    let plan = session.plan(&suite.cases, &selection);
+    let mut selection = session.selection(&args.select.selection());
+    let mut plan = session.plan(&suite.cases, &selection);
+    if args.dry_run {
+        print!(
+            "{}",
+            dry_run::render(&plan, session.targets(), session.run_id())
+        );
+        session.close().await;
+        return Ok(EXIT_OK);
+    }
+    // The preflight decides whether a remote target can be judged at all, before any case.
+    let mut gate = session.preflight(&plan).await;
+    // A `--target` without a profile or `--edition` is judged in the edition it speaks.
+    if let Some(detected) = gate.as_ref().and_then(|g| g.detected)
+        && args.select.edition.is_none()
+        && assumed
+        && session
+            .targets()
+            .first()
+            .is_some_and(|t| t.profile.edition != detected)
+    {
+        println!(
+            "the target speaks the {detected} edition (no --profile or --edition said which): judging it as {detected}"
+        );
+        session.retarget(Profile::assumed_reference_for(detected));
+        selection = session.selection(&args.select.selection());
+        plan = session.plan(&suite.cases, &selection);
+        gate = session.preflight(&plan).await;
+    }
+    let targets = session.targets();
     let catalogues: Vec<&Catalogue> = selection
         .editions
         .iter()
@@ -248,18 +283,28 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         .map(|t| t.profile.name.clone())
         .collect();
     let unfiltered = args.select.is_everything();
-    if args.dry_run {
-        print!("{}", dry_run::render(&plan, targets, session.run_id()));
-        session.close().await;
-        return Ok(EXIT_OK);
-    }
-    // One headline before the per-case output when the target cannot be reached or refuses the
-    // token (every case would otherwise only say so in its own words).
-    if remote
-        && let Some(target) = targets.first()
-        && let Some(problem) = preflight::headline(session.client(), target).await
-    {
-        println!("preflight: {problem}");
+    if let Some(gate) = &gate {
+        print!("{}", console::preflight(gate, args.verbose));
+        if let Some(cause) = &gate.stop {
+            // Nothing can be judged: one cause, said first and last, and reports that say so.
+            let report = session.not_judged(&plan, cause);
+            let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
+            print!("{}", console::summary(&report));
+            session.close().await;
+            if let Some(dir) = &args.report_dir {
+                let model = Report::build(&ReportInput {
+                    run: &report,
+                    catalogues,
+                    targets: infos,
+                    started_at: jiff::Timestamp::now(),
+                    suite: selected,
+                    partition: selection.partition,
+                    allow_drift: args.allow_drift,
+                });
+                write_and_name(dir, &model)?;
+            }
+            return Ok(report.verdict.exit_code());
+        }
     }
     let started_at = jiff::Timestamp::now();
     if let Some(record_dir) = &args.record {
@@ -294,7 +339,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     let targets = session.targets();
     let watcher = tokio::spawn(watch_ctrl_c(session.control().clone()));
     let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
-    let report = run_with_progress(&session, &plan).await;
+    let report = run_with_progress(&session, &plan, args.verbose).await;
     watcher.abort();
     let interrupted = report.interrupted;
     if interrupted {
@@ -310,6 +355,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         "{}",
         console::snapshot_summary(&report.outcomes, &unreferenced)
     );
+    print!("{}", console::grouped(&report.outcomes, args.verbose));
     print!("{}", console::summary(&report));
     let recorded = session.client().recorder().map(|r| {
         r.finish()
@@ -332,18 +378,22 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         });
         write_and_name(dir, &model)?;
     }
-    Ok(exit_for(report.verdict.passed))
+    Ok(exit_for(&report.verdict))
 }
 
 /// Runs `plan` on `session` with the console's progress (one line per case, or a bar on a
 /// terminal) and returns the run's report.
-pub(crate) async fn run_with_progress(session: &RunSession, plan: &Plan) -> RunReport {
+pub(crate) async fn run_with_progress(
+    session: &RunSession,
+    plan: &Plan,
+    verbose: bool,
+) -> RunReport {
     let mut progress = None;
     let report = session
         .run(plan, |event| match event {
             RunEvent::Started { cases } => {
                 progress = Some(Progress::start(
-                    ConsoleMode::choose(Terminal::detect(), cases),
+                    ConsoleMode::choose(Terminal::detect(), cases, verbose),
                     cases,
                 ));
             }

@@ -168,6 +168,11 @@ impl TapedTarget {
                 Baseline::Own
             },
             edition: taped.edition,
+            // A replay judges what was recorded: its refusals were attributed when recorded.
+            origin: crate::target::FixtureOrigin::Reference,
+            require_all: false,
+            verified: Default::default(),
+            refused: Default::default(),
         };
         Target {
             label: self.label.clone(),

@@ -196,6 +196,7 @@ pub fn compare(reports: Vec<Report>) -> Option<Report> {
     joined.verdict = RunVerdict {
         passed: reasons.is_empty(),
         reasons,
+        ..RunVerdict::default()
     };
     joined.totals = Totals::of(&joined);
     joined.comparison = Some(comparison);

@@ -12,6 +12,7 @@ use crate::report::comparison::Comparison;
 use crate::report::failing::{Dialect, failing_steps};
 use crate::report::model::FindingReport;
 use crate::run::RunReport;
+use crate::run::preflight::{Gate, Level};
 use crate::source::{Diagnostic, Location, Pos};
 
 /// How the console dresses its lines; outcomes and findings stay plain data.
@@ -164,6 +165,111 @@ pub fn details(outcome: &CaseOutcome, case: Option<&Case>) -> String {
     failing_steps(&report, Dialect::Console, &source_line)
 }
 
+/// Most cases a grouped line names before `… +N more`.
+const GROUP_NAMES: usize = 6;
+
+/// What the preflight found, for the lines before the cases: by default only what stands in the
+/// way or colours the verdicts (`preflight: <cause>`), with `verbose` every check as `doctor`
+/// prints it.
+pub fn preflight(gate: &Gate, verbose: bool) -> String {
+    let mut out = String::new();
+    if verbose {
+        for check in &gate.checks.checks {
+            let label = match check.level {
+                Level::Ok => "ok",
+                Level::Note => "note",
+                Level::Problem => "PROBLEM",
+            };
+            let _ = writeln!(out, "preflight {label:<7} {}", check.text);
+            for line in &check.detail {
+                let _ = writeln!(out, "                    {line}");
+            }
+        }
+        return out;
+    }
+    if let Some(stop) = &gate.stop {
+        let _ = writeln!(out, "preflight: {stop}");
+        let _ = writeln!(
+            out,
+            "preflight: nothing is judged until this is fixed (`canvas-conformance doctor` checks the set-up; --verbose shows every check)"
+        );
+        return out;
+    }
+    if let Some(edition) = &gate.edition {
+        let _ = writeln!(out, "preflight: {edition}");
+    }
+    for cause in gate.refused.values() {
+        let _ = writeln!(out, "preflight: {cause} (the cases using it are not sent)");
+    }
+    out
+}
+
+/// The cases the console did not print one by one (unless `verbose`): skipped cases, one line per
+/// reason, and cases the set-up kept from being judged, one line per cause, each with a count and
+/// the first few names.
+pub fn grouped(outcomes: &[CaseOutcome], verbose: bool) -> String {
+    let mut out = String::new();
+    if verbose {
+        return out;
+    }
+    let mut skipped: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut setup: Vec<(&str, Vec<&str>)> = Vec::new();
+    for outcome in outcomes {
+        let (groups, key) = match (&outcome.verdict, outcome.setup_cause()) {
+            (Verdict::Skipped(reason), _) => (&mut skipped, reason.as_str()),
+            (_, Some(cause)) => (&mut setup, group_key(cause)),
+            _ => continue,
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, names)) => names.push(&outcome.name),
+            None => groups.push((key, vec![&outcome.name])),
+        }
+    }
+    for (cause, names) in &setup {
+        let _ = writeln!(
+            out,
+            "ERROR {} case(s) not judged, one set-up cause: {cause}
+      cases: {}",
+            names.len(),
+            named(names)
+        );
+    }
+    for (reason, names) in &skipped {
+        let _ = writeln!(
+            out,
+            "SKIP  {} case(s): {reason} ({})",
+            names.len(),
+            named(names)
+        );
+    }
+    out
+}
+
+/// A set-up cause without what is particular to one step (`not sent: `, `not run: it needs …`,
+/// `first refused at <request>`), so the cases one fixture kept from running group under one line.
+pub fn group_key(cause: &str) -> &str {
+    let from = cause.rfind("fixture `").unwrap_or(0);
+    let cause = &cause[from..];
+    match cause.find(" (first refused at ") {
+        Some(end) => &cause[..end],
+        None => cause,
+    }
+}
+
+/// `a, b, c, … +N more`.
+fn named(names: &[&str]) -> String {
+    let mut text = names
+        .iter()
+        .take(GROUP_NAMES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > GROUP_NAMES {
+        let _ = write!(text, ", … +{} more", names.len() - GROUP_NAMES);
+    }
+    text
+}
+
 /// The closing lines: counts, duration, and what cleanup did.
 pub fn summary(report: &RunReport) -> String {
     summary_as(report, "verdict")
@@ -240,6 +346,15 @@ fn summary_as(report: &RunReport, verdict_word: &str) -> String {
         }
     }
     let _ = writeln!(out, "{verdict_word}: {}", report.verdict.headline());
+    // The set-up cause is the last line, as it was (nearly) the first.
+    if let Some(cause) = report
+        .verdict
+        .cause
+        .as_ref()
+        .filter(|_| !report.verdict.not_judged)
+    {
+        let _ = writeln!(out, "cause: {cause}");
+    }
     out
 }
 

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::check::operation_outcome::target_words;
 use crate::report::model::{CaseReport, FindingReport, VerdictWord};
 
 /// Where the text goes.
@@ -41,6 +42,17 @@ pub fn failing_steps(
                 "{pad}  {} {} -> {status}",
                 exchange.request.method, exchange.request.url
             );
+        }
+        // The target's own words for every error status, whatever the case checks of the body.
+        if let Some(words) = step
+            .exchange
+            .as_ref()
+            .and_then(|e| e.response.as_ref())
+            .filter(|r| r.status >= 400)
+            .and_then(|r| serde_json::from_str(&r.body).ok())
+            .and_then(|json| target_words(&json))
+        {
+            let _ = writeln!(out, "{pad}  the target said: {words}");
         }
         if let Some(error) = &step.error {
             let _ = writeln!(out, "{pad}  error: {error}");

@@ -28,6 +28,8 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
     template.render(context! {
         report => Value::from(Serde(report)),
         ok => report.ok(),
+        verdict_word => report.verdict.word(),
+        headline => report.verdict.headline(),
     })
 }
 

@@ -1,7 +1,8 @@
 //! `junit.xml`: one testcase per case (classname = its folder; named `<case> (<edition>)`, plus
 //! `@ <target>` in a report of several targets), Fail → `<failure>`, Error →
-//! `<error>`, Skipped → `<skipped>`; behaviour IDs as testcase properties, the targets and run id as
-//! testsuite properties; the cleanup ledger as a second testsuite `cleanup` (an appointment that
+//! `<error>`, Skipped → `<skipped>`; behaviour IDs as testcase properties, the targets, run id and
+//! verdict as testsuite properties; a set-up cause as a first `<error>` testcase `set-up
+//! (preflight)`; the cleanup ledger as a second testsuite `cleanup` (an appointment that
 //! could not be cancelled is a `<failure>` with the reason). Written with `quick-junit` (nextest's
 //! writer) from the report model.
 
@@ -17,6 +18,10 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
     let mut suite = TestSuite::new(TOOL_NAME);
     suite.add_property(Property::new("run_id", report.run_id.as_str()));
     suite.add_property(Property::new("tool_version", report.tool.version.as_str()));
+    suite.add_property(Property::new("verdict", report.verdict.headline()));
+    if let Some(cause) = &report.verdict.cause {
+        suite.add_property(Property::new("cause", cause.as_str()));
+    }
     for target in &report.targets {
         suite.add_property(Property::new(
             format!("target.{}", target.label),
@@ -29,6 +34,15 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
         suite.set_timestamp(timestamp);
     }
     let compared = report.comparison.is_some();
+    // A set-up cause is an error of its own, first, so a CI test tab shows it before any case.
+    if let Some(cause) = &report.verdict.cause {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(cause.as_str());
+        status.set_description(format!("{}\n{cause}", report.verdict.headline()));
+        let mut test = TestCase::new("set-up (preflight)", status);
+        test.set_classname("set-up");
+        suite.add_test_case(test);
+    }
     suite.add_test_cases(report.cases.iter().map(|case| test_case(case, compared)));
 
     let mut junit = quick_junit::Report::new(TOOL_NAME);

@@ -22,16 +22,23 @@ const DIFF_LINES: usize = 40;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let verdict = if report.ok() {
-        "✅ passed"
-    } else {
-        "❌ failed"
+    let verdict = match report.verdict.word() {
+        "passed" => "✅ passed",
+        "not judged" => "⛔ not judged",
+        "set-up problem" => "⚠️ set-up problem",
+        _ => "❌ failed",
     };
     let _ = writeln!(
         out,
         "## {} {}: {verdict}\n",
         report.tool.name, report.tool.version
     );
+    if let Some(cause) = &report.verdict.cause {
+        let _ = writeln!(out, "**Cause:** {}\n", cell(cause));
+    }
+    if let Some(partial) = &report.verdict.partial {
+        let _ = writeln!(out, "**Partial:** {}\n", cell(partial));
+    }
     if !report.verdict.passed {
         let _ = writeln!(
             out,
@@ -204,6 +211,16 @@ pub fn render(report: &Report) -> String {
             )
         });
         push_rows(&mut out, rows, problems.len());
+    }
+    // The verdict and its set-up cause close the summary, as they open it.
+    let _ = writeln!(out, "**Verdict:** {}\n", cell(&report.verdict.headline()));
+    if let Some(cause) = report
+        .verdict
+        .cause
+        .as_ref()
+        .filter(|_| !report.verdict.not_judged)
+    {
+        let _ = writeln!(out, "**Cause:** {}\n", cell(cause));
     }
     out
 }

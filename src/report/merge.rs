@@ -113,6 +113,7 @@ pub fn merge(shards: Vec<Report>, names: &[String]) -> Result<Report, MergeError
 
 fn join(mut shards: Vec<Report>) -> Report {
     shards.sort_by_key(|s| s.partition.map_or(0, |p| p.shard));
+    let verdicts: Vec<RunVerdict> = shards.iter().map(|s| s.verdict.clone()).collect();
     let mut merged = shards.remove(0);
     for shard in shards {
         merged.duration_ms = merged.duration_ms.max(shard.duration_ms);
@@ -155,12 +156,38 @@ fn join(mut shards: Vec<Report>) -> Report {
         entries: std::mem::take(&mut merged.cleanup.entries),
     };
     merged.totals = Totals::of(&merged);
+    let skipped: Vec<&str> = merged
+        .cases
+        .iter()
+        .filter(|c| c.verdict == VerdictWord::Skipped)
+        .map(|c| c.reason.as_deref().unwrap_or("skipped"))
+        .collect();
+    let judged = merged
+        .behaviours
+        .iter()
+        .filter(|b| {
+            matches!(
+                b.verdict,
+                VerdictWord::Pass | VerdictWord::Fail | VerdictWord::Error
+            )
+        })
+        .count();
+    let setup_cases = verdicts.iter().map(|v| v.setup_cases).sum();
     merged.verdict = RunVerdict::decide(RunFacts {
         cases: merged.totals.cases,
+        setup_cases,
         cleanup_problems: merged.totals.cleanup_problems,
         drifted: merged.totals.snapshot_drift,
         allow_drift: merged.allow_drift,
         interrupted: merged.interrupted,
+        cause: verdicts.iter().find_map(|v| v.cause.clone()),
+        partial: crate::outcome::partial_text(
+            judged,
+            merged.behaviours.len(),
+            &skipped,
+            setup_cases,
+        ),
+        require_all: verdicts.iter().any(|v| v.require_all),
     });
     merged
 }

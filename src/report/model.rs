@@ -329,6 +329,10 @@ pub struct StepReport {
     pub blocked_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the set-up, not the target, kept it from being judged (a fixture the target refused):
+    /// that cause; `error` then says the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<String>,
     /// When the step's own exchange failed: why, as data (see [`ExchangeReport::exchange_error`]);
     /// `error` then holds its text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -765,6 +769,7 @@ fn step_report(step: &StepOutcome) -> StepReport {
         behaviours: step.behaviours.clone(),
         blocked_by: step.blocked_by.clone(),
         error: step.error.clone(),
+        setup: step.setup.clone(),
         exchange_error: step.exchange.as_ref().and_then(|e| e.error.clone()),
         findings: step.findings.iter().map(FindingReport::of).collect(),
         exchange: step.exchange.as_ref().map(ExchangeReport::of),
@@ -797,7 +802,18 @@ fn behaviour_reports(
             let (reason, blocked_by) = match verdict {
                 None => (Some(skip_reason(&mine)), Vec::new()),
                 Some(BehaviourVerdict::Skipped { .. }) => (Some(skip_reason(&mine)), Vec::new()),
-                Some(BehaviourVerdict::NotDecided { blocked_by }) => (
+                Some(BehaviourVerdict::NotDecided { blocked_by, setup })
+                    if blocked_by.is_empty() =>
+                {
+                    (
+                        Some(format!(
+                            "not judged: the set-up kept its checks from running: {}",
+                            setup.join("; ")
+                        )),
+                        Vec::new(),
+                    )
+                }
+                Some(BehaviourVerdict::NotDecided { blocked_by, .. }) => (
                     Some(format!(
                         "some of its checks did not run: an earlier step failed for {}",
                         blocked_by.join(", ")
@@ -976,6 +992,7 @@ pub(crate) mod tests {
             behaviours: vec!["A-1".to_owned()],
             blocked_by: Vec::new(),
             error: None,
+            setup: None,
             findings: Vec::new(),
             exchange: Some(exchange(200, "{\"ok\":true}")),
             walk: Vec::new(),
@@ -994,6 +1011,7 @@ pub(crate) mod tests {
             behaviours: vec!["A-1".to_owned(), "B-2".to_owned()],
             blocked_by: Vec::new(),
             error: None,
+            setup: None,
             findings: vec![Finding {
                 // As the runner attributes it: the case's IDs.
                 behaviours: vec!["A-1".to_owned(), "B-2".to_owned()],
@@ -1070,6 +1088,7 @@ pub(crate) mod tests {
                 drifted: 1,
                 allow_drift: false,
                 interrupted: false,
+                ..crate::outcome::RunFacts::default()
             }),
         }
     }

@@ -1,6 +1,7 @@
 //! The console while a run is under way: an `indicatif` progress bar on stderr when stderr is a
-//! terminal, `CI` is unset and the run has enough cases to be worth one; otherwise the plain line
-//! per case. Also decides colour (stdout a terminal and `NO_COLOR` unset).
+//! terminal, `CI` is unset and the run has enough cases to be worth one; each case that did not
+//! pass as it completes (every case with `--verbose`). Also decides colour (stdout a terminal
+//! and `NO_COLOR` unset).
 
 use std::io::IsTerminal as _;
 use std::time::Duration;
@@ -43,18 +44,18 @@ impl Terminal {
 pub struct ConsoleMode {
     /// Show a progress bar on stderr.
     pub bar: bool,
-    /// Print passing and skipped cases too (with a bar on a terminal, only problems are printed).
+    /// Print passing and skipped cases and set-up errors one by one too (`--verbose`); otherwise
+    /// only failures, harness errors and drift, while skips and set-up errors are grouped at the end.
     pub every_case: bool,
     pub style: Style,
 }
 
 impl ConsoleMode {
-    pub fn choose(terminal: Terminal, cases: usize) -> ConsoleMode {
+    pub fn choose(terminal: Terminal, cases: usize, verbose: bool) -> ConsoleMode {
         let bar = terminal.stderr_tty && !terminal.ci && cases >= BAR_MIN_CASES;
         ConsoleMode {
             bar,
-            // A bar shares the screen with stdout only when stdout is a terminal too.
-            every_case: !(bar && terminal.stdout_tty),
+            every_case: verbose,
             style: Style {
                 colour: terminal.stdout_tty && !terminal.no_color,
             },
@@ -66,6 +67,9 @@ impl ConsoleMode {
 pub struct Progress {
     mode: ConsoleMode,
     bar: Option<ProgressBar>,
+    /// Set-up causes already announced (each is said once as it is first met; the cases it kept
+    /// from being judged are grouped at the end).
+    causes: std::cell::RefCell<Vec<String>>,
 }
 
 impl Progress {
@@ -86,7 +90,11 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Progress { mode, bar }
+        Progress {
+            mode,
+            bar,
+            causes: std::cell::RefCell::new(Vec::new()),
+        }
     }
 
     /// One finished case (outcomes arrive in plan order).
@@ -96,9 +104,25 @@ impl Progress {
             .is_some();
         let show = self.mode.every_case
             || drifted
-            || !matches!(outcome.verdict, Verdict::Pass | Verdict::Skipped(_));
+            || (!matches!(outcome.verdict, Verdict::Pass | Verdict::Skipped(_))
+                && outcome.setup_cause().is_none());
+        let mut block = String::new();
+        // A cause the preflight found (`not sent: …`) was said before the cases.
+        if let Some(cause) = outcome
+            .setup_cause()
+            .filter(|c| !self.mode.every_case && !c.starts_with("not sent: "))
+        {
+            let key = console::group_key(cause).to_owned();
+            let mut causes = self.causes.borrow_mut();
+            if !causes.contains(&key) {
+                block = format!("set-up: {key} (its cases are listed at the end)\n");
+                causes.push(key);
+            }
+        }
         if show {
-            let block = console::case_block_styled(outcome, case, self.mode.style);
+            block.push_str(&console::case_block_styled(outcome, case, self.mode.style));
+        }
+        if !block.is_empty() {
             match &self.bar {
                 Some(bar) => bar.suspend(|| print!("{block}")),
                 None => print!("{block}"),
@@ -131,48 +155,43 @@ mod tests {
 
     #[test]
     fn a_bar_only_on_a_terminal_outside_ci_with_enough_cases() {
-        assert!(ConsoleMode::choose(TTY, BAR_MIN_CASES).bar);
-        assert!(!ConsoleMode::choose(TTY, BAR_MIN_CASES - 1).bar);
-        assert!(!ConsoleMode::choose(Terminal { ci: true, ..TTY }, 100).bar);
+        assert!(ConsoleMode::choose(TTY, BAR_MIN_CASES, false).bar);
+        assert!(!ConsoleMode::choose(TTY, BAR_MIN_CASES - 1, false).bar);
+        assert!(!ConsoleMode::choose(Terminal { ci: true, ..TTY }, 100, false).bar);
         assert!(
             !ConsoleMode::choose(
                 Terminal {
                     stderr_tty: false,
                     ..TTY
                 },
-                100
+                100,
+                false
             )
             .bar
         );
     }
 
     #[test]
-    fn every_case_is_printed_unless_the_bar_shares_the_terminal() {
-        assert!(!ConsoleMode::choose(TTY, 40).every_case);
-        assert!(ConsoleMode::choose(TTY, 5).every_case);
-        assert!(
-            ConsoleMode::choose(
-                Terminal {
-                    stdout_tty: false,
-                    ..TTY
-                },
-                40
-            )
-            .every_case
-        );
-        assert!(ConsoleMode::choose(Terminal::default(), 40).every_case);
+    fn every_case_is_printed_only_when_verbose() {
+        for terminal in [TTY, Terminal::default()] {
+            for cases in [5, 40] {
+                assert!(!ConsoleMode::choose(terminal, cases, false).every_case);
+                assert!(ConsoleMode::choose(terminal, cases, true).every_case);
+            }
+        }
     }
 
     #[test]
     fn colour_needs_a_terminal_and_no_no_color() {
-        assert!(ConsoleMode::choose(TTY, 1).style.colour);
+        assert!(ConsoleMode::choose(TTY, 1, false).style.colour);
         assert!(
             !ConsoleMode::choose(
                 Terminal {
                     no_color: true,
                     ..TTY
                 },
-                1
+                1,
+                false
             )
             .style
             .colour
@@ -183,14 +202,15 @@ mod tests {
                     stdout_tty: false,
                     ..TTY
                 },
-                1
+                1,
+                false
             )
             .style
             .colour
         );
         // CI logs often render colour; only NO_COLOR and a non-terminal stdout turn it off.
         assert!(
-            ConsoleMode::choose(Terminal { ci: true, ..TTY }, 1)
+            ConsoleMode::choose(Terminal { ci: true, ..TTY }, 1, false)
                 .style
                 .colour
         );

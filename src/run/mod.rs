@@ -13,6 +13,7 @@ pub mod preflight;
 pub mod runner;
 pub mod scope;
 pub mod session;
+pub mod setup;
 pub mod snapshots;
 
 pub use events::RunEvent;

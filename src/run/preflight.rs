@@ -3,7 +3,7 @@
 //! exists, practitioner/patient fixtures can be searched, which edition it speaks (and whether the
 //! profile agrees), and which cases the profile would skip.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
@@ -11,10 +11,10 @@ use serde_json::Value;
 use crate::case::model::AuthMode;
 use crate::edition::Edition;
 use crate::exchange::{Client, Exchange, Outgoing};
-use crate::plan::{Placement, Selection, build};
+use crate::plan::{Placement, Selection, build, fixtures_used};
 use crate::run::fingerprint;
 use crate::suite::load_suite;
-use crate::target::Target;
+use crate::target::{FixtureOrigin, Target};
 
 /// How a check came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,42 +82,108 @@ impl Checks {
     }
 }
 
-/// Every check `doctor` makes: reachability, the token, then (given both) the fixtures, and which
-/// cases of the folder `cases_dir` the profile would skip (a folder that cannot load is a problem).
-pub async fn doctor(client: &Client, target: &Target, cases_dir: &Path) -> Checks {
-    let mut findings = Checks::default();
-    if connection(client, target, &mut findings).await {
-        check_edition(client, target, &mut findings).await;
-        check_appointments(client, target, &mut findings).await;
-        check_people(client, target, &mut findings).await;
-    } else {
-        findings.note("fixtures not checked: no working connection and token");
+/// What the preflight decided about a target before a run: whether it can be judged at all, what
+/// makes its verdicts suspect, and which fixtures it verified or refused.
+#[derive(Clone, Debug, Default)]
+pub struct Gate {
+    /// Every check, in order (what `doctor` prints).
+    pub checks: Checks,
+    /// The target cannot be judged (unreachable, not a FHIR Appointment endpoint, credentials
+    /// refused): the one cause, with its fix. The run stops before any case (exit 2).
+    pub stop: Option<String>,
+    /// The edition the fingerprints agree on, if they do.
+    pub detected: Option<Edition>,
+    /// The target speaks another edition than the one the run judges: the cause, with the fix.
+    /// The run goes on (it may be a regression), headlined by it.
+    pub edition: Option<String>,
+    /// Fixtures read back from the target as what they claim to be.
+    pub verified: BTreeSet<String>,
+    /// Fixtures the target refused (no such appointment, …), each with the cause and fix.
+    pub refused: BTreeMap<String, String>,
+    /// Fixtures the target offers no cheap read for, so they could not be verified: a refusal
+    /// naming one during the run is reported as the profile's problem.
+    pub unverified: Vec<String>,
+}
+
+impl Gate {
+    /// The cause the run headlines without stopping: the edition mismatch, else the refused
+    /// fixtures (the cases using them are not sent).
+    pub fn cause(&self) -> Option<String> {
+        if let Some(edition) = &self.edition {
+            return Some(edition.clone());
+        }
+        match self.refused.len() {
+            0 => None,
+            1 => self.refused.values().next().cloned(),
+            n => Some(format!(
+                "{n} fixtures of the profile were refused by the target ({}); the first: {}",
+                self.refused.keys().cloned().collect::<Vec<_>>().join(", "),
+                self.refused.values().next().cloned().unwrap_or_default()
+            )),
+        }
     }
+}
+
+/// Every check `doctor` makes: the [`gate`] over every fixture the profile sets that a case of
+/// its edition uses, and which cases of the folder `cases_dir` the profile would skip (a folder
+/// that cannot load is a problem).
+pub async fn doctor(client: &Client, target: &Target, cases_dir: &Path) -> Checks {
+    let used = load_suite(cases_dir)
+        .map(|suite| {
+            suite
+                .cases
+                .iter()
+                .filter(|c| c.edition == target.profile.edition)
+                .flat_map(|c| fixtures_used(c))
+                .collect::<BTreeSet<String>>()
+        })
+        .unwrap_or_else(|_| target.profile.fixtures.keys().cloned().collect());
+    let mut findings = gate(client, target, &used).await.checks;
     check_plan(cases_dir, target, &mut findings);
     findings
 }
 
-/// Only what stands before any case: the target answers and accepts the token. `run` gives the
-/// first problem as its headline; `None` when both are fine.
-pub async fn headline(client: &Client, target: &Target) -> Option<String> {
-    let mut findings = Checks::default();
-    connection(client, target, &mut findings).await;
-    findings.first_problem().map(str::to_owned)
+/// The preflight of a run: reachability (a FHIR Appointment endpoint at the base URL), the
+/// credentials, then (given both) the edition and every fixture in `fixtures` (the names the
+/// selected cases use), each by the cheapest read the target allows.
+pub async fn gate(client: &Client, target: &Target, fixtures: &BTreeSet<String>) -> Gate {
+    let mut gate = Gate::default();
+    if let Err(cause) = check_reachable(client, target, &mut gate.checks).await {
+        gate.stop = Some(cause);
+    } else if let Err(cause) = check_token(client, target, &mut gate.checks).await {
+        gate.stop = Some(cause);
+    }
+    if gate.stop.is_some() {
+        gate.checks
+            .note("edition and fixtures not checked: no working connection and token");
+        return gate;
+    }
+    check_edition(client, target, &mut gate).await;
+    check_fixtures(client, target, fixtures, &mut gate).await;
+    gate
 }
 
 /// The edition the target speaks (read-only fingerprints), and whether the profile agrees.
-async fn check_edition(client: &Client, target: &Target, findings: &mut Checks) {
+async fn check_edition(client: &Client, target: &Target, gate: &mut Gate) {
     let found = fingerprint::detect(client, target).await;
     let named = target.profile.edition;
+    gate.detected = found.edition();
+    let findings = &mut gate.checks;
     match found.edition() {
         Some(edition) if edition == named => findings.ok(&format!(
             "the target speaks the {edition} edition, as the profile says ({} fingerprints agree)",
             found.votes(edition)
         )),
-        Some(edition) => findings.problem(&format!(
-            "the target speaks the {edition} edition ({} fingerprints agree), but the profile says edition {named}: set `edition: {edition}` in the profile (or run --edition {edition})",
-            found.votes(edition)
-        )),
+        Some(edition) => {
+            let cause = format!(
+                "the target speaks the {edition} edition ({} of {} fingerprints agree), but the {named} edition is being judged: {}",
+                found.votes(edition),
+                found.probes.len(),
+                edition_fix(target, edition)
+            );
+            findings.problem(&cause);
+            gate.edition = Some(cause);
+        }
         None if found.votes(Edition::Sept2023) + found.votes(Edition::Current) == 0 => {
             findings.note("the edition could not be told: no fingerprint probe decided")
         }
@@ -128,17 +194,30 @@ async fn check_edition(client: &Client, target: &Target, findings: &mut Checks) 
         )),
     }
     for probe in &found.probes {
-        let says = probe.points_to.map_or("neither", Edition::as_str);
+        let result = match probe.points_to {
+            Some(edition) if edition == named => format!("the {edition} edition, as judged"),
+            Some(edition) => format!("the {edition} edition, NOT the {named} judged"),
+            None => "neither edition (this probe does not decide)".to_owned(),
+        };
         findings.detail(format!(
-            "{}: {} → {} ({says})",
+            "{}: {} → {}: points to {result}",
             probe.id, probe.asked, probe.answered
         ));
     }
 }
 
-/// Reachability, then the token: whether both are fine.
-async fn connection(client: &Client, target: &Target, findings: &mut Checks) -> bool {
-    check_reachable(client, target, findings).await && check_token(client, target, findings).await
+/// The fix for an edition mismatch, as a command that works as printed: the same target and
+/// profile, with `--edition`.
+fn edition_fix(target: &Target, edition: Edition) -> String {
+    match &target.profile.origin {
+        FixtureOrigin::File { path, .. } => format!(
+            "set `edition: {edition}` in {path}, or run `canvas-conformance run --profile {path} --edition {edition}`"
+        ),
+        _ => format!(
+            "run `canvas-conformance run --target {} --edition {edition}` (with the same token)",
+            target.base_url
+        ),
+    }
 }
 
 /// The FHIR status an appointment in each Canvas status reads back with (READ-STATUS-MAP).
@@ -164,57 +243,119 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("patient_3", "patient", "Patient"),
 ];
 
-/// Any HTTP answer to an unauthenticated search means the base URL is right and reachable.
-async fn check_reachable(client: &Client, target: &Target, findings: &mut Checks) -> bool {
+/// An unauthenticated search: any FHIR answer means the base URL is right and reachable. `Err`
+/// is the cause that stops the run: no connection, a 404 (a wrong base path), an HTML page or
+/// JSON that is not FHIR.
+async fn check_reachable(
+    client: &Client,
+    target: &Target,
+    findings: &mut Checks,
+) -> Result<(), String> {
     let probe = Outgoing::get(
         "/Appointment".to_owned(),
         vec![("_count".into(), "1".into())],
         AuthMode::None,
     );
     let exchange = client.send(target, &probe).await;
-    match (&exchange.response, &exchange.error) {
-        (Some(r), None) => {
-            match r.status {
-                401 | 403 => findings.ok(&format!(
-                    "the FHIR base URL answers (GET /Appointment without a token: {})",
-                    r.status
-                )),
-                200 => findings.note(
-                    "the FHIR base URL answered a search without any token (200): the AUTH-BEARER cases will fail",
-                ),
-                404 => {
-                    findings.problem(&format!(
-                        "GET {}/Appointment answered 404: check the FHIR base URL (on Canvas it is https://fumage-<instance>.canvasmedical.com)",
-                        target.base_url
-                    ));
-                    return false;
-                }
-                other => findings.note(&format!(
-                    "the FHIR base URL answers, but GET /Appointment without a token gave {other}, not 401"
-                )),
+    let url = format!("{}/Appointment", target.base_url);
+    let Some(r) = exchange
+        .response
+        .as_ref()
+        .filter(|_| exchange.error.is_none())
+    else {
+        let cause = format!(
+            "cannot reach the target at {}: {}; check the URL (--target, or base_url in the profile) and that the server is up",
+            target.base_url,
+            error_text(exchange.error.as_ref())
+        );
+        findings.problem(&cause);
+        return Err(cause);
+    };
+    if let Some(what) = not_fhir(r) {
+        let cause = format!(
+            "GET {url} answered {} with {what}, not FHIR JSON: {} is not the FHIR API's base URL; check --target / base_url (on Canvas it is https://fumage-<instance>.canvasmedical.com, with no path)",
+            r.status, target.base_url
+        );
+        findings.problem(&cause);
+        return Err(cause);
+    }
+    match r.status {
+        401 | 403 => findings.ok(&format!(
+            "the FHIR base URL answers (GET /Appointment without a token: {})",
+            r.status
+        )),
+        200 => findings.note(
+            "the FHIR base URL answered a search without any token (200): the AUTH-BEARER cases will fail",
+        ),
+        404 => {
+            let cause = format!(
+                "GET {url} answered 404{}: {} does not serve the Appointment API; check --target / base_url (on Canvas it is https://fumage-<instance>.canvasmedical.com, with no path)",
+                outcome_text(&exchange),
+                target.base_url
+            );
+            findings.problem(&cause);
+            return Err(cause);
+        }
+        other => findings.note(&format!(
+            "the FHIR base URL answers, but GET /Appointment without a token gave {other}, not 401"
+        )),
+    }
+    Ok(())
+}
+
+/// What an answer is when it is not FHIR JSON (`an HTML page (text/html)`), or `None`. An empty
+/// body is not judged here.
+fn not_fhir(r: &crate::exchange::Received) -> Option<String> {
+    let content_type = r
+        .header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let body = r.body.trim_start();
+    if content_type.contains("html") || body.starts_with('<') {
+        return Some(format!(
+            "an HTML page ({})",
+            if content_type.is_empty() {
+                "no Content-Type"
+            } else {
+                content_type.as_str()
             }
-            true
+        ));
+    }
+    if body.is_empty() {
+        return None;
+    }
+    match &r.json {
+        None => Some(format!(
+            "a body that is not JSON ({})",
+            if content_type.is_empty() {
+                "no Content-Type"
+            } else {
+                content_type.as_str()
+            }
+        )),
+        Some(json) if json.get("resourceType").and_then(Value::as_str).is_none() => {
+            Some("JSON that is not a FHIR resource (no resourceType)".to_owned())
         }
-        (_, error) => {
-            findings.problem(&format!(
-                "cannot reach the FHIR base URL {}: {}",
-                target.base_url,
-                error_text(error.as_ref())
-            ));
-            false
-        }
+        Some(_) => None,
     }
 }
 
-/// Obtains a token and has the FHIR server accept it.
-async fn check_token(client: &Client, target: &Target, findings: &mut Checks) -> bool {
+/// Obtains a token and has the FHIR server accept it on an authenticated search. `Err` is the
+/// cause that stops the run, with the fix.
+async fn check_token(
+    client: &Client,
+    target: &Target,
+    findings: &mut Checks,
+) -> Result<(), String> {
+    let stop = |findings: &mut Checks, cause: String| {
+        findings.problem(&cause);
+        Err(cause)
+    };
     if let Some(reason) = target.auth.unavailable_reason() {
-        findings.problem(&format!("no credentials: {reason}"));
-        return false;
+        return stop(findings, format!("no credentials: {reason}"));
     }
     if let Err(e) = target.auth.bearer().await {
-        findings.problem(&e.to_string());
-        return false;
+        return stop(findings, e.to_string());
     }
     if target.auth.is_oauth() {
         findings.ok(&format!("obtained a token ({})", target.auth.describe()));
@@ -225,16 +366,39 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Checks) ->
         AuthMode::Target,
     );
     let exchange = client.send(target, &probe).await;
-    match (&exchange.response, &exchange.error) {
-        (Some(r), None) if r.status == 200 => {
+    let at = format!("GET {}/Appointment", target.base_url);
+    let Some(r) = exchange
+        .response
+        .as_ref()
+        .filter(|_| exchange.error.is_none())
+    else {
+        return stop(
+            findings,
+            format!(
+                "{at} with the token failed: {}",
+                error_text(exchange.error.as_ref())
+            ),
+        );
+    };
+    if let Some(what) = not_fhir(r) {
+        return stop(
+            findings,
+            format!(
+                "{at} with the token answered {} with {what}, not FHIR JSON: check --target / base_url",
+                r.status
+            ),
+        );
+    }
+    match r.status {
+        200 => {
             findings.ok(&if target.auth.is_oauth() {
                 "the FHIR server accepts the token".to_owned()
             } else {
                 format!("the FHIR server accepts the {}", target.auth.describe())
             });
-            true
+            Ok(())
         }
-        (Some(r), None) if r.status == 401 => {
+        401 => {
             let check = match target
                 .profile
                 .oauth
@@ -242,169 +406,336 @@ async fn check_token(client: &Client, target: &Target, findings: &mut Checks) ->
                 .filter(|_| target.auth.is_oauth())
             {
                 Some(oauth) => format!(
-                    "does the token URL belong to this instance? ({} for {})",
+                    "the OAuth client got a token, but the FHIR server does not take it: does the token URL belong to this instance? ({} for {})",
                     oauth.token_url, target.base_url
                 ),
                 None => "check --token / CANVAS_TOKEN".to_owned(),
             };
-            findings.problem(&format!(
-                "the FHIR server rejected the token (401{}): {check}",
-                outcome_text(&exchange)
-            ));
-            false
+            stop(
+                findings,
+                format!(
+                    "the target refused the token: 401{} at {at}; {check}",
+                    quoted_outcome(&exchange)
+                ),
+            )
         }
-        (Some(r), None) if r.status == 403 => {
-            findings.problem(&format!(
-                "the token lacks a scope for Appointment (403{}): give the API client system/Appointment.read and .write",
-                outcome_text(&exchange)
+        403 => stop(
+            findings,
+            format!(
+                "the token lacks a scope for Appointment: 403{} at {at}; give the API client system/Appointment.read and .write",
+                quoted_outcome(&exchange)
+            ),
+        ),
+        404 => stop(
+            findings,
+            format!(
+                "{at} with the token answered 404{}: {} does not serve the Appointment API; check --target / base_url",
+                quoted_outcome(&exchange),
+                target.base_url
+            ),
+        ),
+        other => {
+            // The target answers but errs: that is for the cases to judge, not a set-up fault.
+            findings.note(&format!(
+                "{at} with the token answered {other}{}: the cases will show what the target does",
+                quoted_outcome(&exchange)
             ));
-            false
-        }
-        (Some(r), _) => {
-            findings.problem(&format!(
-                "GET /Appointment with the token answered {}{}",
-                r.status,
-                exchange
-                    .error
-                    .as_ref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_else(|| outcome_text(&exchange))
-            ));
-            false
-        }
-        (None, error) => {
-            findings.problem(&format!(
-                "GET /Appointment with the token failed: {}",
-                error_text(error.as_ref())
-            ));
-            false
+            Ok(())
         }
     }
 }
 
 /// `: <details.text>` of an OperationOutcome answer, or nothing.
 fn outcome_text(exchange: &Exchange) -> String {
-    exchange
-        .response
-        .as_ref()
-        .and_then(|r| r.json.as_ref())
-        .and_then(|j| j.pointer("/issue/0/details/text"))
-        .and_then(Value::as_str)
+    outcome_words(exchange)
         .map(|t| format!(": {t}"))
         .unwrap_or_default()
 }
 
-/// Reads each fixture that names an appointment.
-async fn check_appointments(client: &Client, target: &Target, findings: &mut Checks) {
-    let fixtures: BTreeMap<&str, &str> = target
-        .profile
-        .fixtures
-        .iter()
-        .filter(|(name, _)| name.starts_with("appt_"))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    for (name, id) in fixtures {
-        let exchange = client
-            .send(
-                target,
-                &Outgoing::get(format!("/Appointment/{id}"), Vec::new(), AuthMode::Target),
-            )
-            .await;
-        let fix = format!("fix fixtures.{name} in the profile");
-        match (&exchange.response, &exchange.error) {
-            (Some(r), None) if r.status == 200 => {
-                let json = r.json.as_ref();
-                let kind = json
-                    .and_then(|j| j.get("resourceType"))
-                    .and_then(Value::as_str);
-                let status = json.and_then(|j| j.get("status")).and_then(Value::as_str);
-                if kind != Some("Appointment") {
-                    findings.problem(&format!(
-                        "fixture {name} ({id}): GET /Appointment/{id} answered 200 without an Appointment"
-                    ));
-                    continue;
-                }
-                let want = FIXTURE_STATUS
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, s)| *s);
-                match (want, status) {
-                    (Some(want), Some(status)) if want != status => findings.note(&format!(
-                        "fixture {name} ({id}) exists but reads back as `{status}`; an appointment in that Canvas status should read as `{want}` (a wrong fixture, or a READ-STATUS-MAP failure)"
-                    )),
-                    _ => findings.ok(&format!(
-                        "fixture {name} ({id}) exists{}",
-                        status.map(|s| format!(", status {s}")).unwrap_or_default()
-                    )),
-                }
+/// ` `<details.text>`` of an OperationOutcome answer, or nothing.
+fn quoted_outcome(exchange: &Exchange) -> String {
+    outcome_words(exchange)
+        .map(|t| format!(" `{t}`"))
+        .unwrap_or_default()
+}
+
+fn outcome_words(exchange: &Exchange) -> Option<&str> {
+    exchange
+        .response
+        .as_ref()
+        .and_then(|r| r.json.as_ref())
+        .and_then(|j| {
+            j.pointer("/issue/0/details/text")
+                .or_else(|| j.pointer("/issue/0/diagnostics"))
+        })
+        .and_then(Value::as_str)
+}
+
+/// Verifies each fixture in `used` that the profile sets, by the cheapest read the target allows:
+/// an appointment by reading it, a practitioner or patient by its own read where served, else
+/// by the appointments that name it; the rest (types, reason codes, locations where no Location
+/// read is served) are listed as not verifiable.
+async fn check_fixtures(
+    client: &Client,
+    target: &Target,
+    used: &BTreeSet<String>,
+    gate: &mut Gate,
+) {
+    let mut unverifiable: Vec<String> = Vec::new();
+    let mut served: BTreeMap<&str, bool> = BTreeMap::new();
+    for name in used {
+        let Some(id) = target.profile.fixtures.get(name) else {
+            continue;
+        };
+        if name.starts_with("appt_") {
+            check_appointment(client, target, name, id, gate).await;
+        } else if let Some((_, parameter, kind)) = PEOPLE.iter().find(|(n, _, _)| n == name) {
+            if !check_resource(client, target, name, id, kind, &mut served, gate).await {
+                check_person_by_search(client, target, name, id, parameter, kind, gate).await;
             }
-            (Some(r), None) if r.status == 404 => findings.problem(&format!(
-                "fixture {name} ({id}): no such appointment (404{}): {fix}",
-                outcome_text(&exchange)
-            )),
-            (Some(r), _) => findings.problem(&format!(
-                "fixture {name} ({id}): GET /Appointment/{id} answered {}{}: {fix}",
-                r.status,
-                outcome_text(&exchange)
-            )),
-            (None, error) => findings.problem(&format!(
-                "fixture {name} ({id}): GET /Appointment/{id} failed: {}",
-                error_text(error.as_ref())
-            )),
+        } else if name == "location" {
+            if !check_resource(client, target, name, id, "Location", &mut served, gate).await {
+                unverifiable.push(name.clone());
+            }
+        } else {
+            unverifiable.push(name.clone());
         }
+    }
+    if !unverifiable.is_empty() {
+        gate.checks.note(&format!(
+            "not verifiable before the run (the target has no read for them): {}; a refusal naming one during the run is reported as the profile's problem",
+            unverifiable.join(", ")
+        ));
+    }
+    gate.unverified.extend(unverifiable);
+}
+
+/// Reads `kind/id` where the target serves `kind` (asked once per kind): `true` when that
+/// decided the fixture (verified, or refused with a 404), `false` when the target has no such read.
+async fn check_resource(
+    client: &Client,
+    target: &Target,
+    name: &str,
+    id: &str,
+    kind: &'static str,
+    served: &mut BTreeMap<&'static str, bool>,
+    gate: &mut Gate,
+) -> bool {
+    let is_served = match served.get(kind) {
+        Some(known) => *known,
+        None => {
+            let exchange = client
+                .send(
+                    target,
+                    &Outgoing::get(
+                        format!("/{kind}"),
+                        vec![("_count".into(), "1".into())],
+                        AuthMode::Target,
+                    ),
+                )
+                .await;
+            let known = exchange.error.is_none()
+                && exchange.response.as_ref().is_some_and(|r| {
+                    r.status == 200
+                        && r.json
+                            .as_ref()
+                            .and_then(|j| j.get("resourceType"))
+                            .and_then(Value::as_str)
+                            == Some("Bundle")
+                });
+            served.insert(kind, known);
+            known
+        }
+    };
+    if !is_served {
+        return false;
+    }
+    let exchange = client
+        .send(
+            target,
+            &Outgoing::get(format!("/{kind}/{id}"), Vec::new(), AuthMode::Target),
+        )
+        .await;
+    let Some(r) = exchange
+        .response
+        .as_ref()
+        .filter(|_| exchange.error.is_none())
+    else {
+        return false;
+    };
+    let read_kind = r
+        .json
+        .as_ref()
+        .and_then(|j| j.get("resourceType"))
+        .and_then(Value::as_str);
+    match r.status {
+        200 if read_kind == Some(kind) => {
+            gate.checks.ok(&format!(
+                "fixture {name} ({id}) exists: {kind}/{id} reads back"
+            ));
+            gate.verified.insert(name.to_owned());
+            true
+        }
+        404 => {
+            refuse(
+                target,
+                gate,
+                name,
+                format!(
+                    "fixture `{name}` ({}) names no {kind} on the target: 404{} at GET {}/{kind}/{id}; set it to an id that exists there",
+                    target.profile.fixture_source(name),
+                    quoted_outcome(&exchange),
+                    target.base_url
+                ),
+            );
+            true
+        }
+        _ => false,
     }
 }
 
-/// Searches appointments by each practitioner/patient fixture.
-async fn check_people(client: &Client, target: &Target, findings: &mut Checks) {
-    for (name, parameter, kind) in PEOPLE {
-        let Some(id) = target.profile.fixtures.get(*name) else {
-            continue;
-        };
-        if !(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())) {
-            findings.note(&format!(
-                "fixture {name} ({id}) is not 32 hex characters, the form Canvas uses for {kind} ids"
-            ));
+/// Records a refused fixture: a problem line, and the cause the cases using it carry.
+fn refuse(target: &Target, gate: &mut Gate, name: &str, cause: String) {
+    let _ = target;
+    gate.checks.problem(&cause);
+    gate.refused.insert(name.to_owned(), cause);
+}
+
+/// Reads an appointment fixture.
+async fn check_appointment(
+    client: &Client,
+    target: &Target,
+    name: &str,
+    id: &str,
+    gate: &mut Gate,
+) {
+    let exchange = client
+        .send(
+            target,
+            &Outgoing::get(format!("/Appointment/{id}"), Vec::new(), AuthMode::Target),
+        )
+        .await;
+    let at = format!("GET {}/Appointment/{id}", target.base_url);
+    let source = target.profile.fixture_source(name);
+    match (&exchange.response, &exchange.error) {
+        (Some(r), None) if r.status == 200 => {
+            let json = r.json.as_ref();
+            let kind = json
+                .and_then(|j| j.get("resourceType"))
+                .and_then(Value::as_str);
+            let status = json.and_then(|j| j.get("status")).and_then(Value::as_str);
+            if kind != Some("Appointment") {
+                gate.checks.problem(&format!(
+                    "fixture {name} ({id}): {at} answered 200 without an Appointment"
+                ));
+                return;
+            }
+            gate.verified.insert(name.to_owned());
+            let want = FIXTURE_STATUS
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, s)| *s);
+            match (want, status) {
+                (Some(want), Some(status)) if want != status => gate.checks.note(&format!(
+                    "fixture {name} ({id}) exists but reads back as `{status}`; an appointment in that Canvas status should read as `{want}` (a wrong fixture, or a READ-STATUS-MAP failure)"
+                )),
+                _ => gate.checks.ok(&format!(
+                    "fixture {name} ({id}) exists{}",
+                    status.map(|s| format!(", status {s}")).unwrap_or_default()
+                )),
+            }
         }
-        let query = vec![
-            ((*parameter).to_owned(), format!("{kind}/{id}")),
-            ("_count".to_owned(), "1".to_owned()),
-        ];
-        let exchange = client
-            .send(
-                target,
-                &Outgoing::get("/Appointment".to_owned(), query, AuthMode::Target),
-            )
-            .await;
-        match (&exchange.response, &exchange.error) {
-            (Some(r), None) if r.status == 200 => {
-                let total = r
-                    .json
-                    .as_ref()
-                    .and_then(|j| j.get("total"))
-                    .and_then(Value::as_u64);
-                match total {
-                    Some(0) => findings.note(&format!(
-                        "fixture {name} ({id}): no appointments found for this {kind} (fine on a fresh sandbox; if you expected some, check the id)"
-                    )),
-                    Some(n) => findings.ok(&format!(
+        (Some(r), None) if r.status == 404 => refuse(
+            target,
+            gate,
+            name,
+            format!(
+                "fixture `{name}` ({source}) names no appointment on the target: 404{} at {at}; set it to the id of an existing appointment",
+                quoted_outcome(&exchange)
+            ),
+        ),
+        (Some(r), _) => gate.checks.problem(&format!(
+            "fixture {name} ({id}): {at} answered {}{}: fix fixtures.{name} in {source}",
+            r.status,
+            outcome_text(&exchange)
+        )),
+        (None, error) => gate.checks.problem(&format!(
+            "fixture {name} ({id}): {at} failed: {}",
+            error_text(error.as_ref())
+        )),
+    }
+}
+
+/// Searches appointments by a practitioner or patient fixture: some found verifies it; none
+/// leaves it unverified (a fresh sandbox has none); a refusal of the search is a problem.
+async fn check_person_by_search(
+    client: &Client,
+    target: &Target,
+    name: &str,
+    id: &str,
+    parameter: &str,
+    kind: &str,
+    gate: &mut Gate,
+) {
+    if !(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())) {
+        gate.checks.note(&format!(
+            "fixture {name} ({id}) is not 32 hex characters, the form Canvas uses for {kind} ids"
+        ));
+    }
+    let query = vec![
+        (parameter.to_owned(), format!("{kind}/{id}")),
+        ("_count".to_owned(), "1".to_owned()),
+    ];
+    let exchange = client
+        .send(
+            target,
+            &Outgoing::get("/Appointment".to_owned(), query, AuthMode::Target),
+        )
+        .await;
+    let source = target.profile.fixture_source(name);
+    match (&exchange.response, &exchange.error) {
+        (Some(r), None) if r.status == 200 => {
+            let json = r.json.as_ref();
+            let total = json.and_then(|j| j.get("total")).and_then(Value::as_u64);
+            let entries = json
+                .and_then(|j| j.get("entry"))
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            match total {
+                Some(n) if n > 0 => {
+                    gate.verified.insert(name.to_owned());
+                    gate.checks.ok(&format!(
                         "fixture {name} ({id}): {n} appointment(s) found for this {kind}"
-                    )),
-                    None => findings.ok(&format!(
-                        "fixture {name} ({id}): the search by {parameter} answers"
-                    )),
+                    ));
+                }
+                None if entries > 0 => {
+                    gate.verified.insert(name.to_owned());
+                    gate.checks.ok(&format!(
+                        "fixture {name} ({id}): appointments found for this {kind}"
+                    ));
+                }
+                _ => {
+                    gate.unverified.push(name.to_owned());
+                    gate.checks.note(&format!(
+                        "fixture {name} ({id}): not verified: no appointments found for this {kind} and no {kind} read is served (fine on a fresh sandbox; if you expected some, check the id)"
+                    ));
                 }
             }
-            (Some(r), _) => findings.problem(&format!(
-                "fixture {name} ({id}): searching by {parameter}={kind}/{id} answered {}{}: fix fixtures.{name} in the profile",
-                r.status,
-                outcome_text(&exchange)
-            )),
-            (None, error) => findings.problem(&format!(
-                "fixture {name} ({id}): searching by {parameter} failed: {}",
-                error_text(error.as_ref())
-            )),
         }
+        (Some(r), _) => refuse(
+            target,
+            gate,
+            name,
+            format!(
+                "fixture `{name}` ({source}): searching by {parameter}={kind}/{id} answered {}{}: set it to an id that exists on the target",
+                r.status,
+                quoted_outcome(&exchange)
+            ),
+        ),
+        (None, error) => gate.checks.problem(&format!(
+            "fixture {name} ({id}): searching by {parameter} failed: {}",
+            error_text(error.as_ref())
+        )),
     }
 }
 

@@ -19,13 +19,16 @@ use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
 use crate::exchange::tape::Slot;
 use crate::exchange::walk::walk;
 use crate::exchange::{Client, PASSING_BODY_CAP, Received, render_request};
-use crate::outcome::{CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted};
-use crate::plan::{Placement, Plan, PlanItem};
+use crate::outcome::{
+    CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted, partial_of,
+};
+use crate::plan::{Placement, Plan, PlanItem, fixtures_used};
 use crate::run::cleanup::{cleanup, record_creation};
 use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::{BuiltIns, case_scope};
+use crate::run::setup::{Refused, fixture_refusal};
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
 use crate::source::Pos;
 use crate::target::Target;
@@ -40,6 +43,11 @@ pub struct RunOptions {
     pub snapshots: Option<Arc<SnapshotStore>>,
     /// `run --allow-drift`: snapshot drift is reported without failing the run.
     pub allow_drift: bool,
+    /// The set-up cause the preflight found that does not stop the run (an edition mismatch, a
+    /// fixture it refused): the verdict headlines it.
+    pub cause: Option<String>,
+    /// `run --require-all` (or the profile's `require_all`): a partial run does not pass.
+    pub require_all: bool,
 }
 
 /// Everything a run produced.
@@ -98,6 +106,7 @@ pub async fn run_plan_with(
         cases: plan.items.len(),
     });
     let ledger = Arc::clone(&control.ledger);
+    let refused = Arc::new(Refused::default());
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = JoinSet::new();
     let mut done: BTreeMap<usize, CaseOutcome> = BTreeMap::new();
@@ -132,6 +141,7 @@ pub async fn run_plan_with(
         let run_id = options.run_id.clone();
         let interrupt = control.interrupt.clone();
         let snapshots = options.snapshots.clone();
+        let refused = Arc::clone(&refused);
         // The permit is taken before the task starts, so cases start in plan order (a task
         // scheduled early must not overtake the one before it).
         let permit = semaphore.acquire_owned().await.ok();
@@ -150,6 +160,7 @@ pub async fn run_plan_with(
                     ledger: &ledger,
                     interrupt: &interrupt,
                     snapshots: snapshots.as_deref(),
+                    refused: &refused,
                 };
                 run_item_in(&item, &ctx).await
             };
@@ -171,7 +182,7 @@ pub async fn run_plan_with(
     let cleanup = cleanup(&ledger, &targets, &client, options.jobs).await;
     on_event(RunEvent::CleanupFinished { tidied: &cleanup });
     let interrupted = control.interrupt.is_triggered();
-    let verdict = verdict_of(&outcomes, &cleanup, options.allow_drift, interrupted);
+    let verdict = verdict_of(&outcomes, &cleanup, options, interrupted);
     on_event(RunEvent::Finished { verdict: &verdict });
     RunReport {
         run_id: options.run_id.clone(),
@@ -183,19 +194,38 @@ pub async fn run_plan_with(
     }
 }
 
-/// The run's one verdict from its case outcomes and cleanup (see [`RunVerdict::decide`]).
+/// The run's one verdict from its case outcomes and cleanup (see [`RunVerdict::decide`]), under
+/// the run's drift policy, set-up cause and `--require-all`.
 pub fn verdict_of(
     outcomes: &[CaseOutcome],
     cleanup: &[Tidied],
-    allow_drift: bool,
+    options: &RunOptions,
     interrupted: bool,
 ) -> RunVerdict {
+    let setup_cases = outcomes
+        .iter()
+        .filter(|o| o.setup_cause().is_some())
+        .count();
+    // A cause found during the run (a refused fixture) is the headline when the preflight had none.
+    let cause = options.cause.clone().or_else(|| {
+        outcomes
+            .iter()
+            .find_map(CaseOutcome::setup_cause)
+            .map(|cause| match setup_cases {
+                1 => cause.to_owned(),
+                n => format!("{cause} (and {} more case(s) not judged)", n - 1),
+            })
+    });
     RunVerdict::decide(RunFacts {
         cases: Tally::of(outcomes),
+        setup_cases,
         cleanup_problems: cleanup.iter().filter(|t| t.problem.is_some()).count(),
         drifted: drifted(outcomes).count(),
-        allow_drift,
+        allow_drift: options.allow_drift,
         interrupted,
+        cause,
+        partial: partial_of(outcomes),
+        require_all: options.require_all,
     })
 }
 
@@ -235,6 +265,8 @@ struct ItemContext<'a> {
     ledger: &'a Ledger,
     interrupt: &'a Interrupt,
     snapshots: Option<&'a SnapshotStore>,
+    /// Fixtures the target refused so far in this run.
+    refused: &'a Refused,
 }
 
 /// Runs one plan item (or records why it is skipped).
@@ -247,6 +279,7 @@ pub async fn run_item(
     snapshots: Option<&SnapshotStore>,
 ) -> CaseOutcome {
     let interrupt = Interrupt::default();
+    let refused = Refused::default();
     let ctx = ItemContext {
         targets,
         client,
@@ -254,6 +287,7 @@ pub async fn run_item(
         ledger,
         interrupt: &interrupt,
         snapshots,
+        refused: &refused,
     };
     run_item_in(item, &ctx).await
 }
@@ -281,7 +315,27 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
     };
     let target = &ctx.targets[target_index];
     let started = Instant::now();
-    let steps = run_steps(case, item.index, target_index, ctx).await;
+    let refused = fixtures_used(case)
+        .into_iter()
+        .find_map(|name| target.profile.refused.get(&name).cloned());
+    let steps = match refused {
+        // The preflight found a fixture it uses refused: nothing is sent for it.
+        Some(cause) => case
+            .spec
+            .steps
+            .value
+            .iter()
+            .map(|step| {
+                StepOutcome::new(
+                    step.name.value.clone(),
+                    case.location(Pos::of(&step.name)),
+                    behaviours_judged(step, &behaviours),
+                )
+                .set_up_fault(format!("not sent: {cause}"))
+            })
+            .collect(),
+        None => run_steps(case, item.index, target_index, ctx).await,
+    };
     CaseOutcome {
         name: case.name().to_owned(),
         edition: case.edition,
@@ -357,9 +411,11 @@ async fn run_steps(
         ledger,
         interrupt,
         snapshots,
+        refused,
     } = *ctx;
     let target = &targets[target_index];
     let case_ids: Vec<String> = case.behaviours().map(str::to_owned).collect();
+    let case_fixtures = fixtures_used(case);
     // A recording keeps the case's index and start; a replay renders with the recorded ones.
     let case_key = format!("{}/{}", case.edition, case.name());
     let (index, now) = client.case_facts(&target.label, &case_key, index, jiff::Timestamp::now());
@@ -378,8 +434,9 @@ async fn run_steps(
             return vec![outcome.decide()];
         }
     };
-    // Captures an earlier step did not make: name → (that step, the behaviours it failed for).
-    let mut missing: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    // Captures an earlier step did not make: name → (that step, the behaviours it failed for, or
+    // the set-up cause that kept it from being judged).
+    let mut missing: BTreeMap<String, Missing> = BTreeMap::new();
     let mut outcomes = Vec::new();
     for step in &case.spec.steps.value {
         let fresh = StepOutcome::new(
@@ -395,17 +452,22 @@ async fn run_steps(
         }
         // A step goes on after an earlier failure unless it needs what that failure left uncaptured.
         let needs = names_used(step);
-        if let Some((name, (from, blocked_by))) = missing.iter().find(|(n, _)| needs.contains(*n)) {
-            let reason = format!("not run: it needs `{name}`, which step `{from}` did not capture");
-            let blocked_by = blocked_by.clone();
-            let from = from.clone();
+        if let Some((name, blocker)) = missing.iter().find(|(n, _)| needs.contains(*n)) {
+            let reason = format!(
+                "not run: it needs `{name}`, which step `{}` did not capture",
+                blocker.step
+            );
+            let blocker = blocker.clone();
             for capture in step.capture.keys() {
-                missing.insert(capture.clone(), (from.clone(), blocked_by.clone()));
+                missing.insert(capture.clone(), blocker.clone());
             }
             if let Some(store) = snapshots {
                 not_run(store, case, std::slice::from_ref(step), target);
             }
-            outcomes.push(fresh.blocked(reason, blocked_by));
+            outcomes.push(match blocker.setup {
+                Some(cause) => fresh.set_up_fault(format!("{reason}: {cause}")),
+                None => fresh.blocked(reason, blocker.failed_for),
+            });
             continue;
         }
         // Each step's exchanges are recorded (and replayed) under its own slot.
@@ -420,13 +482,48 @@ async fn run_steps(
         let (mut outcome, uncaptured) =
             run_step(case, step, &mut scope, &builtins, &io, fresh).await;
         attribute(&mut outcome.findings, &default_behaviours(step, &case_ids));
-        let outcome = outcome.decide().slim_if_passed();
+        let mut outcome = outcome.decide();
+        // A failing step whose answer refuses one of the profile's unverified fixtures was kept
+        // from being judged by the set-up: an Error naming the fixture, its behaviours undecided.
+        if outcome.verdict == Verdict::Fail {
+            let refusal = outcome
+                .exchange
+                .as_ref()
+                .and_then(|e| fixture_refusal(&case_fixtures, &target.profile, e));
+            if let Some((name, cause)) = refusal {
+                refused.insert(&name, &cause);
+                outcome = outcome.set_up_fault(cause);
+            } else {
+                let failing: Vec<&Finding> =
+                    outcome.findings.iter().filter(|f| f.counts()).collect();
+                if let Some(cause) = refused.explains(&case_fixtures, &target.profile, &failing) {
+                    outcome = outcome.set_up_fault(cause);
+                }
+            }
+        }
+        let outcome = outcome.slim_if_passed();
         for name in uncaptured {
-            missing.insert(name, (step.name.value.clone(), outcome.failed_behaviours()));
+            missing.insert(
+                name,
+                Missing {
+                    step: step.name.value.clone(),
+                    failed_for: outcome.failed_behaviours(),
+                    setup: outcome.setup.clone(),
+                },
+            );
         }
         outcomes.push(outcome);
     }
     outcomes
+}
+
+/// Why a capture is missing: the step that should have made it, and the behaviours it failed for
+/// or the set-up cause that kept it from being judged.
+#[derive(Clone, Debug)]
+struct Missing {
+    step: String,
+    failed_for: Vec<String>,
+    setup: Option<String>,
 }
 
 /// Runs one step: render → send → (walk) → check → capture. Returns the undecided outcome and the

@@ -2,6 +2,7 @@
 //! URL and profile), starts and stops the embedded servers, owns the HTTP client, the snapshot
 //! store and the cleanup ledger, and runs plans into a [`RunReport`] with its one verdict.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,16 +12,18 @@ use crate::exchange::Client;
 use crate::exchange::recorder::Recorder;
 use crate::exchange::send::{ClientError, ClientOptions};
 use crate::outcome::{CaseOutcome, RunVerdict};
-use crate::plan::{Plan, PlanItem, Selection, build};
+use crate::plan::{Placement, Plan, PlanItem, Selection, build, fixtures_used};
 use crate::run::cleanup::cleanup;
 use crate::run::embedded::Embedded;
 use crate::run::events::RunEvent;
 use crate::run::ledger::Tidied;
+use crate::run::preflight::{self, Gate};
 use crate::run::runner::{run_item, verdict_of};
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
 use crate::server::{Mutant, ServerError};
+use crate::source::Pos;
 use crate::target::{Profile, Target, for_profile, label_for};
 
 /// Which servers a session talks to.
@@ -38,7 +41,7 @@ pub enum TargetChoice {
     /// [`crate::run::options::parse_base_url`]), with its profile and an optional static token.
     Remote {
         base_url: String,
-        profile: Profile,
+        profile: Box<Profile>,
         token: Option<String>,
         /// How reports name it (`None`: the profile's name, else the URL's `host:port`; see
         /// [`crate::target::label_for`]); a run of several targets makes each label unique.
@@ -153,7 +156,7 @@ impl RunSession {
                     label: label.unwrap_or_else(|| label_for(&profile, &base_url)),
                     base_url,
                     auth,
-                    profile: Arc::new(profile),
+                    profile: Arc::from(profile),
                 };
                 (vec![target], Vec::new())
             }
@@ -171,6 +174,8 @@ impl RunSession {
                 run_id: new_run_id(),
                 snapshots,
                 allow_drift: options.allow_drift,
+                cause: None,
+                require_all: false,
             },
             control: RunControl::default(),
         })
@@ -285,10 +290,85 @@ impl RunSession {
         let verdict = verdict_of(
             outcomes,
             &tidied,
-            self.options.allow_drift,
+            &self.options,
             self.control.interrupt.is_triggered(),
         );
         (tidied, verdict)
+    }
+
+    /// The preflight of a remote target before `plan` runs ([`preflight::gate`] over the
+    /// fixtures its runnable cases use), applied to the session: the fixtures it verified and
+    /// refused go into the target's profile, and its cause (an edition mismatch, a refused
+    /// fixture) into the verdict. `None` for embedded servers, which are the reference itself.
+    pub async fn preflight(&mut self, plan: &Plan) -> Option<Gate> {
+        if !self.embedded.is_empty() || self.targets.len() != 1 {
+            return None;
+        }
+        let target = self.targets.first()?.clone();
+        let used: BTreeSet<String> = plan
+            .items
+            .iter()
+            .filter(|item| matches!(item.placement, Placement::Run(_)))
+            .flat_map(|item| fixtures_used(&item.case))
+            .collect();
+        let gate = preflight::gate(&self.client, &target, &used).await;
+        let mut profile = (*target.profile).clone();
+        profile.verified.extend(gate.verified.iter().cloned());
+        profile.refused.extend(gate.refused.clone());
+        self.options.require_all |= profile.require_all;
+        self.targets = Arc::new(vec![Target {
+            profile: Arc::new(profile),
+            ..target
+        }]);
+        self.options.cause = gate.cause();
+        Some(gate)
+    }
+
+    /// A run that judged nothing because the set-up stopped it (`cause`, with its fix): every
+    /// case of `plan` not run, the verdict [`RunVerdict::not_judged`].
+    pub fn not_judged(&self, plan: &Plan, cause: &str) -> RunReport {
+        let outcomes = plan
+            .items
+            .iter()
+            .map(|item| {
+                let case = &item.case;
+                CaseOutcome::skipped(
+                    case.name().to_owned(),
+                    case.location(Pos::of(&case.spec.name)),
+                    case.behaviours().map(str::to_owned).collect(),
+                    "not run: the set-up stopped the run before any case (see the cause)"
+                        .to_owned(),
+                )
+                .in_edition(case.edition)
+            })
+            .collect();
+        RunReport {
+            run_id: self.options.run_id.clone(),
+            outcomes,
+            cleanup: Vec::new(),
+            duration_ms: 0,
+            interrupted: false,
+            verdict: RunVerdict::not_judged(cause.to_owned()),
+        }
+    }
+
+    /// The same session with its one remote target judged under `profile` instead (an unprofiled
+    /// `--target` whose edition the preflight detected): same URL, label and credentials.
+    pub fn retarget(&mut self, profile: Profile) {
+        if let Some(target) = self.targets.first().cloned()
+            && self.embedded.is_empty()
+        {
+            self.targets = Arc::new(vec![Target {
+                profile: Arc::new(profile),
+                ..target
+            }]);
+        }
+    }
+
+    /// The same session, where a partial run does not pass (`run --require-all`).
+    pub fn require_all(mut self, require: bool) -> RunSession {
+        self.options.require_all |= require;
+        self
     }
 
     /// Stops the embedded servers.

@@ -158,7 +158,11 @@ pub fn for_profile(profile: &Profile, token: Option<String>, timeout: Duration) 
                 Err(e) => Auth::unavailable(e.to_string()),
             }
         }
-        None if profile.name == "reference" => {
+        // The reference instance, built in or assumed for a `--target` without a profile (of
+        // either edition), takes its documented token.
+        None if profile.name == "reference"
+            || !matches!(profile.origin, crate::target::FixtureOrigin::File { .. }) =>
+        {
             Auth::static_token(Secret::new(REFERENCE_TOKEN.to_owned()))
         }
         None => Auth::unavailable(format!(

@@ -2,7 +2,7 @@
 //! the environment variables with the client credentials), which fixture ids a target has, whether
 //! writes are allowed, and its double-booking setting. The built-in profile is the reference instance.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -98,6 +98,56 @@ pub struct Profile {
     /// The edition of the API the instance speaks (`edition:`, default 2023-09): which suite runs
     /// against it unless `run --edition` says otherwise.
     pub edition: Edition,
+    /// Where the fixtures come from, so a refusal of one can name where to fix it.
+    pub origin: FixtureOrigin,
+    /// `require_all: true`: a run that skips cases (or leaves them unjudged) does not pass, as
+    /// with `run --require-all`.
+    pub require_all: bool,
+    /// Fixtures a preflight read back from the target as what they claim to be (filled in by the
+    /// run, not the file): a later refusal of one of them is the target's fault, not the profile's.
+    pub verified: BTreeSet<String>,
+    /// Fixtures the preflight found the target refuses, each with the target's words and the fix:
+    /// the cases using one are set-up Errors, not sent.
+    pub refused: BTreeMap<String, String>,
+}
+
+/// Where a profile's fixtures come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FixtureOrigin {
+    /// The built-in profile of an embedded reference server: its own instance, so known good.
+    Reference,
+    /// A `--target` given without a profile: the reference instance's ids are assumed, and may
+    /// well not exist there.
+    Assumed,
+    /// A profile file (`path`, as given), with where each fixture is written (`file:line:col`
+    /// of its value).
+    File {
+        path: Arc<str>,
+        places: BTreeMap<String, Location>,
+    },
+}
+
+impl Profile {
+    /// Where the fixture `name` is set, for a message that says what to fix: `targets/x.yaml:31:13`,
+    /// or the assumed reference instance.
+    pub fn fixture_source(&self, name: &str) -> String {
+        match &self.origin {
+            FixtureOrigin::Reference => "the reference instance".to_owned(),
+            FixtureOrigin::Assumed => {
+                "assumed from the reference instance, as no --profile was given: write a profile with your instance's ids".to_owned()
+            }
+            FixtureOrigin::File { places, .. } => places.get(name).map_or_else(
+                || format!("profile `{}`", self.name),
+                |at| format!("profile {at}"),
+            ),
+        }
+    }
+
+    /// Whether the fixture `name` is known good: the reference instance's own, or verified by
+    /// the preflight. A refusal that names an unverified fixture is the profile's problem.
+    pub fn fixture_trusted(&self, name: &str) -> bool {
+        self.origin == FixtureOrigin::Reference || self.verified.contains(name)
+    }
 }
 
 /// Whose snapshots a target is compared with (`snapshots/<profile name>/`).
@@ -139,9 +189,11 @@ struct RawProfile {
     #[serde(default = "allowed")]
     double_booking: DoubleBooking,
     #[serde(default)]
-    fixtures: BTreeMap<String, String>,
+    fixtures: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     edition: Edition,
+    #[serde(default)]
+    require_all: bool,
 }
 
 #[derive(Deserialize)]
@@ -202,6 +254,10 @@ impl Profile {
             fixtures,
             baseline: Baseline::Own,
             edition,
+            origin: FixtureOrigin::Reference,
+            require_all: false,
+            verified: BTreeSet::new(),
+            refused: BTreeMap::new(),
         }
     }
 
@@ -215,6 +271,7 @@ impl Profile {
     pub fn assumed_reference_for(edition: Edition) -> Profile {
         Profile {
             baseline: Baseline::Reference,
+            origin: FixtureOrigin::Assumed,
             ..Profile::reference_for(edition)
         }
     }
@@ -314,9 +371,24 @@ impl Profile {
             oauth,
             allow_writes: raw.allow_writes,
             double_booking: raw.double_booking,
-            fixtures: raw.fixtures,
+            origin: FixtureOrigin::File {
+                path: Arc::clone(file),
+                places: raw
+                    .fixtures
+                    .iter()
+                    .map(|(name, value)| (name.clone(), Location::new(file, Pos::of(value))))
+                    .collect(),
+            },
+            fixtures: raw
+                .fixtures
+                .into_iter()
+                .map(|(name, value)| (name, value.value))
+                .collect(),
             baseline: Baseline::Own,
             edition: raw.edition,
+            require_all: raw.require_all,
+            verified: BTreeSet::new(),
+            refused: BTreeMap::new(),
         })
     }
 }

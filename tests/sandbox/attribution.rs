@@ -79,7 +79,8 @@ async fn steps_go_on_unless_they_need_what_a_failure_left_uncaptured() {
     assert_eq!(
         verdicts.get("READ-SHAPE"),
         Some(&BehaviourVerdict::NotDecided {
-            blocked_by: vec!["READ-200".to_owned()]
+            blocked_by: vec!["READ-200".to_owned()],
+            setup: Vec::new(),
         })
     );
     server.shutdown().await;

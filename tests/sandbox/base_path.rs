@@ -155,6 +155,8 @@ async fn search_cases_through(form: LinkForm) -> (RunReport, String, u64) {
         run_id: canvas_conformance::run::scope::new_run_id(),
         snapshots: None,
         allow_drift: false,
+        cause: None,
+        require_all: false,
     };
     let report = run_plan_with(
         &plan,

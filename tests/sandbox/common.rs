@@ -58,6 +58,8 @@ pub async fn run_suite(
         run_id: canvas_conformance::run::scope::new_run_id(),
         snapshots: None,
         allow_drift: false,
+        cause: None,
+        require_all: false,
     };
     run_plan_with(&plan, Arc::new(targets), client, &options, control, |_| {}).await
 }

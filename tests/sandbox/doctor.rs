@@ -91,13 +91,14 @@ async fn doctor_says_what_is_wrong_in_plain_words() {
     let (code, text) = doctor(wrong_fixture, Some(SECRET)).await;
     assert_eq!(code, Some(1), "{text}");
     assert!(
-        text.contains(&format!(
-            "fixture appt_confirmed ({unknown}): no such appointment (404"
-        )),
+        text.contains("PROBLEM  fixture `appt_confirmed` (profile ")
+            && text.contains(&format!(
+                "names no appointment on the target: 404 `Resource not found` at GET {base}/Appointment/{unknown}"
+            )),
         "{text}"
     );
     assert!(
-        text.contains("fix fixtures.appt_confirmed in the profile"),
+        text.contains("set it to the id of an existing appointment"),
         "{text}"
     );
     assert!(text.contains("1 problem found"), "{text}");
@@ -147,8 +148,12 @@ async fn doctor_names_the_edition_of_each_reference_server() {
             .find(|c| c.text.contains("edition"))
             .expect("an edition line");
         assert_eq!(line.level, Level::Problem, "{line:?}");
+        // The fix is a command that works as printed: the same target, the edition it speaks.
         assert!(
-            line.text.contains(&format!("set `edition: {speaks}`")),
+            line.text.contains(&format!(
+                "run `canvas-conformance run --target {} --edition {speaks}`",
+                target.base_url
+            )),
             "{line:?}"
         );
     }

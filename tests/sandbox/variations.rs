@@ -562,6 +562,7 @@ async fn an_unprofiled_target_is_compared_with_the_reference_for_information_onl
     let output = run_cli(
         args![
             "run",
+            "--verbose",
             "--target",
             &base,
             "--token",

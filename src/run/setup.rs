@@ -1,0 +1,341 @@
+//! Set-up faults found while running: a step whose answer refuses a fixture of the profile (an
+//! OperationOutcome naming its value, a 404 on a fixture id) was kept from being judged by the
+//! profile, not failed by the target. Decides that from the exchange alone; sends nothing.
+
+use std::collections::BTreeSet;
+
+use crate::check::operation_outcome::target_words;
+use crate::exchange::Exchange;
+use crate::target::Profile;
+
+/// Shortest fixture value matched in an answer's text: shorter ones (`1`, a 2023-09 location id)
+/// turn up in too many texts to name a fixture; they are matched only as `Kind/value`.
+const MIN_VALUE_LEN: usize = 4;
+
+/// The set-up cause when `exchange` (a step whose expectations failed) is the target refusing
+/// one of `fixtures` (the fixture names the case uses) that the profile has not had verified:
+/// an error status (4xx) whose OperationOutcome text names the value, or a 404 on a URL whose
+/// path names it. The cause names the fixture, where the profile sets it, and the target's words.
+/// Returns the fixture's name and the cause; `None` when no unverified fixture explains the
+/// refusal (the target is then judged as usual).
+pub fn fixture_refusal(
+    fixtures: &BTreeSet<String>,
+    profile: &Profile,
+    exchange: &Exchange,
+) -> Option<(String, String)> {
+    let response = exchange.response.as_ref()?;
+    if !(400..500).contains(&response.status) || matches!(response.status, 401 | 403 | 429) {
+        return None;
+    }
+    let words = response
+        .json
+        .as_ref()
+        .and_then(target_words)
+        .unwrap_or_default();
+    let path = exchange
+        .request
+        .url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').collect();
+    for name in fixtures {
+        if profile.fixture_trusted(name) {
+            continue;
+        }
+        let Some(value) = profile.fixtures.get(name) else {
+            continue;
+        };
+        if value.is_empty() || !sent(exchange, value) {
+            continue;
+        }
+        let in_path = response.status == 404 && segments.contains(&value.as_str());
+        if in_path || names_value(&words, value) {
+            let said = if words.is_empty() {
+                String::new()
+            } else {
+                format!(" `{words}`")
+            };
+            return Some((
+                name.clone(),
+                format!(
+                    "fixture `{name}` ({}) was refused by the target: {}{said}; set it to a value that exists on the target (first refused at {} {path})",
+                    profile.fixture_source(name),
+                    response.status,
+                    exchange.request.method,
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// The fixtures the target refused during a run (name → the cause), shared by its cases: a later
+/// failure that only compares with a refused fixture's value is the set-up's too.
+#[derive(Debug, Default)]
+pub struct Refused(std::sync::Mutex<std::collections::BTreeMap<String, String>>);
+
+impl Refused {
+    /// Remembers that the target refused fixture `name` (the first cause is kept).
+    pub fn insert(&self, name: &str, cause: &str) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(name.to_owned())
+            .or_insert_with(|| cause.to_owned());
+    }
+
+    /// The set-up cause when every failing finding of a step expects the value of a fixture in
+    /// `fixtures` that the target refused earlier in the run: the step compared the target with
+    /// a value that does not exist there, so its failure says nothing about the target.
+    pub fn explains(
+        &self,
+        fixtures: &BTreeSet<String>,
+        profile: &Profile,
+        failing: &[&crate::check::Finding],
+    ) -> Option<String> {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failing.is_empty() {
+            return None;
+        }
+        let mut named = None;
+        for finding in failing {
+            let hit = fixtures.iter().find(|name| {
+                map.contains_key(*name)
+                    && profile
+                        .fixtures
+                        .get(*name)
+                        .is_some_and(|v| !v.is_empty() && finding.expected.contains(v.as_str()))
+            })?;
+            named.get_or_insert(hit);
+        }
+        let name = named?;
+        map.get(name).map(|cause| {
+            format!("it expects the value of fixture `{name}`, which the target refused: {cause}")
+        })
+    }
+}
+
+/// Whether the request carried `value` (in its URL or body).
+fn sent(exchange: &Exchange, value: &str) -> bool {
+    exchange.request.url.contains(value)
+        || exchange
+            .request
+            .body
+            .as_deref()
+            .is_some_and(|b| b.contains(value))
+}
+
+/// Whether `text` names `value`: as a whole word when it is long enough to mean something, else
+/// only as a reference (`Location/1`).
+fn names_value(text: &str, value: &str) -> bool {
+    if text.is_empty() {
+        return false;
+    }
+    if value.chars().count() < MIN_VALUE_LEN {
+        return text
+            .match_indices(value)
+            .any(|(at, _)| text[..at].ends_with('/') && bounded_after(text, at + value.len()));
+    }
+    text.match_indices(value).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        before.is_none_or(|c| !c.is_alphanumeric()) && bounded_after(text, at + value.len())
+    })
+}
+
+fn bounded_after(text: &str, end: usize) -> bool {
+    text[end..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::exchange::{Received, SentRequest};
+    use crate::source::{Location, Pos};
+    use crate::target::FixtureOrigin;
+
+    fn profile(origin: FixtureOrigin) -> Profile {
+        let mut profile = Profile::reference_for(crate::edition::Edition::Current);
+        profile
+            .fixtures
+            .insert("location".into(), "ffff-dead-beef".into());
+        profile.origin = origin;
+        profile
+    }
+
+    fn file_origin() -> FixtureOrigin {
+        let file: Arc<str> = Arc::from("targets/x.yaml");
+        FixtureOrigin::File {
+            path: Arc::clone(&file),
+            places: BTreeMap::from([(
+                "location".to_owned(),
+                Location::new(&file, Pos { line: 12, col: 13 }),
+            )]),
+        }
+    }
+
+    fn exchange(method: &str, url: &str, body: Option<&str>, status: u16, text: &str) -> Exchange {
+        let json = serde_json::json!({
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "details": {"text": text}}]
+        });
+        Exchange {
+            request: SentRequest {
+                method: method.to_owned(),
+                url: url.to_owned(),
+                headers: Vec::new(),
+                body: body.map(str::to_owned),
+            },
+            response: Some(Received {
+                status,
+                headers: Vec::new(),
+                body: json.to_string(),
+                json: Some(json),
+                elapsed_ms: 1,
+                truncated: None,
+            }),
+            error: None,
+        }
+    }
+
+    fn used(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_refusal_naming_an_unverified_fixture_is_the_profiles_problem() {
+        let body = r#"{"participant":[{"actor":{"reference":"Location/ffff-dead-beef"}}]}"#;
+        let refused = exchange(
+            "POST",
+            "http://127.0.0.1:1/Appointment",
+            Some(body),
+            422,
+            "unknown location \"ffff-dead-beef\"",
+        );
+        let (name, cause) =
+            fixture_refusal(&used(&["location"]), &profile(file_origin()), &refused)
+                .expect("a set-up cause");
+        assert_eq!(name, "location");
+        assert!(cause.contains("fixture `location`"), "{cause}");
+        assert!(cause.contains("targets/x.yaml:12:13"), "{cause}");
+        assert!(cause.contains("422 `unknown location"), "{cause}");
+        assert!(
+            cause.contains("POST http://127.0.0.1:1/Appointment"),
+            "{cause}"
+        );
+    }
+
+    #[test]
+    fn the_reference_instance_and_verified_fixtures_are_the_targets_responsibility() {
+        let body = r#"{"location":"ffff-dead-beef"}"#;
+        let refused = exchange(
+            "POST",
+            "http://127.0.0.1:1/Appointment",
+            Some(body),
+            422,
+            "unknown location ffff-dead-beef",
+        );
+        assert_eq!(
+            fixture_refusal(
+                &used(&["location"]),
+                &profile(FixtureOrigin::Reference),
+                &refused
+            ),
+            None
+        );
+        let mut verified = profile(file_origin());
+        verified.verified.insert("location".to_owned());
+        assert_eq!(
+            fixture_refusal(&used(&["location"]), &verified, &refused),
+            None
+        );
+    }
+
+    #[test]
+    fn a_refusal_must_name_the_value_the_request_carried() {
+        let p = profile(FixtureOrigin::Assumed);
+        // Not sent: the location was not in this request.
+        let other = exchange(
+            "POST",
+            "http://127.0.0.1:1/Appointment",
+            Some("{}"),
+            422,
+            "unknown location ffff-dead-beef",
+        );
+        assert_eq!(fixture_refusal(&used(&["location"]), &p, &other), None);
+        // Sent, but the answer does not name it.
+        let unrelated = exchange(
+            "POST",
+            "http://127.0.0.1:1/Appointment",
+            Some("ffff-dead-beef"),
+            422,
+            "status is required",
+        );
+        assert_eq!(fixture_refusal(&used(&["location"]), &p, &unrelated), None);
+        // Part of a longer word is not the value.
+        let longer = exchange(
+            "POST",
+            "http://127.0.0.1:1/Appointment",
+            Some("ffff-dead-beef"),
+            422,
+            "unknown xffff-dead-beef",
+        );
+        assert_eq!(fixture_refusal(&used(&["location"]), &p, &longer), None);
+        // Success and authentication answers are never a fixture's fault.
+        for status in [200, 401, 403, 500] {
+            let answered = exchange(
+                "POST",
+                "http://127.0.0.1:1/Appointment",
+                Some("ffff-dead-beef"),
+                status,
+                "unknown location ffff-dead-beef",
+            );
+            assert_eq!(fixture_refusal(&used(&["location"]), &p, &answered), None);
+        }
+    }
+
+    #[test]
+    fn a_404_on_a_fixture_id_names_it_and_short_values_only_as_references() {
+        let mut p = profile(FixtureOrigin::Assumed);
+        p.fixtures
+            .insert("appt_confirmed".into(), "0000-0003".into());
+        let missing = exchange(
+            "GET",
+            "http://127.0.0.1:1/Appointment/0000-0003",
+            None,
+            404,
+            "Resource not found",
+        );
+        let (_, cause) = fixture_refusal(&used(&["appt_confirmed"]), &p, &missing).expect("cause");
+        assert!(
+            cause.contains("fixture `appt_confirmed` (assumed"),
+            "{cause}"
+        );
+        assert!(cause.contains("404 `Resource not found`"), "{cause}");
+        p.fixtures.insert("location".into(), "1".into());
+        let short = |text: &str| {
+            exchange(
+                "POST",
+                "http://127.0.0.1:1/Appointment",
+                Some("Location/1"),
+                422,
+                text,
+            )
+        };
+        assert_eq!(
+            fixture_refusal(&used(&["location"]), &p, &short("line 1 is wrong")),
+            None
+        );
+        assert!(fixture_refusal(&used(&["location"]), &p, &short("unknown Location/1")).is_some());
+    }
+}
