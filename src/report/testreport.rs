@@ -211,9 +211,10 @@ fn suite_reference(report: &Report) -> Reference {
             .collect()
     };
     let mut display = format!(
-        "{} suite of {} cases; catalogue: {}",
+        "{} suite of {} case{}; catalogue: {}",
         report.tool.name,
         report.suite.cases,
+        if report.suite.cases == 1 { "" } else { "s" },
         pages.join("; ")
     );
     if let Some(partition) = &report.partition {
