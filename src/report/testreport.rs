@@ -1,12 +1,14 @@
-//! `testreport.json`: the report model as a FHIR R4 `TestReport` resource, for the FHIR testing tools
-//! that read one (Touchstone, Inferno-style dashboards): a `test` per case, an operation action per
-//! step followed by one assert action per finding, behaviour and snapshot. Mapping: `docs/reports.md`.
+//! `testreport.json`: the report model as a FHIR R4 `TestReport`, for the FHIR testing tools that
+//! read one (Touchstone, Inferno-style dashboards): a `test` per case, per step an operation action
+//! then one assert action per finding, judged behaviour and snapshot. Mapping: `docs/reports.md`.
 
 use serde::Serialize;
 
 use crate::report::model::{
     CaseReport, CleanupEntry, FindingReport, Report, SnapshotReport, StepReport, VerdictWord,
 };
+// The HTML report in the same folder, whose behaviour rows the asserts' `detail` link to.
+use crate::report::write::HTML_FILE;
 
 /// `TestReport.identifier.system` of every report: the run id is the value.
 pub const RUN_ID_SYSTEM: &str = "urn:canvas-conformance:run-id";
@@ -15,13 +17,11 @@ pub const RUN_ID_SYSTEM: &str = "urn:canvas-conformance:run-id";
 /// value, so shards of one suite name the same script.
 pub const SUITE_SYSTEM: &str = "urn:canvas-conformance:suite";
 
-/// The HTML report in the same folder, whose behaviour rows the asserts' `detail` link to.
-const HTML_FILE: &str = "report.html";
-
-/// A FHIR R4 `TestReport` (hl7.org/fhir/R4/testreport.html, "Resource Content"): `resourceType`,
-/// `identifier`, `name`, `status`, `testScript`, `result`, `score`, `tester`, `issued`,
-/// `participant[]`, `test[]` and `teardown`, in the order of the R4 element table. `setup` is never
-/// written (the harness has no setup the report could show).
+/// A FHIR R4 `TestReport` (hl7.org/fhir/R4/testreport.html §7.4, "Resource Content"; code lists in
+/// its "Terminology Bindings", invariants in "Constraints"): `resourceType`, `identifier`, `name`,
+/// `status`, `testScript`, `result`, `score`, `tester`, `issued`, `participant[]`, `test[]` and
+/// `teardown`, in the order of the R4 element table. `setup` is never written (the harness has no
+/// setup the report could show).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestReport {
@@ -31,12 +31,13 @@ pub struct TestReport {
     pub identifier: Identifier,
     /// `canvas-conformance run <run id>`.
     pub name: String,
-    /// R4 `report-status-codes`: `completed`, or `stopped` when Ctrl-C interrupted the run.
+    /// R4 `report-status-codes` (Terminology Bindings): `completed`, or `stopped` when Ctrl-C
+    /// interrupted the run.
     pub status: &'static str,
     /// The suite the run executed (R4: `Reference(TestScript)`, 1..1), by identifier and display.
     pub test_script: Reference,
-    /// R4 `report-result-codes`: `pass` when the run's verdict passed, else `fail` (never `pending`:
-    /// the file is written once the run is over).
+    /// R4 `report-result-codes` (Terminology Bindings): `pass` when the run's verdict passed, else
+    /// `fail` (never `pending`: the file is written once the run is over).
     pub result: &'static str,
     /// The percentage of the cases that ran (not skipped) that passed, to two decimals; absent when
     /// no case ran.
@@ -72,8 +73,8 @@ pub struct Reference {
     pub display: String,
 }
 
-/// R4 `TestReport.participant`: `{type, uri, display}`, `type` one of `test-engine | client |
-/// server` (R4 `report-participant-type`).
+/// R4 `TestReport.participant` (Resource Content): `{type, uri, display}`, `type` one of
+/// `test-engine | client | server` (R4 `report-participant-type`, Terminology Bindings).
 #[derive(Clone, Debug, Serialize)]
 pub struct Participant {
     #[serde(rename = "type")]
@@ -93,7 +94,8 @@ pub struct Test {
     pub action: Vec<Action>,
 }
 
-/// R4 `TestReport.test.action`: exactly one of `operation` or `assert` (invariant inv-2).
+/// R4 `TestReport.test.action` (Resource Content): `{operation}` or `{assert}`, exactly one of the
+/// two (invariant inv-2, Constraints; both are 0..1).
 #[derive(Clone, Debug, Serialize)]
 pub struct Action {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,7 +128,7 @@ pub struct Outcome {
     pub detail: Option<String>,
 }
 
-/// R4 `report-action-result-codes`.
+/// R4 `report-action-result-codes` (Terminology Bindings): `pass | skip | fail | warning | error`.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ActionResult {
@@ -267,7 +269,7 @@ fn test(report: &Report, case: &CaseReport) -> Test {
         let reason = case
             .reason
             .clone()
-            .unwrap_or_else(|| "no step ran".to_owned());
+            .unwrap_or_else(|| format!("no step ran (case verdict {})", case.verdict.as_str()));
         let result = match case.verdict {
             VerdictWord::Skipped | VerdictWord::Pass | VerdictWord::NotDecided => {
                 ActionResult::Skip
@@ -323,9 +325,13 @@ fn step_actions(report: &Report, case: &CaseReport, step: &StepReport, out: &mut
             .exchange
             .as_ref()
             .is_none_or(|e| e.error.is_some() || e.response.is_none());
-    let operation_error = step.error.is_some() && request_failed;
+    let operation_error = request_failed && (step.error.is_some() || step.exchange_error.is_some());
     out.push(Action::operation(if operation_error {
-        let error = step.error.as_deref().unwrap_or("the request failed");
+        let error = step
+            .error
+            .clone()
+            .or_else(|| step.exchange.as_ref().and_then(|e| e.error.clone()))
+            .unwrap_or_else(|| "the request failed".to_owned());
         outcome(
             ActionResult::Error,
             &format!("{} `{}`: {error}", step.location.display, step.name),
@@ -400,7 +406,8 @@ fn request_summary(step: &StepReport) -> String {
 }
 
 /// A finding as an assert: `fail` → fail, `error` → error, `note` (an allowed answer the target
-/// chose) → pass; the message is the finding's one line (location, check, expected vs actual, IDs).
+/// chose) → pass; the message is the finding's one line (location, check, expected vs actual,
+/// IDs).
 fn finding_assert(finding: &FindingReport, case: &CaseReport) -> Outcome {
     let (result, message) = match finding.kind.as_str() {
         "fail" => (ActionResult::Fail, finding.one_line()),
@@ -484,7 +491,8 @@ fn outcome(result: ActionResult, message: &str, detail: Option<String>) -> Outco
 }
 
 /// The behaviour's row in `report.html` beside this file (`report.html#behaviour-read-200`, with
-/// `-current` for the current edition), where its catalogue entry (level, statement) and verdict are.
+/// `-current` for the current edition), where its catalogue entry (level, statement) and verdict
+/// are.
 pub fn behaviour_link(id: &str, case: &CaseReport) -> String {
     let mut anchor = format!("{HTML_FILE}#behaviour-{}", slug(id));
     if case.edition != crate::edition::Edition::Sept2023 {
@@ -500,7 +508,8 @@ fn links(ids: &[String], case: &CaseReport) -> Option<String> {
     (!all.is_empty()).then(|| all.join(" "))
 }
 
-/// The HTML report's anchor form: ASCII alphanumerics, `-` and `_` kept (lowercased), anything else `-`.
+/// The HTML report's anchor form: ASCII alphanumerics, `-` and `_` kept (lowercased), anything
+/// else `-`.
 fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
