@@ -90,7 +90,13 @@ fn a_passing_run_writes_four_files_that_agree() {
     let (output, dir, report) = run_with_reports("pass", &[]);
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
-    for file in ["junit.xml", "report.json", "report.html", "summary.md"] {
+    for file in [
+        "junit.xml",
+        "report.json",
+        "report.html",
+        "summary.md",
+        "testreport.json",
+    ] {
         assert!(
             all.contains(&format!("report: {}", dir.join(file).display())),
             "the path of {file} is printed: {all}"
@@ -211,6 +217,52 @@ fn a_passing_run_writes_four_files_that_agree() {
         "{md}"
     );
     assert!(md.contains("✅ passed"), "{md}");
+
+    // testreport.json: a valid R4 TestReport, one test per case, every action passing.
+    let fhir = testreport(&dir);
+    assert_eq!(testreport_problems(&fhir), Vec::<String>::new());
+    assert_eq!(
+        (&fhir["status"], &fhir["result"], &fhir["score"]),
+        (
+            &Value::from("completed"),
+            &Value::from("pass"),
+            &Value::from(100.0)
+        )
+    );
+    assert_eq!(fhir["identifier"]["value"], report["run_id"]);
+    assert_eq!(
+        fhir["testScript"]["identifier"]["value"],
+        report["suite"]["digest"]
+    );
+    let tests = fhir["test"].as_array().expect("tests");
+    assert_eq!(tests.len(), cases.len());
+    let outcomes = test_outcomes(&fhir, "create/returns-201 (2023-09)");
+    assert_eq!(outcomes[0].0, "operation");
+    assert!(
+        outcomes
+            .iter()
+            .any(|(_, o)| o["detail"] == "report.html#behaviour-create-201"),
+        "{outcomes:?}"
+    );
+    for test in tests {
+        for action in test["action"].as_array().expect("actions") {
+            let outcome = action.get("operation").or_else(|| action.get("assert"));
+            assert_eq!(
+                outcome.map(|o| &o["result"]),
+                Some(&Value::from("pass")),
+                "{test}"
+            );
+        }
+    }
+    // The harness and the four embedded servers, by base URL.
+    let participants = fhir["participant"].as_array().expect("participants");
+    assert_eq!(participants.len(), 5);
+    assert_eq!(participants[0]["type"], "test-engine");
+    assert_eq!(participants[1]["uri"], report["targets"][0]["base_url"]);
+    assert_eq!(
+        fhir["teardown"]["action"].as_array().map(Vec::len),
+        Some(created as usize)
+    );
 }
 
 #[test]
@@ -275,6 +327,23 @@ fn a_failing_run_shows_the_failure_in_every_file() {
         md.contains("| ❌ fail | READ-STATUS-MAP (2023-09) | canvas | MUST |"),
         "{md}"
     );
+
+    let fhir = testreport(&dir);
+    assert_eq!(testreport_problems(&fhir), Vec::<String>::new());
+    assert_eq!(fhir["result"], "fail");
+    let failed: Vec<&Value> = test_outcomes(&fhir, "read/status-map (2023-09)")
+        .into_iter()
+        .filter(|(kind, o)| *kind == "assert" && o["result"] == "fail")
+        .map(|(_, o)| o)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let message = failed[0]["message"].as_str().expect("message");
+    assert!(message.starts_with(&at), "{message}");
+    assert!(
+        message.contains(r#"expected "checked-in", actual "check-in""#),
+        "{message}"
+    );
+    assert_eq!(failed[0]["detail"], "report.html#behaviour-read-status-map");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,7 +391,7 @@ async fn skipped_cases_carry_their_reason_and_the_canary_token_appears_nowhere()
             );
             scanned += 1;
         }
-        assert_eq!(scanned, 4, "{name}");
+        assert_eq!(scanned, 5, "{name}");
         // The token was sent (and the run authenticated), only never shown.
         assert!(
             read(&dir, "report.json").contains("Bearer [redacted]"),
@@ -354,6 +423,19 @@ async fn skipped_cases_carry_their_reason_and_the_canary_token_appears_nowhere()
         junit.contains(&format!(r#"<skipped message="{reason}"/>"#)),
         "{junit}"
     );
+    let fhir = testreport(dir);
+    assert_eq!(testreport_problems(&fhir), Vec::<String>::new());
+    let outcomes = test_outcomes(&fhir, "create/returns-201 (2023-09)");
+    assert!(outcomes.len() >= 2, "{outcomes:?}");
+    for (_, outcome) in &outcomes {
+        assert_eq!(outcome["result"], "skip", "{outcome}");
+        assert!(
+            outcome["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(reason)),
+            "{outcome}"
+        );
+    }
     assert_eq!(behaviour(report, "CREATE-201")["verdict"], "skipped");
     assert_eq!(behaviour(report, "CREATE-201")["reason"], reason);
     let md = read(dir, "summary.md");
@@ -368,7 +450,36 @@ type Mutation = fn(&mut Value);
 
 #[test]
 fn the_schema_rejects_what_format_2_forbids() {
-    let (_, _, report) = run_with_reports("schema", &["--filter", "read/"]);
+    let (_, dir, report) = run_with_reports("schema", &["--filter", "read/"]);
+    // And the R4 TestReport checks reject a broken testreport.json of the same run.
+    let fhir = testreport(&dir);
+    assert_eq!(testreport_problems(&fhir), Vec::<String>::new());
+    let fhir_mutations: [(&str, Mutation); 6] = [
+        ("an unknown status", |r| r["status"] = "done".into()),
+        ("no testScript", |r| {
+            r.as_object_mut().map(|o| o.remove("testScript"));
+        }),
+        ("a result outside report-action-result-codes", |r| {
+            r["test"][0]["action"][0]["operation"]["result"] = "passed".into()
+        }),
+        ("an element R4 does not define", |r| {
+            r["test"][0]["verdict"] = "pass".into()
+        }),
+        ("an action with both an operation and an assert", |r| {
+            r["test"][0]["action"][0]["assert"] = serde_json::json!({"result": "pass"})
+        }),
+        ("a test without actions", |r| {
+            r["test"][0]["action"] = serde_json::json!([])
+        }),
+    ];
+    for (what, mutate) in fhir_mutations {
+        let mut broken = fhir.clone();
+        mutate(&mut broken);
+        assert!(
+            !testreport_problems(&broken).is_empty(),
+            "the TestReport checks accept {what}"
+        );
+    }
     assert_eq!(schema_errors(&report), Vec::<String>::new());
     let mutations: [(&str, Mutation); 7] = [
         ("another format version", |r| r["format_version"] = 1.into()),
@@ -491,6 +602,12 @@ fn shards_merged_equal_one_full_run() {
         assert_eq!(report["totals"][key], full["totals"][key], "{key}");
     }
     assert_eq!(report["cleanup"]["created"], full["cleanup"]["created"]);
+    let fhir = testreport(&out);
+    assert_eq!(testreport_problems(&fhir), Vec::<String>::new());
+    assert_eq!(
+        fhir["test"].as_array().map(Vec::len),
+        full["cases"].as_array().map(Vec::len)
+    );
 
     let refusals: [(&[&PathBuf], &str); 3] = [
         (&[&dirs[0], &dirs[1]], "shard(s) 3 of 3 missing"),
@@ -526,4 +643,101 @@ fn shards_merged_equal_one_full_run() {
     let all = text(&refused);
     assert_eq!(refused.status.code(), Some(2), "{all}");
     assert!(all.contains("ran another suite"), "{all}");
+}
+
+/// HL7's FHIR R4 JSON Schema for `TestReport` (the subset `schemas/fhir/extract.py` carries), as
+/// draft-06 like the whole R4 schema.
+fn testreport_validator() -> jsonschema::Validator {
+    let path = root().join("schemas/fhir/fhir-r4-testreport.schema.json");
+    let base: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema"))
+        .expect("the schema is JSON");
+    let schema = serde_json::json!({
+        "$schema": base["$schema"],
+        "definitions": base["definitions"],
+        "allOf": [{"$ref": "#/definitions/TestReport"}],
+    });
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft6)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()))
+}
+
+/// Why `document` is not a valid R4 TestReport: its schema errors, then the R4 rules the JSON
+/// Schema cannot say (1..1 `status`, `result`, `participant.type`/`uri`, each action's `result`;
+/// 1..* `action`; inv-1/inv-2: an action holds an `operation` or an `assert`, not both).
+fn testreport_problems(document: &Value) -> Vec<String> {
+    let mut problems: Vec<String> = testreport_validator()
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    for key in ["status", "result"] {
+        if document.get(key).is_none() {
+            problems.push(format!("TestReport.{key} is missing"));
+        }
+    }
+    for (i, participant) in document["participant"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for key in ["type", "uri"] {
+            if participant.get(key).is_none() {
+                problems.push(format!("participant[{i}].{key} is missing"));
+            }
+        }
+    }
+    let sections = document["test"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, t)| (format!("test[{i}]"), t))
+        .chain(
+            ["setup", "teardown"]
+                .into_iter()
+                .filter_map(|s| document.get(s).map(|v| (s.to_owned(), v))),
+        );
+    for (at, section) in sections {
+        let actions = section["action"].as_array().map_or(&[][..], Vec::as_slice);
+        if actions.is_empty() {
+            problems.push(format!("{at} has no action"));
+        }
+        for (j, action) in actions.iter().enumerate() {
+            match (action.get("operation"), action.get("assert")) {
+                (Some(outcome), None) | (None, Some(outcome)) => {
+                    if outcome.get("result").is_none() {
+                        problems.push(format!("{at}.action[{j}] has no result"));
+                    }
+                }
+                _ => problems.push(format!(
+                    "{at}.action[{j}] holds not exactly one of operation and assert"
+                )),
+            }
+        }
+    }
+    problems
+}
+
+fn testreport(dir: &Path) -> Value {
+    serde_json::from_str(&read(dir, "testreport.json"))
+        .unwrap_or_else(|e| panic!("testreport.json is not JSON: {e}"))
+}
+
+/// Every action's outcome of the test named `name`: (`operation` or `assert`, the outcome).
+fn test_outcomes<'a>(document: &'a Value, name: &str) -> Vec<(&'static str, &'a Value)> {
+    let test = document["test"]
+        .as_array()
+        .and_then(|tests| tests.iter().find(|t| t["name"] == name))
+        .unwrap_or_else(|| panic!("no test {name}"));
+    test["action"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            a.get("operation")
+                .map(|o| ("operation", o))
+                .or_else(|| a.get("assert").map(|o| ("assert", o)))
+        })
+        .collect()
 }

@@ -39,7 +39,8 @@ pub struct ReplayArgs {
     /// Cases judged at once (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Write junit.xml, report.json, report.html and summary.md into this folder (created if missing).
+    /// Write junit.xml, report.json, report.html, summary.md and testreport.json into this folder
+    /// (created if missing).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
     /// Print every case (by default: problems, skips grouped by reason).

@@ -23,7 +23,7 @@ pub enum ReportAction {
         /// The `--report-dir` of each shard.
         #[arg(required = true, value_name = "DIR")]
         shards: Vec<PathBuf>,
-        /// Where to write junit.xml, report.json, report.html and summary.md.
+        /// Where to write junit.xml, report.json, report.html, summary.md and testreport.json.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },

@@ -62,7 +62,8 @@ pub struct RunArgs {
     /// Run against embedded reference servers with this behaviour broken (see `serve --list-mutants`).
     #[arg(long, value_name = "NAME", conflicts_with = "target")]
     pub mutant: Option<String>,
-    /// Write junit.xml, report.json, report.html and summary.md into this folder (created if missing).
+    /// Write junit.xml, report.json, report.html, summary.md and testreport.json into this folder
+    /// (created if missing).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
     /// Stream every exchange of the run (secrets scrubbed) to DIR/recording.jsonl, for `replay DIR`

@@ -1,6 +1,7 @@
 //! ⑥ Reports: render run outcomes for people and machines. Reporters only read: the console
-//! renders outcomes as they arrive; the files of `--report-dir` render one [`model::Report`];
-//! [`changelog`] renders the editions changelog of `canvas-conformance editions`.
+//! renders outcomes as they arrive; the files of `--report-dir` (among them [`testreport`], a FHIR
+//! R4 `TestReport`) render one [`model::Report`]; [`changelog`] renders the editions changelog of
+//! `canvas-conformance editions`.
 
 pub mod changelog;
 pub mod comparison;
@@ -13,6 +14,7 @@ pub mod markdown;
 pub mod merge;
 pub mod model;
 pub mod progress;
+pub mod testreport;
 pub mod write;
 
 pub use model::{Report, ReportInput, SuiteRef, TargetInfo};

@@ -1,16 +1,18 @@
-//! `--report-dir`: renders the four report files from one [`Report`] and writes them into a folder
+//! `--report-dir`: renders the five report files from one [`Report`] and writes them into a folder
 //! (created when missing). Every file is rendered before any is written, so a rendering error
 //! leaves no half-written set behind.
 
 use std::path::{Path, PathBuf};
 
 use crate::report::model::Report;
-use crate::report::{html, json, junit, markdown};
+use crate::report::{html, json, junit, markdown, testreport};
 
 pub const JUNIT_FILE: &str = "junit.xml";
 pub const JSON_FILE: &str = "report.json";
 pub const HTML_FILE: &str = "report.html";
 pub const MARKDOWN_FILE: &str = "summary.md";
+/// The run as a FHIR R4 `TestReport` ([`testreport`]).
+pub const TESTREPORT_FILE: &str = "testreport.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -42,13 +44,15 @@ fn rendered(
         })
 }
 
-/// Writes junit.xml, report.json, report.html and summary.md into `dir`; returns their paths.
+/// Writes junit.xml, report.json, report.html, summary.md and testreport.json into `dir`; returns
+/// their paths.
 pub fn write_reports(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, ReportError> {
     let files = [
         rendered(JUNIT_FILE, junit::render(report))?,
         rendered(JSON_FILE, json::render(report))?,
         rendered(HTML_FILE, html::render(report))?,
         rendered(MARKDOWN_FILE, Ok::<_, String>(markdown::render(report)))?,
+        rendered(TESTREPORT_FILE, testreport::render(report))?,
     ];
     if dir.exists() && !dir.is_dir() {
         return Err(ReportError::NotADir(dir.to_path_buf()));
@@ -82,7 +86,7 @@ mod tests {
     }
 
     #[test]
-    fn writes_the_four_files_into_a_new_nested_folder() {
+    fn writes_the_five_files_into_a_new_nested_folder() {
         let dir = scratch("write").join("nested/deeper");
         let paths = write_reports(&dir, &report()).expect("written");
         let names: Vec<_> = paths
@@ -94,7 +98,16 @@ mod tests {
                     .to_owned()
             })
             .collect();
-        assert_eq!(names, [JUNIT_FILE, JSON_FILE, HTML_FILE, MARKDOWN_FILE]);
+        assert_eq!(
+            names,
+            [
+                JUNIT_FILE,
+                JSON_FILE,
+                HTML_FILE,
+                MARKDOWN_FILE,
+                TESTREPORT_FILE
+            ]
+        );
         for path in &paths {
             assert!(
                 std::fs::metadata(path).expect("exists").len() > 100,
