@@ -17,5 +17,6 @@ mod sandbox {
     mod read_only;
     mod record;
     mod resilience;
+    mod setup_faults;
     mod variations;
 }

@@ -290,7 +290,6 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             // Nothing can be judged: one cause, said first and last, and reports that say so.
             let report = session.not_judged(&plan, cause);
             let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
-            print!("{}", console::summary(&report));
             session.close().await;
             if let Some(dir) = &args.report_dir {
                 let model = Report::build(&ReportInput {
@@ -304,6 +303,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                 });
                 write_and_name(dir, &model)?;
             }
+            print!("{}", console::summary(&report));
             return Ok(report.verdict.exit_code());
         }
     }
@@ -357,7 +357,6 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         console::snapshot_summary(&report.outcomes, &unreferenced)
     );
     print!("{}", console::grouped(&report.outcomes, args.verbose));
-    print!("{}", console::summary(&report));
     let recorded = session.client().recorder().map(|r| {
         r.finish()
             .map(std::path::Path::to_path_buf)
@@ -367,6 +366,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     if let Some(recorded) = recorded {
         println!("recording: {}", recorded?.display());
     }
+    // The files first, so the last lines are the counts, the verdict and its cause.
     if let Some(dir) = &args.report_dir {
         let model = Report::build(&ReportInput {
             run: &report,
@@ -379,6 +379,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         });
         write_and_name(dir, &model)?;
     }
+    print!("{}", console::summary(&report));
     Ok(exit_for(&report.verdict))
 }
 

@@ -437,6 +437,8 @@ async fn run_steps(
     // Captures an earlier step did not make: name → (that step, the behaviours it failed for, or
     // the set-up cause that kept it from being judged).
     let mut missing: BTreeMap<String, Missing> = BTreeMap::new();
+    // The first set-up cause met in this case, if any.
+    let mut earlier_setup: Option<String> = None;
     let mut outcomes = Vec::new();
     for step in &case.spec.steps.value {
         let fresh = StepOutcome::new(
@@ -498,8 +500,17 @@ async fn run_steps(
                     outcome.findings.iter().filter(|f| f.counts()).collect();
                 if let Some(cause) = refused.explains(&case_fixtures, &target.profile, &failing) {
                     outcome = outcome.set_up_fault(cause);
+                } else if let Some(cause) = &earlier_setup {
+                    // The case's scenario broke at a step the set-up kept from running: what
+                    // fails after it (a search for what was not created) is not the target's.
+                    outcome = outcome.set_up_fault(format!(
+                        "an earlier step of this case was kept from running by the set-up: {cause}"
+                    ));
                 }
             }
+        }
+        if earlier_setup.is_none() {
+            earlier_setup.clone_from(&outcome.setup);
         }
         let outcome = outcome.slim_if_passed();
         for name in uncaptured {

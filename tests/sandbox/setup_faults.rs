@@ -1,0 +1,455 @@
+//! Set-up faults through the binary, one per kind: each is reported as the set-up's, never as the
+//! target's. A fault that makes the target unusable (unreachable, a wrong base path, HTML at the
+//! base URL, a refused token or OAuth client) stops the run before any case: exit 2, the cause on
+//! the first lines and the last, under 30 lines. A wrong fixture (found by the preflight or during
+//! the run) keeps its cases from being judged: no behaviour of the target fails, the cause is said
+//! first and last. An edition mismatch headlines the run. Writes off: "partial" in every report.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use canvas_conformance::server::{Edition, ServerConfig, spawn};
+use canvas_conformance::target::Profile;
+use serde_json::Value;
+
+use super::common::serve_loopback;
+use super::oauth::{harbour_profile, spawn_harbour};
+
+/// Runs the binary with `args` (and `env`) off the async threads; its exit code and all it printed.
+async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> (Option<i32>, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("CANVAS_TOKEN")
+            .env_remove("INSTA_UPDATE")
+            .env_remove("CI")
+            .args(&args);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output: Output = command.output().expect("run the binary");
+        (
+            output.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        )
+    })
+    .await
+    .expect("run task")
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// A scratch folder of its own for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("cc-setup-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// A profile of the reference instance of `edition` at `base`, with `changes` to its fixtures
+/// (`None` leaves one out) and `header` lines (allow_writes, edition…).
+fn profile(dir: &Path, base: &str, header: &str, changes: &[(&str, &str)]) -> PathBuf {
+    let edition = if header.contains("edition: current") {
+        canvas_conformance::edition::Edition::Current
+    } else {
+        canvas_conformance::edition::Edition::Sept2023
+    };
+    let mut text = format!("name: trial\nbase_url: {base}\n{header}fixtures:\n");
+    for (key, value) in Profile::reference_for(edition).fixtures {
+        let value = changes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(value.as_str(), |(_, v)| *v)
+            .to_owned();
+        text.push_str(&format!("  {key}: \"{value}\"\n"));
+    }
+    let path = dir.join("trial.yaml");
+    std::fs::write(&path, text).expect("profile");
+    path
+}
+
+/// The run stopped before any case: exit 2, `cause` on the first lines and on the last one, no
+/// case of the target failed or erred, under 30 lines; with `dir`, its reports say the same.
+fn assert_stopped(code: Option<i32>, all: &str, cause: &str, dir: Option<&Path>) {
+    assert_eq!(code, Some(2), "{all}");
+    let lines: Vec<&str> = all.lines().collect();
+    assert!(lines.len() < 30, "{} lines: {all}", lines.len());
+    let first = lines.iter().position(|l| l.contains(cause));
+    assert!(
+        first.is_some_and(|at| at <= 2),
+        "not on the first lines: {all}"
+    );
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with("verdict: not judged: ") && last.contains(cause),
+        "not the last line: {all}"
+    );
+    assert!(!all.contains("FAIL ") && !all.contains("ERROR "), "{all}");
+    if let Some(dir) = dir {
+        let report = report_json(dir);
+        assert_eq!(report["verdict"]["not_judged"], Value::Bool(true));
+        let said = report["verdict"]["cause"].as_str().unwrap_or_default();
+        assert!(said.contains(cause), "{said}");
+        assert_no_behaviour_failed(&report);
+        let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary.md");
+        assert!(summary.contains("⛔ not judged"), "{summary}");
+        // summary.md writes backticks as `&#96;` inside its cells.
+        assert!(summary.contains(&cause.replace('`', "&#96;")), "{summary}");
+        let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit.xml");
+        assert!(junit.contains("set-up (preflight)"), "{junit}");
+    }
+}
+
+fn report_json(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    serde_json::from_str(&text).expect("report.json parses")
+}
+
+/// No behaviour is reported failed or erred.
+fn assert_no_behaviour_failed(report: &Value) {
+    let red: Vec<&str> = report["behaviours"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| matches!(b["verdict"].as_str(), Some("fail" | "error")))
+        .filter_map(|b| b["id"].as_str())
+        .collect();
+    assert!(red.is_empty(), "behaviours reported red: {red:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_stops_the_run_with_one_cause() {
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let dir = scratch("token");
+    let reports = dir.join("report");
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--target",
+            server.base_url(),
+            "--token",
+            "not-the-token-7c2a",
+        ])
+        .into_iter()
+        .chain(["--report-dir".to_owned(), reports.display().to_string()])
+        .collect(),
+        Vec::new(),
+    )
+    .await;
+    assert_stopped(
+        code,
+        &all,
+        "the target refused the token: 401 `Authentication failed` at GET",
+        Some(&reports),
+    );
+    assert!(all.contains("check --token / CANVAS_TOKEN"), "{all}");
+    assert!(
+        !all.contains("not-the-token-7c2a"),
+        "the token leaked: {all}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_target_stops_the_run_with_one_cause() {
+    // A loopback port nobody listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--target",
+            &url,
+            "--token",
+            "any",
+            "--max-attempts",
+            "1",
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_stopped(
+        code,
+        &all,
+        &format!("cannot reach the target at {url}"),
+        None,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_base_path_stops_the_run_with_one_cause() {
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let base = format!("{}/fhir/r4", server.base_url());
+    let (code, all) = run(strings(&["run", "--target", &base]), Vec::new()).await;
+    assert_stopped(
+        code,
+        &all,
+        &format!("GET {base}/Appointment answered 404"),
+        None,
+    );
+    assert!(all.contains("does not serve the Appointment API"), "{all}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_page_at_the_base_url_stops_the_run_with_one_cause() {
+    // What a login page or the EMR host (not the fumage- one) answers: 200 and HTML.
+    let base = serve_loopback(|_| {
+        axum::Router::new().fallback(|| async {
+            (
+                [("content-type", "text/html; charset=utf-8")],
+                "<!doctype html><html><body>Sign in</body></html>",
+            )
+        })
+    })
+    .await;
+    let (code, all) = run(strings(&["run", "--target", &base]), Vec::new()).await;
+    assert_stopped(
+        code,
+        &all,
+        "with an HTML page (text/html; charset=utf-8), not FHIR JSON",
+        None,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_oauth_client_stops_the_run_with_one_cause() {
+    let server = spawn_harbour().await;
+    let dir = scratch("oauth");
+    let path = dir.join("harbour.yaml");
+    std::fs::write(&path, harbour_profile(server.base_url())).expect("profile");
+    let (code, all) = run(
+        strings(&["run", "--profile", &path.display().to_string()]),
+        vec![
+            ("HARBOUR_CLIENT_ID", "harbour-ci".to_owned()),
+            (
+                "HARBOUR_CLIENT_SECRET",
+                "not-the-secret-canary-3".to_owned(),
+            ),
+        ],
+    )
+    .await;
+    assert_stopped(code, &all, "answered 401 invalid_client", None);
+    assert!(!all.contains("not-the-secret-canary-3"), "{all}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_appointment_fixture_keeps_its_cases_from_being_sent() {
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let dir = scratch("appt");
+    let unknown = "0badf00d-0000-4000-8000-00000000dead";
+    let path = profile(
+        &dir,
+        server.base_url(),
+        "allow_writes: true\n",
+        &[("appt_confirmed", unknown)],
+    );
+    let reports = dir.join("report");
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+            "--report-dir",
+            &reports.display().to_string(),
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(code, Some(2), "{all}");
+    let lines: Vec<&str> = all.lines().collect();
+    assert!(lines.len() < 30, "{} lines: {all}", lines.len());
+    let cause = "fixture `appt_confirmed` (profile ";
+    assert!(lines.iter().take(3).any(|l| l.contains(cause)), "{all}");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("cause: ") && l.contains(cause)),
+        "{all}"
+    );
+    assert!(
+        all.contains("trial.yaml:"),
+        "the profile line is named: {all}"
+    );
+    assert!(!all.contains("FAIL "), "{all}");
+    let report = report_json(&reports);
+    assert_no_behaviour_failed(&report);
+    // The cases that needed it were not sent; the others were judged and passed.
+    assert!(
+        report["verdict"]["setup_cases"].as_u64().unwrap_or(0) >= 3,
+        "{report}"
+    );
+    assert!(report["totals"]["cases"]["passed"].as_u64().unwrap_or(0) > 20);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_location_found_during_the_run_is_the_profiles_problem() {
+    let server = spawn(ServerConfig::reference_for(Edition::Current))
+        .await
+        .expect("server");
+    let dir = scratch("location");
+    let unknown = "ffffffff-0000-4000-8000-00000000dead";
+    let path = profile(
+        &dir,
+        server.base_url(),
+        "edition: current\nallow_writes: true\n",
+        &[("location", unknown)],
+    );
+    let reports = dir.join("report");
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+            "--report-dir",
+            &reports.display().to_string(),
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(code, Some(2), "{all}");
+    let lines: Vec<&str> = all.lines().collect();
+    assert!(lines.len() < 30, "{} lines: {all}", lines.len());
+    let cause = "fixture `location` (profile ";
+    assert!(lines.iter().take(3).any(|l| l.contains(cause)), "{all}");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("cause: ") && l.contains(cause)),
+        "{all}"
+    );
+    // The target's own words, and where to fix it.
+    assert!(
+        all.contains(&format!("unknown location \\\"{unknown}\\\"")) || all.contains(unknown),
+        "{all}"
+    );
+    assert!(all.contains("trial.yaml:"), "{all}");
+    assert!(!all.contains("FAIL "), "{all}");
+    let report = report_json(&reports);
+    assert_no_behaviour_failed(&report);
+    assert!(report["verdict"]["setup_cases"].as_u64().unwrap_or(0) > 20);
+    let summary = std::fs::read_to_string(reports.join("summary.md")).expect("summary.md");
+    assert!(summary.contains("⚠️ set-up problem"), "{summary}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edition_mismatch_is_the_headline_first_and_last() {
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let dir = scratch("edition");
+    let path = profile(&dir, server.base_url(), "edition: current\n", &[]);
+    let reports = dir.join("report");
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+            "--report-dir",
+            &reports.display().to_string(),
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_ne!(code, Some(0), "{all}");
+    let cause = "the target speaks the 2023-09 edition";
+    let lines: Vec<&str> = all.lines().collect();
+    assert!(lines.iter().take(3).any(|l| l.contains(cause)), "{all}");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("cause: ") && l.contains(cause)),
+        "{all}"
+    );
+    // The fix works as printed: the same profile, the edition the target speaks.
+    let fix = format!("--profile {} --edition 2023-09", path.display());
+    assert!(all.contains(&fix), "{all}");
+    let summary = std::fs::read_to_string(reports.join("summary.md")).expect("summary.md");
+    assert!(summary.contains(cause), "{summary}");
+    let html = std::fs::read_to_string(reports.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("id=\"verdict-cause\""),
+        "the cause heads the page"
+    );
+    assert!(html.contains(cause));
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+            "--edition",
+            "2023-09",
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(code, Some(0), "the printed fix works: {all}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_with_writes_off_says_partial_in_every_report() {
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let dir = scratch("writes-off");
+    let path = profile(&dir, server.base_url(), "allow_writes: false\n", &[]);
+    let reports = dir.join("report");
+    let args = |extra: &[&str]| {
+        let mut args = strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+        ]);
+        args.extend(strings(extra));
+        args
+    };
+    let (code, all) = run(
+        args(&["--report-dir", &reports.display().to_string()]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{all}");
+    let partial = "passed (partial: ";
+    assert!(
+        all.lines()
+            .last()
+            .is_some_and(|l| l.starts_with(&format!("verdict: {partial}"))
+                && l.contains("behaviours judged")
+                && l.contains("does not allow writes")),
+        "{all}"
+    );
+    assert!(all.lines().count() < 30, "{all}");
+    let report = report_json(&reports);
+    let said = report["verdict"]["partial"].as_str().unwrap_or_default();
+    assert!(said.contains(" of 45 behaviours judged"), "{said}");
+    for file in ["summary.md", "report.html", "junit.xml"] {
+        let text = std::fs::read_to_string(reports.join(file)).expect(file);
+        assert!(text.contains(partial), "{file} does not say partial");
+    }
+    // A CI gate that wants the whole suite.
+    let (code, all) = run(args(&["--require-all"]), Vec::new()).await;
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("under --require-all"), "{all}");
+    server.shutdown().await;
+}
