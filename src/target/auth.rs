@@ -70,6 +70,17 @@ impl AuthError {
     }
 }
 
+/// Why a provider cannot hand out a token of a narrower scope ([`Auth::no_narrower_scope`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoNarrowerScope {
+    /// A static bearer token has only the scope it was issued with.
+    StaticToken,
+    /// No token at all can be had, for this reason.
+    NoCredentials(String),
+    /// A replayed target whose recording holds no such token.
+    NotRecorded,
+}
+
 /// Where a token comes from. Cheap to clone; clones share the cache.
 #[derive(Clone)]
 pub struct Auth {
@@ -193,6 +204,17 @@ impl Auth {
     pub fn replayed(read_only: bool) -> Auth {
         Auth {
             inner: Arc::new(Source::Replayed { read_only }),
+        }
+    }
+
+    /// Why no token of a narrower scope than the main one can be had from this provider, if it
+    /// cannot (an OAuth client can; a replay can when its recording could).
+    pub fn no_narrower_scope(&self) -> Option<NoNarrowerScope> {
+        match &*self.inner {
+            Source::OAuth(_) | Source::Replayed { read_only: true } => None,
+            Source::Static(_) => Some(NoNarrowerScope::StaticToken),
+            Source::Unavailable(reason) => Some(NoNarrowerScope::NoCredentials(reason.clone())),
+            Source::Replayed { read_only: false } => Some(NoNarrowerScope::NotRecorded),
         }
     }
 
@@ -320,7 +342,7 @@ impl Auth {
             }
             Source::Static(_) => Err(AuthError::NoScopedToken {
                 scope: scope.to_owned(),
-                reason: "a static bearer token has the scope it was issued with; give the profile an oauth section".to_owned(),
+                reason: "a static bearer token has only the scope it was issued with".to_owned(),
             }),
             Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
             Source::Replayed { .. } => Err(AuthError::NoCredentials(REPLAYED.to_owned())),
