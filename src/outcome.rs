@@ -472,7 +472,7 @@ mod tests {
         step.walk = step.exchange.clone().into_iter().collect();
         if failing {
             step.findings
-                .push(Finding::fail("status", location, "status", "201", "200"));
+                .push(Finding::fail("status", location, "", "201", "200"));
         }
         step.decide().slim_if_passed()
     }
