@@ -251,13 +251,13 @@ const CONSOLE_STEPS: usize = 3;
 /// steps side by side.
 pub fn comparison(comparison: &Comparison) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "comparison: {} behaviour(s) x {} target(s), {} differ",
-        comparison.behaviours.len(),
-        comparison.targets.len(),
-        comparison.differing
-    );
+    let _ = writeln!(out, "comparison: {}", comparison.headline());
+    if comparison.not_comparable > 0 {
+        let _ = writeln!(
+            out,
+            "   (`<>` the targets differ, `--` judged on one target only: not compared)"
+        );
+    }
     let id_width = comparison
         .behaviours
         .iter()
@@ -277,7 +277,11 @@ pub fn comparison(comparison: &Comparison) -> String {
     let _ = writeln!(out, "{}", header.trim_end());
     for behaviour in &comparison.behaviours {
         let name = format!("{} ({})", behaviour.id, behaviour.edition);
-        let mark = if behaviour.differs { "<>" } else { "  " };
+        let mark = match (behaviour.compared, behaviour.differs) {
+            (false, _) => "--",
+            (true, true) => "<>",
+            (true, false) => "  ",
+        };
         let mut line = format!("{mark} {name:id_width$}");
         for (verdict, width) in behaviour.verdicts.iter().zip(&widths) {
             let word = verdict.as_ref().map_or("-", |v| v.verdict.as_str());
