@@ -1017,6 +1017,7 @@ pub(crate) mod tests {
                 path: "snapshots/read__a.snap".to_owned(),
                 status: SnapshotStatus::Drifted,
                 diff: Some("-old <x>\n+new <y>\n".to_owned()),
+                written: crate::outcome::SnapshotWrite::Pending,
                 observed: String::new(),
             }),
         };
