@@ -400,7 +400,7 @@ mod tests {
             written,
             observed: String::new(),
         };
-        let replayed = crate::run::snapshots::ReadOnly::Replay.why().to_owned();
+        let replayed = "replay never writes snapshots".to_owned();
         run.outcomes[0].steps[0].snapshot = Some(snapshot(SnapshotWrite::Withheld(replayed)));
         let text = snapshot_summary(&run.outcomes, &[]);
         assert!(!text.contains(".snap.new"), "{text}");
@@ -408,7 +408,7 @@ mod tests {
             text.contains("1 new") && text.contains("1 not written: replay never writes snapshots"),
             "{text}"
         );
-        let unprofiled = crate::run::snapshots::NO_OWN_BASELINE.to_owned();
+        let unprofiled = "the target has no baseline of its own (no profile)".to_owned();
         run.outcomes[0].steps[0].snapshot = Some(snapshot(SnapshotWrite::Withheld(unprofiled)));
         let text = snapshot_summary(&run.outcomes, &[]);
         assert!(!text.contains(".snap.new"), "{text}");
@@ -418,7 +418,7 @@ mod tests {
         assert!(text.contains("1 written as .snap.new"), "{text}");
         // A drift under a store that writes nothing does not claim a .snap.new either.
         let mut drift = snapshot(SnapshotWrite::Withheld(
-            crate::run::snapshots::ReadOnly::Replay.why().to_owned(),
+            "replay never writes snapshots".to_owned(),
         ));
         drift.status = SnapshotStatus::Drifted;
         run.outcomes[0].steps[0].snapshot = Some(drift);
