@@ -17,7 +17,7 @@ use crate::outcome::{CaseOutcome, Verdict};
 use crate::plan::{Placement, PlanItem, Selection};
 use crate::report::console;
 use crate::run::options::default_snapshots_dir;
-use crate::run::snapshots::UpdateMode;
+use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::{default_cases_dir, load_suite};
 use crate::target::{Baseline, Profile};
@@ -181,7 +181,10 @@ fn session_options(cases: &std::path::Path) -> Result<SessionOptions, String> {
         targets,
         client: ClientOptions::with_timeout(Duration::from_secs(30)),
         jobs: 1,
-        snapshots: Some((default_snapshots_dir(cases), UpdateMode::No)),
+        snapshots: Some((
+            default_snapshots_dir(cases),
+            UpdateMode::No(ReadOnly::CargoTest),
+        )),
         allow_drift: true,
         require_auth: true,
     })

@@ -89,9 +89,26 @@ pub struct SnapshotOutcome {
     /// A unified diff (stored → observed) when the snapshot drifted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// What the store wrote for it: what every message about new or drifted snapshots says.
+    pub written: SnapshotWrite,
     /// The normalized response compared (for the `cargo test` face, which asserts it with insta).
     #[serde(skip)]
     pub observed: String,
+}
+
+/// What the snapshot store wrote for a step, so that no message claims a file that is not there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotWrite {
+    /// Nothing needed writing (it matched).
+    Nothing,
+    /// `.snap.new` beside the stored file, for review.
+    Pending,
+    /// The `.snap` itself (accepted as the baseline).
+    Stored,
+    /// Something was observed that could have been written, but nothing was, for this reason
+    /// (`replay never writes snapshots`, `the target has no baseline of its own`, …).
+    Withheld(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -99,11 +116,12 @@ pub struct SnapshotOutcome {
 pub enum SnapshotStatus {
     /// The observed response equals the stored snapshot.
     Matched,
-    /// No snapshot existed; one was written (`.snap.new`, or `.snap` when updating).
+    /// No snapshot existed (what was written, if anything, is [`SnapshotOutcome::written`]).
     New,
     /// The stored snapshot was replaced (`--update-snapshots` / `INSTA_UPDATE=always`).
     Updated,
-    /// The observed response differs from the stored snapshot; `.snap.new` was written beside it.
+    /// The observed response differs from the stored snapshot (`.snap.new` beside it, if
+    /// [`SnapshotOutcome::written`] says so).
     Drifted,
     /// The target has no baseline of its own (an unprofiled `--target`): compared with the
     /// reference server's snapshot, it differs. Information, never a failure; nothing is written.
@@ -708,7 +726,7 @@ mod tests {
         step.walk = step.exchange.clone().into_iter().collect();
         if failing {
             step.findings
-                .push(Finding::fail("status", location, "status", "201", "200"));
+                .push(Finding::fail("status", location, "", "201", "200"));
         }
         step.decide().slim_if_passed()
     }

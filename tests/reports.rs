@@ -78,6 +78,34 @@ fn run_with_reports(name: &str, args: &[&str]) -> (Output, PathBuf, Value) {
     (output, dir, json)
 }
 
+/// Every output names a finding's check once: no `status status`, `header header Location`,
+/// `decision decision D1`; and no finding of report.json has a subject repeating its check.
+fn assert_check_names_once(console: &str, dir: &Path, report: &Value) {
+    let files = ["junit.xml", "report.json", "report.html", "summary.md"];
+    let texts = files
+        .iter()
+        .map(|f| (*f, read(dir, f)))
+        .chain([("console", console.to_owned())]);
+    for (name, text) in texts {
+        for check in ["status", "header", "body", "decision", "capture", "edition"] {
+            let doubled = format!("{check} {check}");
+            assert!(!text.contains(&doubled), "{name} says `{doubled}`");
+        }
+    }
+    for case in report["cases"].as_array().expect("cases") {
+        for step in case["steps"].as_array().expect("steps") {
+            for finding in step["findings"].as_array().expect("findings") {
+                let check = finding["check"].as_str().expect("check");
+                let subject = finding["subject"].as_str().expect("subject");
+                assert!(
+                    subject != check && !subject.starts_with(&format!("{check} ")),
+                    "{finding}"
+                );
+            }
+        }
+    }
+}
+
 fn behaviour<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["behaviours"]
         .as_array()
@@ -104,6 +132,7 @@ fn a_passing_run_writes_four_files_that_agree() {
     }
     assert_eq!(schema_errors(&report), Vec::<String>::new());
     assert_eq!(report["format_version"], 2);
+    assert_check_names_once(&all, &dir, &report);
 
     // A passing step keeps at most 4000 bytes of each body; a cut one says how long it was.
     let mut cut = 0;
@@ -274,6 +303,7 @@ fn a_failing_run_shows_the_failure_in_every_file() {
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert_eq!(schema_errors(&report), Vec::<String>::new());
+    assert_check_names_once(&all, &dir, &report);
     let line = std::fs::read_to_string(root().join("cases/read/status-map.yaml"))
         .expect("case")
         .lines()
@@ -488,7 +518,7 @@ fn the_schema_rejects_what_format_2_forbids() {
         }),
         ("a finding attributed to nothing", |r| {
             r["cases"][0]["steps"][0]["findings"] = serde_json::json!([{
-                "kind": "fail", "behaviours": [], "check": "status", "subject": "status",
+                "kind": "fail", "behaviours": [], "check": "status", "subject": "",
                 "expected": "200", "actual": "500",
                 "location": {"file": "f", "line": 1, "col": 1, "display": "f:1:1"}
             }])

@@ -26,7 +26,7 @@ pub fn check(
         return vec![Finding::note(
             "body",
             ctx.at(Pos::of(spec)),
-            "body",
+            "",
             "the written Appointment (FHIR return=representation), where Canvas sends an empty body or `null`",
         )];
     }
@@ -49,7 +49,7 @@ pub fn check(
     vec![Finding::fail(
         "body",
         ctx.at(Pos::of(spec)),
-        "body",
+        "",
         expected,
         actual,
     )]

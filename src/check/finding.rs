@@ -23,7 +23,9 @@ pub struct Finding {
     pub kind: FindingKind,
     /// The check that produced it: status, header, body, json, schema, outcome, search, capture.
     pub check: &'static str,
-    /// What was checked, e.g. `$.status` or `header Location`.
+    /// What was checked within the check, e.g. `$.status` (check `json`) or `Location` (check
+    /// `header`); empty where the check itself says it (`status`, `body`). Never repeats the check:
+    /// outputs show the two together as one label (`header Location`).
     pub subject: String,
     pub expected: String,
     pub actual: String,

@@ -9,7 +9,8 @@ use crate::template::render_str;
 
 pub fn check(spec: &HeaderExpect, ctx: &CheckContext<'_>, received: &Received) -> Vec<Finding> {
     let name = &spec.name.value;
-    let subject = format!("header {name}");
+    // The header's name: the check (`header`) names itself where the finding is shown.
+    let subject = name.as_str();
     let actual = received.header(name);
     let shown = actual.map_or_else(|| "(absent)".to_owned(), |v| shorten(v, 300));
     let mut findings = Vec::new();
@@ -20,7 +21,7 @@ pub fn check(spec: &HeaderExpect, ctx: &CheckContext<'_>, received: &Received) -
         findings.push(Finding::fail(
             "header",
             ctx.at(Pos::of(present)),
-            &subject,
+            subject,
             expected,
             &shown,
         ));
@@ -29,10 +30,10 @@ pub fn check(spec: &HeaderExpect, ctx: &CheckContext<'_>, received: &Received) -
         let location = ctx.at(Pos::of(equals));
         match render_str(&equals.value, ctx.scope) {
             Ok(expected) if actual == Some(expected.as_str()) => {}
-            Ok(expected) => findings.push(Finding::fail(
-                "header", location, &subject, expected, &shown,
-            )),
-            Err(e) => findings.push(Finding::error("header", location, &subject, e.to_string())),
+            Ok(expected) => {
+                findings.push(Finding::fail("header", location, subject, expected, &shown))
+            }
+            Err(e) => findings.push(Finding::error("header", location, subject, e.to_string())),
         }
     }
     if let Some(pattern) = &spec.matches {
@@ -42,14 +43,12 @@ pub fn check(spec: &HeaderExpect, ctx: &CheckContext<'_>, received: &Received) -
             Ok(Ok((text, _))) => findings.push(Finding::fail(
                 "header",
                 location,
-                &subject,
+                subject,
                 format!("matching /{text}/"),
                 &shown,
             )),
-            Ok(Err(e)) => {
-                findings.push(Finding::error("header", location, &subject, e.to_string()))
-            }
-            Err(e) => findings.push(Finding::error("header", location, &subject, e.to_string())),
+            Ok(Err(e)) => findings.push(Finding::error("header", location, subject, e.to_string())),
+            Err(e) => findings.push(Finding::error("header", location, subject, e.to_string())),
         }
     }
     findings

@@ -144,7 +144,7 @@ fn decision_note(id: &Spanned<String>, ctx: &CheckContext<'_>, received: &Receiv
     Finding::note(
         "decision",
         ctx.at(Pos::of(id)),
-        format!("decision {}", id.value),
+        id.value.clone(),
         format!(
             "the page leaves this answer open ({} is the reference server's choice); the target answered {answer}",
             id.value

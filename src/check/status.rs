@@ -21,7 +21,7 @@ pub fn check(
             let finding = Finding::fail(
                 "status",
                 location,
-                "status",
+                "",
                 expected.to_string(),
                 received.status.to_string(),
             );
@@ -32,7 +32,7 @@ pub fn check(
                 },
             ]
         }
-        Err(problem) => vec![Finding::error("status", location, "status", problem)],
+        Err(problem) => vec![Finding::error("status", location, "", problem)],
     }
 }
 

@@ -18,7 +18,7 @@ use crate::report::console;
 use crate::report::{Report, ReportInput, SuiteRef, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::options::{default_jobs, default_snapshots_dir};
-use crate::run::snapshots::UpdateMode;
+use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{RunSession, SessionOptions, TargetChoice};
 use crate::suite::{Suite, default_cases_dir, load_suite};
 
@@ -69,7 +69,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
             targets: TargetChoice::Given(targets),
             client: client.options().clone(),
             jobs: args.jobs.unwrap_or_else(default_jobs),
-            snapshots: Some((snapshot_dir, UpdateMode::No)),
+            snapshots: Some((snapshot_dir, UpdateMode::No(ReadOnly::Replay))),
             allow_drift: args.allow_drift,
             require_auth: false,
         },

@@ -25,7 +25,7 @@ use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::embedded::server_edition;
 use crate::run::options::{NetOptions, default_jobs, default_snapshots_dir};
-use crate::run::snapshots::UpdateMode;
+use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{
     RunControl, RunEvent, RunReport, RunSession, SessionError, SessionOptions, TargetChoice,
 };
@@ -205,7 +205,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         .unwrap_or_else(|| default_snapshots_dir(&dir));
     // A mutant run shows drift but must not leave pending files for a server that is broken on purpose.
     let update = if mutant.is_some() {
-        UpdateMode::No
+        UpdateMode::No(ReadOnly::Mutant)
     } else {
         UpdateMode::from_env(args.update_snapshots)
     };

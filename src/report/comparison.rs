@@ -21,8 +21,45 @@ pub struct Comparison {
     pub targets: Vec<ComparedTarget>,
     /// Every behaviour of the editions the targets speak, in catalogue order (oldest edition first).
     pub behaviours: Vec<ComparedBehaviour>,
-    /// How many behaviours the targets disagree on.
+    /// How many behaviours the targets disagree on (of those compared).
     pub differing: usize,
+    /// How many behaviours only one target judged (the others ran another edition's catalogue):
+    /// not compared, so counted neither as differing nor as agreeing.
+    #[serde(default)]
+    pub not_comparable: usize,
+}
+
+impl Comparison {
+    /// Behaviours judged on two targets or more: the only ones compared.
+    pub fn compared(&self) -> usize {
+        self.behaviours.len() - self.not_comparable
+    }
+
+    /// One sentence: how many behaviours differ, agree, or could not be compared, and why not.
+    /// Never counts a behaviour as agreeing that only one target judged.
+    pub fn headline(&self) -> String {
+        let targets = self.targets.len();
+        let compared = self.compared();
+        let apart = if self.not_comparable == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} judged on one target only, not compared (the targets ran different editions' catalogues)",
+                self.not_comparable
+            )
+        };
+        if compared == 0 {
+            return format!(
+                "nothing compared: each of the {} behaviour(s) was judged on one of the {targets} targets only (the targets ran different editions' catalogues)",
+                self.behaviours.len()
+            );
+        }
+        format!(
+            "{compared} behaviour(s) compared across {targets} targets: {} differ, {} agree{apart}",
+            self.differing,
+            compared - self.differing
+        )
+    }
 }
 
 /// One target of a comparison and how its own run went.
@@ -50,6 +87,10 @@ pub struct ComparedBehaviour {
     pub statement: String,
     /// One per target, in the targets' order; `null` where the target speaks another edition.
     pub verdicts: Vec<Option<ComparedVerdict>>,
+    /// Two targets or more judged it (speak its edition); a behaviour only one target judged is
+    /// not compared, and neither differs nor agrees.
+    #[serde(default = "compared_by_default")]
+    pub compared: bool,
     /// Two targets that judged it gave different verdicts.
     pub differs: bool,
     /// Only when it differs (else empty): the steps whose judgement of it differs, side by side.
@@ -110,6 +151,11 @@ impl StepSide {
         }
         line
     }
+}
+
+/// Reports written before `compared` existed compared every row they listed.
+fn compared_by_default() -> bool {
+    true
 }
 
 /// Labels made unique: a label given twice gets ` #2`, ` #3`… (the same server named twice).
@@ -281,6 +327,7 @@ fn comparison(reports: &[Report]) -> Comparison {
                         })
                 })
                 .collect();
+            let compared = verdicts.iter().flatten().count() >= 2;
             let mut judged = verdicts.iter().flatten().map(|v| v.verdict);
             let first = judged.next();
             let differs = judged.any(|v| Some(v) != first);
@@ -297,6 +344,7 @@ fn comparison(reports: &[Report]) -> Comparison {
                 rule: b.rule,
                 statement: b.statement.clone(),
                 verdicts,
+                compared,
                 differs,
                 evidence,
             });
@@ -305,6 +353,7 @@ fn comparison(reports: &[Report]) -> Comparison {
     behaviours.sort_by_key(|b| b.edition);
     Comparison {
         differing: behaviours.iter().filter(|b| b.differs).count(),
+        not_comparable: behaviours.iter().filter(|b| !b.compared).count(),
         targets,
         behaviours,
     }
@@ -543,6 +592,74 @@ mod tests {
         assert!(comparison.behaviours.iter().all(|b| b.evidence.is_empty()));
         assert!(joined.verdict.passed, "{:?}", joined.verdict);
         assert_eq!(comparison.targets.len(), 2);
+    }
+
+    /// The fixed run on `label`, as if its target spoke the current edition (its own catalogue).
+    fn on_current(label: &str) -> Report {
+        let mut report = on(label, true);
+        for edition in &mut report.editions {
+            edition.edition = Edition::Current;
+        }
+        for behaviour in &mut report.behaviours {
+            behaviour.edition = Edition::Current;
+        }
+        for case in &mut report.cases {
+            case.edition = Edition::Current;
+        }
+        report
+    }
+
+    #[test]
+    fn targets_of_different_editions_compare_nothing_and_say_so_everywhere() {
+        let joined = compare(vec![on("old", false), on_current("new")]).expect("two reports");
+        let comparison = joined.comparison.as_ref().expect("a comparison");
+        assert_eq!(comparison.behaviours.len(), 6);
+        assert!(
+            comparison
+                .behaviours
+                .iter()
+                .all(|b| !b.compared && !b.differs)
+        );
+        assert_eq!((comparison.differing, comparison.not_comparable), (0, 6));
+        assert_eq!(comparison.compared(), 0);
+        let headline = comparison.headline();
+        assert!(headline.starts_with("nothing compared"), "{headline}");
+        assert!(!headline.contains("0 differ"), "{headline}");
+        let console = crate::report::console::comparison(comparison);
+        assert!(
+            console.contains("comparison: nothing compared"),
+            "{console}"
+        );
+        assert!(!console.contains("0 differ"), "{console}");
+        assert_eq!(console.lines().filter(|l| l.starts_with("--")).count(), 6);
+        let markdown = crate::report::markdown::render(&joined);
+        assert!(
+            markdown.contains("**Compared: nothing compared"),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("0 of 6"), "{markdown}");
+        let html = crate::report::html::render(&joined).expect("html");
+        assert!(html.contains("Nothing was compared"), "{html}");
+        assert!(!html.contains("0 of 6"), "{html}");
+        let json = crate::report::json::render(&joined).expect("json");
+        assert!(json.contains("\"not_comparable\": 6"), "{json}");
+    }
+
+    #[test]
+    fn rows_one_target_judged_are_counted_apart_from_those_that_agree() {
+        let mut old = on("old", true);
+        let mut current = on_current("new");
+        // Both also ran the 2023-09 suite: its rows are compared, the current ones are not.
+        current.behaviours.extend(old.behaviours.clone());
+        current.editions.extend(old.editions.clone());
+        old.cases.clear();
+        let joined = compare(vec![old, current]).expect("two reports");
+        let comparison = joined.comparison.as_ref().expect("a comparison");
+        assert_eq!((comparison.compared(), comparison.not_comparable), (3, 3));
+        assert_eq!(
+            comparison.headline(),
+            "3 behaviour(s) compared across 2 targets: 0 differ, 3 agree; 3 judged on one target only, not compared (the targets ran different editions' catalogues)"
+        );
     }
 
     #[test]

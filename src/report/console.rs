@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::case::Case;
 use crate::edition::Edition;
-use crate::outcome::{CaseOutcome, SnapshotStatus, Tally, Verdict};
+use crate::outcome::{CaseOutcome, SnapshotStatus, SnapshotWrite, Tally, Verdict};
 use crate::report::comparison::Comparison;
 use crate::report::failing::{Dialect, failing_steps};
 use crate::report::model::FindingReport;
@@ -58,9 +58,17 @@ pub fn case_block_styled(outcome: &CaseOutcome, case: Option<&Case>, style: Styl
     }
     for snapshot in outcome.steps.iter().filter_map(|s| s.snapshot.as_ref()) {
         if snapshot.status == SnapshotStatus::Drifted {
+            let written = match &snapshot.written {
+                SnapshotWrite::Pending => {
+                    ".snap.new written beside it; review with `cargo insta review`".to_owned()
+                }
+                SnapshotWrite::Stored => "accepted as the new .snap".to_owned(),
+                SnapshotWrite::Withheld(why) => format!("nothing written: {why}"),
+                SnapshotWrite::Nothing => "nothing written".to_owned(),
+            };
             let _ = writeln!(
                 out,
-                "      snapshot drifted (observed behaviour changed): {} (.snap.new written beside it unless INSTA_UPDATE=no; review with `cargo insta review`)",
+                "      snapshot drifted (observed behaviour changed): {} ({written})",
                 snapshot.path
             );
             for line in snapshot.diff.as_deref().unwrap_or_default().lines() {
@@ -85,10 +93,24 @@ pub use crate::outcome::drifted;
 /// One line counting snapshot results, and the stored snapshots nothing compared against.
 pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::PathBuf]) -> String {
     let mut counts = [0usize; 5];
+    // The new ones by what was written: `.snap.new`, `.snap`, or nothing (and why).
+    let (mut pending, mut stored) = (0usize, 0usize);
+    let mut withheld: Vec<(&str, usize)> = Vec::new();
     for snapshot in outcomes
         .iter()
         .flat_map(|o| o.steps.iter().filter_map(|s| s.snapshot.as_ref()))
     {
+        if snapshot.status == SnapshotStatus::New {
+            match &snapshot.written {
+                SnapshotWrite::Pending => pending += 1,
+                SnapshotWrite::Stored => stored += 1,
+                SnapshotWrite::Withheld(why) => match withheld.iter_mut().find(|(w, _)| w == why) {
+                    Some((_, n)) => *n += 1,
+                    None => withheld.push((why, 1)),
+                },
+                SnapshotWrite::Nothing => {}
+            }
+        }
         counts[match snapshot.status {
             SnapshotStatus::Matched => 0,
             SnapshotStatus::New => 1,
@@ -104,12 +126,21 @@ pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::Pat
             "snapshots: {} matched, {} new, {} updated, {} drifted",
             counts[0], counts[1], counts[2], counts[3]
         );
-        if counts[1] > 0 {
-            let _ = write!(
-                out,
-                " (new ones are pending as .snap.new unless INSTA_UPDATE says otherwise: accept them with \
-                 --update-snapshots, or `cargo insta review` in this project)"
-            );
+        let mut new: Vec<String> = Vec::new();
+        if pending > 0 {
+            new.push(format!(
+                "{pending} written as .snap.new: accept them with --update-snapshots, or \
+                 `cargo insta review` in this project"
+            ));
+        }
+        if stored > 0 {
+            new.push(format!("{stored} recorded as .snap"));
+        }
+        for (why, n) in &withheld {
+            new.push(format!("{n} not written: {why}"));
+        }
+        if !new.is_empty() {
+            let _ = write!(out, " (new: {})", new.join("; "));
         }
         if counts[4] > 0 {
             let _ = write!(
@@ -366,13 +397,13 @@ const CONSOLE_STEPS: usize = 3;
 /// steps side by side.
 pub fn comparison(comparison: &Comparison) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "comparison: {} behaviour(s) x {} target(s), {} differ",
-        comparison.behaviours.len(),
-        comparison.targets.len(),
-        comparison.differing
-    );
+    let _ = writeln!(out, "comparison: {}", comparison.headline());
+    if comparison.not_comparable > 0 {
+        let _ = writeln!(
+            out,
+            "   (`<>` the targets differ, `--` judged on one target only: not compared)"
+        );
+    }
     let id_width = comparison
         .behaviours
         .iter()
@@ -392,7 +423,11 @@ pub fn comparison(comparison: &Comparison) -> String {
     let _ = writeln!(out, "{}", header.trim_end());
     for behaviour in &comparison.behaviours {
         let name = format!("{} ({})", behaviour.id, behaviour.edition);
-        let mark = if behaviour.differs { "<>" } else { "  " };
+        let mark = match (behaviour.compared, behaviour.differs) {
+            (false, _) => "--",
+            (true, true) => "<>",
+            (true, false) => "  ",
+        };
         let mut line = format!("{mark} {name:id_width$}");
         for (verdict, width) in behaviour.verdicts.iter().zip(&widths) {
             let word = verdict.as_ref().map_or("-", |v| v.verdict.as_str());
@@ -467,6 +502,47 @@ mod tests {
         text.push_str(&snapshot_summary(&run.outcomes, &[]));
         text.push_str(&summary(&run));
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn new_snapshots_are_said_to_be_written_only_when_they_were() {
+        let mut run = crate::report::model::tests::run();
+        let snapshot = |written| crate::outcome::SnapshotOutcome {
+            name: "read__a".to_owned(),
+            path: "snapshots/reference/read__a.snap".to_owned(),
+            status: SnapshotStatus::New,
+            diff: None,
+            written,
+            observed: String::new(),
+        };
+        let replayed = "replay never writes snapshots".to_owned();
+        run.outcomes[0].steps[0].snapshot = Some(snapshot(SnapshotWrite::Withheld(replayed)));
+        let text = snapshot_summary(&run.outcomes, &[]);
+        assert!(!text.contains(".snap.new"), "{text}");
+        assert!(
+            text.contains("1 new") && text.contains("1 not written: replay never writes snapshots"),
+            "{text}"
+        );
+        let unprofiled = "the target has no baseline of its own (no profile)".to_owned();
+        run.outcomes[0].steps[0].snapshot = Some(snapshot(SnapshotWrite::Withheld(unprofiled)));
+        let text = snapshot_summary(&run.outcomes, &[]);
+        assert!(!text.contains(".snap.new"), "{text}");
+        assert!(text.contains("no baseline of its own"), "{text}");
+        run.outcomes[0].steps[0].snapshot = Some(snapshot(SnapshotWrite::Pending));
+        let text = snapshot_summary(&run.outcomes, &[]);
+        assert!(text.contains("1 written as .snap.new"), "{text}");
+        // A drift under a store that writes nothing does not claim a .snap.new either.
+        let mut drift = snapshot(SnapshotWrite::Withheld(
+            "replay never writes snapshots".to_owned(),
+        ));
+        drift.status = SnapshotStatus::Drifted;
+        run.outcomes[0].steps[0].snapshot = Some(drift);
+        let block = case_block(&run.outcomes[0], None);
+        assert!(!block.contains(".snap.new"), "{block}");
+        assert!(
+            block.contains("nothing written: replay never writes"),
+            "{block}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The one renderer of a failing case's details (the target, each step that did not pass, its
-//! request line, its error, and every finding with `file:line:col` and expected/actual), which the
+//! request line, its error, and every finding with `file:line:col` and expected/actual, the ones
+//! that made it fail or err before the notes), which the
 //! console and `junit.xml` both use; a [`Dialect`] holds the few places where they differ.
 
 use std::fmt::Write as _;
@@ -63,7 +64,10 @@ pub fn failing_steps(
         {
             let _ = writeln!(out, "{pad}  {reason}");
         }
-        for finding in &step.findings {
+        // What made the step fail or err first; notes (which never change a verdict) after it.
+        let (notes, counting): (Vec<&FindingReport>, Vec<&FindingReport>) =
+            step.findings.iter().partition(|f| f.kind == "note");
+        for finding in counting.into_iter().chain(notes) {
             if console {
                 let tag = match finding.kind.as_str() {
                     "error" => " (could not decide)",
@@ -72,18 +76,13 @@ pub fn failing_steps(
                 };
                 let _ = writeln!(
                     out,
-                    "{pad}  {}: {} {}{tag} [{}]",
+                    "{pad}  {}: {}{tag} [{}]",
                     finding.location.display,
-                    finding.check,
-                    finding.subject,
+                    finding.label(),
                     finding.behaviours.join(", ")
                 );
             } else {
-                let _ = writeln!(
-                    out,
-                    "  {}: {} {}",
-                    finding.location.display, finding.check, finding.subject
-                );
+                let _ = writeln!(out, "  {}: {}", finding.location.display, finding.label());
             }
             match (finding.kind.as_str(), dialect) {
                 ("error", Dialect::Console) => {

@@ -252,12 +252,7 @@ fn comparison_section(out: &mut String, comparison: &Comparison) {
             cell(&t.verdict.headline())
         );
     }
-    let _ = writeln!(
-        out,
-        "\n**{} of {} behaviours differ between the targets.**",
-        comparison.differing,
-        comparison.behaviours.len()
-    );
+    let _ = writeln!(out, "\n**Compared: {}.**", cell(&comparison.headline()));
     let differing: Vec<_> = comparison.behaviours.iter().filter(|b| b.differs).collect();
     if differing.is_empty() {
         return;

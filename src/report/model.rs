@@ -292,9 +292,19 @@ pub struct CaseReport {
     pub reason: Option<String>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
+    /// For a case that failed or errored, what made it so, as one line (see
+    /// [`CaseReport::first_problem`]): the why of junit.xml, summary.md and report.html.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 impl CaseReport {
+    /// The same case with [`CaseReport::why`] filled in.
+    fn with_why(mut self) -> CaseReport {
+        self.why = self.first_problem();
+        self
+    }
+
     /// Every finding of every step, in order.
     pub fn findings(&self) -> impl Iterator<Item = (&StepReport, &FindingReport)> {
         self.steps
@@ -302,15 +312,31 @@ impl CaseReport {
             .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
     }
 
-    /// The first problem, for one-line summaries: a finding, else a step error.
+    /// What made the case fail or err, for one-line summaries: in the first step with the case's
+    /// own verdict, its first failing finding (a failed case) or its first undecided finding or
+    /// error (an errored case). Never a note, and never a finding of a step that passed. `None`
+    /// for a case that passed or was skipped.
     pub fn first_problem(&self) -> Option<String> {
-        if let Some((_, finding)) = self.findings().next() {
-            return Some(finding.one_line());
+        let wanted = match self.verdict {
+            VerdictWord::Fail => "fail",
+            VerdictWord::Error => "error",
+            VerdictWord::Pass | VerdictWord::Skipped | VerdictWord::NotDecided => return None,
+        };
+        let decisive = self.steps.iter().filter(|s| s.verdict == self.verdict);
+        for step in decisive {
+            if let Some(finding) = step.findings.iter().find(|f| f.kind == wanted) {
+                return Some(finding.one_line());
+            }
+            if let Some(error) = &step.error {
+                return Some(format!("{}: {error}", step.location.display));
+            }
         }
-        self.steps
-            .iter()
-            .find_map(|s| s.error.as_ref())
-            .map(|e| e.to_owned())
+        // A report from elsewhere whose step verdicts do not say it: any finding that counts.
+        self.findings()
+            .map(|(_, f)| f)
+            .find(|f| f.kind != "note")
+            .map(FindingReport::one_line)
+            .or_else(|| self.steps.iter().find_map(|s| s.error.clone()))
     }
 }
 
@@ -379,22 +405,27 @@ impl FindingReport {
         }
     }
 
-    /// `file:line:col: check subject: expected X, actual Y`.
+    /// The check and what it checked, each once: `status`, `header Location`, `json $.status`.
+    /// Every output names a finding with it.
+    pub fn label(&self) -> String {
+        if self.subject.is_empty() {
+            self.check.clone()
+        } else {
+            format!("{} {}", self.check, self.subject)
+        }
+    }
+
+    /// `file:line:col: label: expected X, actual Y`.
     pub fn one_line(&self) -> String {
+        let (at, label) = (&self.location.display, self.label());
         let what = if self.kind == "note" {
-            format!(
-                "{}: {} {}: {}",
-                self.location.display, self.check, self.subject, self.actual
-            )
+            format!("{at}: {label}: {}", self.actual)
         } else if self.kind == "error" {
-            format!(
-                "{}: {} {}: could not decide: {}",
-                self.location.display, self.check, self.subject, self.actual
-            )
+            format!("{at}: {label}: could not decide: {}", self.actual)
         } else {
             format!(
-                "{}: {} {}: expected {}, actual {}",
-                self.location.display, self.check, self.subject, self.expected, self.actual
+                "{at}: {label}: expected {}, actual {}",
+                self.expected, self.actual
             )
         };
         // The behaviours it is evidence for, which need not be the case's own.
@@ -743,7 +774,9 @@ pub(crate) fn case_report(outcome: &CaseOutcome) -> CaseReport {
         reason: reason_of(&outcome.verdict),
         duration_ms: outcome.duration_ms,
         steps: outcome.steps.iter().map(step_report).collect(),
+        why: None,
     }
+    .with_why()
 }
 
 /// The case's folder: the name's part before `/` (`create/location` → `create`), else the folder
@@ -1001,6 +1034,7 @@ pub(crate) mod tests {
                 path: "snapshots/read__a.snap".to_owned(),
                 status: SnapshotStatus::Drifted,
                 diff: Some("-old <x>\n+new <y>\n".to_owned()),
+                written: crate::outcome::SnapshotWrite::Pending,
                 observed: String::new(),
             }),
         };
@@ -1110,6 +1144,121 @@ pub(crate) mod tests {
         })
     }
 
+    /// The fixed run, its failing case `read/b` given first a passing step with a decision note,
+    /// and in its failing step a note before a failed status check (as the checks order them).
+    pub(crate) fn run_with_notes() -> RunReport {
+        let mut run = run();
+        let case = &mut run.outcomes[1];
+        let decision = |line| {
+            Finding::note(
+                "decision",
+                location("cases/read/b.yaml", line),
+                "D1",
+                "the page leaves this answer open (D1 is the reference server's choice); the target answered 400",
+            )
+            .for_behaviour("A-1")
+        };
+        let mut before = case.steps[0].clone();
+        before.name = "reads first".to_owned();
+        before.verdict = Verdict::Pass;
+        before.findings = vec![decision(4)];
+        let failing = &mut case.steps[0];
+        failing.findings.insert(0, decision(10));
+        failing.findings.insert(
+            1,
+            Finding::fail(
+                "status",
+                location("cases/read/b.yaml", 11),
+                "",
+                "201",
+                "200",
+            )
+            .for_behaviour("B-2"),
+        );
+        case.steps.insert(0, before);
+        run
+    }
+
+    fn report_of(run: &RunReport) -> Report {
+        Report::build(&ReportInput {
+            run,
+            catalogues: vec![&catalogue()],
+            targets: vec![TargetInfo {
+                label: "reference".to_owned(),
+                base_url: "http://127.0.0.1:1".to_owned(),
+                profile: "reference".to_owned(),
+            }],
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
+            partition: None,
+            allow_drift: false,
+        })
+    }
+
+    #[test]
+    fn every_why_quotes_the_finding_that_failed_the_case_never_a_note() {
+        let run = run_with_notes();
+        let report = report_of(&run);
+        let why = "cases/read/b.yaml:11:7: status: expected 201, actual 200 [B-2]";
+        let case = &report.cases[1];
+        assert_eq!(case.first_problem().as_deref(), Some(why));
+        assert_eq!(case.why.as_deref(), Some(why));
+        let junit = crate::report::junit::render(&report).expect("junit");
+        assert!(
+            junit.contains(&format!(r#"<failure message="{why}""#)),
+            "{junit}"
+        );
+        let markdown = crate::report::markdown::render(&report);
+        let cell = why.replace('[', "\\[").replace(']', "\\]");
+        assert!(
+            markdown.contains(&format!("| read/b (2023-09) | A-1, B-2 | {cell} |\n")),
+            "{markdown}"
+        );
+        let html = crate::report::html::render(&report).expect("html");
+        assert!(
+            html.contains(&format!("<b>Why:</b> <code>{why}</code>")),
+            "{html}"
+        );
+        // The console lists the failed check before the step's note.
+        let console = crate::report::console::details(&run.outcomes[1], None);
+        let status = console.find("status [B-2]").expect("the status finding");
+        let note = console.find("decision D1 (note)").expect("the note");
+        assert!(status < note, "{console}");
+        // A passing or skipped case has no why.
+        assert_eq!(report.cases[0].why, None);
+        assert_eq!(report.cases[2].why, None);
+    }
+
+    #[test]
+    fn a_check_name_appears_once_in_every_output() {
+        let run = run_with_notes();
+        let report = report_of(&run);
+        let mut outputs = vec![
+            crate::report::json::render(&report).expect("json"),
+            crate::report::junit::render(&report).expect("junit"),
+            crate::report::markdown::render(&report),
+            crate::report::html::render(&report).expect("html"),
+        ];
+        outputs.extend(
+            run.outcomes
+                .iter()
+                .map(|o| crate::report::console::case_block(o, None)),
+        );
+        for output in &outputs {
+            for doubled in [
+                "status status",
+                "decision decision",
+                "header header",
+                "body body",
+            ] {
+                assert!(!output.contains(doubled), "{doubled}: {output}");
+            }
+        }
+        let finding = &report.cases[1].steps[1].findings[1];
+        assert_eq!(finding.label(), "status");
+        assert_eq!(report.cases[1].steps[1].findings[0].label(), "decision D1");
+    }
+
     #[test]
     fn behaviours_take_the_worst_verdict_and_skip_when_nothing_ran() {
         let report = report();
@@ -1151,7 +1300,7 @@ pub(crate) mod tests {
             Finding::note(
                 "body",
                 location("cases/read/b.yaml", 13),
-                "body",
+                "",
                 "the written Appointment",
             )
             .for_behaviour("B-2"),

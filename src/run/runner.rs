@@ -380,7 +380,7 @@ fn edition_hint(
     let mut note = Finding::note(
         "edition",
         other_ctx.at(Pos::of(&step.name)),
-        "edition hint",
+        "",
         format!(
             "matches the {other} edition: this answer is what the {other} edition expects here (is the target on the {other} API?)"
         ),
@@ -648,7 +648,7 @@ async fn run_step(
             Ok(var) => scope.insert(name.clone(), var),
             Err(problem) => {
                 let location = case.location(Pos::of(spec));
-                let subject = format!("capture {name}");
+                let subject = name.clone();
                 outcome.findings.push(if failed {
                     Finding::note(
                         "capture",

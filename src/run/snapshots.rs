@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::check::snapshot::{diff, normalize_text};
-use crate::outcome::{SnapshotOutcome, SnapshotStatus};
+use crate::outcome::{SnapshotOutcome, SnapshotStatus, SnapshotWrite};
 use crate::target::Baseline;
 
 /// What the store writes, following insta's `INSTA_UPDATE` conventions.
@@ -20,9 +20,40 @@ pub enum UpdateMode {
     Unseen,
     /// Overwrite `.snap` with what was observed (`--update-snapshots`, `INSTA_UPDATE=always`).
     Always,
-    /// Write nothing (insta's default under CI).
-    No,
+    /// Write nothing, for this reason (insta's default under CI, a replay, a mutant run…).
+    No(ReadOnly),
 }
+
+/// Why a store writes nothing: what the messages about new and drifted snapshots say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadOnly {
+    /// `INSTA_UPDATE=no`.
+    InstaUpdate,
+    /// `CI` is set (insta's default there) and `INSTA_UPDATE` is not.
+    Ci,
+    /// `replay` judges a recording and never writes.
+    Replay,
+    /// A run against a server broken on purpose.
+    Mutant,
+    /// The `cargo test` face: insta itself writes `.snap.new` as `INSTA_UPDATE` says.
+    CargoTest,
+}
+
+impl ReadOnly {
+    /// Why nothing was written, in a few words.
+    pub fn why(self) -> &'static str {
+        match self {
+            ReadOnly::InstaUpdate => "INSTA_UPDATE=no",
+            ReadOnly::Ci => "CI is set and INSTA_UPDATE is not (insta's default there)",
+            ReadOnly::Replay => "replay never writes snapshots",
+            ReadOnly::Mutant => "a mutant run never writes snapshots",
+            ReadOnly::CargoTest => "the cargo test face leaves writing to insta",
+        }
+    }
+}
+
+/// Why nothing is written for a target without a baseline of its own.
+pub const NO_OWN_BASELINE: &str = "the target has no baseline of its own (no profile): it is only compared with the reference server's snapshots";
 
 impl UpdateMode {
     /// `--update-snapshots` wins; else `INSTA_UPDATE`; else `no` under CI (`CI` set), `new` otherwise.
@@ -33,9 +64,9 @@ impl UpdateMode {
         match std::env::var("INSTA_UPDATE").as_deref() {
             Ok("always" | "1") => UpdateMode::Always,
             Ok("unseen") => UpdateMode::Unseen,
-            Ok("no" | "0") => UpdateMode::No,
+            Ok("no" | "0") => UpdateMode::No(ReadOnly::InstaUpdate),
             Ok("new") => UpdateMode::New,
-            _ if std::env::var_os("CI").is_some() => UpdateMode::No,
+            _ if std::env::var_os("CI").is_some() => UpdateMode::No(ReadOnly::Ci),
             _ => UpdateMode::New,
         }
     }
@@ -151,11 +182,16 @@ impl SnapshotStore {
                 Some(Some(difference)) => (SnapshotStatus::DiffersFromReference, Some(difference)),
                 None => (SnapshotStatus::New, None),
             };
+            let written = match status {
+                SnapshotStatus::Matched => SnapshotWrite::Nothing,
+                _ => SnapshotWrite::Withheld(NO_OWN_BASELINE.to_owned()),
+            };
             return SnapshotOutcome {
                 name: stem.to_owned(),
                 path: path.to_string_lossy().into_owned(),
                 status,
                 diff,
+                written,
                 observed,
             };
         }
@@ -164,11 +200,12 @@ impl SnapshotStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(path.clone());
         let shown = path.to_string_lossy().into_owned();
-        let outcome = |status, diff| SnapshotOutcome {
+        let outcome = |status, diff, written| SnapshotOutcome {
             name: stem.to_owned(),
             path: shown.clone(),
             status,
             diff,
+            written,
             observed: observed.clone(),
         };
         let file = insta_file(source, expression, &observed);
@@ -176,31 +213,36 @@ impl SnapshotStore {
             Some(None) => {
                 // Equal: a stale .snap.new from an earlier run no longer applies.
                 let _ = std::fs::remove_file(&pending);
-                outcome(SnapshotStatus::Matched, None)
+                outcome(SnapshotStatus::Matched, None, SnapshotWrite::Nothing)
             }
             Some(Some(difference)) => match self.mode {
                 UpdateMode::Always => {
-                    write(&path, &file);
+                    let written = write(&path, &file, SnapshotWrite::Stored);
                     let _ = std::fs::remove_file(&pending);
-                    outcome(SnapshotStatus::Updated, Some(difference))
+                    outcome(SnapshotStatus::Updated, Some(difference), written)
                 }
                 UpdateMode::New | UpdateMode::Unseen => {
-                    write(&pending, &file);
-                    outcome(SnapshotStatus::Drifted, Some(difference))
+                    let written = write(&pending, &file, SnapshotWrite::Pending);
+                    outcome(SnapshotStatus::Drifted, Some(difference), written)
                 }
-                UpdateMode::No => outcome(SnapshotStatus::Drifted, Some(difference)),
+                UpdateMode::No(why) => outcome(
+                    SnapshotStatus::Drifted,
+                    Some(difference),
+                    SnapshotWrite::Withheld(why.why().to_owned()),
+                ),
             },
             None => {
-                match self.mode {
+                let written = match self.mode {
                     UpdateMode::Always | UpdateMode::Unseen => {
-                        write(&path, &file);
+                        let written = write(&path, &file, SnapshotWrite::Stored);
                         // A pending file from an earlier run is now accepted.
                         let _ = std::fs::remove_file(&pending);
+                        written
                     }
-                    UpdateMode::New => write(&pending, &file),
-                    UpdateMode::No => {}
-                }
-                outcome(SnapshotStatus::New, None)
+                    UpdateMode::New => write(&pending, &file, SnapshotWrite::Pending),
+                    UpdateMode::No(why) => SnapshotWrite::Withheld(why.why().to_owned()),
+                };
+                outcome(SnapshotStatus::New, None, written)
             }
         }
     }
@@ -237,12 +279,17 @@ impl SnapshotStore {
     }
 }
 
-fn write(path: &Path, contents: &str) {
+/// Writes `contents` to `path`: `done` when it was written, else why not.
+fn write(path: &Path, contents: &str, done: SnapshotWrite) -> SnapshotWrite {
     if let Some(parent) = path.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    if let Err(e) = std::fs::write(path, contents) {
-        tracing::warn!("failed to write snapshot {}: {e}", path.display());
+    match std::fs::write(path, contents) {
+        Ok(()) => done,
+        Err(e) => {
+            tracing::warn!("failed to write snapshot {}: {e}", path.display());
+            SnapshotWrite::Withheld(format!("writing {} failed: {e}", path.display()))
+        }
     }
 }
 
@@ -323,12 +370,45 @@ mod tests {
         accept.check("p", Baseline::Own, "n", "f", "e", "1");
         assert!(pending.root().join("p/n.snap").exists());
         assert!(!pending.root().join("p/n.snap.new").exists(), "accepted");
-        let none = self::store(UpdateMode::No);
+        let none = self::store(UpdateMode::No(ReadOnly::InstaUpdate));
         assert_eq!(
             none.check("p", Baseline::Own, "s", "f", "e", "1").status,
             SnapshotStatus::New
         );
         assert!(!none.root().join("p").exists());
+    }
+
+    /// Each outcome says what was written: `.snap.new`, `.snap`, or nothing and why (a replay, a
+    /// target without a baseline of its own), so no message claims a file that is not there.
+    #[test]
+    fn every_outcome_says_what_was_written() {
+        let pending = store(UpdateMode::New);
+        let first = pending.check("p", Baseline::Own, "n", "f", "e", "1");
+        assert_eq!(first.written, SnapshotWrite::Pending);
+        let replay = SnapshotStore::new(
+            pending.root().to_path_buf(),
+            UpdateMode::No(ReadOnly::Replay),
+        );
+        let replayed = replay.check("p", Baseline::Own, "m", "f", "e", "1");
+        assert_eq!(
+            (replayed.status, replayed.written),
+            (
+                SnapshotStatus::New,
+                SnapshotWrite::Withheld("replay never writes snapshots".to_owned())
+            )
+        );
+        assert!(!pending.root().join("p/m.snap.new").exists());
+        let unprofiled =
+            store(UpdateMode::New).check("reference", Baseline::Reference, "x", "f", "e", "1");
+        assert_eq!(
+            (unprofiled.status, unprofiled.written),
+            (
+                SnapshotStatus::New,
+                SnapshotWrite::Withheld(NO_OWN_BASELINE.to_owned())
+            )
+        );
+        let stored = store(UpdateMode::Unseen).check("p", Baseline::Own, "n", "f", "e", "1");
+        assert_eq!(stored.written, SnapshotWrite::Stored);
     }
 
     /// What the CLI writes, insta reads back to the same contents (and the reverse: a file in
@@ -396,7 +476,10 @@ mod tests {
         store.check("p", Baseline::Own, "ran", "f", "e", "1");
         store.check("p", Baseline::Own, "skipped", "f", "e", "1");
         store.check("p", Baseline::Own, "stale", "f", "e", "1");
-        let again = SnapshotStore::new(store.root().to_path_buf(), UpdateMode::No);
+        let again = SnapshotStore::new(
+            store.root().to_path_buf(),
+            UpdateMode::No(ReadOnly::InstaUpdate),
+        );
         again.check("p", Baseline::Own, "ran", "f", "e", "1");
         again.not_run("p", "skipped");
         let unreferenced = again.unreferenced(&["p"]);

@@ -70,6 +70,17 @@ impl AuthError {
     }
 }
 
+/// Why a provider cannot hand out a token of a narrower scope ([`Auth::no_narrower_scope`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoNarrowerScope {
+    /// A static bearer token has only the scope it was issued with.
+    StaticToken,
+    /// No token at all can be had, for this reason.
+    NoCredentials(String),
+    /// A replayed target whose recording holds no such token.
+    NotRecorded,
+}
+
 /// Where a token comes from. Cheap to clone; clones share the cache.
 #[derive(Clone)]
 pub struct Auth {
@@ -200,6 +211,17 @@ impl Auth {
         }
     }
 
+    /// Why no token of a narrower scope than the main one can be had from this provider, if it
+    /// cannot (an OAuth client can; a replay can when its recording could).
+    pub fn no_narrower_scope(&self) -> Option<NoNarrowerScope> {
+        match &*self.inner {
+            Source::OAuth(_) | Source::Replayed { read_only: true } => None,
+            Source::Static(_) => Some(NoNarrowerScope::StaticToken),
+            Source::Unavailable(reason) => Some(NoNarrowerScope::NoCredentials(reason.clone())),
+            Source::Replayed { read_only: false } => Some(NoNarrowerScope::NotRecorded),
+        }
+    }
+
     /// Whether this is a replayed target whose recording could hand out read-only tokens.
     pub fn replays_read_only(&self) -> bool {
         matches!(&*self.inner, Source::Replayed { read_only: true })
@@ -324,7 +346,7 @@ impl Auth {
             }
             Source::Static(_) => Err(AuthError::NoScopedToken {
                 scope: scope.to_owned(),
-                reason: "a static bearer token has the scope it was issued with; give the profile an oauth section".to_owned(),
+                reason: "a static bearer token has only the scope it was issued with".to_owned(),
             }),
             Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
             Source::Replayed { .. } => Err(AuthError::NoCredentials(REPLAYED.to_owned())),

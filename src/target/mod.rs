@@ -6,7 +6,7 @@ pub mod profile;
 pub mod read_only;
 pub mod secret;
 
-pub use auth::{Auth, AuthError, OAuthClient, REFERENCE_TOKEN, for_profile};
+pub use auth::{Auth, AuthError, NoNarrowerScope, OAuthClient, REFERENCE_TOKEN, for_profile};
 pub use profile::{Baseline, FIXTURE_KEYS, FixtureOrigin, OAuthSettings, Profile, ProfileError};
 pub use read_only::READ_ONLY_SCOPE;
 pub use secret::Secret;

@@ -188,8 +188,9 @@ struct RawProfile {
     allow_writes: bool,
     #[serde(default = "allowed")]
     double_booking: DoubleBooking,
+    /// Keys spanned, so that an unknown one is shown where it is written.
     #[serde(default)]
-    fixtures: BTreeMap<String, Spanned<String>>,
+    fixtures: std::collections::HashMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     edition: Edition,
     #[serde(default)]
@@ -304,19 +305,18 @@ impl Profile {
                 Some(text),
             ))))
         };
+        // The first unknown key as written (the map itself has no order).
         if let Some(unknown) = raw
             .fixtures
             .keys()
-            .find(|key| !FIXTURE_KEYS.iter().any(|(known, _)| known == key))
+            .filter(|key| !FIXTURE_KEYS.iter().any(|(known, _)| *known == key.value))
+            .min_by_key(|key| Pos::of(key))
         {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with(&format!("{unknown}:")))
-                .map_or(1, |i| i as u32 + 1);
             return Err(invalid(
-                Pos { line, col: 1 },
+                Pos::of(unknown),
                 format!(
-                    "unknown fixture `{unknown}`; known fixtures: {}",
+                    "unknown fixture `{}`; known fixtures: {}",
+                    unknown.value,
                     fixture_names()
                 ),
             ));
@@ -376,13 +376,13 @@ impl Profile {
                 places: raw
                     .fixtures
                     .iter()
-                    .map(|(name, value)| (name.clone(), Location::new(file, Pos::of(value))))
+                    .map(|(name, value)| (name.value.clone(), Location::new(file, Pos::of(value))))
                     .collect(),
             },
             fixtures: raw
                 .fixtures
                 .into_iter()
-                .map(|(name, value)| (name, value.value))
+                .map(|(key, value)| (key.value, value.value))
                 .collect(),
             baseline: Baseline::Own,
             edition: raw.edition,
@@ -498,7 +498,31 @@ mod tests {
             Profile::parse(&file, "name: x\nfixtures:\n  patient: a\n  bogus: b\n").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("unknown fixture `bogus`"), "{text}");
-        assert!(text.contains("p.yaml:4:1"), "{text}");
+        assert!(text.contains("p.yaml:4:3"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_fixture_in_a_flow_mapping_or_after_a_comment_naming_it_is_found_where_written() {
+        let err = parse("name: x\nfixtures: { patient: a, bogus: b }\n").unwrap_err();
+        assert!(err.contains("p.yaml:2:25"), "{err}");
+        let err = parse("name: x\n# bogus: an old note\nfixtures:\n  patient: a\n  bogus: b\n")
+            .unwrap_err();
+        assert!(err.contains("p.yaml:5:3"), "{err}");
+    }
+
+    #[test]
+    fn yaml_errors_point_at_the_faulty_line() {
+        // An unclosed flow mapping is noticed on the next line; the fault is the `{`.
+        let err = parse("name: x\nfixtures: { patient: a\nedition: current\n").unwrap_err();
+        assert!(err.contains("p.yaml:2:11"), "{err}");
+        assert!(err.contains("never closed"), "{err}");
+        // A wrong type at the value, a missing field at its mapping's first key.
+        let err = parse("name: x\nallow_writes: maybe\n").unwrap_err();
+        assert!(err.contains("p.yaml:2:15"), "{err}");
+        let err = parse("name: x\noauth:\n  client_id_env: ID\n  client_secret_env: SECRET\n")
+            .unwrap_err();
+        assert!(err.contains("missing field `token_url`"), "{err}");
+        assert!(err.contains("p.yaml:3:3"), "{err}");
     }
 
     fn parse(text: &str) -> Result<Profile, String> {

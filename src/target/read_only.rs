@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::target::auth::{Auth, AuthError, OAuthClient};
+use crate::target::auth::{Auth, AuthError, NoNarrowerScope, OAuthClient};
 use crate::target::{Secret, Target};
 
 /// The scope of a token that may read and search but not create or update (D12; SMART v1 syntax,
@@ -24,24 +24,54 @@ const REFERENCE_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 static REFERENCE_CLIENTS: Mutex<Vec<(String, Auth)>> = Mutex::new(Vec::new());
 
 impl Target {
-    /// Why this target cannot hand out a read-only token, if it cannot: it authenticates with a
-    /// static token that is not the reference instance's, so no OAuth client can be asked for a
-    /// narrower scope. A case using `auth: read_only` is then skipped with this reason.
+    /// Why this target cannot hand out a read-only token, if it cannot. A case using
+    /// `auth: read_only` is then skipped with this reason.
     pub fn read_only_unavailable(&self) -> Option<String> {
-        if self.auth.is_oauth() || self.auth.is_reference_token() || self.auth.replays_read_only() {
+        let why = self.no_read_only_token()?;
+        Some(format!(
+            "needs a read-only token (auth: read_only, scope {READ_ONLY_SCOPE}), but {why}"
+        ))
+    }
+
+    /// The real reason no read-only token can be had: a static token (given with `--token` or
+    /// `CANVAS_TOKEN`, which wins over the profile's oauth client if it has one; or a profile
+    /// without an oauth section), no credentials at all, or a recording without one. A reference
+    /// server's `dev-token` is no obstacle: its documented client hands one out.
+    fn no_read_only_token(&self) -> Option<String> {
+        if self.auth.is_reference_token() {
             return None;
         }
-        Some(format!(
-            "needs a read-only token (auth: read_only, scope {READ_ONLY_SCOPE}), and profile `{}` has no oauth section to request one with",
-            self.profile.name
-        ))
+        let name = &self.profile.name;
+        Some(match self.auth.no_narrower_scope()? {
+            NoNarrowerScope::StaticToken if self.profile.oauth.is_some() => format!(
+                "the static token given (--token or CANVAS_TOKEN) wins over profile `{name}`'s oauth \
+                 client and has only the scope it was issued with: leave it out to let the oauth \
+                 client request one"
+            ),
+            NoNarrowerScope::StaticToken => format!(
+                "profile `{name}` has no oauth section to request one with, and a static token has \
+                 only the scope it was issued with"
+            ),
+            NoNarrowerScope::NoCredentials(reason) => format!("no token can be had: {reason}"),
+            NoNarrowerScope::NotRecorded => {
+                "the recording holds none (its target could not request one)".to_owned()
+            }
+        })
     }
 
     /// A bearer token of scope [`READ_ONLY_SCOPE`]: from the target's OAuth client (cached), or,
     /// on a reference server, from its documented client at `<base URL>/auth/token/` (cached per
-    /// server). Errors: the token URL's refusal, or
-    /// [`AuthError::NoScopedToken`] where [`Target::read_only_unavailable`] says so.
+    /// server). Errors: the token URL's refusal, or [`AuthError::NoScopedToken`] with the reason
+    /// [`Target::read_only_unavailable`] gives.
     pub async fn read_only_bearer(&self) -> Result<Secret<String>, AuthError> {
+        if let Some(reason) = self.no_read_only_token()
+            && self.auth.no_narrower_scope() == Some(NoNarrowerScope::StaticToken)
+        {
+            return Err(AuthError::NoScopedToken {
+                scope: READ_ONLY_SCOPE.to_owned(),
+                reason,
+            });
+        }
         if self.auth.is_oauth() || !self.auth.is_reference_token() {
             return self.auth.scoped_bearer(READ_ONLY_SCOPE).await;
         }
@@ -71,4 +101,85 @@ fn reference_client(base_url: &str) -> Result<Auth, AuthError> {
     )?;
     clients.push((base.to_owned(), auth.clone()));
     Ok(auth)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::target::{OAuthSettings, Profile};
+
+    /// A target of profile `my-sandbox` (with an oauth section when `oauth`) authenticating with `auth`.
+    fn target(oauth: bool, auth: Auth) -> Target {
+        let mut profile = Profile::reference();
+        profile.name = "my-sandbox".to_owned();
+        profile.oauth = oauth.then(|| OAuthSettings {
+            token_url: "https://x.example/auth/token/".to_owned(),
+            client_id_env: "CC_TEST_UNSET_CLIENT_ID".to_owned(),
+            client_secret_env: "CC_TEST_UNSET_CLIENT_SECRET".to_owned(),
+        });
+        Target {
+            label: "my-sandbox".to_owned(),
+            base_url: "https://x.example".to_owned(),
+            auth,
+            profile: Arc::new(profile),
+        }
+    }
+
+    fn token() -> Auth {
+        Auth::static_token(Secret::new("canary-5b2c".to_owned()))
+    }
+
+    #[tokio::test]
+    async fn a_static_token_over_an_oauth_section_says_the_token_wins_not_that_there_is_no_section()
+    {
+        let target = target(true, token());
+        let reason = target.read_only_unavailable().expect("no read-only token");
+        assert!(!reason.contains("no oauth section"), "{reason}");
+        assert!(
+            reason.contains("--token or CANVAS_TOKEN")
+                && reason.contains("wins over profile `my-sandbox`'s oauth client"),
+            "{reason}"
+        );
+        assert!(!reason.contains("canary-5b2c"), "{reason}");
+        let err = target.read_only_bearer().await.unwrap_err().to_string();
+        assert!(err.contains("wins over profile `my-sandbox`"), "{err}");
+        assert!(!err.contains("canary-5b2c"), "{err}");
+    }
+
+    #[test]
+    fn each_reason_is_the_real_one() {
+        let reason = target(false, token()).read_only_unavailable();
+        assert!(
+            reason
+                .as_deref()
+                .is_some_and(|r| r.contains("profile `my-sandbox` has no oauth section")),
+            "{reason:?}"
+        );
+        // An oauth section whose client cannot be had: its own reason, not "no oauth section".
+        let auth = Auth::unavailable("environment variable CC_TEST_UNSET_CLIENT_ID is not set");
+        let reason = target(true, auth).read_only_unavailable();
+        assert!(
+            reason
+                .as_deref()
+                .is_some_and(|r| r.contains("no token can be had")
+                    && r.contains("CC_TEST_UNSET_CLIENT_ID")
+                    && !r.contains("no oauth section")),
+            "{reason:?}"
+        );
+        let reason = target(false, Auth::replayed(false)).read_only_unavailable();
+        assert!(
+            reason
+                .as_deref()
+                .is_some_and(|r| r.contains("the recording holds none")),
+            "{reason:?}"
+        );
+        assert_eq!(
+            target(false, Auth::replayed(true)).read_only_unavailable(),
+            None
+        );
+        let reference = Auth::static_token(Secret::new(crate::target::REFERENCE_TOKEN.to_owned()));
+        assert_eq!(target(false, reference).read_only_unavailable(), None);
+    }
 }

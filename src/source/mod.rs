@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+mod yaml;
+
+pub use yaml::yaml_diagnostic;
+
 /// A 1-based line and column in a source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Pos {
@@ -89,38 +93,6 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Turns a serde-saphyr error into a diagnostic for `file`, keeping its message but our layout.
-pub fn yaml_diagnostic(file: &Arc<str>, source: &str, error: &serde_saphyr::Error) -> Diagnostic {
-    let (line, col) = error
-        .location()
-        .map(|l| (l.line() as u32, l.column() as u32))
-        .unwrap_or((1, 1));
-    let rendered = error.to_string();
-    let first = rendered.lines().next().unwrap_or("invalid YAML");
-    let message = strip_location_prefix(first);
-    // The library's advice about its own options means nothing to someone editing a case file.
-    let message = message
-        .split_once(", set DuplicateKeyPolicy")
-        .map_or(message.clone(), |(head, _)| head.to_owned());
-    Diagnostic::new(
-        Location::new(file, Pos { line, col }),
-        message,
-        Some(source),
-    )
-}
-
-/// serde-saphyr prefixes messages with `error: line N column M: `; the location is rendered apart.
-fn strip_location_prefix(message: &str) -> String {
-    let rest = message.strip_prefix("error: ").unwrap_or(message);
-    if let Some(after_line) = rest.strip_prefix("line ")
-        && let Some((_, tail)) = after_line.split_once(": ")
-        && after_line.contains(" column ")
-    {
-        return tail.to_owned();
-    }
-    rest.to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,14 +110,5 @@ mod tests {
             text,
             "error: unknown key `bogus`\n  --> cases/x.yaml:2:5\n  |\n2 | b:  bogus: 2\n  |     ^"
         );
-    }
-
-    #[test]
-    fn strips_saphyr_prefix() {
-        assert_eq!(
-            strip_location_prefix("error: line 3 column 11: expected string scalar"),
-            "expected string scalar"
-        );
-        assert_eq!(strip_location_prefix("something else"), "something else");
     }
 }
