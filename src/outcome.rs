@@ -673,6 +673,10 @@ pub fn per_behaviour<'a>(
                 let verdict = match finding.kind {
                     FindingKind::Fail => BehaviourVerdict::Fail,
                     FindingKind::Error => BehaviourVerdict::Error,
+                    FindingKind::NotDecided => BehaviourVerdict::NotDecided {
+                        blocked_by: finding.blocked_by.clone(),
+                        setup: Vec::new(),
+                    },
                     FindingKind::Note => continue,
                 };
                 for id in &finding.behaviours {

@@ -16,6 +16,10 @@ pub enum FindingKind {
     /// Not a problem: what the target chose where the page allows several answers (e.g. a 201 that
     /// carries the created Appointment), or a consequence of an earlier failure. Never changes a verdict.
     Note,
+    /// The check could not judge: its input is incomplete because another behaviour failed
+    /// (`blocked_by`: a walk its links cut short, a body that is not JSON). Its behaviours are not
+    /// decided, never failed; it does not change the step's verdict.
+    NotDecided,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -35,6 +39,10 @@ pub struct Finding {
     /// a behaviour of its own (search semantics, the OperationOutcome shape); the expectation's
     /// `behaviour:` fills it next; the runner gives what is still empty the case's IDs.
     pub behaviours: Vec<String>,
+    /// For a [`FindingKind::NotDecided`] finding: the behaviours whose failure left its input
+    /// incomplete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
 }
 
 impl Finding {
@@ -53,6 +61,7 @@ impl Finding {
             actual: actual.into(),
             location,
             behaviours: Vec::new(),
+            blocked_by: Vec::new(),
         }
     }
 
@@ -70,6 +79,7 @@ impl Finding {
             actual: problem.into(),
             location,
             behaviours: Vec::new(),
+            blocked_by: Vec::new(),
         }
     }
 
@@ -89,6 +99,7 @@ impl Finding {
             actual: what.into(),
             location,
             behaviours: Vec::new(),
+            blocked_by: Vec::new(),
         }
     }
 
@@ -98,9 +109,21 @@ impl Finding {
         self
     }
 
-    /// Whether it speaks against the target or the harness (a note does not).
+    /// The same check, not decided: its input was incomplete because `blocked_by` failed (`why`
+    /// says how). What it would have said is kept in `actual`, marked as such.
+    pub fn not_decided(mut self, blocked_by: &[String], why: &str) -> Finding {
+        if self.kind == FindingKind::Fail || self.kind == FindingKind::Error {
+            self.kind = FindingKind::NotDecided;
+            self.actual = format!("not decided ({why}); on what it saw: {}", self.actual);
+            self.blocked_by = blocked_by.to_vec();
+        }
+        self
+    }
+
+    /// Whether it speaks against the target or the harness (a note or a check that could not
+    /// judge does not).
     pub fn counts(&self) -> bool {
-        self.kind != FindingKind::Note
+        matches!(self.kind, FindingKind::Fail | FindingKind::Error)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod finding;
+pub mod format;
 pub mod header;
 pub mod json_path;
 pub mod operation_outcome;
@@ -124,10 +125,83 @@ pub fn check_step(
     if let Some(id) = decision {
         add(vec![decision_note(id, ctx, received)], None);
     }
+    // Every answer's format is judged, even in a step that checks only its status.
+    let at = status.as_ref().map_or_else(
+        || ctx.at(Pos::of(&ctx.case.spec.name)),
+        |s| ctx.at(Pos::of(s)),
+    );
+    if let Some(mut format) = format::check(received, at) {
+        // What reads the body (JSON paths, the OperationOutcome, the schema, the search, the body
+        // check) judged nothing the target meant: not decided, blocked by the format's behaviour.
+        let blocked_by = if format.behaviours.is_empty() {
+            behaviour.as_ref().map_or_else(
+                || status_owner(ctx).into_iter().map(str::to_owned).collect(),
+                |id| vec![id.value.clone()],
+            )
+        } else {
+            format.behaviours.clone()
+        };
+        findings = findings
+            .into_iter()
+            .map(|f| {
+                if READS_BODY.contains(&f.check) && !blocked_by.is_empty() {
+                    f.not_decided(&blocked_by, "the body is not FHIR JSON")
+                } else {
+                    f
+                }
+            })
+            .collect();
+        if format.behaviours.is_empty() {
+            format.behaviours = blocked_by;
+        }
+        findings.push(format);
+    }
     if let Some(id) = behaviour {
         attribute(&mut findings, std::slice::from_ref(&id.value));
     }
+    // ERR-OO judges error answers: on any other answer its findings say nothing of error bodies
+    // (the status expectation says an error was due).
+    if received.status < 400 {
+        for finding in findings.iter_mut().filter(|f| f.counts()) {
+            if finding
+                .behaviours
+                .iter()
+                .any(|id| id == operation_outcome::ERR_OO)
+            {
+                finding
+                    .behaviours
+                    .retain(|id| id != operation_outcome::ERR_OO);
+                if finding.behaviours.is_empty() {
+                    finding.kind = FindingKind::Note;
+                    finding.behaviours = vec![operation_outcome::ERR_OO.to_owned()];
+                    finding.actual = format!(
+                        "not judged: {} judges error answers, and this one was {}; it saw: {}",
+                        operation_outcome::ERR_OO,
+                        received.status,
+                        finding.actual
+                    );
+                }
+            }
+        }
+    }
     findings
+}
+
+/// The checks that read the body.
+const READS_BODY: &[&str] = &["json", "outcome", "schema", "search", "body"];
+
+/// The behaviour a success answer's format is evidence for, by operation: a create's CREATE-201,
+/// an update's UPDATE-200, a read's READ-200, a search's SEARCH-BUNDLE.
+pub fn status_owner(ctx: &CheckContext<'_>) -> Option<&'static str> {
+    use crate::case::model::Method;
+    let read = ctx.path.starts_with("/Appointment/");
+    match ctx.method {
+        Method::Post if ctx.path == "/Appointment" => Some("CREATE-201"),
+        Method::Put if read => Some("UPDATE-200"),
+        Method::Get if read => Some("READ-200"),
+        Method::Get if ctx.path == "/Appointment" => Some("SEARCH-BUNDLE"),
+        _ => None,
+    }
 }
 
 /// The answer a target chose where the page leaves it open and decision `id` pins only the

@@ -80,15 +80,45 @@ pub fn check(
         check_page_size(&query, total, entries.len(), &mut out);
         check_links(&query, bundle, total, &mut out);
     }
+    let page_ids = || {
+        entries
+            .iter()
+            .filter_map(|e| id_of(e))
+            .collect::<Vec<String>>()
+    };
+    // Why the walk's evidence is incomplete (its links cut it short), when it is.
+    let mut incomplete: Option<&str> = None;
     let all_ids: Vec<String> = match (walk, spec.value.walk) {
         (Some(walk), true) => {
             out.findings.extend(walk.findings.iter().cloned());
-            walk.ids.clone()
+            match walk.stopped.as_deref() {
+                None => walk.ids.clone(),
+                // The first page alone holds every match: the evidence is whole without the walk.
+                Some(_) if total.is_some_and(|t| t == entries.len() as u64) => page_ids(),
+                Some(why) => {
+                    incomplete = Some(why);
+                    walk.ids.clone()
+                }
+            }
         }
-        _ => entries.iter().filter_map(|e| id_of(e)).collect(),
+        _ => page_ids(),
     };
     if let Some(expected) = &spec.value.ids {
-        check_ids(spec.value.ordered, expected, &all_ids, ctx, &mut out);
+        let mut found = Out {
+            location: out.location.clone(),
+            findings: Vec::new(),
+        };
+        check_ids(spec.value.ordered, expected, &all_ids, ctx, &mut found);
+        // Ids compared with a walk its links cut short say nothing of the search: SEARCH-LINKS
+        // failed, and these checks are not decided.
+        out.findings
+            .extend(found.findings.into_iter().map(|f| match incomplete {
+                Some(why) => f.not_decided(
+                    &[LINKS.to_owned()],
+                    &format!("the walk did not reach every page: {why}"),
+                ),
+                None => f,
+            }));
     }
     out.findings
 }
@@ -618,11 +648,13 @@ pub struct WalkJudge {
     previous_last: Option<Value>,
 }
 
-/// What a judged walk came to: the ids in the order visited and the findings.
+/// What a judged walk came to: the ids in the order visited, the findings, and why it stopped
+/// before the last page (`None`: it reached the end).
 #[derive(Clone, Debug, Default)]
 pub struct WalkJudgement {
     pub ids: Vec<String>,
     pub findings: Vec<Finding>,
+    pub stopped: Option<String>,
 }
 
 impl WalkJudge {
@@ -702,6 +734,7 @@ impl WalkJudge {
         WalkJudgement {
             ids: self.ids,
             findings: self.out.findings,
+            stopped: stopped.map(str::to_owned),
         }
     }
 }

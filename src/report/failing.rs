@@ -65,13 +65,20 @@ pub fn failing_steps(
             let _ = writeln!(out, "{pad}  {reason}");
         }
         // What made the step fail or err first; notes (which never change a verdict) after it.
-        let (notes, counting): (Vec<&FindingReport>, Vec<&FindingReport>) =
-            step.findings.iter().partition(|f| f.kind == "note");
+        let (notes, counting): (Vec<&FindingReport>, Vec<&FindingReport>) = step
+            .findings
+            .iter()
+            .partition(|f| f.kind == "note" || f.kind == "not_decided");
         for finding in counting.into_iter().chain(notes) {
             if console {
+                let blocked = format!(
+                    " (not decided: blocked by {})",
+                    finding.blocked_by.join(", ")
+                );
                 let tag = match finding.kind.as_str() {
                     "error" => " (could not decide)",
                     "note" => " (note)",
+                    "not_decided" => blocked.as_str(),
                     _ => "",
                 };
                 let _ = writeln!(

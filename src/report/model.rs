@@ -375,11 +375,15 @@ pub struct StepReport {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FindingReport {
-    /// `fail` (the target is wrong), `error` (the harness could not decide) or `note` (what the
-    /// target chose where several answers are allowed; never a problem).
+    /// `fail` (the target is wrong), `error` (the harness could not decide), `note` (what the
+    /// target chose where several answers are allowed; never a problem) or `not_decided` (its
+    /// input was incomplete because `blocked_by` failed).
     pub kind: String,
     /// The behaviour IDs it is evidence for.
     pub behaviours: Vec<String>,
+    /// For `not_decided`: the behaviours whose failure left its input incomplete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
     pub check: String,
     pub subject: String,
     pub expected: String,
@@ -394,9 +398,11 @@ impl FindingReport {
                 FindingKind::Fail => "fail",
                 FindingKind::Error => "error",
                 FindingKind::Note => "note",
+                FindingKind::NotDecided => "not_decided",
             }
             .to_owned(),
             behaviours: finding.behaviours.clone(),
+            blocked_by: finding.blocked_by.clone(),
             check: finding.check.to_owned(),
             subject: finding.subject.clone(),
             expected: finding.expected.clone(),

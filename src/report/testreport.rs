@@ -344,7 +344,7 @@ fn step_actions(report: &Report, case: &CaseReport, step: &StepReport, out: &mut
     // Behaviours a failing or erroring finding (or the step's own error) speaks against.
     let mut judged: Vec<&str> = Vec::new();
     for finding in &step.findings {
-        if finding.kind != "note" {
+        if finding.kind == "fail" || finding.kind == "error" {
             judged.extend(finding.behaviours.iter().map(String::as_str));
         }
         out.push(Action::assertion(finding_assert(finding, case)));
@@ -412,6 +412,10 @@ fn finding_assert(finding: &FindingReport, case: &CaseReport) -> Outcome {
     let (result, message) = match finding.kind.as_str() {
         "fail" => (ActionResult::Fail, finding.one_line()),
         "note" => (ActionResult::Pass, format!("note: {}", finding.one_line())),
+        "not_decided" => (
+            ActionResult::Skip,
+            format!("not decided: {}", finding.one_line()),
+        ),
         _ => (ActionResult::Error, finding.one_line()),
     };
     outcome(result, &message, links(&finding.behaviours, case))

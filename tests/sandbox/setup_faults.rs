@@ -25,6 +25,10 @@ async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> (Option<i32
             .env_remove("INSTA_UPDATE")
             .env_remove("CI")
             .args(&args);
+        // A run against a profile records new snapshots beside its baseline: never the project's.
+        if args.first().is_some_and(|a| a == "run") {
+            command.arg("--snapshots").arg(scratch("snapshots"));
+        }
         for (key, value) in env {
             command.env(key, value);
         }
