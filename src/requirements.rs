@@ -71,6 +71,10 @@ pub struct Behaviour {
     pub level: Level,
     /// FHIR's rule or Canvas's own.
     pub rule: Rule,
+    /// For `rule: fhir`: the FHIR R4 section that requires it (`http.html#read (…)`), so a red
+    /// verdict on it can be read against the spec; absent for Canvas's own rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fhir_spec: Option<String>,
     pub statement: String,
     /// Seed lines and a quote (2023-09) or references into `source.keys` (current).
     pub source: BehaviourSource,

@@ -448,3 +448,27 @@ fn the_2023_09_catalogue_has_no_edition_only_fields() {
     assert_none(problems);
     assert!(old.removed.is_empty() && old.decisions.is_empty() && old.fingerprints.is_empty());
 }
+
+/// A behaviour marked `fhir` cites the FHIR R4 section that requires it (an R4 page, `*.html`), so
+/// its red verdict can be read against the spec; a Canvas rule cites none.
+#[test]
+fn every_fhir_behaviour_cites_its_r4_section_and_no_canvas_one_does() {
+    use canvas_conformance::requirements::Rule;
+    let page = Regex::new(r"^[a-z]+\.html(#[A-Za-z0-9-]+)? ").expect("regex");
+    let mut problems = Vec::new();
+    for catalogue in [sept_2023(), current()] {
+        for b in &catalogue.behaviours {
+            match (b.rule, &b.fhir_spec) {
+                (Rule::Fhir, Some(spec)) if page.is_match(spec) => {}
+                (Rule::Fhir, other) => {
+                    problems.push(format!("{} (fhir) cites no R4 page: {other:?}", b.id))
+                }
+                (Rule::Canvas, Some(spec)) => {
+                    problems.push(format!("{} is Canvas's rule but cites {spec}", b.id))
+                }
+                (Rule::Canvas, None) => {}
+            }
+        }
+    }
+    assert_none(problems);
+}

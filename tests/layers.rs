@@ -49,6 +49,11 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "the recorded response",
     ),
     (
+        "src/check/format.rs",
+        "exchange::Received",
+        "the recorded response",
+    ),
+    (
         "src/check/header.rs",
         "exchange::Received",
         "the recorded response",

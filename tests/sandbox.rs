@@ -10,6 +10,7 @@ mod sandbox {
     mod cross_edition;
     mod doctor;
     mod dry_run;
+    mod faults;
     mod generic_fhir;
     mod interrupt;
     mod oauth;

@@ -28,6 +28,10 @@ pub const FIXTURE_KEYS: &[(&str, &str)] = &[
     ("patient_3", "a third patient id"),
     ("location", "a practice location id"),
     (
+        "location_legacy",
+        "the practice location's deprecated integer id (`Location/1` on an instance with one location)",
+    ),
+    (
         "type_default_system",
         "system of the default appointment type",
     ),

@@ -222,7 +222,8 @@ pub fn preflight(gate: &Gate, verbose: bool) -> String {
         let _ = writeln!(out, "preflight: {stop}");
         let _ = writeln!(
             out,
-            "preflight: nothing is judged until this is fixed (`canvas-conformance doctor` checks the set-up; --verbose shows every check)"
+            "preflight: nothing is judged until this is fixed (`{}` checks the set-up; --verbose shows every check)",
+            gate.doctor
         );
         return out;
     }

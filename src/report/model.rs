@@ -966,6 +966,7 @@ pub(crate) mod tests {
             } else {
                 Rule::Canvas
             },
+            fhir_spec: (id == "A-1").then(|| "http.html#read (200 OK)".to_owned()),
             statement: format!("{id} holds <always> & \"everywhere\""),
             source: SourceRef {
                 lines: vec![1],

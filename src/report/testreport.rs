@@ -54,9 +54,20 @@ pub struct TestReport {
     /// One per case, in the report's order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub test: Vec<Test>,
+    /// The set-up cause of the run (R4 `TestReport.setup`: one operation): `error` when the set-up
+    /// kept the run (or some cases) from being judged, `warning` when it only makes the verdicts
+    /// suspect (an edition mismatch); its message is the cause with its fix. Absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup: Option<Setup>,
     /// The cleanup ledger: one cancel operation per appointment the run created; absent when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teardown: Option<Teardown>,
+}
+
+/// R4 `TestReport.setup`: `{action[1..*]}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Setup {
+    pub action: Vec<Action>,
 }
 
 /// R4 `Identifier`: `{system, value}`.
@@ -196,6 +207,20 @@ pub fn build(report: &Report) -> TestReport {
         issued: issued(report),
         participant,
         test: report.cases.iter().map(|c| test(report, c)).collect(),
+        setup: report.verdict.cause.as_ref().map(|cause| {
+            let result = if report.verdict.not_judged || report.verdict.setup_cases > 0 {
+                ActionResult::Error
+            } else {
+                ActionResult::Warning
+            };
+            Setup {
+                action: vec![Action::operation(outcome(
+                    result,
+                    &format!("{}: {cause}", report.verdict.headline()),
+                    None,
+                ))],
+            }
+        }),
         teardown,
     }
 }

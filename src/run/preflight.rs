@@ -39,6 +39,9 @@ pub struct Check {
 #[derive(Clone, Debug, Default)]
 pub struct Checks {
     pub checks: Vec<Check>,
+    /// Fixtures that could not be verified (no read for them, or nothing found by them): all
+    /// checks may pass and one of these still be wrong.
+    pub unverified: Vec<String>,
 }
 
 impl Checks {
@@ -103,6 +106,8 @@ pub struct Gate {
     /// Fixtures the target offers no cheap read for, so they could not be verified: a refusal
     /// naming one during the run is reported as the profile's problem.
     pub unverified: Vec<String>,
+    /// The `doctor` command that checks this target's set-up, as it works when printed.
+    pub doctor: String,
 }
 
 impl Gate {
@@ -147,7 +152,15 @@ pub async fn doctor(client: &Client, target: &Target, cases_dir: &Path) -> Check
 /// credentials, then (given both) the edition and every fixture in `fixtures` (the names the
 /// selected cases use), each by the cheapest read the target allows.
 pub async fn gate(client: &Client, target: &Target, fixtures: &BTreeSet<String>) -> Gate {
-    let mut gate = Gate::default();
+    let mut gate = Gate {
+        doctor: match &target.profile.origin {
+            FixtureOrigin::File { path, .. } => {
+                format!("canvas-conformance doctor --profile {path}")
+            }
+            _ => format!("canvas-conformance doctor --target {}", target.base_url),
+        },
+        ..Gate::default()
+    };
     if let Err(cause) = check_reachable(client, target, &mut gate.checks).await {
         gate.stop = Some(cause);
     } else if let Err(cause) = check_token(client, target, &mut gate.checks).await {
@@ -160,6 +173,7 @@ pub async fn gate(client: &Client, target: &Target, fixtures: &BTreeSet<String>)
     }
     check_edition(client, target, &mut gate).await;
     check_fixtures(client, target, fixtures, &mut gate).await;
+    gate.checks.unverified = gate.unverified.clone();
     gate
 }
 

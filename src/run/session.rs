@@ -336,8 +336,7 @@ impl RunSession {
                     case.name().to_owned(),
                     case.location(Pos::of(&case.spec.name)),
                     case.behaviours().map(str::to_owned).collect(),
-                    "not run: the set-up stopped the run before any case (see the cause)"
-                        .to_owned(),
+                    "the set-up stopped the run before any case (see the cause)".to_owned(),
                 )
                 .in_edition(case.edition)
             })

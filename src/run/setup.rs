@@ -40,7 +40,10 @@ pub fn fixture_refusal(
         .unwrap_or_default();
     let segments: Vec<&str> = path.split('/').collect();
     for name in fixtures {
-        if profile.fixture_trusted(name) {
+        // A code system or a display names no thing of its own: a refusal that mentions one is
+        // about the code beside it.
+        if profile.fixture_trusted(name) || name.ends_with("_system") || name.ends_with("_display")
+        {
             continue;
         }
         let Some(value) = profile.fixtures.get(name) else {

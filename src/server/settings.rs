@@ -602,12 +602,36 @@ fn yes() -> bool {
     true
 }
 
-/// `seed_appointments: true` (the reference eleven), `false`, or an explicit list.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `seed_appointments: true` (the reference eleven), `false`, or an explicit list. Read by hand
+/// rather than as an untagged enum, so a wrong list entry is reported as what is wrong with it
+/// (`missing field `status``) at its line, not as "did not match any variant".
 enum RawSeeds {
     Reference(bool),
     List(Vec<SeedAppointment>),
+}
+
+impl<'de> Deserialize<'de> for RawSeeds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Seeds;
+        impl<'de> serde::de::Visitor<'de> for Seeds {
+            type Value = RawSeeds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "true, false, or a list of appointments (each with id, status, practitioner, appointment_type, start, end)",
+                )
+            }
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<RawSeeds, E> {
+                Ok(RawSeeds::Reference(value))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RawSeeds, A::Error> {
+                Vec::<SeedAppointment>::deserialize(serde::de::value::SeqAccessDeserializer::new(
+                    seq,
+                ))
+                .map(RawSeeds::List)
+            }
+        }
+        deserializer.deserialize_any(Seeds)
+    }
 }
 
 /// Collects validation errors against a file, with the location of the offending node.
@@ -935,5 +959,18 @@ mod tests {
     fn reference_seeds_need_reference_entities() {
         let err = parse(&format!("{MINIMAL}seed_appointments: true\n")).unwrap_err();
         assert!(err.to_string().contains("unknown practitioner"), "{err}");
+    }
+
+    #[test]
+    fn a_seed_list_entry_says_what_it_lacks_at_its_line() {
+        let text =
+            format!("{MINIMAL}seed_appointments:\n  - id: 00000000-0000-4000-8000-000000000001\n");
+        let err = parse(&text).unwrap_err();
+        assert!(err.to_string().contains("missing field `status`"), "{err}");
+        assert!(!err.to_string().contains("variant"), "{err}");
+        let lines = text.lines().count();
+        assert_eq!(err.line() as usize, lines, "{err}");
+        let err = parse(&format!("{MINIMAL}seed_appointments: maybe\n")).unwrap_err();
+        assert!(err.to_string().contains("true, false, or a list"), "{err}");
     }
 }

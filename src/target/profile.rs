@@ -61,6 +61,7 @@ const REFERENCE_FIXTURES: &[(&str, &str)] = &[
 /// co-scheduled pair and its identifier (D14, D21).
 const REFERENCE_FIXTURES_CURRENT: &[(&str, &str)] = &[
     ("location", "c1a4e5d2-7b3f-4e69-8a0d-5f2b9c6e1d47"),
+    ("location_legacy", "1"),
     ("type_event_system", "INTERNAL"),
     ("type_event_code", "EVENT"),
     ("type_event_display", "Other Event"),

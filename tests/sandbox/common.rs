@@ -130,7 +130,14 @@ pub async fn pass_on(
     body: Vec<u8>,
 ) -> Option<Upstream> {
     let mut upstream = http.request(method.clone(), url).body(body);
-    for name in ["authorization", "content-type", "accept"] {
+    // What a request means travels on: its credentials, media types and preconditions.
+    for name in [
+        "authorization",
+        "content-type",
+        "accept",
+        "if-unmodified-since",
+        "if-match",
+    ] {
         if let Some(value) = headers.get(name) {
             upstream = upstream.header(name, value.as_bytes());
         }
