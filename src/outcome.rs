@@ -175,6 +175,16 @@ impl StepOutcome {
         self
     }
 
+    /// Why the step could not be decided: its error, else its first error finding's words.
+    pub fn why_undecided(&self) -> Option<&str> {
+        self.error.as_deref().or_else(|| {
+            self.findings
+                .iter()
+                .find(|f| f.kind == FindingKind::Error)
+                .map(|f| f.actual.as_str())
+        })
+    }
+
     /// Not judged because of the set-up: an Error whose cause is `cause` (see [`StepOutcome::setup`]).
     pub fn set_up_fault(mut self, cause: String) -> StepOutcome {
         self.error = Some(cause.clone());

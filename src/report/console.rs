@@ -260,10 +260,28 @@ pub fn grouped(outcomes: &[CaseOutcome], verbose: bool) -> String {
     for (cause, names) in &setup {
         let _ = writeln!(
             out,
-            "ERROR {} case(s) not judged, one set-up cause: {cause}
-      cases: {}",
+            "ERROR {} case(s) not judged, one set-up cause: {cause}\n      cases: {}",
             names.len(),
             named(names)
+        );
+    }
+    // Cases that erred for a cause already shown in full (the first of them) are counted here.
+    let mut errors: Vec<(String, Vec<&str>)> = Vec::new();
+    for outcome in outcomes {
+        if let Some(cause) = error_cause(outcome) {
+            match errors.iter_mut().find(|(c, _)| *c == cause) {
+                Some((_, names)) => names.push(&outcome.name),
+                None => errors.push((cause, vec![&outcome.name])),
+            }
+        }
+    }
+    for (cause, names) in errors.iter().filter(|(_, names)| names.len() > 1) {
+        let _ = writeln!(
+            out,
+            "ERROR {} more case(s), the same cause as {} above: {cause}\n      cases: {}",
+            names.len() - 1,
+            names[0],
+            named(&names[1..])
         );
     }
     for (reason, names) in &skipped {
@@ -275,6 +293,17 @@ pub fn grouped(outcomes: &[CaseOutcome], verbose: bool) -> String {
         );
     }
     out
+}
+
+/// The cause a case erred for, when the harness (not the set-up) could not decide it: its first
+/// erring step's error, else its first error finding. Cases with the same cause (a target that
+/// went away mid-run) are printed once and grouped.
+pub fn error_cause(outcome: &CaseOutcome) -> Option<String> {
+    if outcome.verdict != Verdict::Error || outcome.setup_cause().is_some() {
+        return None;
+    }
+    let step = outcome.steps.iter().find(|s| s.verdict == Verdict::Error)?;
+    step.why_undecided().map(str::to_owned)
 }
 
 /// A set-up cause without what is particular to one step (`not sent: `, `not run: it needs …`,
@@ -503,6 +532,73 @@ mod tests {
         text.push_str(&snapshot_summary(&run.outcomes, &[]));
         text.push_str(&summary(&run));
         insta::assert_snapshot!(text);
+    }
+
+    /// Cases that erred for one cause (a target gone mid-run) or were kept from running by one
+    /// set-up cause are one line each at the end; skips one line per reason.
+    #[test]
+    fn one_cause_is_said_once_with_its_cases() {
+        let run = crate::report::model::tests::run();
+        let template = run.outcomes[0].clone();
+        let erred = |name: &str, error: &str, setup: bool| {
+            let mut outcome = template.clone();
+            outcome.name = name.to_owned();
+            let mut step = outcome.steps[0].clone();
+            step.findings.clear();
+            step = if setup {
+                step.set_up_fault(error.to_owned())
+            } else {
+                step.error = Some(error.to_owned());
+                step.decide()
+            };
+            outcome.steps = vec![step];
+            outcome.verdict = Verdict::Error;
+            outcome
+        };
+        let mut outcomes: Vec<CaseOutcome> = (0..5)
+            .map(|i| erred(&format!("read/c{i}"), "could not connect: refused", false))
+            .collect();
+        outcomes.extend((0..3).map(|i| {
+            erred(
+                &format!("create/c{i}"),
+                "fixture `location` (profile p.yaml:3:13) was refused by the target: 422; set it (first refused at POST /x)",
+                true,
+            )
+        }));
+        outcomes.push(erred("update/c", "another harness problem", false));
+        assert_eq!(
+            error_cause(&outcomes[0]).as_deref(),
+            Some("could not connect: refused")
+        );
+        assert_eq!(
+            error_cause(&outcomes[5]),
+            None,
+            "a set-up Error is not the harness's"
+        );
+        let text = grouped(&outcomes, false);
+        assert!(
+            text.contains(
+                "ERROR 4 more case(s), the same cause as read/c0 above: could not connect: refused"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("cases: read/c1, read/c2, read/c3, read/c4"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ERROR 3 case(s) not judged, one set-up cause: fixture `location` (profile p.yaml:3:13) was refused by the target: 422; set it\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("another harness problem"),
+            "shown once, in full: {text}"
+        );
+        assert_eq!(
+            grouped(&outcomes, true),
+            "",
+            "--verbose prints every case instead"
+        );
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub struct Progress {
     /// Set-up causes already announced (each is said once as it is first met; the cases it kept
     /// from being judged are grouped at the end).
     causes: std::cell::RefCell<Vec<String>>,
+    /// Harness errors already printed in full: later cases with the same one are grouped at the
+    /// end instead of repeated.
+    errors: std::cell::RefCell<Vec<String>>,
 }
 
 impl Progress {
@@ -94,6 +97,7 @@ impl Progress {
             mode,
             bar,
             causes: std::cell::RefCell::new(Vec::new()),
+            errors: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -102,10 +106,22 @@ impl Progress {
         let drifted = console::drifted(std::slice::from_ref(outcome))
             .next()
             .is_some();
+        let repeated = match console::error_cause(outcome).filter(|_| !self.mode.every_case) {
+            Some(cause) => {
+                let mut seen = self.errors.borrow_mut();
+                let again = seen.contains(&cause);
+                if !again {
+                    seen.push(cause);
+                }
+                again
+            }
+            None => false,
+        };
         let show = self.mode.every_case
             || drifted
             || (!matches!(outcome.verdict, Verdict::Pass | Verdict::Skipped(_))
-                && outcome.setup_cause().is_none());
+                && outcome.setup_cause().is_none()
+                && !repeated);
         let mut block = String::new();
         // A cause the preflight found (`not sent: …`) was said before the cases.
         if let Some(cause) = outcome

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::case::Case;
 use crate::case::edition::expect_in;
-use crate::case::model::{Capture, Checked, Extract, Step};
+use crate::case::model::{AuthMode, Capture, Checked, Extract, Step};
 use crate::case::uses::{behaviours_judged, default_behaviours, names_used};
 use crate::check::search::{WalkJudge, WalkJudgement};
 use crate::check::snapshot::{Redactions, render};
@@ -28,7 +28,7 @@ use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::{BuiltIns, case_scope};
-use crate::run::setup::{Refused, fixture_refusal};
+use crate::run::setup::{Refused, fixture_refusal, token_refused};
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
 use crate::source::Pos;
 use crate::target::Target;
@@ -487,6 +487,27 @@ async fn run_steps(
         let mut outcome = outcome.decide();
         // A failing step whose answer refuses one of the profile's unverified fixtures was kept
         // from being judged by the set-up: an Error naming the fixture, its behaviours undecided.
+        let expected_401 = step
+            .expect
+            .status
+            .as_ref()
+            .and_then(|s| s.value.as_result().ok())
+            .is_some_and(|status| status.matches(401));
+        let carried_token = step
+            .request
+            .auth
+            .as_ref()
+            .map(|a| a.value)
+            .unwrap_or_default()
+            == AuthMode::Target;
+        if outcome.verdict == Verdict::Fail
+            && let Some(cause) = outcome
+                .exchange
+                .as_ref()
+                .and_then(|e| token_refused(&target.profile, carried_token, expected_401, e))
+        {
+            outcome = outcome.set_up_fault(cause);
+        }
         if outcome.verdict == Verdict::Fail {
             let refusal = outcome
                 .exchange

@@ -123,6 +123,34 @@ impl Refused {
     }
 }
 
+/// The set-up cause when the target refuses the run's own token (401) on a request that carried
+/// it, on a target whose token the preflight saw accepted: the token expired or was revoked during
+/// the run. `None` for the reference instance (its 401s are its behaviour, judged as such).
+pub fn token_refused(
+    profile: &Profile,
+    carried_token: bool,
+    expected_401: bool,
+    exchange: &Exchange,
+) -> Option<String> {
+    let response = exchange.response.as_ref()?;
+    if response.status != 401
+        || !carried_token
+        || expected_401
+        || profile.origin == crate::target::FixtureOrigin::Reference
+    {
+        return None;
+    }
+    let words = response
+        .json
+        .as_ref()
+        .and_then(target_words)
+        .map(|w| format!(" `{w}`"))
+        .unwrap_or_default();
+    Some(format!(
+        "the target refused the run's token during the run: 401{words}; it accepted it at the start, so it expired or was revoked (check --token / CANVAS_TOKEN, or the OAuth client)"
+    ))
+}
+
 /// Whether the request carried `value` (in its URL or body).
 fn sent(exchange: &Exchange, value: &str) -> bool {
     exchange.request.url.contains(value)
@@ -305,6 +333,33 @@ mod tests {
             );
             assert_eq!(fixture_refusal(&used(&["location"]), &p, &answered), None);
         }
+    }
+
+    #[test]
+    fn a_401_on_the_runs_own_token_mid_run_is_the_set_ups_except_on_the_reference() {
+        let refused = exchange(
+            "GET",
+            "http://127.0.0.1:1/Appointment/x",
+            None,
+            401,
+            "Authentication failed",
+        );
+        let cause = token_refused(&profile(file_origin()), true, false, &refused).expect("cause");
+        assert!(cause.contains("401 `Authentication failed`"), "{cause}");
+        assert!(cause.contains("expired or was revoked"), "{cause}");
+        // A 401 the case asked for, a request sent without the token, the reference instance.
+        assert_eq!(
+            token_refused(&profile(file_origin()), true, true, &refused),
+            None
+        );
+        assert_eq!(
+            token_refused(&profile(file_origin()), false, false, &refused),
+            None
+        );
+        assert_eq!(
+            token_refused(&profile(FixtureOrigin::Reference), true, false, &refused),
+            None
+        );
     }
 
     #[test]
