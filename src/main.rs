@@ -31,6 +31,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => runtime.block_on(cli::run::run(args)),
+        Command::Init(args) => runtime.block_on(cli::init::run(args)),
         Command::Doctor(args) => runtime.block_on(cli::doctor::run(args)),
         Command::List(args) => cli::list::run(&args).map(|()| 0),
         Command::Validate(args) => cli::validate::run(&args).map(|()| 0),

@@ -12,6 +12,7 @@ mod sandbox {
     mod dry_run;
     mod faults;
     mod generic_fhir;
+    mod init;
     mod interrupt;
     mod oauth;
     mod proxy;

@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod doctor;
 pub mod dry_run;
 pub mod editions;
+pub mod init;
 pub mod list;
 pub mod mutants;
 pub mod replay;
@@ -88,6 +89,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the cases against a target (default: the embedded reference server).
     Run(run::RunArgs),
+    /// Write a profile for your sandbox from read-only requests: edition, fixtures, skips.
+    Init(init::InitArgs),
     /// Check a target and profile before a run: reachability, token, fixtures, skipped cases.
     Doctor(doctor::DoctorArgs),
     /// List the cases and the behaviour IDs they check.

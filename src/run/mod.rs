@@ -2,6 +2,7 @@
 //! ledger, stops early on an interrupt (Ctrl-C), and owns a run session (targets, embedded servers, snapshots, cleanup, events, verdict).
 
 pub mod cleanup;
+pub mod discover;
 pub mod embedded;
 pub mod events;
 pub mod fingerprint;

@@ -753,6 +753,14 @@ async fn check_person_by_search(
     }
 }
 
+/// Which cases of the folder `cases_dir` the target's profile would skip, grouped by reason, as
+/// checks (`doctor` and `init` print them; sends nothing).
+pub fn plan_checks(cases_dir: &Path, target: &Target) -> Checks {
+    let mut findings = Checks::default();
+    check_plan(cases_dir, target, &mut findings);
+    findings
+}
+
 /// Says which cases the profile would skip, grouped by reason.
 fn check_plan(cases_dir: &Path, target: &Target, findings: &mut Checks) {
     let dir = cases_dir;
