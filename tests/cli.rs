@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use canvas_conformance::server::{ServerConfig, spawn};
+use canvas_sandbox::{ServerConfig, spawn};
 
 fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));

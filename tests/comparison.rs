@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use canvas_conformance::server::{Mutant, RunningServer, ServerConfig, settings, spawn};
+use canvas_sandbox::{Mutant, RunningServer, ServerConfig, settings, spawn};
 use serde_json::Value;
 
 fn root() -> &'static Path {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use canvas_conformance::server::{ServerConfig, spawn};
+use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::Value;
 
 const CANARY: &str = "canary-7c1e0b9d-report-token";

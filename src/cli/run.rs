@@ -23,15 +23,14 @@ use crate::report::console;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
 use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
-use crate::run::embedded::server_edition;
 use crate::run::options::{NetOptions, default_jobs, default_snapshots_dir};
 use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{
     RunControl, RunEvent, RunReport, RunSession, SessionError, SessionOptions, TargetChoice,
 };
-use crate::server::{Edition as ServerEdition, Mutant};
 use crate::suite::load_suite;
 use crate::target::{Baseline, FixtureOrigin, Profile};
+use canvas_sandbox::Mutant;
 
 /// The static token of the reference instance (REFERENCE-INSTANCE.md).
 pub const REFERENCE_TOKEN: &str = crate::target::REFERENCE_TOKEN;
@@ -134,7 +133,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         None => None,
         Some(name) => Some(
             Mutant::from_name(name)
-                .or_else(|| Mutant::from_name_in(ServerEdition::Current, name))
+                .or_else(|| Mutant::from_name_in(Edition::Current, name))
                 .ok_or_else(|| {
                     let names: Vec<&str> = Mutant::ALL
                         .iter()
@@ -181,7 +180,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                 .editions()
                 .into_iter()
                 .filter(|e| args.select.edition.is_none_or(|asked| asked == *e))
-                .filter(|e| mutant.is_none_or(|m| m.editions().contains(&server_edition(*e))))
+                .filter(|e| mutant.is_none_or(|m| m.editions().contains(e)))
                 .collect();
             if editions.is_empty() {
                 return Err(CliError::Usage(match (mutant, args.select.edition) {

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use canvas_conformance::server::{Edition, ServerConfig, spawn};
 use canvas_conformance::target::Profile;
+use canvas_sandbox::{Edition, ServerConfig, spawn};
 use serde_json::Value;
 
 use super::common::serve_loopback;
