@@ -37,13 +37,12 @@ async fn reads_of_the_reference_server_are_valid_fhir_r4() {
                 .and_then(|v| v.to_str().ok())
                 .expect("a Location header")
                 .to_owned();
-            let id = location
+            location
                 .split("/Appointment/")
                 .nth(1)
                 .and_then(|rest| rest.split('/').next())
                 .expect("an id in Location")
-                .to_owned();
-            id
+                .to_owned()
         }
     };
     let read = |id: String| {
