@@ -137,8 +137,10 @@ fn seconds(ms: u64) -> String {
     }
 }
 
-/// An id-safe form of a name: `create/location` → `create-location`.
-fn slug(text: &str) -> String {
+/// An id-safe form of a name, the HTML report's anchor form (TestReport links to it): ASCII
+/// alphanumerics, `-` and `_` kept (lowercased), anything else `-` (`create/location` →
+/// `create-location`).
+pub(crate) fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
