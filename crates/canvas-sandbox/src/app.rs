@@ -173,9 +173,10 @@ async fn run(
     Ok(())
 }
 
-/// A server started by [`spawn`].
+/// A server started by [`spawn`]: its base URL, the bearer token it accepts, and its shutdown.
 pub struct RunningServer {
     base_url: String,
+    token: String,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), ServerError>>,
 }
@@ -184,6 +185,12 @@ impl RunningServer {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The static bearer token the server accepts (`ServerConfig::static_token`, `dev-token` for
+    /// the reference instance); OAuth clients are the settings' `oauth_clients`.
+    pub fn token(&self) -> &str {
+        &self.token
     }
 
     /// Stops accepting connections, finishes open requests and waits for the server to end.
@@ -209,6 +216,7 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
             source,
         })?;
     let bound = listener.local_addr()?;
+    let token = config.static_token.clone();
     let app = build(config, Some(bound))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(run(listener, app, async {
@@ -216,6 +224,7 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
     }));
     Ok(RunningServer {
         base_url: format!("http://{bound}"),
+        token,
         stop: Some(stop),
         task,
     })

@@ -1,10 +1,19 @@
-//! The reference server: an axum emulator of every documented behaviour of Canvas's FHIR
-//! Appointment API, in its September 2023 edition or its current one ([`Edition`]), backed by
-//! SQLite, with opt-in mutants that each break exactly one behaviour so a harness can notice.
+//! canvas-sandbox: the reference server, an axum emulator of every documented behaviour of
+//! Canvas's FHIR Appointment API, in its September 2023 edition or its current one ([`Edition`]),
+//! backed by SQLite, with opt-in mutants that each break exactly one behaviour so a harness can
+//! notice. A crate of its own: it knows nothing of the harness (`canvas-conformance`) above it.
+//!
+//! # Use from a Rust test
+//! [`spawn`]`(`[`ServerConfig`]`) -> `[`RunningServer`]: a server on 127.0.0.1:0 in the current
+//! tokio runtime, with its `base_url()`, `token()` and `shutdown()` (docs/server.md has the
+//! example, which `tests/in_process.rs` runs).
+//!
+//! # Layout
+//! `src/` (the rooms below), `openapi/` (the served OpenAPI documents), `docs/` (settings
+//! examples), `tests/` (every behaviour over real HTTP).
 //!
 //! # Rooms
-//! Top to bottom, one line per room; a file imports only from rooms listed below its own, and
-//! nothing from outside `crate`.
+//! Top to bottom, one line per room; a file imports only from rooms listed below its own.
 //! - `app`: configuration, the router (state, routes, layers), `serve`/`spawn`.
 //! - `routes`: one file per interaction (create, read, update, search, token, introspect,
 //!   openapi) plus the fallbacks for unknown routes and methods; no route imports another.
