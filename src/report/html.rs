@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::report::model::Report;
 
+/// The HTML report's file name (TestReport links to its anchors).
+pub const HTML_FILE: &str = "report.html";
+
 const TEMPLATE: &str = include_str!("report.html.j2");
 /// The name decides auto-escaping: minijinja escapes HTML for `.html` templates.
 const TEMPLATE_NAME: &str = "report.html";

@@ -8,8 +8,7 @@ use crate::report::model::{
     CaseReport, CleanupEntry, FindingReport, Report, SnapshotReport, StepReport, VerdictWord,
 };
 // The HTML report in the same folder, whose behaviour rows the asserts' `detail` link to.
-use crate::report::html::slug;
-use crate::report::write::HTML_FILE;
+use crate::report::html::{HTML_FILE, slug};
 
 /// `TestReport.identifier.system` of every report: the run id is the value.
 pub const RUN_ID_SYSTEM: &str = "urn:canvas-conformance:run-id";
