@@ -1,5 +1,6 @@
 //! canvas-conformance: a contract-testing and conformance harness for the Canvas Medical FHIR
-//! Appointment API, and the reference server it ships with.
+//! Appointment API. The reference server it ships with is the crate below it, `canvas-sandbox`
+//! (`serve`, the embedded default servers and `mutants` start it; [`edition`] re-exports its type).
 //!
 //! # Layout (the data flow)
 //! - [`case`] ① YAML case files → spanned types; lint. [`template`] `{{ var }}` rendering.
@@ -11,7 +12,6 @@
 //! - [`run`] orchestration, cleanup ledger, snapshot store, embedded servers, mutation analysis.
 //! - [`report`] ⑥ console, progress, and the report files (JUnit, JSON, HTML, Markdown).
 //! - [`harness`] the `cargo test` trials; [`cli`] the command line.
-//! - [`server`] the reference server (an axum emulator of every documented behaviour).
 //! - [`bench`] `canvas-conformance bench`: timings and memory of the suite and the server.
 //! - [`source`] file positions and the one diagnostic renderer; [`edition`] the API editions.
 
@@ -28,7 +28,6 @@ pub mod plan;
 pub mod report;
 pub mod requirements;
 pub mod run;
-pub mod server;
 pub mod source;
 pub mod suite;
 pub mod target;

@@ -3,27 +3,13 @@
 //! gone afterwards, the peer part's generated cases pass (and Hurl's file, where Hurl is on PATH),
 //! and bad options are usage errors. No timing is asserted.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CANVAS_TOKEN")
-        .env_remove("CANVAS_CONFORMANCE_SERVE_TOKEN");
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::{binary, scratch, text};
 
 fn number(value: &Value, pointer: &str) -> f64 {
     value
@@ -34,8 +20,7 @@ fn number(value: &Value, pointer: &str) -> f64 {
 
 #[test]
 fn quick_bench_measures_all_five_parts() {
-    let json_path: PathBuf =
-        std::env::temp_dir().join(format!("cc-bench-{}.json", uuid::Uuid::new_v4().simple()));
+    let json_path: PathBuf = scratch("bench.json");
     let output = binary()
         .args(["bench", "--quick", "--json"])
         .arg(&json_path)

@@ -1,46 +1,17 @@
 //! The command line end to end, through the built binary: exit codes, the failure report of a
 //! case whose expectation is wrong, lint errors, and a suite run twice against one server.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use canvas_conformance::server::{ServerConfig, spawn};
+use std::path::PathBuf;
 
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CANVAS_TOKEN");
-    command
-}
+use canvas_sandbox::ServerConfig;
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// A scratch copy of the catalogue plus the given case files.
-fn scratch_cases(name: &str, files: &[(&str, String)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cc-cli-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(
-        root.join("cases/requirements.yaml"),
-        dir.join("requirements.yaml"),
-    )
-    .expect("copy catalogue");
-    for (file, content) in files {
-        std::fs::write(dir.join(file), content).expect("write case");
-    }
-    dir
-}
+use common::{binary, root, scratch, scratch_cases, start_server, text};
 
 #[test]
 fn a_wrong_expectation_fails_with_expected_actual_and_location() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let original = std::fs::read_to_string(root.join("cases/read/status-map.yaml")).expect("case");
     let broken = original.replacen("equals: checked-in", "equals: check-in", 1);
     assert_ne!(original, broken, "the case changed");
@@ -49,7 +20,7 @@ fn a_wrong_expectation_fails_with_expected_actual_and_location() {
         .position(|l| l.contains("equals: check-in"))
         .expect("edited line")
         + 1;
-    let dir = scratch_cases("wrong", &[("status-map.yaml", broken)]);
+    let dir = scratch_cases("wrong", &[("status-map.yaml", &broken)]);
     let output = binary()
         .arg("run")
         .arg("--cases")
@@ -67,9 +38,9 @@ fn a_wrong_expectation_fails_with_expected_actual_and_location() {
 
 #[test]
 fn the_unchanged_case_passes_with_exit_zero() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let original = std::fs::read_to_string(root.join("cases/read/status-map.yaml")).expect("case");
-    let dir = scratch_cases("right", &[("status-map.yaml", original)]);
+    let dir = scratch_cases("right", &[("status-map.yaml", &original)]);
     let output = binary()
         .arg("run")
         .arg("--cases")
@@ -84,8 +55,14 @@ fn case_file_errors_exit_two_with_every_problem() {
     let dir = scratch_cases(
         "lint",
         &[
-            ("a.yaml", "name: a\ndescription: x\nbehaviours: [READ-200]\nsteps:\n  - name: s\n    request: { method: GET, path: /x, colour: red }\n".into()),
-            ("b.yaml", "name: b\ndescription: x\nbehaviours: [NOT-AN-ID]\nsteps:\n  - name: s\n    request: { method: GET, path: /x }\n".into()),
+            (
+                "a.yaml",
+                "name: a\ndescription: x\nbehaviours: [READ-200]\nsteps:\n  - name: s\n    request: { method: GET, path: /x, colour: red }\n",
+            ),
+            (
+                "b.yaml",
+                "name: b\ndescription: x\nbehaviours: [NOT-AN-ID]\nsteps:\n  - name: s\n    request: { method: GET, path: /x }\n",
+            ),
         ],
     );
     for command in ["validate", "run", "list"] {
@@ -169,7 +146,7 @@ fn a_mutant_run_fails() {
 async fn the_suite_passes_twice_against_one_server_and_never_shows_the_token() {
     let mut config = ServerConfig::reference();
     config.static_token = "canary-token-5f1d9e".to_owned();
-    let server = spawn(config).await.expect("server starts");
+    let server = start_server(config).await;
     for round in 1..=2 {
         let output = binary()
             .args([
@@ -205,8 +182,8 @@ async fn the_suite_passes_twice_against_one_server_and_never_shows_the_token() {
 
 /// A scratch project: `cases/` (catalogue + one case) and `snapshots/reference/` (its stored snapshot).
 fn scratch_project(case: &str, snapshot: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let project = std::env::temp_dir().join(format!("cc-snap-{}", uuid::Uuid::new_v4().simple()));
+    let root = root();
+    let project = scratch("snap");
     std::fs::create_dir_all(project.join("cases")).expect("cases dir");
     std::fs::create_dir_all(project.join("snapshots/reference")).expect("snapshots dir");
     std::fs::copy(
@@ -297,7 +274,7 @@ fn an_edited_snapshot_drifts_with_a_diff_and_a_pending_file() {
 /// exists in this build (checked against each subcommand's `--help`).
 #[test]
 fn the_ci_example_uses_only_commands_that_exist() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let yaml = std::fs::read_to_string(root.join("docs/ci/github-actions.yml")).expect("example");
     let workflow: serde_json::Value = serde_saphyr::from_str(&yaml).expect("valid YAML");
     let jobs = workflow["jobs"].as_object().expect("jobs");

@@ -3,50 +3,20 @@
 //! breaks (or the double-booking setting one of them has), side by side, and fails; the same
 //! server twice differs nowhere and passes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use canvas_conformance::server::{Mutant, RunningServer, ServerConfig, settings, spawn};
+use std::path::Path;
+
+use canvas_sandbox::{Mutant, RunningServer, ServerConfig, settings};
 use serde_json::Value;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
-    command
-        .current_dir(root())
-        .env_remove("CANVAS_TOKEN")
-        .env("NO_COLOR", "1");
-    command
-}
-
-fn scratch(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "cc-comparison-{name}-{}",
-        uuid::Uuid::new_v4().simple()
-    ))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn read(dir: &Path, file: &str) -> String {
-    let path = dir.join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
+use common::{binary, read, root, scratch, start_server, text};
 
 /// A 2023-09 reference server, with `mutant` broken if given.
 async fn server(mutant: Option<&str>) -> RunningServer {
     let mut config = ServerConfig::reference();
     config.mutant = mutant.map(|name| Mutant::from_name(name).expect("a known mutant"));
-    spawn(config).await.expect("server starts")
+    start_server(config).await
 }
 
 /// `run` against `urls` with a report folder; the exit code, the console and report.json.
@@ -192,7 +162,7 @@ async fn a_server_that_disallows_double_booking_differs_in_that_behaviour_only()
     let allows = server(None).await;
     let mut config = ServerConfig::reference();
     config.settings.double_booking = settings::DoubleBooking::Disallowed;
-    let disallows = spawn(config).await.expect("server starts");
+    let disallows = start_server(config).await;
     let dir = scratch("double-booking");
     // Both named with the reference profile, which says double booking is allowed.
     let (code, all, json) =

@@ -1,6 +1,7 @@
 //! The rules of the house as a test: every file under `src/` may import only what its room (its
 //! top-level module) is allowed to, read from its `use crate::…` lines and `crate::…` paths in code.
-//! The rules are the README's Layout; each exception names the file, the item and why.
+//! The rules are the README's Layout; each exception names the file, the item and why. The
+//! reference server is a crate below this one (`canvas-sandbox`): the compiler keeps it apart.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,6 @@ const RULES: &[(&str, Rule)] = &[
         "report",
         Rule::Only(&["outcome", "requirements", "source", "edition"]),
     ),
-    ("server", Rule::Only(&[])),
 ];
 
 /// Rooms that do no file I/O (no `std::fs`, `tokio::fs`, `File`): checks are pure functions.
@@ -258,6 +258,8 @@ fn expand(path: &str) -> Vec<String> {
         .collect()
 }
 
+static TESTS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"#\[cfg\(test\)\]\s*(?:pub(?:\(crate\))?\s+)?mod tests").unwrap());
 static RENAMED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s+as\s+\w+").unwrap());
 static USES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"use\s+crate::([^;]*);").unwrap());
 static INLINE: LazyLock<Regex> =
@@ -420,10 +422,6 @@ fn the_rule_checker_catches_a_forbidden_import() {
         ["run::scope::BuiltIns", "report::write"]
     );
     assert_eq!(
-        flagged("src/server/app.rs", "use crate::case::Case;"),
-        ["case::Case"]
-    );
-    assert_eq!(
         flagged("src/report/junit.rs", "use crate::run::RunReport;"),
         ["run::RunReport"]
     );
@@ -446,7 +444,7 @@ fn the_rule_checker_catches_a_forbidden_import() {
         )
         .is_empty()
     );
-    assert!(flagged("src/server/app.rs", "use crate::server::store::Store;").is_empty());
+    assert!(flagged("src/report/html.rs", "use crate::report::model::Report;").is_empty());
     assert!(
         flagged(
             "src/case/lint.rs",
@@ -473,4 +471,164 @@ fn the_rule_checker_catches_a_forbidden_import() {
         .len(),
         1
     );
+}
+
+/// The module a file under `src/` is (`src/report/model.rs` → `report::model`, `src/cli/mod.rs` →
+/// `cli`, `src/lib.rs` → ``).
+fn module_of(file: &str) -> String {
+    let inside = file.strip_prefix("src/").unwrap_or(file);
+    let inside = inside.strip_suffix(".rs").unwrap_or(inside);
+    let inside = inside.strip_suffix("/mod").unwrap_or(inside);
+    if inside == "lib" {
+        String::new()
+    } else {
+        inside.replace('/', "::")
+    }
+}
+
+/// The module an import path lands in: its longest prefix that is one of `modules`.
+fn target_module<'a>(path: &str, modules: &'a BTreeSet<String>) -> Option<&'a String> {
+    let parts: Vec<&str> = path.split("::").collect();
+    (1..=parts.len())
+        .rev()
+        .find_map(|n| modules.get(&parts[..n].join("::")))
+}
+
+/// The circles of a directed graph: each strongly connected part of two nodes or more (Tarjan),
+/// its nodes sorted, joined with ` ↔ `.
+fn circles(edges: &BTreeSet<(String, String)>) -> Vec<String> {
+    struct Walk<'a> {
+        edges: &'a BTreeSet<(String, String)>,
+        index: std::collections::BTreeMap<&'a str, usize>,
+        low: std::collections::BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        found: Vec<String>,
+    }
+    fn visit<'a>(walk: &mut Walk<'a>, node: &'a str) {
+        let n = walk.index.len();
+        walk.index.insert(node, n);
+        walk.low.insert(node, n);
+        walk.stack.push(node);
+        let edges = walk.edges;
+        for (_, next) in edges.iter().filter(|(from, _)| from == node) {
+            let next = next.as_str();
+            if !walk.index.contains_key(next) {
+                visit(walk, next);
+                let low = walk.low[node].min(walk.low[next]);
+                walk.low.insert(node, low);
+            } else if walk.stack.contains(&next) {
+                let low = walk.low[node].min(walk.index[next]);
+                walk.low.insert(node, low);
+            }
+        }
+        if walk.low[node] == walk.index[node] {
+            let mut part = Vec::new();
+            while let Some(top) = walk.stack.pop() {
+                part.push(top);
+                if top == node {
+                    break;
+                }
+            }
+            if part.len() > 1 {
+                part.sort();
+                walk.found.push(part.join(" ↔ "));
+            }
+        }
+    }
+    let mut walk = Walk {
+        edges,
+        index: Default::default(),
+        low: Default::default(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    let nodes: BTreeSet<&str> = edges
+        .iter()
+        .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+        .collect();
+    for node in nodes {
+        if !walk.index.contains_key(node) {
+            visit(&mut walk, node);
+        }
+    }
+    walk.found.sort();
+    walk.found
+}
+
+#[test]
+fn no_file_or_room_imports_in_a_circle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut texts = Vec::new();
+    for path in &files {
+        let file = path
+            .strip_prefix(root)
+            .expect("under the root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if file == "src/main.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).expect("a readable source file");
+        // A file's unit tests (its trailing `mod tests`) may render through the modules above it.
+        let text = match TESTS.find(&text) {
+            Some(at) => text[..at.start()].to_owned(),
+            None => text,
+        };
+        texts.push((file, text));
+    }
+    let modules: BTreeSet<String> = texts.iter().map(|(file, _)| module_of(file)).collect();
+    let mut file_edges = BTreeSet::new();
+    let mut room_edges = BTreeSet::new();
+    for (file, text) in &texts {
+        let from = module_of(file);
+        for path in crate_paths(text) {
+            let Some(to) = target_module(&path, &modules) else {
+                continue;
+            };
+            if *to != from && !to.is_empty() {
+                file_edges.insert((from.clone(), to.clone()));
+            }
+            let (from_room, to_room) = (room_of(file), to.split("::").next().unwrap_or_default());
+            if from_room != to_room && !to_room.is_empty() {
+                room_edges.insert((from_room, to_room.to_owned()));
+            }
+        }
+    }
+    assert!(
+        file_edges.len() > 100,
+        "read only {} imports",
+        file_edges.len()
+    );
+    let found: Vec<String> = circles(&file_edges)
+        .into_iter()
+        .map(|c| format!("files: {c}"))
+        .chain(
+            circles(&room_edges)
+                .into_iter()
+                .map(|c| format!("rooms: {c}")),
+        )
+        .collect();
+    assert!(
+        found.is_empty(),
+        "import circles (move the shared piece down):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_circle_finder_finds_a_circle() {
+    let edges = |list: &[(&str, &str)]| -> BTreeSet<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        circles(&edges(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])),
+        ["a ↔ b ↔ c"]
+    );
+    assert!(circles(&edges(&[("a", "b"), ("b", "c"), ("a", "c")])).is_empty());
+    assert_eq!(module_of("src/report/model.rs"), "report::model");
+    assert_eq!(module_of("src/cli/mod.rs"), "cli");
 }

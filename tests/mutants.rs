@@ -9,10 +9,9 @@ use std::time::Duration;
 use canvas_conformance::edition::Edition;
 use canvas_conformance::exchange::Client;
 use canvas_conformance::requirements::Coverage;
-use canvas_conformance::run::embedded::server_edition;
 use canvas_conformance::run::mutation::analyse;
-use canvas_conformance::server::Mutant;
 use canvas_conformance::suite::{default_cases_dir, load_suite};
+use canvas_sandbox::Mutant;
 
 /// Live behaviours no mutant can break observably: ERR-5XX (current) is OBSERVED, and no request
 /// makes the reference server fail (BEHAVIOURS-CURRENT.md; `serve --edition current --list-mutants`).
@@ -39,7 +38,7 @@ fn every_behaviour_of_each_edition_is_covered_by_a_case_and_a_mutant() {
             uncovered.is_empty(),
             "{edition}: behaviours without a case: {uncovered:?}"
         );
-        let mutated: BTreeSet<&str> = Mutant::of(server_edition(edition))
+        let mutated: BTreeSet<&str> = Mutant::of(edition)
             .into_iter()
             .map(|m| m.behaviour())
             .collect();
@@ -70,7 +69,7 @@ async fn every_mutant_of_each_edition_is_killed_and_the_unbroken_servers_pass() 
     let suite = load_suite(&default_cases_dir()).expect("the suite loads");
     let client = Client::new(Duration::from_secs(30)).expect("client");
     for edition in Edition::ALL {
-        let mutants = Mutant::of(server_edition(edition));
+        let mutants = Mutant::of(edition);
         let report = analyse(&suite.cases, edition, &mutants, &client, 4, |_| {})
             .await
             .expect("reference servers start");

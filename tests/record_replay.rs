@@ -3,36 +3,16 @@
 //! base URLs point at a listener that must stay untouched), an edited expectation fails that case
 //! only, an edited request is named as no longer matching, and another suite or edition is refused.
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
-    command.current_dir(root()).env_remove("CANVAS_TOKEN");
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cc-rr-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use common::{binary, root, scratch_dir as scratch, text};
 
 fn report(dir: &Path) -> Value {
     let path = dir.join("report.json");

@@ -2,46 +2,17 @@
 //! and a partly skipped run agree with each other, report.json validates against its schema, and a
 //! canary token never reaches stdout, stderr or any report file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use canvas_conformance::server::{ServerConfig, spawn};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use canvas_sandbox::ServerConfig;
 use serde_json::Value;
 
+use common::{binary, read, root, scratch, start_server, text};
+
 const CANARY: &str = "canary-7c1e0b9d-report-token";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
-    command
-        .current_dir(root())
-        .env_remove("CANVAS_TOKEN")
-        .env("NO_COLOR", "1");
-    command
-}
-
-fn scratch(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "cc-reports-{name}-{}",
-        uuid::Uuid::new_v4().simple()
-    ))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn read(dir: &Path, file: &str) -> String {
-    let path = dir.join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
 
 fn validator() -> jsonschema::Validator {
     let path = root().join("schemas/report.schema.json");
@@ -380,7 +351,7 @@ fn a_failing_run_shows_the_failure_in_every_file() {
 async fn skipped_cases_carry_their_reason_and_the_canary_token_appears_nowhere() {
     let mut config = ServerConfig::reference();
     config.static_token = CANARY.to_owned();
-    let server = spawn(config).await.expect("server starts");
+    let server = start_server(config).await;
     let profile = scratch("profile.yaml");
     std::fs::write(&profile, "name: read-only\nallow_writes: false\n").expect("profile");
     let runs = [

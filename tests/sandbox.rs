@@ -2,6 +2,8 @@
 //! and a non-default instance, a hostile target (resilience), a reshaping proxy (tolerance), Ctrl-C
 //! cleanup, the doctor, and the dry run. Every server binds 127.0.0.1:0.
 
+mod common;
+
 mod sandbox {
     mod attribution;
     mod base_path;

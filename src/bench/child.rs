@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::bench::BenchError;
-use crate::server::Edition;
 use crate::target::Secret;
+use canvas_sandbox::Edition;
 
 /// The token variable `serve` reads (see `serve --token`).
 const TOKEN_ENV: &str = "CANVAS_CONFORMANCE_SERVE_TOKEN";
@@ -37,7 +37,7 @@ impl ChildServer {
             "--bind",
             "127.0.0.1:0",
             "--edition",
-            edition.name(),
+            edition.as_str(),
         ]);
         if seeded > 0 {
             command.arg("--seed-synthetic").arg(seeded.to_string());

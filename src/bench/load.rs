@@ -13,8 +13,8 @@ use tokio::task::JoinSet;
 use crate::bench::child::ChildServer;
 use crate::bench::measure::{self, Memory};
 use crate::bench::{BenchError, BenchOptions};
-use crate::server::{Edition, SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, Settings, synthetic_id};
 use crate::target::Secret;
+use canvas_sandbox::{Edition, SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, Settings, synthetic_id};
 
 /// Bounds of one workload.
 #[derive(Clone, Copy, Debug)]

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::case::Case;
 use crate::exchange::ClientError;
 use crate::run::SessionError;
-use crate::server::{Edition, ServerError};
+use canvas_sandbox::{Edition, ServerError};
 
 pub use report::{BenchReport, Goal};
 

@@ -12,7 +12,7 @@ use crate::bench::measure::{self, Memory};
 use crate::bench::peer::figures::PeerPart;
 use crate::bench::suite::SuiteRun;
 use crate::outcome::Tally;
-use crate::server::Edition;
+use canvas_sandbox::Edition;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {

@@ -86,7 +86,7 @@ pub fn render(report: &BenchReport) -> String {
             let _ = writeln!(
                 out,
                 "   {:>8} {:>8} {:>8} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2}",
-                size.edition.name(),
+                size.edition.as_str(),
                 size.seeded,
                 l.workload.name(),
                 l.requests,
@@ -99,7 +99,7 @@ pub fn render(report: &BenchReport) -> String {
         let _ = writeln!(
             out,
             "   {:>8} {:>8} server RSS {}; seeding + start-up {:.0} ms{}",
-            size.edition.name(),
+            size.edition.as_str(),
             size.seeded,
             memory(size.memory),
             size.startup_ms,

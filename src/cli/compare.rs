@@ -2,7 +2,7 @@
 //! each with its own session (edition, token, write guard, run id, cleanup), its case lines and
 //! summary; then one comparison (behaviours × targets) on the console and in the `--report-dir` files.
 
-use crate::cli::run::{RunArgs, ledger_lines, run_with_progress, watch_ctrl_c};
+use crate::cli::running::{RunArgs, ledger_lines, print_targets, run_with_progress, watch_ctrl_c};
 use crate::cli::target_args::NamedTarget;
 use crate::cli::{CliError, EXIT_OK, dry_run, exit_for, selected_suite, write_and_name};
 use crate::exchange::Client;
@@ -83,15 +83,7 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
         }
     }
     for session in &sessions {
-        for target in session.targets() {
-            println!(
-                "target {}: {} (profile {}; {})",
-                target.label,
-                target.base_url,
-                target.profile.name,
-                target.auth.describe()
-            );
-        }
+        print_targets(session);
     }
     // Each target's selection (its own edition) and plan, all checked before anything is sent.
     let mut planned = Vec::with_capacity(sessions.len());

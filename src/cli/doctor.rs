@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::run::NetArgs;
+use crate::cli::running::NetArgs;
 use crate::cli::target_args::{NamedTarget, TargetArgs};
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::run::preflight::{self, Level};

@@ -15,6 +15,7 @@ pub mod mutants;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod running;
 pub mod selection;
 pub mod serve;
 pub mod target_args;

@@ -9,11 +9,10 @@ use anyhow::Context as _;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::edition::Edition;
 use crate::exchange::Client;
-use crate::run::embedded::server_edition;
 use crate::run::mutation::{MutantResult, analyse};
 use crate::run::options::default_jobs;
-use crate::server::Mutant;
 use crate::suite::{default_cases_dir, load_suite};
+use canvas_sandbox::Mutant;
 
 #[derive(Debug, clap::Args)]
 pub struct MutantsArgs {
@@ -43,7 +42,7 @@ pub async fn run(args: MutantsArgs) -> Result<u8, CliError> {
         ));
     }
     let of = |edition: Edition| -> Vec<Mutant> {
-        Mutant::of(server_edition(edition))
+        Mutant::of(edition)
             .into_iter()
             .filter(|m| args.filter.as_deref().is_none_or(|f| m.name().contains(f)))
             .collect()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::run::run_with_progress;
+use crate::cli::running::run_with_progress;
 use crate::cli::{CliError, exit_for, folder_option, write_and_name};
 use crate::exchange::Client;
 use crate::exchange::replay::Replayer;

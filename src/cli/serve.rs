@@ -5,9 +5,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::server::settings::DoubleBooking;
-use crate::server::{Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve};
 use anyhow::Context;
+use canvas_sandbox::settings::DoubleBooking;
+use canvas_sandbox::{Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve};
 use tokio::net::TcpListener;
 
 /// Options of `serve`.

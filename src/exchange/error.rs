@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::target::cause::cause_chain;
+use crate::target::cause::causes;
+
 /// One exchange's failure. Serialized with `kind` naming the variant (snake_case) beside its fields.
 #[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -130,32 +133,6 @@ impl ExchangeError {
             },
             error @ ExchangeError::BodyTooLarge { .. } => error,
         }
-    }
-}
-
-/// A reqwest error's source chain, `: `-joined. The URL is shown elsewhere (and may not be shown at
-/// all for a token endpoint), so reqwest's own message, which echoes it, is left out.
-pub fn cause_chain(error: &reqwest::Error) -> String {
-    let mut chain: Vec<String> = Vec::new();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        chain.push(cause.to_string());
-        source = cause.source();
-    }
-    chain.join(": ")
-}
-
-/// `kind: cause: cause…` from a reqwest error's source chain (see [`cause_chain`]).
-pub(crate) fn with_causes(kind: String, error: &reqwest::Error) -> String {
-    format!("{kind}{}", causes(&cause_chain(error)))
-}
-
-/// `: detail`, or nothing when there is no detail.
-fn causes(detail: &str) -> String {
-    if detail.is_empty() {
-        String::new()
-    } else {
-        format!(": {detail}")
     }
 }
 

@@ -4,159 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::edition::Edition;
-use crate::outcome::{RunVerdict, Tally};
-use crate::report::merge::combine;
+use crate::outcome::RunVerdict;
+pub use crate::report::compared::{
+    ComparedBehaviour, ComparedStep, ComparedTarget, ComparedVerdict, Comparison, StepSide,
+};
 use crate::report::model::{
     CaseReport, CleanupReport, EditionRef, Report, StepReport, TargetInfo, Totals, VerdictWord,
 };
-use crate::requirements::{Level, Rule};
-
-/// Behaviours × targets (`report.json`'s `comparison`; absent from a run of one target).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Comparison {
-    /// The targets in the order they were given, each with its own run's verdict.
-    pub targets: Vec<ComparedTarget>,
-    /// Every behaviour of the editions the targets speak, in catalogue order (oldest edition first).
-    pub behaviours: Vec<ComparedBehaviour>,
-    /// How many behaviours the targets disagree on (of those compared).
-    pub differing: usize,
-    /// How many behaviours only one target judged (the others ran another edition's catalogue):
-    /// not compared, so counted neither as differing nor as agreeing.
-    #[serde(default)]
-    pub not_comparable: usize,
-}
-
-impl Comparison {
-    /// Behaviours judged on two targets or more: the only ones compared.
-    pub fn compared(&self) -> usize {
-        self.behaviours.len() - self.not_comparable
-    }
-
-    /// One sentence: how many behaviours differ, agree, or could not be compared, and why not.
-    /// Never counts a behaviour as agreeing that only one target judged.
-    pub fn headline(&self) -> String {
-        let targets = self.targets.len();
-        let compared = self.compared();
-        let apart = if self.not_comparable == 0 {
-            String::new()
-        } else {
-            format!(
-                "; {} judged on one target only, not compared (the targets ran different editions' catalogues)",
-                self.not_comparable
-            )
-        };
-        if compared == 0 {
-            return format!(
-                "nothing compared: each of the {} behaviour(s) was judged on one of the {targets} targets only (the targets ran different editions' catalogues)",
-                self.behaviours.len()
-            );
-        }
-        format!(
-            "{compared} behaviour(s) compared across {targets} targets: {} differ, {} agree{apart}",
-            self.differing,
-            compared - self.differing
-        )
-    }
-}
-
-/// One target of a comparison and how its own run went.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ComparedTarget {
-    pub label: String,
-    pub base_url: String,
-    pub profile: String,
-    /// The editions its run judged (its profile's, or `run --edition`).
-    pub editions: Vec<Edition>,
-    pub run_id: String,
-    pub cases: Tally,
-    pub behaviours: Tally,
-    pub verdict: RunVerdict,
-}
-
-/// One behaviour judged on every target that speaks its edition.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ComparedBehaviour {
-    pub id: String,
-    pub edition: Edition,
-    pub area: String,
-    pub level: Level,
-    pub rule: Rule,
-    pub statement: String,
-    /// One per target, in the targets' order; `null` where the target speaks another edition.
-    pub verdicts: Vec<Option<ComparedVerdict>>,
-    /// Two targets or more judged it (speak its edition); a behaviour only one target judged is
-    /// not compared, and neither differs nor agrees.
-    #[serde(default = "compared_by_default")]
-    pub compared: bool,
-    /// Two targets that judged it gave different verdicts.
-    pub differs: bool,
-    /// Only when it differs (else empty): the steps whose judgement of it differs, side by side.
-    #[serde(default)]
-    pub evidence: Vec<ComparedStep>,
-}
-
-/// A behaviour's verdict on one target.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ComparedVerdict {
-    pub verdict: VerdictWord,
-    /// Why it was skipped or not decided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// One step of a case, as each target went through it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ComparedStep {
-    pub case: String,
-    pub step: String,
-    /// One per target, in the targets' order; `null` where the case is not in its run.
-    pub sides: Vec<Option<StepSide>>,
-}
-
-/// What one target did in one step, for one behaviour.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct StepSide {
-    /// The step's verdict (the case's when the step never ran: a skipped case).
-    pub verdict: VerdictWord,
-    /// The HTTP status the target answered, if it answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// The failing or erroring findings attributed to the behaviour (`file:line:col: …`), and the
-    /// step's error.
-    pub findings: Vec<String>,
-    /// Why the step (or the case) did not run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-impl StepSide {
-    /// One line: `fail (201): <finding>`, `pass (409)`, `skipped: <reason>`.
-    pub fn one_line(&self) -> String {
-        let mut line = self.verdict.as_str().to_owned();
-        if let Some(status) = self.status {
-            line.push_str(&format!(" ({status})"));
-        }
-        if let Some(first) = self.findings.first() {
-            line.push_str(": ");
-            line.push_str(first);
-            if self.findings.len() > 1 {
-                line.push_str(&format!(" (+{} more)", self.findings.len() - 1));
-            }
-        } else if let Some(reason) = &self.reason {
-            line.push_str(": ");
-            line.push_str(reason);
-        }
-        line
-    }
-}
-
-/// Reports written before `compared` existed compared every row they listed.
-fn compared_by_default() -> bool {
-    true
-}
 
 /// Labels made unique: a label given twice gets ` #2`, ` #3`… (the same server named twice).
 pub fn unique_labels(labels: &[String]) -> Vec<String> {
@@ -190,6 +45,7 @@ pub fn compare(reports: Vec<Report>) -> Option<Report> {
     for mut report in reports {
         label_cases(&mut report);
         reasons.extend(target_reasons(&report));
+        joined.append_aftermath(&mut report);
         joined.run_id = format!("{}+{}", joined.run_id, report.run_id);
         joined.duration_ms += report.duration_ms;
         joined.started_at = joined.started_at.min(report.started_at);
@@ -206,7 +62,7 @@ pub fn compare(reports: Vec<Report>) -> Option<Report> {
                 .iter_mut()
                 .find(|b| b.id == theirs.id && b.edition == theirs.edition)
             {
-                Some(mine) => combine(mine, theirs),
+                Some(mine) => mine.combine(theirs),
                 None => joined.behaviours.push(theirs),
             }
         }
@@ -219,13 +75,6 @@ pub fn compare(reports: Vec<Report>) -> Option<Report> {
                 joined.contradictions.push(theirs);
             }
         }
-        joined.cleanup.entries.extend(report.cleanup.entries);
-        joined.snapshot_drift.extend(report.snapshot_drift);
-        joined.snapshot_new.extend(report.snapshot_new);
-        joined
-            .reference_differences
-            .extend(report.reference_differences);
-        joined.interrupted |= report.interrupted;
     }
     joined.editions.sort_by_key(|e: &EditionRef| e.edition);
     joined.behaviours.sort_by_key(|b| b.edition);
@@ -491,8 +340,7 @@ fn side(case: &CaseReport, step: &str, id: &str) -> (StepSide, Judgement) {
 mod tests {
     use super::*;
     use crate::outcome::{RunFacts, Verdict};
-    use crate::report::model::tests::{catalogue, run};
-    use crate::report::{ReportInput, SuiteRef};
+    use crate::report::model::tests::{report_on, run};
 
     /// The fixed run on a target `label`; `fixed`: the failing step of `read/b` passes there, and
     /// nothing is left uncancelled or drifted, so that target's run passes.
@@ -515,19 +363,7 @@ mod tests {
         for outcome in &mut run.outcomes {
             outcome.target = outcome.target.as_ref().map(|_| label.to_owned());
         }
-        Report::build(&ReportInput {
-            run: &run,
-            catalogues: vec![&catalogue()],
-            targets: vec![TargetInfo {
-                label: label.to_owned(),
-                base_url: format!("http://{label}"),
-                profile: "reference".to_owned(),
-            }],
-            started_at: jiff::Timestamp::UNIX_EPOCH,
-            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
-            partition: None,
-            allow_drift: false,
-        })
+        report_on(&run, label, &format!("http://{label}"))
     }
 
     #[test]

@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::report::model::Report;
 
+/// The HTML report's file name (TestReport links to its anchors).
+pub const HTML_FILE: &str = "report.html";
+
 const TEMPLATE: &str = include_str!("report.html.j2");
 /// The name decides auto-escaping: minijinja escapes HTML for `.html` templates.
 const TEMPLATE_NAME: &str = "report.html";
@@ -137,8 +140,10 @@ fn seconds(ms: u64) -> String {
     }
 }
 
-/// An id-safe form of a name: `create/location` → `create-location`.
-fn slug(text: &str) -> String {
+/// An id-safe form of a name, the HTML report's anchor form (TestReport links to it): ASCII
+/// alphanumerics, `-` and `_` kept (lowercased), anything else `-` (`create/location` →
+/// `create-location`).
+pub(crate) fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

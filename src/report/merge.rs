@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::outcome::{RunFacts, RunVerdict};
 use crate::partition::Partition;
-use crate::report::model::{
-    BehaviourReport, CleanupReport, FORMAT_VERSION, Report, Totals, VerdictWord,
-};
+use crate::report::model::{CleanupReport, FORMAT_VERSION, Report, Totals, VerdictWord};
 
 /// Why shards cannot be merged.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -115,7 +113,8 @@ fn join(mut shards: Vec<Report>) -> Report {
     shards.sort_by_key(|s| s.partition.map_or(0, |p| p.shard));
     let verdicts: Vec<RunVerdict> = shards.iter().map(|s| s.verdict.clone()).collect();
     let mut merged = shards.remove(0);
-    for shard in shards {
+    for mut shard in shards {
+        merged.append_aftermath(&mut shard);
         merged.duration_ms = merged.duration_ms.max(shard.duration_ms);
         merged.started_at = merged.started_at.min(shard.started_at);
         merged.run_id = format!("{}+{}", merged.run_id, shard.run_id);
@@ -126,16 +125,9 @@ fn join(mut shards: Vec<Report>) -> Report {
         }
         merged.cases.extend(shard.cases);
         for (mine, theirs) in merged.behaviours.iter_mut().zip(shard.behaviours) {
-            combine(mine, theirs);
+            mine.combine(theirs);
         }
-        merged.cleanup.entries.extend(shard.cleanup.entries);
-        merged.snapshot_drift.extend(shard.snapshot_drift);
-        merged.snapshot_new.extend(shard.snapshot_new);
-        merged
-            .reference_differences
-            .extend(shard.reference_differences);
         merged.allow_drift &= shard.allow_drift;
-        merged.interrupted |= shard.interrupted;
     }
     merged.partition = None;
     merged.cases.sort_by(|a, b| {
@@ -190,37 +182,4 @@ fn join(mut shards: Vec<Report>) -> Report {
         require_all: verdicts.iter().any(|v| v.require_all),
     });
     merged
-}
-
-/// Rank of a behaviour verdict when joining shards: the order `outcome::per_behaviour` uses.
-fn rank(word: VerdictWord) -> u8 {
-    match word {
-        VerdictWord::Skipped => 0,
-        VerdictWord::Pass => 1,
-        VerdictWord::NotDecided => 2,
-        VerdictWord::Error => 3,
-        VerdictWord::Fail => 4,
-    }
-}
-
-/// One behaviour over two shards: the worse verdict (with its reason), and everything either saw.
-pub(crate) fn combine(mine: &mut BehaviourReport, theirs: BehaviourReport) {
-    match rank(theirs.verdict).cmp(&rank(mine.verdict)) {
-        std::cmp::Ordering::Greater => {
-            mine.verdict = theirs.verdict;
-            mine.reason = theirs.reason;
-            mine.blocked_by = theirs.blocked_by;
-        }
-        std::cmp::Ordering::Equal if mine.verdict == VerdictWord::NotDecided => {
-            for id in theirs.blocked_by {
-                if !mine.blocked_by.contains(&id) {
-                    mine.blocked_by.push(id);
-                }
-            }
-        }
-        _ => {}
-    }
-    mine.cases.extend(theirs.cases);
-    mine.evidence.extend(theirs.evidence);
-    mine.notes.extend(theirs.notes);
 }

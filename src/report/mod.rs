@@ -4,6 +4,7 @@
 //! `canvas-conformance editions`.
 
 pub mod changelog;
+pub mod compared;
 pub mod comparison;
 pub mod console;
 pub mod failing;
@@ -15,6 +16,7 @@ pub mod merge;
 pub mod model;
 pub mod progress;
 pub mod testreport;
+pub mod verdict_word;
 pub mod write;
 
 pub use model::{Report, ReportInput, SuiteRef, TargetInfo};

@@ -14,7 +14,8 @@ use crate::outcome::{
     Verdict,
 };
 use crate::partition::Partition;
-use crate::report::comparison::Comparison;
+use crate::report::compared::Comparison;
+pub use crate::report::verdict_word::VerdictWord;
 use crate::requirements::{Catalogue, Level, Rule};
 use crate::run::RunReport;
 use crate::source::Location;
@@ -148,49 +149,6 @@ fn without_userinfo(url: &str) -> String {
             parsed.to_string().trim_end_matches('/').to_owned()
         }
         _ => url.to_owned(),
-    }
-}
-
-/// A verdict as one word; the reason (for skips) travels beside it.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictWord {
-    Pass,
-    Fail,
-    Error,
-    Skipped,
-    /// A behaviour some of whose checks could not run (an earlier step failed for another one).
-    NotDecided,
-}
-
-impl VerdictWord {
-    pub fn of(verdict: &Verdict) -> VerdictWord {
-        match verdict {
-            Verdict::Pass => VerdictWord::Pass,
-            Verdict::Fail => VerdictWord::Fail,
-            Verdict::Error => VerdictWord::Error,
-            Verdict::Skipped(_) => VerdictWord::Skipped,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VerdictWord::Pass => "pass",
-            VerdictWord::Fail => "fail",
-            VerdictWord::Error => "error",
-            VerdictWord::Skipped => "skipped",
-            VerdictWord::NotDecided => "not_decided",
-        }
-    }
-
-    pub fn of_behaviour(verdict: &BehaviourVerdict) -> VerdictWord {
-        match verdict {
-            BehaviourVerdict::Pass => VerdictWord::Pass,
-            BehaviourVerdict::Fail => VerdictWord::Fail,
-            BehaviourVerdict::Error => VerdictWord::Error,
-            BehaviourVerdict::NotDecided { .. } => VerdictWord::NotDecided,
-            BehaviourVerdict::Skipped { .. } => VerdictWord::Skipped,
-        }
     }
 }
 
@@ -574,6 +532,30 @@ pub struct BehaviourReport {
     pub notes: Vec<Evidence>,
 }
 
+impl BehaviourReport {
+    /// One behaviour over two shards: the worse verdict (with its reason), and everything either saw.
+    pub(crate) fn combine(&mut self, theirs: BehaviourReport) {
+        match theirs.verdict.rank().cmp(&self.verdict.rank()) {
+            std::cmp::Ordering::Greater => {
+                self.verdict = theirs.verdict;
+                self.reason = theirs.reason;
+                self.blocked_by = theirs.blocked_by;
+            }
+            std::cmp::Ordering::Equal if self.verdict == VerdictWord::NotDecided => {
+                for id in theirs.blocked_by {
+                    if !self.blocked_by.contains(&id) {
+                        self.blocked_by.push(id);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.cases.extend(theirs.cases);
+        self.evidence.extend(theirs.evidence);
+        self.notes.extend(theirs.notes);
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseRef {
     pub name: String,
@@ -651,6 +633,18 @@ pub struct ReportInput<'a> {
 }
 
 impl Report {
+    /// What joining two reports (a run's shards, or one run's targets) does alike: `other`'s
+    /// cleanup, snapshot drift, new snapshots and reference differences appended (taken out of it);
+    /// interrupted when either was.
+    pub(crate) fn append_aftermath(&mut self, other: &mut Report) {
+        self.cleanup.entries.append(&mut other.cleanup.entries);
+        self.snapshot_drift.append(&mut other.snapshot_drift);
+        self.snapshot_new.append(&mut other.snapshot_new);
+        self.reference_differences
+            .append(&mut other.reference_differences);
+        self.interrupted |= other.interrupted;
+    }
+
     pub fn build(input: &ReportInput<'_>) -> Report {
         let run = input.run;
         let cases: Vec<CaseReport> = run.outcomes.iter().map(case_report).collect();
@@ -1135,13 +1129,18 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn report() -> Report {
-        let run = run();
+        report_on(&run(), "reference", "http://127.0.0.1:1")
+    }
+
+    /// The report of `run` on one target (`label`, `base_url`, profile `reference`), with the
+    /// fixed catalogue and suite.
+    pub(crate) fn report_on(run: &RunReport, label: &str, base_url: &str) -> Report {
         Report::build(&ReportInput {
-            run: &run,
+            run,
             catalogues: vec![&catalogue()],
             targets: vec![TargetInfo {
-                label: "reference".to_owned(),
-                base_url: "http://127.0.0.1:1".to_owned(),
+                label: label.to_owned(),
+                base_url: base_url.to_owned(),
                 profile: "reference".to_owned(),
             }],
             started_at: jiff::Timestamp::UNIX_EPOCH,
@@ -1187,19 +1186,7 @@ pub(crate) mod tests {
     }
 
     fn report_of(run: &RunReport) -> Report {
-        Report::build(&ReportInput {
-            run,
-            catalogues: vec![&catalogue()],
-            targets: vec![TargetInfo {
-                label: "reference".to_owned(),
-                base_url: "http://127.0.0.1:1".to_owned(),
-                profile: "reference".to_owned(),
-            }],
-            started_at: jiff::Timestamp::UNIX_EPOCH,
-            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
-            partition: None,
-            allow_drift: false,
-        })
+        report_on(run, "reference", "http://127.0.0.1:1")
     }
 
     #[test]

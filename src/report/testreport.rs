@@ -8,7 +8,7 @@ use crate::report::model::{
     CaseReport, CleanupEntry, FindingReport, Report, SnapshotReport, StepReport, VerdictWord,
 };
 // The HTML report in the same folder, whose behaviour rows the asserts' `detail` link to.
-use crate::report::write::HTML_FILE;
+use crate::report::html::{HTML_FILE, slug};
 
 /// `TestReport.identifier.system` of every report: the run id is the value.
 pub const RUN_ID_SYSTEM: &str = "urn:canvas-conformance:run-id";
@@ -535,20 +535,6 @@ pub fn behaviour_link(id: &str, case: &CaseReport) -> String {
 fn links(ids: &[String], case: &CaseReport) -> Option<String> {
     let all: Vec<String> = ids.iter().map(|id| behaviour_link(id, case)).collect();
     (!all.is_empty()).then(|| all.join(" "))
-}
-
-/// The HTML report's anchor form: ASCII alphanumerics, `-` and `_` kept (lowercased), anything
-/// else `-`.
-fn slug(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 /// Text as a FHIR `string`/`markdown` allows it (schema pattern `^[ \r\n\t\S]+$`): other whitespace

@@ -9,7 +9,7 @@ use crate::report::{html, json, junit, markdown, testreport};
 
 pub const JUNIT_FILE: &str = "junit.xml";
 pub const JSON_FILE: &str = "report.json";
-pub const HTML_FILE: &str = "report.html";
+pub use crate::report::html::HTML_FILE;
 pub const MARKDOWN_FILE: &str = "summary.md";
 /// The run as a FHIR R4 `TestReport` ([`testreport`]).
 pub const TESTREPORT_FILE: &str = "testreport.json";

@@ -5,10 +5,8 @@ use std::sync::Arc;
 
 use crate::case::DoubleBooking;
 use crate::edition::Edition;
-use crate::server::{
-    Edition as ServerEdition, Mutant, RunningServer, ServerConfig, ServerError, settings, spawn,
-};
 use crate::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{Mutant, RunningServer, ServerConfig, ServerError, settings, spawn};
 
 /// Label of the embedded 2023-09 server that allows double booking (Canvas's default).
 pub const REFERENCE: &str = "reference";
@@ -35,7 +33,6 @@ impl Embedded {
         let mut servers = Vec::new();
         let mut targets = Vec::new();
         for &edition in editions {
-            let server_edition = server_edition(edition);
             let labels = match edition {
                 Edition::Sept2023 => [REFERENCE, REFERENCE_NO_DOUBLE_BOOKING],
                 Edition::Current => [REFERENCE_CURRENT, REFERENCE_CURRENT_NO_DOUBLE_BOOKING],
@@ -44,12 +41,12 @@ impl Embedded {
                 .into_iter()
                 .zip([DoubleBooking::Allowed, DoubleBooking::Disallowed])
             {
-                let mut config = ServerConfig::reference_for(server_edition);
+                let mut config = ServerConfig::reference_for(edition);
                 config.settings.double_booking = match setting {
                     DoubleBooking::Allowed => settings::DoubleBooking::Allowed,
                     DoubleBooking::Disallowed => settings::DoubleBooking::Disallowed,
                 };
-                config.mutant = mutant.filter(|m| m.editions().contains(&server_edition));
+                config.mutant = mutant.filter(|m| m.editions().contains(&edition));
                 let token = config.static_token.clone();
                 let server = spawn(config).await?;
                 let profile = Profile::reference_for(edition).with_double_booking(setting);
@@ -69,13 +66,5 @@ impl Embedded {
         for server in self.servers {
             server.shutdown().await;
         }
-    }
-}
-
-/// The server's name for an edition (the server imports nothing from the harness, so it has its own).
-pub fn server_edition(edition: Edition) -> ServerEdition {
-    match edition {
-        Edition::Sept2023 => ServerEdition::Sept2023,
-        Edition::Current => ServerEdition::Current,
     }
 }

@@ -13,7 +13,7 @@ use crate::exchange::Client;
 use crate::outcome::{CaseOutcome, Tally, Verdict, per_behaviour};
 use crate::plan::Selection;
 use crate::run::session::{RunSession, SessionError, SessionOptions};
-use crate::server::Mutant;
+use canvas_sandbox::Mutant;
 
 /// What one mutant did to the suite.
 #[derive(Clone, Debug, Serialize)]

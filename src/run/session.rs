@@ -22,9 +22,9 @@ use crate::run::runner::{run_item, verdict_of};
 use crate::run::scope::new_run_id;
 use crate::run::snapshots::{SnapshotStore, UpdateMode};
 use crate::run::{RunControl, RunOptions, RunReport, run_plan_with};
-use crate::server::{Mutant, ServerError};
 use crate::source::Pos;
 use crate::target::{Profile, Target, for_profile, label_for};
+use canvas_sandbox::{Mutant, ServerError};
 
 /// Which servers a session talks to.
 #[derive(Clone, Debug)]

@@ -508,7 +508,7 @@ fn describe_transport(error: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    crate::exchange::error::with_causes(kind.to_owned(), error)
+    crate::target::cause::with_causes(kind.to_owned(), error)
 }
 
 #[cfg(test)]

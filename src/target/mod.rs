@@ -2,6 +2,7 @@
 //! URL) and the auth provider that hands out bearer tokens, kept in types that never print them.
 
 pub mod auth;
+pub mod cause;
 pub mod draft;
 pub mod profile;
 pub mod read_only;

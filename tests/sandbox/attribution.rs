@@ -7,9 +7,9 @@ use std::time::Duration;
 use canvas_conformance::check::FindingKind;
 use canvas_conformance::outcome::{BehaviourVerdict, Verdict, per_behaviour};
 use canvas_conformance::run::RunControl;
-use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::suite::load_suite;
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{ServerConfig, spawn};
 use std::sync::Arc;
 
 use super::common::{client, outcome, run_suite, scratch_cases};

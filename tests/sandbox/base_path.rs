@@ -13,8 +13,8 @@ use axum::extract::{Request, State};
 use axum::http::{Response, StatusCode};
 use canvas_conformance::plan::{Selection, build};
 use canvas_conformance::run::{RunControl, RunOptions, RunReport, run_plan_with};
-use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::Value;
 
 use super::common::{

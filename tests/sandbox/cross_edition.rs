@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use canvas_conformance::edition::Edition;
 use canvas_conformance::outcome::{BehaviourVerdict, per_behaviour};
 use canvas_conformance::requirements::Change;
 use canvas_conformance::run::RunControl;
-use canvas_conformance::server::{Edition as ServerEdition, ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{ServerConfig, spawn};
 
 use super::common::{client, project_suite, run_suite};
 
@@ -19,9 +20,9 @@ use super::common::{client, project_suite, run_suite};
 async fn the_2023_09_suite_fails_a_current_server_only_where_the_editions_differ_with_hints() {
     let suite = project_suite();
     let current = suite
-        .catalogue(canvas_conformance::edition::Edition::Current)
+        .catalogue(Edition::Current)
         .expect("the current catalogue");
-    let server = spawn(ServerConfig::reference_for(ServerEdition::Current))
+    let server = spawn(ServerConfig::reference_for(Edition::Current))
         .await
         .expect("server");
     // The 2023-09 reference profile (its fixtures, its edition) on a server of the current edition.

@@ -20,8 +20,8 @@ use canvas_conformance::edition::Edition;
 use canvas_conformance::outcome::{BehaviourVerdict, per_behaviour};
 use canvas_conformance::requirements::Rule;
 use canvas_conformance::run::{RunControl, RunReport};
-use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::Value;
 
 use super::common::{
@@ -203,11 +203,7 @@ fn generic_fhir(body: &mut Value, upstream: &str) -> bool {
 /// Runs the suite of `edition` through a proxy injecting `fault`; the report and how often the
 /// fault applied.
 async fn through(fault: Fault, edition: Edition) -> (RunReport, u64) {
-    let server_edition = match edition {
-        Edition::Sept2023 => canvas_conformance::server::Edition::Sept2023,
-        Edition::Current => canvas_conformance::server::Edition::Current,
-    };
-    let server = spawn(ServerConfig::reference_for(server_edition))
+    let server = spawn(ServerConfig::reference_for(edition))
         .await
         .expect("server");
     let applied = Arc::new(AtomicU64::new(0));

@@ -25,8 +25,8 @@ use canvas_conformance::outcome::Verdict;
 use canvas_conformance::requirements::Rule;
 use canvas_conformance::run::RunControl;
 use canvas_conformance::run::ledger::Tidied;
-use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::{Value, json};
 
 use super::common::{client, pass_on, project_suite, proxy_http, run_suite, serve_loopback};

@@ -3,52 +3,13 @@
 //! which `doctor` passes and `run` passes; it never writes a secret and never overwrites a file
 //! without `--force`.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
-use canvas_conformance::server::{Edition, ServerConfig, spawn};
+use canvas_sandbox::{Edition, ServerConfig, spawn};
+
+use crate::common::{run_binary as run, scratch_dir, strings as s};
 
 use super::oauth::{harbour_settings, spawn_harbour};
-
-/// Runs the binary with `args` and `env`, off the async threads; its exit code and all it printed.
-async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> (Option<i32>, String) {
-    tokio::task::spawn_blocking(move || {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
-        command
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("CANVAS_TOKEN")
-            .env_remove("CANVAS_CLIENT_ID")
-            .env_remove("CANVAS_CLIENT_SECRET")
-            .env_remove("INSTA_UPDATE")
-            .env_remove("CI")
-            .args(&args);
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let output: Output = command.output().expect("run the binary");
-        (
-            output.status.code(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ),
-        )
-    })
-    .await
-    .expect("run task")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("cc-init-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
-}
-
-fn s(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| (*a).to_owned()).collect()
-}
 
 /// `init`, then `doctor`, then (writes on) `run` with `creds`: each must succeed; returns the
 /// profile's text and what `run` printed.
@@ -109,7 +70,7 @@ async fn init_writes_a_profile_doctor_and_run_pass_on_in_both_editions() {
         let server = spawn(ServerConfig::reference_for(edition))
             .await
             .expect("server");
-        let dir = scratch("reference");
+        let dir = scratch_dir("init-reference");
         let (text, _) = init_doctor_run(
             server.base_url(),
             &dir,
@@ -156,7 +117,7 @@ async fn init_writes_a_profile_doctor_and_run_pass_on_in_both_editions() {
 async fn init_finds_another_instances_own_ids_and_writes_no_secret() {
     let server = spawn_harbour().await;
     let settings = harbour_settings();
-    let dir = scratch("harbour");
+    let dir = scratch_dir("init-harbour");
     let secret = "harbour-ci-secret-3c1f";
     let (text, _) = init_doctor_run(
         server.base_url(),

@@ -12,9 +12,9 @@ use axum::http::Response;
 use canvas_conformance::outcome::Verdict;
 use canvas_conformance::run::RunControl;
 use canvas_conformance::run::interrupt::{INTERRUPTED, Interrupt};
-use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::suite::load_suite;
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{ServerConfig, spawn};
 
 use super::common::{client, outcome, run_suite, scratch_cases};
 

@@ -14,8 +14,8 @@ use axum::routing::{get, post};
 use canvas_conformance::case::model::{AuthMode, Method};
 use canvas_conformance::exchange::Outgoing;
 use canvas_conformance::run::RunControl;
-use canvas_conformance::server::{RunningServer, ServerConfig, Settings, spawn};
 use canvas_conformance::target::{Auth, OAuthClient, Profile, Secret, Target};
+use canvas_sandbox::{RunningServer, ServerConfig, Settings, spawn};
 use serde_json::json;
 
 use super::common::{client, not_passed, passed, project_suite, run_suite, skipped};

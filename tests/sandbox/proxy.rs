@@ -12,8 +12,8 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 use canvas_conformance::run::RunControl;
-use canvas_conformance::server::{ServerConfig, spawn};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
+use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::{Map, Value};
 
 use super::common::{

@@ -9,13 +9,13 @@ use std::time::Duration;
 use canvas_conformance::case::model::{AuthMode, Method};
 use canvas_conformance::edition::Edition;
 use canvas_conformance::exchange::Outgoing;
-use canvas_conformance::server::{Edition as ServerEdition, RunningServer, ServerConfig, spawn};
 use canvas_conformance::target::{Auth, OAuthClient, Profile, Secret, Target};
+use canvas_sandbox::{RunningServer, ServerConfig, spawn};
 
 use super::common::client;
 
 async fn current_server() -> RunningServer {
-    spawn(ServerConfig::reference_for(ServerEdition::Current))
+    spawn(ServerConfig::reference_for(Edition::Current))
         .await
         .expect("the current reference server starts")
 }

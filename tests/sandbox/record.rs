@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use canvas_conformance::server::{ServerConfig, spawn};
+use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::Value;
 
 use super::oauth::{harbour_profile, spawn_harbour};

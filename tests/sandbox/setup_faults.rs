@@ -6,56 +6,24 @@
 //! first and last. An edition mismatch headlines the run. Writes off: "partial" in every report.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use canvas_conformance::server::{Edition, ServerConfig, spawn};
 use canvas_conformance::target::Profile;
+use canvas_sandbox::{Edition, ServerConfig, spawn};
 use serde_json::Value;
+
+use crate::common::{run_binary, scratch_dir, strings};
 
 use super::common::serve_loopback;
 use super::oauth::{harbour_profile, spawn_harbour};
 
-/// Runs the binary with `args` (and `env`) off the async threads; its exit code and all it printed.
-async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> (Option<i32>, String) {
-    tokio::task::spawn_blocking(move || {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_canvas-conformance"));
-        command
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("CANVAS_TOKEN")
-            .env_remove("INSTA_UPDATE")
-            .env_remove("CI")
-            .args(&args);
-        // A run against a profile records new snapshots beside its baseline: never the project's.
-        if args.first().is_some_and(|a| a == "run") {
-            command.arg("--snapshots").arg(scratch("snapshots"));
-        }
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let output: Output = command.output().expect("run the binary");
-        (
-            output.status.code(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ),
-        )
-    })
-    .await
-    .expect("run task")
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| (*a).to_owned()).collect()
-}
-
-/// A scratch folder of its own for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("cc-setup-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+/// Runs the binary; a `run` gets a scratch snapshots folder (a run against a profile records new
+/// snapshots beside its baseline: never the project's).
+async fn run(mut args: Vec<String>, env: Vec<(&'static str, String)>) -> (Option<i32>, String) {
+    if args.first().is_some_and(|a| a == "run") {
+        args.push("--snapshots".to_owned());
+        args.push(scratch_dir("setup-snapshots").display().to_string());
+    }
+    run_binary(args, env).await
 }
 
 /// A profile of the reference instance of `edition` at `base`, with `changes` to its fixtures
@@ -129,10 +97,58 @@ fn assert_no_behaviour_failed(report: &Value) {
     assert!(red.is_empty(), "behaviours reported red: {red:?}");
 }
 
+/// A run with one wrong fixture in an otherwise right profile of `server`: exit 2 (a set-up
+/// problem), under 30 lines, the fixture named on the first lines and in the last one with its
+/// profile line, no case failed and no behaviour red. Returns the console and report.json.
+async fn assert_one_wrong_fixture(
+    server: &canvas_sandbox::RunningServer,
+    header: &str,
+    fixture: &str,
+    value: &str,
+) -> (String, Value) {
+    let dir = scratch_dir(&format!("setup-{fixture}"));
+    let path = profile(&dir, server.base_url(), header, &[(fixture, value)]);
+    let reports = dir.join("report");
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+            "--report-dir",
+            &reports.display().to_string(),
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(code, Some(2), "{all}");
+    let lines: Vec<&str> = all.lines().collect();
+    assert!(lines.len() < 30, "{} lines: {all}", lines.len());
+    let cause = format!("fixture `{fixture}` (profile ");
+    assert!(lines.iter().take(3).any(|l| l.contains(&cause)), "{all}");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("cause: ") && l.contains(&cause)),
+        "{all}"
+    );
+    assert!(
+        all.contains("trial.yaml:"),
+        "the profile line is named: {all}"
+    );
+    assert!(!all.contains("FAIL "), "{all}");
+    let report = report_json(&reports);
+    assert_no_behaviour_failed(&report);
+    let summary = std::fs::read_to_string(reports.join("summary.md")).expect("summary.md");
+    assert!(summary.contains("⚠️ set-up problem"), "{summary}");
+    (all, report)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_stops_the_run_with_one_cause() {
     let server = spawn(ServerConfig::reference()).await.expect("server");
-    let dir = scratch("token");
+    let dir = scratch_dir("setup-token");
     let reports = dir.join("report");
     let (code, all) = run(
         strings(&[
@@ -230,7 +246,7 @@ async fn an_html_page_at_the_base_url_stops_the_run_with_one_cause() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_oauth_client_stops_the_run_with_one_cause() {
     let server = spawn_harbour().await;
-    let dir = scratch("oauth");
+    let dir = scratch_dir("setup-oauth");
     let path = dir.join("harbour.yaml");
     std::fs::write(&path, harbour_profile(server.base_url())).expect("profile");
     let (code, all) = run(
@@ -252,46 +268,9 @@ async fn a_refused_oauth_client_stops_the_run_with_one_cause() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_appointment_fixture_keeps_its_cases_from_being_sent() {
     let server = spawn(ServerConfig::reference()).await.expect("server");
-    let dir = scratch("appt");
     let unknown = "0badf00d-0000-4000-8000-00000000dead";
-    let path = profile(
-        &dir,
-        server.base_url(),
-        "allow_writes: true\n",
-        &[("appt_confirmed", unknown)],
-    );
-    let reports = dir.join("report");
-    let (code, all) = run(
-        strings(&[
-            "run",
-            "--profile",
-            &path.display().to_string(),
-            "--token",
-            "dev-token",
-            "--report-dir",
-            &reports.display().to_string(),
-        ]),
-        Vec::new(),
-    )
-    .await;
-    assert_eq!(code, Some(2), "{all}");
-    let lines: Vec<&str> = all.lines().collect();
-    assert!(lines.len() < 30, "{} lines: {all}", lines.len());
-    let cause = "fixture `appt_confirmed` (profile ";
-    assert!(lines.iter().take(3).any(|l| l.contains(cause)), "{all}");
-    assert!(
-        lines
-            .last()
-            .is_some_and(|l| l.starts_with("cause: ") && l.contains(cause)),
-        "{all}"
-    );
-    assert!(
-        all.contains("trial.yaml:"),
-        "the profile line is named: {all}"
-    );
-    assert!(!all.contains("FAIL "), "{all}");
-    let report = report_json(&reports);
-    assert_no_behaviour_failed(&report);
+    let (_, report) =
+        assert_one_wrong_fixture(&server, "allow_writes: true\n", "appt_confirmed", unknown).await;
     // The cases that needed it were not sent; the others were judged and passed.
     assert!(
         report["verdict"]["setup_cases"].as_u64().unwrap_or(0) >= 3,
@@ -306,58 +285,29 @@ async fn an_unknown_location_found_during_the_run_is_the_profiles_problem() {
     let server = spawn(ServerConfig::reference_for(Edition::Current))
         .await
         .expect("server");
-    let dir = scratch("location");
     let unknown = "ffffffff-0000-4000-8000-00000000dead";
-    let path = profile(
-        &dir,
-        server.base_url(),
-        "edition: current\nallow_writes: true\n",
-        &[("location", unknown)],
-    );
-    let reports = dir.join("report");
-    let (code, all) = run(
-        strings(&[
-            "run",
-            "--profile",
-            &path.display().to_string(),
-            "--token",
-            "dev-token",
-            "--report-dir",
-            &reports.display().to_string(),
-        ]),
-        Vec::new(),
-    )
-    .await;
-    assert_eq!(code, Some(2), "{all}");
-    let lines: Vec<&str> = all.lines().collect();
-    assert!(lines.len() < 30, "{} lines: {all}", lines.len());
-    let cause = "fixture `location` (profile ";
-    assert!(lines.iter().take(3).any(|l| l.contains(cause)), "{all}");
-    assert!(
-        lines
-            .last()
-            .is_some_and(|l| l.starts_with("cause: ") && l.contains(cause)),
-        "{all}"
-    );
-    // The target's own words, and where to fix it.
-    assert!(
-        all.contains(&format!("unknown location \\\"{unknown}\\\"")) || all.contains(unknown),
-        "{all}"
-    );
-    assert!(all.contains("trial.yaml:"), "{all}");
-    assert!(!all.contains("FAIL "), "{all}");
-    let report = report_json(&reports);
-    assert_no_behaviour_failed(&report);
+    let header = "edition: current\nallow_writes: true\n";
+    let (all, report) = assert_one_wrong_fixture(&server, header, "location", unknown).await;
+    // The target's own words name it.
+    assert!(all.contains(unknown), "{all}");
     assert!(report["verdict"]["setup_cases"].as_u64().unwrap_or(0) > 20);
-    let summary = std::fs::read_to_string(reports.join("summary.md")).expect("summary.md");
-    assert!(summary.contains("⚠️ set-up problem"), "{summary}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_practitioner_found_during_the_run_is_the_profiles_problem() {
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let unknown = "0badf00d0badf00d0badf00d0badf00d";
+    let (_, report) =
+        assert_one_wrong_fixture(&server, "allow_writes: true\n", "practitioner", unknown).await;
+    assert!(report["verdict"]["setup_cases"].as_u64().unwrap_or(0) > 10);
     server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edition_mismatch_is_the_headline_first_and_last() {
     let server = spawn(ServerConfig::reference()).await.expect("server");
-    let dir = scratch("edition");
+    let dir = scratch_dir("setup-edition");
     let path = profile(&dir, server.base_url(), "edition: current\n", &[]);
     let reports = dir.join("report");
     let (code, all) = run(
@@ -414,7 +364,7 @@ async fn an_edition_mismatch_is_the_headline_first_and_last() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_with_writes_off_says_partial_in_every_report() {
     let server = spawn(ServerConfig::reference()).await.expect("server");
-    let dir = scratch("writes-off");
+    let dir = scratch_dir("setup-writes-off");
     let path = profile(&dir, server.base_url(), "allow_writes: false\n", &[]);
     let reports = dir.join("report");
     let args = |extra: &[&str]| {

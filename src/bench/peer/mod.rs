@@ -17,8 +17,8 @@ use crate::bench::peer::scenario::{Days, Scenario, Written};
 use crate::bench::peer::tools::Invocation;
 use crate::bench::process::run_measured;
 use crate::bench::{BenchError, BenchOptions};
-use crate::server::Edition;
 use crate::target::Secret;
+use canvas_sandbox::Edition;
 
 /// How big the peer part is.
 #[derive(Clone, Copy, Debug)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::server::Settings;
+use canvas_sandbox::Settings;
 
 /// Where each iteration's appointment goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

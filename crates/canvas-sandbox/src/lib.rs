@@ -1,0 +1,71 @@
+//! canvas-sandbox: the reference server, an axum emulator of every documented behaviour of
+//! Canvas's FHIR Appointment API, in its September 2023 edition or its current one ([`Edition`]),
+//! backed by SQLite, with opt-in mutants that each break exactly one behaviour so a harness can
+//! notice. A crate of its own: it knows nothing of the harness (`canvas-conformance`) above it.
+//!
+//! # Use from a Rust test
+//! [`spawn`]`(`[`ServerConfig`]`) -> `[`RunningServer`]: a server on 127.0.0.1:0 in the current
+//! tokio runtime, with its `base_url()`, `token()` and `shutdown()` (docs/server.md has the
+//! example, which `tests/in_process.rs` runs).
+//!
+//! # Layout
+//! `src/` (the rooms below), `openapi/` (the served OpenAPI documents), `docs/` (settings
+//! examples), `tests/` (every behaviour over real HTTP).
+//!
+//! # Rooms
+//! Top to bottom, one line per room; a file imports only from rooms listed below its own.
+//! - `app`: configuration, the router (state, routes, layers), `serve`/`spawn`.
+//! - `routes`: one file per interaction (create, read, update, search, token, introspect,
+//!   openapi) plus the fallbacks for unknown routes and methods; no route imports another.
+//! - `middleware`: the bearer and scope check, the edition layer (limits, error re-rendering,
+//!   correlation id).
+//! - `state`: `AppState`, what every handler shares.
+//! - `rules`: the page's business rules (422) and the update rules on the stored appointment.
+//! - `shape`: request body → shape-checked fields (every 400).
+//! - `build`: validated changes → domain rows (create, update, seeds).
+//! - `search`: query → filters (400), paging links, the searchset Bundle.
+//! - `render`: stored appointment → FHIR JSON.
+//! - `success`: the success answer of create and update (D6).
+//! - `oauth`: OAuth2 client authentication, form fields, RFC 6749 error answers.
+//! - `extract`: request body and path id extractors.
+//! - `store`: SQLite storage (the only SQL).
+//! - `interaction`: `Mode` and `Ctx`, the context of one create or update.
+//! - `domain`: the `Appointment` row, the validated `Changes`, the meeting Endpoint ids.
+//! - `identifier`: external identifiers (input, defaults, update merge, read form).
+//! - `auth`: bearer tokens and scopes.
+//! - `error`: `ApiError`, the one place that builds OperationOutcome error answers.
+//! - [`settings`]: the emulated instance (YAML settings file or the reference instance).
+//! - `status`: Canvas ↔ FHIR status map.
+//! - `instant`: FHIR instants and search days.
+//! - [`mutant`]: the deliberate defects.
+//! - [`edition`]: the two editions and the one policy value per edition that handlers consult.
+
+mod app;
+mod auth;
+mod build;
+mod domain;
+pub mod edition;
+mod error;
+mod extract;
+mod identifier;
+mod instant;
+mod interaction;
+mod middleware;
+pub mod mutant;
+mod oauth;
+mod render;
+mod routes;
+mod rules;
+mod search;
+pub mod settings;
+mod shape;
+mod state;
+mod status;
+mod store;
+mod success;
+
+pub use app::{RunningServer, ServerConfig, ServerError, router, serve, spawn};
+pub use edition::Edition;
+pub use mutant::Mutant;
+pub use settings::{Settings, SettingsError};
+pub use store::{SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, seed_synthetic, synthetic_id};

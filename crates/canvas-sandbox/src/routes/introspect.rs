@@ -1,0 +1,85 @@
+//! `/auth/introspect/`: OAuth2 token introspection (RFC 7662), as `POST` with a form and as
+//! `GET ?token=…` (the form Canvas's request collection uses). The caller authenticates as a
+//! client (HTTP Basic or form credentials) or with a bearer token this server accepts
+//! (RFC 7662 §2.1). The answer is `{"active": false}` for an unknown or expired token, else
+//! `active`, `scope`, `client_id` (issued tokens), `token_type` and `exp` (issued tokens).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::auth::bearer;
+use crate::extract::RawBody;
+use crate::oauth::{ClientAuth, OAuthError, authenticate_client, form_fields, oauth_error};
+use crate::state::AppState;
+
+pub(crate) async fn introspect_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, OAuthError> {
+    introspect(&state, &headers, &form_fields(&body)?)
+}
+
+pub(crate) async fn introspect_query(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, OAuthError> {
+    introspect(
+        &state,
+        &headers,
+        &form_fields(query.unwrap_or_default().as_bytes())?,
+    )
+}
+
+fn introspect(
+    state: &AppState,
+    headers: &HeaderMap,
+    fields: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let caller_ok = match authenticate_client(&state.settings.oauth_clients, headers, fields)? {
+        ClientAuth::Client(_) => true,
+        ClientAuth::Absent => bearer(headers).is_some_and(|t| state.tokens.grant(t).is_some()),
+    };
+    if !caller_ok {
+        return Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "introspection needs client authentication or a valid bearer token",
+        ));
+    }
+    let Some(token) = fields.get("token").filter(|t| !t.is_empty()) else {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required",
+        ));
+    };
+    let mut out = Map::new();
+    match state.tokens.grant(token) {
+        None => {
+            out.insert("active".into(), json!(false));
+        }
+        Some(grant) => {
+            out.insert("active".into(), json!(true));
+            out.insert("scope".into(), json!(grant.scope));
+            if let Some(client_id) = grant.client_id {
+                out.insert("client_id".into(), json!(client_id));
+            }
+            out.insert("token_type".into(), json!("Bearer"));
+            if let Some(exp) = grant.exp {
+                out.insert("exp".into(), json!(exp));
+            }
+        }
+    }
+    let mut response = Json(Value::Object(out)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

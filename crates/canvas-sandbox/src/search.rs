@@ -1,0 +1,540 @@
+//! Search: the query string → validated filters, sort and page (every parameter the edition's
+//! page lists; others are refused in 2023-09 and ignored in current, D2), and the Bundle around
+//! the results with its relative paging links (D17 in the current edition).
+
+use serde_json::{Value, json};
+
+use super::edition::Policy;
+use super::error::ApiError;
+use super::instant::{DAY_MS, parse_day};
+use super::mutant::Mutant;
+use super::status::{CanvasStatus, FHIR_CODES};
+use super::store::{Bound, Filters, SortKey};
+
+/// A parsed search: what to ask the store, and what the links must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SearchRequest {
+    pub filters: Filters,
+    /// The received parameters minus `_count`/`_offset`, decoded, in received order.
+    pub carried: Vec<(String, String)>,
+    /// (`_count`, `_offset`) when paging is on.
+    pub page: Option<(u64, u64)>,
+}
+
+/// Parses the raw query string of `GET /Appointment` under the edition's policy.
+pub(crate) fn parse_query(
+    raw: Option<&str>,
+    policy: &Policy,
+    mutant: Option<Mutant>,
+) -> Result<SearchRequest, ApiError> {
+    let mut filters = Filters::default();
+    let mut carried = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut dates = 0;
+    let mut count: Option<u64> = None;
+    let mut offset: u64 = 0;
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let (name, value) = (name.into_owned(), value.into_owned());
+        let known = matches!(
+            name.as_str(),
+            "_id"
+                | "appointment-type"
+                | "location"
+                | "patient"
+                | "practitioner"
+                | "status"
+                | "date"
+                | "_count"
+                | "_offset"
+                | "_sort"
+        ) || (name == "identifier" && policy.identifier_search);
+        if !known {
+            if policy.ignore_unknown_params || mutant == Some(Mutant::SearchUnknownParamIgnored) {
+                continue;
+            }
+            return Err(ApiError::bad(
+                &name,
+                format!(
+                    "unknown search parameter {name:?}; supported: _id, appointment-type, location, patient, practitioner, status, date, _count, _offset, _sort"
+                ),
+            ));
+        }
+        if value.is_empty() {
+            return Err(ApiError::bad(&name, format!("{name} must not be empty")));
+        }
+        if name == "date" {
+            dates += 1;
+            if dates > 2 {
+                return Err(ApiError::bad(
+                    "date",
+                    "at most two date parameters are accepted (a range)",
+                ));
+            }
+        } else if seen.contains(&name) {
+            return Err(ApiError::bad(
+                &name,
+                format!("{name} may be given only once"),
+            ));
+        }
+        seen.push(name.clone());
+        let bad = |why: String| ApiError::bad(&name, format!("{name}={value:?}: {why}"));
+        match name.as_str() {
+            "_id" => {
+                let ids = split_list(&value).ok_or_else(|| bad("empty item in the list".into()))?;
+                filters.ids = Some(ids);
+            }
+            "appointment-type" => {
+                let (system, code) =
+                    token(&value).ok_or_else(|| bad("expected code or system|code".into()))?;
+                let system = system.filter(|_| mutant != Some(Mutant::TypeTokenSystemIgnored));
+                filters.appointment_type = Some((system, code));
+            }
+            "identifier" => {
+                let parsed =
+                    token(&value).ok_or_else(|| bad("expected value or system|value".into()))?;
+                if mutant != Some(Mutant::IdentifierSearchIgnored) {
+                    filters.identifier = Some(parsed);
+                }
+            }
+            "location" => filters.location = Some(reference(&value, "Location").map_err(bad)?),
+            "patient" => {
+                let id = reference(&value, "Patient").map_err(bad)?;
+                if mutant != Some(Mutant::SearchIgnoresPatient) {
+                    filters.patient = Some(id);
+                }
+            }
+            "practitioner" => {
+                filters.practitioner = Some(reference(&value, "Practitioner").map_err(bad)?);
+            }
+            "status" => {
+                let codes =
+                    split_list(&value).ok_or_else(|| bad("empty item in the list".into()))?;
+                let mut statuses = Vec::new();
+                for code in codes {
+                    if !FHIR_CODES.contains(&code.as_str()) {
+                        if mutant == Some(Mutant::SearchMalformedIgnored) {
+                            continue;
+                        }
+                        return Err(bad(format!("unknown status {code:?}")));
+                    }
+                    statuses.extend(CanvasStatus::from_fhir_code(&code));
+                }
+                filters.statuses = Some(statuses);
+            }
+            "date" => filters
+                .start
+                .extend(date_bounds(&value, mutant).map_err(bad)?),
+            "_count" => {
+                let n = digits(&value)
+                    .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| bad("expected an integer of at least 1".into()))?;
+                let cap = policy
+                    .paging
+                    .max_count
+                    .filter(|_| mutant != Some(Mutant::CountNotCapped));
+                count = Some(cap.map_or(n, |cap| n.min(cap)));
+            }
+            "_offset" => {
+                offset = digits(&value)
+                    .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
+                    .ok_or_else(|| bad("expected an integer of at least 0".into()))?;
+            }
+            "_sort" => filters.sort = sort_keys(&value, mutant).map_err(bad)?,
+            _ => {}
+        }
+        if name != "_count" && name != "_offset" {
+            carried.push((name, value));
+        }
+    }
+    let page = count
+        .or(policy.paging.default_count)
+        .map(|count| (count, offset));
+    filters.page = page.map(|(count, offset)| {
+        let skew = u64::from(mutant == Some(Mutant::SearchOffsetOffByOne));
+        (count, offset.saturating_add(skew))
+    });
+    Ok(SearchRequest {
+        filters,
+        carried,
+        page,
+    })
+}
+
+fn digits(value: &str) -> Option<&str> {
+    (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then_some(value)
+}
+
+/// A FHIR token `code` or `system|code` (both parts non-empty).
+fn token(value: &str) -> Option<(Option<String>, String)> {
+    match value.split_once('|') {
+        Some((system, code)) if !system.is_empty() && !code.is_empty() => {
+            Some((Some(system.to_string()), code.to_string()))
+        }
+        Some(_) => None,
+        None => Some((None, value.to_string())),
+    }
+}
+
+fn split_list(value: &str) -> Option<Vec<String>> {
+    let items: Vec<String> = value.split(',').map(str::to_string).collect();
+    (!items.iter().any(String::is_empty)).then_some(items)
+}
+
+/// `Kind/<id>` or a bare `<id>`.
+fn reference(value: &str, kind: &str) -> Result<String, String> {
+    let id = value
+        .strip_prefix(kind)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(value);
+    if id.is_empty() || id.contains('/') {
+        return Err(format!("expected {kind}/<id> or <id>"));
+    }
+    Ok(id.to_string())
+}
+
+/// One `date` parameter (prefix eq/gt/ge/lt/le, eq by default) as bounds on the UTC start.
+fn date_bounds(value: &str, mutant: Option<Mutant>) -> Result<Vec<Bound>, String> {
+    let (prefix, day) = match value.get(..2) {
+        Some(p @ ("eq" | "gt" | "ge" | "lt" | "le")) => (p, &value[2..]),
+        _ => ("eq", value),
+    };
+    let start =
+        parse_day(day).map_err(|e| format!("{e}, with an optional eq/gt/ge/lt/le prefix"))?;
+    let next = start + DAY_MS;
+    Ok(match prefix {
+        "gt" if mutant == Some(Mutant::DateGtInclusive) => vec![Bound::AtOrAfter(start)],
+        "gt" => vec![Bound::AtOrAfter(next)],
+        "ge" => vec![Bound::AtOrAfter(start)],
+        "lt" => vec![Bound::Before(start)],
+        "le" => vec![Bound::Before(next)],
+        _ => vec![Bound::AtOrAfter(start), Bound::Before(next)],
+    })
+}
+
+fn sort_keys(value: &str, mutant: Option<Mutant>) -> Result<Vec<(SortKey, bool)>, String> {
+    let mut keys: Vec<(SortKey, bool)> = Vec::new();
+    for item in value.split(',') {
+        let (desc, name) = match item.strip_prefix('-') {
+            Some(name) => (mutant != Some(Mutant::SearchSortIgnoresDesc), name),
+            None => (false, item),
+        };
+        let key = match name {
+            "date" => SortKey::Date,
+            "patient" => SortKey::Patient,
+            "practitioner" => SortKey::Practitioner,
+            _ => {
+                return Err(format!(
+                    "unknown sort key {item:?}; expected date, patient or practitioner, optionally with a leading -"
+                ));
+            }
+        };
+        if keys.iter().any(|(k, _)| *k == key) {
+            return Err(format!("sort key {name:?} given twice"));
+        }
+        keys.push((key, desc));
+    }
+    Ok(keys)
+}
+
+/// The Bundle's links: relative `/Appointment?…` URLs (or absolute ones under `absolute_base`);
+/// `previous` and links on an empty result only where the edition has them (D17).
+pub(crate) fn links(
+    request: &SearchRequest,
+    total: u64,
+    absolute_base: Option<&str>,
+    policy: &Policy,
+    mutant: Option<Mutant>,
+) -> Vec<(&'static str, String)> {
+    if total == 0 && !policy.paging.links_when_empty && mutant != Some(Mutant::EmptySearchLinks) {
+        return Vec::new();
+    }
+    let url = |page: Option<(u64, u64)>| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &request.carried {
+            query.append_pair(name, value);
+        }
+        if let Some((count, offset)) = page {
+            query.append_pair("_count", &count.to_string());
+            query.append_pair("_offset", &offset.to_string());
+        }
+        let query = query.finish();
+        let path = if query.is_empty() {
+            "/Appointment".to_string()
+        } else {
+            format!("/Appointment?{query}")
+        };
+        format!("{}{path}", absolute_base.unwrap_or_default())
+    };
+    let Some((count, offset)) = request.page else {
+        return ["self", "first", "last"]
+            .into_iter()
+            .map(|relation| (relation, url(None)))
+            .collect();
+    };
+    let step = count;
+    let last = total.saturating_sub(1) / step * step;
+    let mut out = vec![
+        ("self", url(Some((count, offset)))),
+        ("first", url(Some((count, 0)))),
+        ("last", url(Some((count, last)))),
+    ];
+    if offset.saturating_add(step) < total {
+        out.push(("next", url(Some((count, offset + step)))));
+    }
+    if offset > 0 && policy.paging.previous_link {
+        out.push(("previous", url(Some((count, offset.saturating_sub(step))))));
+    }
+    out
+}
+
+/// The searchset Bundle (`entry` left out when there are no results, `link` when there are no
+/// links).
+pub(crate) fn bundle(
+    total: u64,
+    links: Vec<(&'static str, String)>,
+    resources: Vec<Value>,
+    mutant: Option<Mutant>,
+) -> Value {
+    let kind = if mutant == Some(Mutant::SearchBundleCollection) {
+        "collection"
+    } else {
+        "searchset"
+    };
+    let mut out = json!({
+        "resourceType": "Bundle",
+        "type": kind,
+        "total": total,
+    });
+    if !links.is_empty()
+        && let Some(obj) = out.as_object_mut()
+    {
+        let links = links
+            .into_iter()
+            .map(|(relation, url)| json!({"relation": relation, "url": url}))
+            .collect();
+        obj.insert("link".into(), Value::Array(links));
+    }
+    if !resources.is_empty()
+        && let Some(obj) = out.as_object_mut()
+    {
+        let entries = resources
+            .into_iter()
+            .map(|resource| json!({"resource": resource}))
+            .collect();
+        obj.insert("entry".into(), Value::Array(entries));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instant::parse_day;
+
+    use crate::edition::Edition;
+
+    fn parse(q: &str) -> Result<SearchRequest, ApiError> {
+        parse_query(Some(q), Edition::Sept2023.policy(), None)
+    }
+
+    fn parse_current(q: &str) -> Result<SearchRequest, ApiError> {
+        parse_query(Some(q), Edition::Current.policy(), None)
+    }
+
+    fn rejects(q: &str, parameter: &str) {
+        match parse(q) {
+            Err(ApiError::BadRequest { expression, .. }) => {
+                assert_eq!(expression.as_deref(), Some(parameter), "{q}")
+            }
+            other => panic!("{q}: expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_every_parameter() {
+        let r = parse(
+            "_id=a,b&appointment-type=http://snomed.info/sct|448337001&location=Location/1&patient=Patient%2Fp1&practitioner=x1&status=booked,checked-in,waitlist&_sort=-date,patient&_count=5&_offset=10",
+        )
+        .unwrap();
+        let f = &r.filters;
+        assert_eq!(f.ids, Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            f.appointment_type,
+            Some((Some("http://snomed.info/sct".into()), "448337001".into()))
+        );
+        assert_eq!(f.location.as_deref(), Some("1"));
+        assert_eq!(f.patient.as_deref(), Some("p1"));
+        assert_eq!(f.practitioner.as_deref(), Some("x1"));
+        assert_eq!(
+            f.statuses,
+            Some(vec![CanvasStatus::Confirmed, CanvasStatus::Roomed])
+        );
+        assert_eq!(
+            f.sort,
+            vec![(SortKey::Date, true), (SortKey::Patient, false)]
+        );
+        assert_eq!(r.page, Some((5, 10)));
+        assert_eq!(f.page, Some((5, 10)));
+        assert_eq!(r.carried.len(), 7);
+    }
+
+    #[test]
+    fn offset_is_ignored_without_count() {
+        let r = parse("_offset=3").unwrap();
+        assert_eq!(r.page, None);
+        assert_eq!(r.filters.page, None);
+        assert!(r.carried.is_empty());
+    }
+
+    #[test]
+    fn date_prefixes_bound_the_utc_day() {
+        let day = parse_day("2023-06-06").unwrap();
+        let bounds = |q: &str| parse(q).unwrap().filters.start;
+        assert_eq!(
+            bounds("date=2023-06-06"),
+            vec![Bound::AtOrAfter(day), Bound::Before(day + DAY_MS)]
+        );
+        assert_eq!(
+            bounds("date=eq2023-06-06"),
+            vec![Bound::AtOrAfter(day), Bound::Before(day + DAY_MS)]
+        );
+        assert_eq!(
+            bounds("date=gt2023-06-06"),
+            vec![Bound::AtOrAfter(day + DAY_MS)]
+        );
+        assert_eq!(bounds("date=ge2023-06-06"), vec![Bound::AtOrAfter(day)]);
+        assert_eq!(bounds("date=lt2023-06-06"), vec![Bound::Before(day)]);
+        assert_eq!(
+            bounds("date=le2023-06-06"),
+            vec![Bound::Before(day + DAY_MS)]
+        );
+        assert_eq!(
+            bounds("date=ge2023-06-06&date=lt2023-06-07"),
+            vec![Bound::AtOrAfter(day), Bound::Before(day + DAY_MS)]
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_parameters() {
+        rejects("foo=1", "foo");
+        rejects("status:not=booked", "status:not");
+        rejects("status=", "status");
+        rejects("status=bogus", "status");
+        rejects("status=booked,", "status");
+        rejects("_id=a&_id=b", "_id");
+        rejects("date=2023-06-06&date=2023-06-07&date=2023-06-08", "date");
+        rejects("date=ne2023-06-06", "date");
+        rejects("date=2023-06-06T10:00Z", "date");
+        rejects("date=2023-02-30", "date");
+        rejects("_count=0", "_count");
+        rejects("_count=-1", "_count");
+        rejects("_count=%2B5", "_count");
+        rejects("_count=abc", "_count");
+        rejects("_offset=-1", "_offset");
+        rejects("_sort=name", "_sort");
+        rejects("_sort=date,-date", "_sort");
+        rejects("patient=Practitioner/abc", "patient");
+        rejects("appointment-type=|x", "appointment-type");
+    }
+
+    fn urls(q: &str, total: u64) -> Vec<(&'static str, String)> {
+        links(
+            &parse(q).unwrap(),
+            total,
+            None,
+            Edition::Sept2023.policy(),
+            None,
+        )
+    }
+
+    #[test]
+    fn current_edition_pages_always_caps_and_ignores_unknown_parameters() {
+        let r = parse_current("foo=1&status=booked").unwrap();
+        assert_eq!(r.page, Some((10, 0)));
+        assert_eq!(
+            r.carried,
+            vec![("status".to_string(), "booked".to_string())]
+        );
+        assert_eq!(
+            parse_current("_count=4294967296").unwrap().page,
+            Some((100, 0))
+        );
+        assert_eq!(parse_current("_count=101").unwrap().page, Some((100, 0)));
+        assert_eq!(
+            parse("_count=4294967296").unwrap().page,
+            Some((4_294_967_296, 0))
+        );
+        assert!(parse_current("_count=0").is_err());
+        let r = parse_current("identifier=https://x|SCHED-12").unwrap();
+        assert_eq!(
+            r.filters.identifier,
+            Some((Some("https://x".into()), "SCHED-12".into()))
+        );
+        assert!(parse("identifier=x").is_err());
+        let policy = Edition::Current.policy();
+        let request = parse_current("_count=1&_offset=1").unwrap();
+        let rels: Vec<_> = links(&request, 3, None, policy, None)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(rels, ["self", "first", "last", "next"]);
+        assert!(links(&request, 0, None, policy, None).is_empty());
+    }
+
+    #[test]
+    fn unpaged_links_carry_the_query_without_paging() {
+        let l = urls("patient=Patient/abc&_offset=4", 3);
+        assert_eq!(l.len(), 3);
+        for (_, url) in &l {
+            assert_eq!(url, "/Appointment?patient=Patient%2Fabc");
+        }
+        assert_eq!(urls("", 0)[0].1, "/Appointment");
+    }
+
+    #[test]
+    fn paged_links_walk_every_page() {
+        let l = urls("status=booked&_count=10&_offset=10", 25);
+        let get = |rel: &str| l.iter().find(|(r, _)| *r == rel).map(|(_, u)| u.as_str());
+        assert_eq!(
+            get("self"),
+            Some("/Appointment?status=booked&_count=10&_offset=10")
+        );
+        assert_eq!(
+            get("first"),
+            Some("/Appointment?status=booked&_count=10&_offset=0")
+        );
+        assert_eq!(
+            get("last"),
+            Some("/Appointment?status=booked&_count=10&_offset=20")
+        );
+        assert_eq!(
+            get("next"),
+            Some("/Appointment?status=booked&_count=10&_offset=20")
+        );
+        assert_eq!(
+            get("previous"),
+            Some("/Appointment?status=booked&_count=10&_offset=0")
+        );
+
+        let empty = urls("_count=10", 0);
+        let rels: Vec<_> = empty.iter().map(|(r, _)| *r).collect();
+        assert_eq!(rels, ["self", "first", "last"]);
+        assert!(empty[2].1.ends_with("_offset=0"));
+
+        let exact = urls("_count=5&_offset=15", 20);
+        assert!(exact.iter().all(|(r, _)| *r != "next"));
+        let odd = urls("_count=5&_offset=3", 20);
+        let prev = odd.iter().find(|(r, _)| *r == "previous").unwrap();
+        assert!(prev.1.ends_with("_offset=0"));
+    }
+
+    #[test]
+    fn links_keep_the_received_order() {
+        let l = urls("practitioner=Practitioner/p&_count=2&date=ge2022-02-24", 1);
+        assert_eq!(
+            l[0].1,
+            "/Appointment?practitioner=Practitioner%2Fp&date=ge2022-02-24&_count=2&_offset=0"
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! The `serve` command: options, the mutant list, and a start/stop on a real port.
+
+use canvas_sandbox::Mutant;
+use canvas_sandbox::settings::DoubleBooking;
+use clap::Parser;
+use tokio::sync::oneshot;
+
+use crate::serve_cli::{ServeArgs, config_from, mutant_table, parse_mutant, run, run_until};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+fn args(list: &[&str]) -> ServeArgs {
+    let mut argv = vec!["serve"];
+    argv.extend_from_slice(list);
+    Cli::try_parse_from(argv).expect("options parse").serve
+}
+
+#[test]
+fn serve_defaults_are_the_reference_instance() {
+    let parsed = args(&[]);
+    assert_eq!(parsed.bind.to_string(), "127.0.0.1:8090");
+    let config = config_from(&parsed).unwrap();
+    assert_eq!(config.settings, canvas_sandbox::Settings::reference());
+    assert_eq!(config.db_path, None);
+    assert_eq!(config.mutant, None);
+    // the env var may be set in a developer's shell; only check the default when it is not
+    if std::env::var_os("CANVAS_CONFORMANCE_SERVE_TOKEN").is_none() {
+        assert_eq!(config.static_token, "dev-token");
+    }
+}
+
+#[test]
+fn serve_options_reach_the_config() {
+    let config = config_from(&args(&[
+        "--token",
+        "t0k",
+        "--no-double-booking",
+        "--mutant",
+        "date-gt-inclusive",
+        "--db",
+        "/tmp/x.sqlite",
+    ]))
+    .unwrap();
+    assert_eq!(config.static_token, "t0k");
+    let shown = format!("{:?}", args(&["--token", "t0k"]));
+    assert!(
+        !shown.contains("t0k") && shown.contains("[redacted]"),
+        "{shown}"
+    );
+    assert_eq!(config.settings.double_booking, DoubleBooking::Disallowed);
+    assert_eq!(config.mutant, Some(Mutant::DateGtInclusive));
+    assert_eq!(
+        config.db_path.as_deref(),
+        Some(std::path::Path::new("/tmp/x.sqlite"))
+    );
+}
+
+#[test]
+fn serve_unknown_mutant_lists_the_valid_ones() {
+    let err = parse_mutant("no-such-thing").unwrap_err().to_string();
+    assert!(err.contains("no-such-thing"), "{err}");
+    for m in Mutant::ALL {
+        assert!(err.contains(m.name()), "{err}");
+    }
+    assert!(config_from(&args(&["--mutant", "nope"])).is_err());
+}
+
+#[test]
+fn serve_list_mutants_prints_one_line_each() {
+    let table = mutant_table();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), Mutant::ALL.len());
+    for (line, m) in lines.iter().zip(Mutant::ALL) {
+        let mut columns = line.split_whitespace();
+        assert_eq!(columns.next(), Some(m.name()));
+        assert_eq!(columns.next(), Some(m.behaviour()));
+        assert!(line.trim_end().ends_with(m.description()), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn serve_list_mutants_exits_without_serving() {
+    run(args(&["--list-mutants", "--bind", "127.0.0.1:1"]))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn serve_starts_and_shuts_down_cleanly() {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(run_until(args(&["--bind", "127.0.0.1:0"]), async {
+        let _ = stopped.await;
+    }));
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+    // a bad settings file is an error naming the file
+    let missing = args(&["--settings", "/nonexistent/settings.yaml"]);
+    let err = run_until(missing, async {}).await.unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/settings.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn serve_edition_selects_the_reference_instance_and_its_mutants() {
+    use canvas_sandbox::{Edition, Settings};
+    let config = config_from(&args(&["--edition", "current"])).unwrap();
+    assert_eq!(config.settings, Settings::reference_for(Edition::Current));
+    let config = config_from(&args(&[
+        "--edition",
+        "current",
+        "--mutant",
+        "scope-ignored",
+    ]))
+    .unwrap();
+    assert_eq!(config.mutant, Some(Mutant::ScopeIgnored));
+    // a current-edition mutant does not exist in 2023-09, and the reverse
+    let err = config_from(&args(&["--mutant", "scope-ignored"])).unwrap_err();
+    assert!(err.to_string().contains("edition 2023-09"), "{err}");
+    assert!(
+        config_from(&args(&[
+            "--edition",
+            "current",
+            "--mutant",
+            "create-keeps-status"
+        ]))
+        .is_err()
+    );
+    let table = crate::serve_cli::mutant_table_of(Edition::Current);
+    assert!(
+        table.contains("scope-ignored") && table.contains("AUTH-403-SCOPE"),
+        "{table}"
+    );
+    assert!(!table.contains("create-keeps-status"), "{table}");
+    assert!(!mutant_table().contains("scope-ignored"));
+}
+
+#[test]
+fn serve_rejects_an_unknown_edition() {
+    let err = Cli::try_parse_from(["serve", "--edition", "2024"])
+        .err()
+        .expect("unknown edition is an error");
+    assert!(err.to_string().contains("2023-09 or current"), "{err}");
+}
