@@ -54,7 +54,7 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
                 targets: TargetChoice::Remote {
                     base_url,
                     profile: Box::new(profile),
-                    token: args.target_args.token.clone(),
+                    token: args.target_args.bearer.token.clone(),
                     label: Some(label.clone()),
                 },
                 client: options.clone(),

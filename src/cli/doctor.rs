@@ -36,7 +36,7 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
         targets: TargetChoice::Remote {
             base_url,
             profile: Box::new(profile),
-            token: args.target_args.token.clone(),
+            token: args.target_args.bearer.token.clone(),
             label: None,
         },
         client: options,

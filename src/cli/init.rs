@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::run::NetArgs;
+use crate::cli::target_args::TokenArg;
 use crate::cli::{CliError, EXIT_OK, EXIT_USAGE};
 use crate::edition::Edition;
 use crate::exchange::Client;
@@ -24,14 +25,8 @@ pub struct InitArgs {
     /// The FHIR base URL of your instance (on Canvas: https://fumage-<instance>.canvasmedical.com).
     #[arg(long, value_name = "URL")]
     pub target: String,
-    /// A static bearer token (never written to the profile).
-    #[arg(
-        long,
-        env = "CANVAS_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub bearer: TokenArg,
     /// The OAuth client id (the profile names it by CANVAS_CLIENT_ID); its secret is read from
     /// the variable --client-secret-env names, never from the command line.
     #[arg(long, env = "CANVAS_CLIENT_ID", value_name = "ID")]
@@ -229,7 +224,7 @@ fn credentials(
     base_url: &str,
     timeout: std::time::Duration,
 ) -> Result<(Auth, Option<OAuthSettings>), CliError> {
-    if let Some(token) = args.token.as_ref().filter(|t| !t.trim().is_empty()) {
+    if let Some(token) = args.bearer.token.as_ref().filter(|t| !t.trim().is_empty()) {
         return Ok((Auth::static_token(Secret::new(token.clone())), None));
     }
     let Some(client_id) = args.client_id.clone() else {

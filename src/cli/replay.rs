@@ -77,12 +77,12 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
     )
     .await
     .map_err(|e| CliError::Other(e.into()))?
-    .with_run_id(&header.run_id);
+    .with_run_id(&header.run.run_id);
     println!(
         "replay of run {} (recorded {}, {} case(s)): answers come from the recording, nothing is sent",
-        header.run_id,
-        header.started_at,
-        header.cases.len()
+        header.run.run_id,
+        header.run.started_at,
+        header.run.cases.len()
     );
     for target in session.targets() {
         println!(
@@ -91,7 +91,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
         );
     }
     // The recorded run's cases, in the current case folder's words.
-    let recorded: BTreeSet<&str> = header.cases.iter().map(String::as_str).collect();
+    let recorded: BTreeSet<&str> = header.run.cases.iter().map(String::as_str).collect();
     let cases: Vec<_> = suite
         .cases
         .iter()
@@ -99,7 +99,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
         .cloned()
         .collect();
     let selection = Selection {
-        editions: header.editions.clone(),
+        editions: header.run.editions.clone(),
         ..Selection::default()
     };
     let plan = session.plan(&cases, &selection);
@@ -110,6 +110,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
     session.close().await;
     if let Some(dir) = &args.report_dir {
         let catalogues: Vec<&Catalogue> = header
+            .run
             .editions
             .iter()
             .filter_map(|e| suite.catalogue(*e))
@@ -118,9 +119,9 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
             run: &report,
             catalogues,
             targets: infos,
-            started_at: header.started_at,
+            started_at: header.run.started_at,
             suite: suite_ref,
-            partition: header.partition,
+            partition: header.run.partition,
             allow_drift: args.allow_drift,
         });
         write_and_name(dir, &model)?;
@@ -131,7 +132,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
 /// The recorded suite as reports name it, when the case folder (`shown`) holds the same suite:
 /// a catalogue for every recorded edition, every recorded case, and the same digest.
 fn same_suite(header: &Header, suite: &Suite, shown: &str) -> Result<SuiteRef, CliError> {
-    for edition in &header.editions {
+    for edition in &header.run.editions {
         if suite.catalogue(*edition).is_none() {
             return Err(CliError::Usage(format!(
                 "the recording is of edition {edition}, and the case folder {shown} has no catalogue for it: replay it with that edition's cases (--cases DIR)"
@@ -144,9 +145,10 @@ fn same_suite(header: &Header, suite: &Suite, shown: &str) -> Result<SuiteRef, C
         .map(|c| format!("{}/{}", c.edition, c.name()))
         .collect();
     let missing: Vec<&str> = header
+        .run
         .selected
         .iter()
-        .chain(&header.cases)
+        .chain(&header.run.cases)
         .filter(|name| !have.contains(*name))
         .map(String::as_str)
         .collect::<BTreeSet<_>>()
@@ -156,18 +158,18 @@ fn same_suite(header: &Header, suite: &Suite, shown: &str) -> Result<SuiteRef, C
         return Err(CliError::Usage(format!(
             "the recording ran another suite: the case folder {shown} has no case {} (recorded {} case(s), suite digest {})",
             missing.join(", "),
-            header.suite.cases,
-            header.suite.digest
+            header.run.suite.cases,
+            header.run.suite.digest
         )));
     }
     let ours = SuiteRef::of(
         suite.catalogue_2023_09(),
-        header.selected.iter().map(String::as_str),
+        header.run.selected.iter().map(String::as_str),
     );
-    if ours.digest != header.suite.digest || ours.cases != header.suite.cases {
+    if ours.digest != header.run.suite.digest || ours.cases != header.run.suite.cases {
         return Err(CliError::Usage(format!(
             "the recording ran another suite: recorded {} case(s) with digest {}, the case folder {shown} gives {} with digest {} (another catalogue page?)",
-            header.suite.cases, header.suite.digest, ours.cases, ours.digest
+            header.run.suite.cases, header.run.suite.digest, ours.cases, ours.digest
         )));
     }
     Ok(ours)

@@ -73,7 +73,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
         Some(base_url) => TargetChoice::Remote {
             base_url,
             profile: Box::new(profile),
-            token: args.target_args.token.clone(),
+            token: args.target_args.bearer.token.clone(),
             label: None,
         },
         None if !args.target_args.profile.is_empty() => {

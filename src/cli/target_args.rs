@@ -15,8 +15,20 @@ pub struct TargetArgs {
     /// reference servers). `run` takes it several times: each is one target, compared in one report.
     #[arg(long, value_name = "URL")]
     pub target: Vec<String>,
-    /// Static bearer token for the target (instead of the profile's OAuth client); with several
-    /// targets, for every one of them.
+    #[command(flatten)]
+    pub bearer: TokenArg,
+    /// Target profile (YAML): base URL, OAuth token URL, fixtures, capabilities, allow_writes
+    /// (default: the reference instance). See docs/profiles.md. `run` takes it several times.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Vec<PathBuf>,
+}
+
+/// `--token` / `CANVAS_TOKEN`: a static bearer token, read the same way by every command that
+/// talks to a target (`run`, `doctor`, `init`); never printed (clap hides the variable's value).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArg {
+    /// Static bearer token for the target (instead of an OAuth client; with several targets, for
+    /// every one of them). Never written to a profile or a report.
     #[arg(
         long,
         env = "CANVAS_TOKEN",
@@ -24,10 +36,6 @@ pub struct TargetArgs {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
-    /// Target profile (YAML): base URL, OAuth token URL, fixtures, capabilities, allow_writes
-    /// (default: the reference instance). See docs/profiles.md. `run` takes it several times.
-    #[arg(long, value_name = "FILE")]
-    pub profile: Vec<PathBuf>,
 }
 
 /// One target the user named: its profile and its checked base URL (`None`: none given, so the
@@ -132,7 +140,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         TargetArgs {
             target: targets.iter().map(|t| (*t).to_owned()).collect(),
-            token: None,
+            bearer: TokenArg { token: None },
             profile: profiles.iter().map(|p| root.join(p)).collect(),
         }
     }

@@ -41,6 +41,29 @@ pub struct Header {
     pub version: u32,
     /// The `canvas-conformance` version that recorded it.
     pub tool_version: String,
+    /// What was run: the run id, when, which editions and cases (flattened: the same keys).
+    #[serde(flatten)]
+    pub run: RunFacts,
+    /// The targets, in the order the plan placed cases on them.
+    pub targets: Vec<TapedTarget>,
+}
+
+impl Header {
+    /// A header of the current format and version.
+    pub fn new(run: RunFacts, targets: &[Target]) -> Header {
+        Header {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            run,
+            targets: targets.iter().map(TapedTarget::of).collect(),
+        }
+    }
+}
+
+/// What a header says of the run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunFacts {
     /// The run's id (8 hex characters): a replay reuses it, so names and time slots match.
     pub run_id: String,
     pub started_at: jiff::Timestamp,
@@ -55,48 +78,6 @@ pub struct Header {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<Partition>,
     /// The cases the run planned (its shard), `edition/name`, in plan order: what a replay runs.
-    pub cases: Vec<String>,
-    /// The targets, in the order the plan placed cases on them.
-    pub targets: Vec<TapedTarget>,
-}
-
-impl Header {
-    /// A header of the current format and version.
-    pub fn new(run: RunFacts, targets: &[Target]) -> Header {
-        let RunFacts {
-            run_id,
-            started_at,
-            editions,
-            suite,
-            selected,
-            partition,
-            cases,
-        } = run;
-        Header {
-            format: FORMAT.to_owned(),
-            version: VERSION,
-            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            run_id,
-            started_at,
-            editions,
-            suite,
-            selected,
-            partition,
-            cases,
-            targets: targets.iter().map(TapedTarget::of).collect(),
-        }
-    }
-}
-
-/// What a header says of the run (see [`Header`]'s fields of the same names).
-#[derive(Clone, Debug)]
-pub struct RunFacts {
-    pub run_id: String,
-    pub started_at: jiff::Timestamp,
-    pub editions: Vec<Edition>,
-    pub suite: SuiteDigest,
-    pub selected: Vec<String>,
-    pub partition: Option<Partition>,
     pub cases: Vec<String>,
 }
 

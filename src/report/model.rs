@@ -101,6 +101,7 @@ impl SuiteRef {
     }
 }
 
+/// The tool that wrote the report: `canvas-conformance` and its version.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
@@ -115,6 +116,7 @@ pub struct EditionRef {
     pub title: String,
 }
 
+/// A catalogue's source page: its file and title.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PageRef {
     pub file: String,
@@ -171,6 +173,7 @@ fn count(tally: &mut Tally, word: VerdictWord) {
     }
 }
 
+/// The report's counts: cases, behaviours (all, FHIR's, Canvas's), cleanup and snapshots.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Totals {
     pub cases: Tally,
@@ -213,6 +216,7 @@ impl Totals {
     }
 }
 
+/// A place in a case file: path, line and column (1-based), and `file:line:col` for display.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SourcePos {
     pub file: String,
@@ -233,6 +237,7 @@ impl SourcePos {
     }
 }
 
+/// One case as report.json writes it: its verdict, why, steps, behaviours and target.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseReport {
     pub name: String,
@@ -298,6 +303,7 @@ impl CaseReport {
     }
 }
 
+/// One step of a case: its verdict, findings, exchange, walk pages and snapshot.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepReport {
     pub name: String,
@@ -331,6 +337,7 @@ pub struct StepReport {
     pub snapshot: Option<SnapshotReport>,
 }
 
+/// One finding as report.json writes it (see [`crate::check::Finding`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FindingReport {
     /// `fail` (the target is wrong), `error` (the harness could not decide), `note` (what the
@@ -397,6 +404,7 @@ impl FindingReport {
     }
 }
 
+/// An HTTP header, name and value (an Authorization value is already redacted).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Header {
     pub name: String,
@@ -412,6 +420,7 @@ fn headers(list: &[(String, String)]) -> Vec<Header> {
         .collect()
 }
 
+/// The request a step sent (secrets scrubbed).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestReport {
     pub method: String,
@@ -421,6 +430,7 @@ pub struct RequestReport {
     pub body: Option<String>,
 }
 
+/// The response a step received.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResponseReport {
     pub status: u16,
@@ -434,6 +444,7 @@ pub struct ResponseReport {
     pub truncated: Option<Truncation>,
 }
 
+/// A request and its response, or why no usable response came.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExchangeReport {
     pub request: RequestReport,
@@ -470,6 +481,7 @@ impl ExchangeReport {
     }
 }
 
+/// A step's snapshot comparison: the file, its status, the diff when it drifted.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SnapshotReport {
     pub name: String,
@@ -502,6 +514,7 @@ impl SnapshotReport {
     }
 }
 
+/// One behaviour of a catalogue with its verdict over the run, its cases and evidence.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BehaviourReport {
     pub id: String,
@@ -556,6 +569,7 @@ impl BehaviourReport {
     }
 }
 
+/// A case a behaviour names, with its verdict (and target, in a comparison).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseRef {
     pub name: String,
@@ -565,6 +579,7 @@ pub struct CaseRef {
     pub verdict: VerdictWord,
 }
 
+/// A finding quoted as evidence for a behaviour: the case, step and finding.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evidence {
     pub case: String,
@@ -578,6 +593,7 @@ pub struct Evidence {
     pub finding: Option<FindingReport>,
 }
 
+/// A place where the page contradicts itself, and the decision the suite takes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContradictionReport {
     pub id: String,
@@ -590,6 +606,7 @@ pub struct ContradictionReport {
     pub decision: String,
 }
 
+/// What cleanup did: how many appointments were created and cancelled, each entry.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CleanupReport {
     /// Appointments the run created.
@@ -598,6 +615,7 @@ pub struct CleanupReport {
     pub entries: Vec<CleanupEntry>,
 }
 
+/// One appointment the run created, and whether it was cancelled (and why not).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CleanupEntry {
     pub id: String,
@@ -611,6 +629,7 @@ pub struct CleanupEntry {
     pub note: Option<String>,
 }
 
+/// A snapshot that drifted (or is new, or differs from the reference): case, step, file, diff.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DriftReport {
     pub case: String,

@@ -14,20 +14,23 @@ use super::{
 /// What became of a behaviour ID between 2023-09 and the current edition. SAME, CHANGED and NEW
 /// are the current catalogue's `change` column; REMOVED is its `removed` list.
 /// Source: BEHAVIOURS-CURRENT.md, the "vs 2023-09" column and "2023-09 behaviours that are REMOVED".
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
-    /// The same behaviour, possibly reworded or at another level.
-    #[serde(rename = "SAME")]
+    /// [`Change::Same`].
     Same,
-    /// The ID lives on, but what it requires (a status, a text, a shape) differs.
-    #[serde(rename = "CHANGED")]
+    /// [`Change::Changed`].
     Changed,
-    /// The 2023-09 edition has no such behaviour.
-    #[serde(rename = "NEW")]
+    /// [`Change::New`].
     New,
-    /// A 2023-09 behaviour with no counterpart now.
-    #[serde(rename = "REMOVED")]
+    /// A 2023-09 behaviour with no counterpart now (the catalogue's `removed` list).
     Removed,
+}
+
+/// Written as its word: `SAME`, `CHANGED`, `NEW`, `REMOVED` ([`Status::as_str`]).
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl Status {
