@@ -97,6 +97,23 @@ fn assert_no_behaviour_failed(report: &Value) {
     assert!(red.is_empty(), "behaviours reported red: {red:?}");
 }
 
+/// `run --profile path --report-dir reports` with the reference token.
+async fn run_profile(path: &Path, reports: &Path) -> (Option<i32>, String) {
+    run(
+        strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+            "--report-dir",
+            &reports.display().to_string(),
+        ]),
+        Vec::new(),
+    )
+    .await
+}
+
 /// A run with one wrong fixture in an otherwise right profile of `server`: exit 2 (a set-up
 /// problem), under 30 lines, the fixture named on the first lines and in the last one with its
 /// profile line, no case failed and no behaviour red. Returns the console and report.json.
@@ -109,19 +126,7 @@ async fn assert_one_wrong_fixture(
     let dir = scratch_dir(&format!("setup-{fixture}"));
     let path = profile(&dir, server.base_url(), header, &[(fixture, value)]);
     let reports = dir.join("report");
-    let (code, all) = run(
-        strings(&[
-            "run",
-            "--profile",
-            &path.display().to_string(),
-            "--token",
-            "dev-token",
-            "--report-dir",
-            &reports.display().to_string(),
-        ]),
-        Vec::new(),
-    )
-    .await;
+    let (code, all) = run_profile(&path, &reports).await;
     assert_eq!(code, Some(2), "{all}");
     let lines: Vec<&str> = all.lines().collect();
     assert!(lines.len() < 30, "{} lines: {all}", lines.len());
@@ -310,19 +315,7 @@ async fn an_edition_mismatch_is_the_headline_first_and_last() {
     let dir = scratch_dir("setup-edition");
     let path = profile(&dir, server.base_url(), "edition: current\n", &[]);
     let reports = dir.join("report");
-    let (code, all) = run(
-        strings(&[
-            "run",
-            "--profile",
-            &path.display().to_string(),
-            "--token",
-            "dev-token",
-            "--report-dir",
-            &reports.display().to_string(),
-        ]),
-        Vec::new(),
-    )
-    .await;
+    let (code, all) = run_profile(&path, &reports).await;
     assert_ne!(code, Some(0), "{all}");
     let cause = "the target speaks the 2023-09 edition";
     let lines: Vec<&str> = all.lines().collect();
