@@ -216,7 +216,12 @@ pub fn build(report: &Report) -> TestReport {
             Setup {
                 action: vec![Action::operation(outcome(
                     result,
-                    &format!("{}: {cause}", report.verdict.headline()),
+                    // A run not judged says its cause in its headline already.
+                    &if report.verdict.not_judged {
+                        report.verdict.headline()
+                    } else {
+                        format!("{}; cause: {cause}", report.verdict.headline())
+                    },
                     None,
                 ))],
             }
@@ -623,6 +628,26 @@ mod tests {
             object.remove("testScript");
         }
         assert!(!errors(&no_script).is_empty());
+    }
+
+    /// A set-up cause is the setup's one operation: `error` when it kept the run from judging,
+    /// with the verdict and the cause as its message; the resource stays valid R4.
+    #[test]
+    fn a_set_up_cause_is_the_setup_operation() {
+        let mut stopped = report();
+        stopped.verdict = crate::outcome::RunVerdict::not_judged(
+            "the target refused the token: 401 at GET /Appointment".to_owned(),
+        );
+        let document = json(&stopped);
+        assert_eq!(errors(&document), Vec::<String>::new());
+        let operation = &document["setup"]["action"][0]["operation"];
+        assert_eq!(operation["result"], "error");
+        let message = operation["message"].as_str().unwrap_or_default();
+        assert_eq!(
+            message,
+            "not judged: the target refused the token: 401 at GET /Appointment"
+        );
+        assert!(json(&report()).get("setup").is_none(), "no cause, no setup");
     }
 
     #[test]
