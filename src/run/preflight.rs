@@ -592,7 +592,6 @@ async fn check_resource(
         }
         404 => {
             refuse(
-                target,
                 gate,
                 name,
                 format!(
@@ -609,8 +608,7 @@ async fn check_resource(
 }
 
 /// Records a refused fixture: a problem line, and the cause the cases using it carry.
-fn refuse(target: &Target, gate: &mut Gate, name: &str, cause: String) {
-    let _ = target;
+fn refuse(gate: &mut Gate, name: &str, cause: String) {
     gate.checks.problem(&cause);
     gate.refused.insert(name.to_owned(), cause);
 }
@@ -660,7 +658,6 @@ async fn check_appointment(
             }
         }
         (Some(r), None) if r.status == 404 => refuse(
-            target,
             gate,
             name,
             format!(
@@ -737,7 +734,6 @@ async fn check_person_by_search(
             }
         }
         (Some(r), _) => refuse(
-            target,
             gate,
             name,
             format!(
