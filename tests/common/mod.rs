@@ -162,3 +162,37 @@ pub async fn serve_loopback(app: impl FnOnce(&str) -> axum::Router) -> String {
     tokio::spawn(async move { axum::serve(listener, router).await });
     own
 }
+
+/// A test proxy's answer when the server behind it did not answer: 502, no body.
+pub fn bad_gateway() -> axum::http::Response<axum::body::Body> {
+    let mut response = axum::http::Response::new(axum::body::Body::empty());
+    *response.status_mut() = axum::http::StatusCode::BAD_GATEWAY;
+    response
+}
+
+/// Gives every entry of a Bundle `body` an absolute `fullUrl` under `base` and `search.mode:
+/// match` (legal FHIR R4 shapes Canvas does not send); whether it changed any.
+pub fn entries_with_full_url_and_search_mode(body: &mut serde_json::Value, base: &str) -> bool {
+    let mut changed = false;
+    for entry in body
+        .get_mut("entry")
+        .and_then(serde_json::Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let id = entry
+            .pointer("/resource/id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(map) = entry.as_object_mut() {
+            map.insert(
+                "fullUrl".into(),
+                serde_json::Value::String(format!("{base}/Appointment/{id}")),
+            );
+            map.insert("search".into(), serde_json::json!({"mode": "match"}));
+            changed = true;
+        }
+    }
+    changed
+}

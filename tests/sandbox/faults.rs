@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Response, StatusCode};
+use axum::http::{HeaderValue, Response};
 use canvas_conformance::edition::Edition;
 use canvas_conformance::outcome::{BehaviourVerdict, per_behaviour};
 use canvas_conformance::requirements::Rule;
@@ -23,6 +23,8 @@ use canvas_conformance::run::{RunControl, RunReport};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::Value;
+
+use crate::common::{bad_gateway, entries_with_full_url_and_search_mode};
 
 use super::common::{
     client, not_passed, pass_on, project_suite, proxy_http, run_suite, serve_loopback,
@@ -76,10 +78,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
     )
     .await
     else {
-        return Response::builder()
-            .status(StatusCode::BAD_GATEWAY)
-            .body(Body::empty())
-            .unwrap_or_default();
+        return bad_gateway();
     };
     let mut bytes = answer.body.to_vec();
     let read = parts.method == axum::http::Method::GET
@@ -158,26 +157,7 @@ fn generic_fhir(body: &mut Value, upstream: &str) -> bool {
             {
                 changed = true;
             }
-            for entry in body
-                .get_mut("entry")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
-                let id = entry
-                    .pointer("/resource/id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                if let Some(map) = entry.as_object_mut() {
-                    map.insert(
-                        "fullUrl".to_owned(),
-                        Value::String(format!("{upstream}/Appointment/{id}")),
-                    );
-                    map.insert("search".to_owned(), serde_json::json!({"mode": "match"}));
-                    changed = true;
-                }
-            }
+            changed |= entries_with_full_url_and_search_mode(body, upstream);
         }
         Some("OperationOutcome") => {
             for issue in body

@@ -11,11 +11,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{Method, Response, StatusCode};
+use axum::http::{Method, Response};
 use canvas_conformance::run::RunControl;
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::{Value, json};
+
+use crate::common::{bad_gateway, entries_with_full_url_and_search_mode};
 
 use super::common::{
     client, not_passed, pass_on, project_suite, proxy_http, run_suite, serve_loopback,
@@ -205,26 +207,7 @@ fn vary_body(proxy: &Proxy, body: &mut Value) -> bool {
             }
         }
         Variation::EntryFullUrlAndSearchMode => {
-            for entry in body
-                .get_mut("entry")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
-                let id = entry
-                    .pointer("/resource/id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                if let Some(map) = entry.as_object_mut() {
-                    map.insert(
-                        "fullUrl".into(),
-                        json!(format!("{}/Appointment/{id}", proxy.upstream)),
-                    );
-                    map.insert("search".into(), json!({"mode": "match"}));
-                    changed = true;
-                }
-            }
+            changed = entries_with_full_url_and_search_mode(body, &proxy.upstream);
         }
         Variation::BundleIdMetaTimestamp => {
             if body.get("resourceType").and_then(Value::as_str) == Some("Bundle")
@@ -295,12 +278,6 @@ fn vary_body(proxy: &Proxy, body: &mut Value) -> bool {
         | Variation::ExtraHeaders => {}
     }
     changed
-}
-
-fn bad_gateway() -> Response<Body> {
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::BAD_GATEWAY;
-    response
 }
 
 async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body> {
