@@ -2,7 +2,7 @@
 //! rendered → sent → (walked) → checked → captured. Outcomes are delivered in plan order, so output
 //! is deterministic whatever the scheduling. Ends by cancelling what the run created.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::case::Case;
 use crate::case::edition::expect_in;
-use crate::case::model::{AuthMode, Capture, Checked, Extract, Step};
+use crate::case::model::{Capture, Checked, Extract, Step};
 use crate::case::uses::{behaviours_judged, default_behaviours, names_used};
 use crate::check::search::{WalkJudge, WalkJudgement};
 use crate::check::snapshot::{Redactions, render};
@@ -28,10 +28,10 @@ use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::{BuiltIns, case_scope};
-use crate::run::setup::{Refused, fixture_refusal, token_refused};
+use crate::run::setup::{Refused, set_up_cause};
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
 use crate::source::Pos;
-use crate::target::Target;
+use crate::target::{FixtureOrigin, Target};
 use crate::template::{Scope, Var};
 
 #[derive(Clone, Debug)]
@@ -315,9 +315,16 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
     };
     let target = &ctx.targets[target_index];
     let started = Instant::now();
-    let refused = fixtures_used(case)
-        .into_iter()
-        .find_map(|name| target.profile.refused.get(&name).cloned());
+    // The fixtures a case uses matter only where the set-up may be at fault: not on the reference
+    // instance, whose fixtures are its own.
+    let case_fixtures = if target.profile.origin == FixtureOrigin::Reference {
+        BTreeSet::new()
+    } else {
+        fixtures_used(case)
+    };
+    let refused = case_fixtures
+        .iter()
+        .find_map(|name| target.profile.refused.get(name).cloned());
     let steps = match refused {
         // The preflight found a fixture it uses refused: nothing is sent for it.
         Some(cause) => case
@@ -334,7 +341,7 @@ async fn run_item_in(item: &PlanItem, ctx: &ItemContext<'_>) -> CaseOutcome {
                 .set_up_fault(format!("not sent: {cause}"))
             })
             .collect(),
-        None => run_steps(case, item.index, target_index, ctx).await,
+        None => run_steps(case, item.index, target_index, ctx, &case_fixtures).await,
     };
     CaseOutcome {
         name: case.name().to_owned(),
@@ -403,6 +410,7 @@ async fn run_steps(
     index: usize,
     target_index: usize,
     ctx: &ItemContext<'_>,
+    case_fixtures: &BTreeSet<String>,
 ) -> Vec<StepOutcome> {
     let ItemContext {
         targets,
@@ -415,7 +423,6 @@ async fn run_steps(
     } = *ctx;
     let target = &targets[target_index];
     let case_ids: Vec<String> = case.behaviours().map(str::to_owned).collect();
-    let case_fixtures = fixtures_used(case);
     // A recording keeps the case's index and start; a replay renders with the recorded ones.
     let case_key = format!("{}/{}", case.edition, case.name());
     let (index, now) = client.case_facts(&target.label, &case_key, index, jiff::Timestamp::now());
@@ -485,50 +492,15 @@ async fn run_steps(
             run_step(case, step, &mut scope, &builtins, &io, fresh).await;
         attribute(&mut outcome.findings, &default_behaviours(step, &case_ids));
         let mut outcome = outcome.decide();
-        // A failing step whose answer refuses one of the profile's unverified fixtures was kept
-        // from being judged by the set-up: an Error naming the fixture, its behaviours undecided.
-        let expected_401 = step
-            .expect
-            .status
-            .as_ref()
-            .and_then(|s| s.value.as_result().ok())
-            .is_some_and(|status| status.matches(401));
-        let carried_token = step
-            .request
-            .auth
-            .as_ref()
-            .map(|a| a.value)
-            .unwrap_or_default()
-            == AuthMode::Target;
-        if outcome.verdict == Verdict::Fail
-            && let Some(cause) = outcome
-                .exchange
-                .as_ref()
-                .and_then(|e| token_refused(&target.profile, carried_token, expected_401, e))
-        {
+        if let Some(cause) = set_up_cause(
+            step,
+            &outcome,
+            &target.profile,
+            case_fixtures,
+            refused,
+            earlier_setup.as_deref(),
+        ) {
             outcome = outcome.set_up_fault(cause);
-        }
-        if outcome.verdict == Verdict::Fail {
-            let refusal = outcome
-                .exchange
-                .as_ref()
-                .and_then(|e| fixture_refusal(&case_fixtures, &target.profile, e));
-            if let Some((name, cause)) = refusal {
-                refused.insert(&name, &cause);
-                outcome = outcome.set_up_fault(cause);
-            } else {
-                let failing: Vec<&Finding> =
-                    outcome.findings.iter().filter(|f| f.counts()).collect();
-                if let Some(cause) = refused.explains(&case_fixtures, &target.profile, &failing) {
-                    outcome = outcome.set_up_fault(cause);
-                } else if let Some(cause) = &earlier_setup {
-                    // The case's scenario broke at a step the set-up kept from running: what
-                    // fails after it (a search for what was not created) is not the target's.
-                    outcome = outcome.set_up_fault(format!(
-                        "an earlier step of this case was kept from running by the set-up: {cause}"
-                    ));
-                }
-            }
         }
         if earlier_setup.is_none() {
             earlier_setup.clone_from(&outcome.setup);

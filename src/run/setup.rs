@@ -4,9 +4,62 @@
 
 use std::collections::BTreeSet;
 
+use crate::case::model::{AuthMode, Step};
+use crate::check::Finding;
 use crate::check::operation_outcome::target_words;
 use crate::exchange::Exchange;
-use crate::target::Profile;
+use crate::outcome::{StepOutcome, Verdict};
+use crate::target::{FixtureOrigin, Profile};
+
+/// The set-up cause of a step that failed, when the set-up and not the target made it fail: the
+/// run's token refused mid-run ([`token_refused`]), a refusal naming one of `fixtures` (the case's,
+/// recorded in `refused` for the cases after it: [`fixture_refusal`]), a comparison with a value
+/// the target refused earlier ([`Refused::explains`]), or an earlier step of the same case the
+/// set-up kept from running (`earlier`). `None` for a step that did not fail, and on the reference
+/// instance, whose fixtures are its own.
+pub fn set_up_cause(
+    step: &Step,
+    outcome: &StepOutcome,
+    profile: &Profile,
+    fixtures: &BTreeSet<String>,
+    refused: &Refused,
+    earlier: Option<&str>,
+) -> Option<String> {
+    if outcome.verdict != Verdict::Fail || profile.origin == FixtureOrigin::Reference {
+        return None;
+    }
+    let exchange = outcome.exchange.as_ref();
+    let expected_401 = step
+        .expect
+        .status
+        .as_ref()
+        .and_then(|s| s.value.as_result().ok())
+        .is_some_and(|status| status.matches(401));
+    let carried_token = step
+        .request
+        .auth
+        .as_ref()
+        .map(|a| a.value)
+        .unwrap_or_default()
+        == AuthMode::Target;
+    if let Some(cause) =
+        exchange.and_then(|e| token_refused(profile, carried_token, expected_401, e))
+    {
+        return Some(cause);
+    }
+    if let Some((name, cause)) = exchange.and_then(|e| fixture_refusal(fixtures, profile, e)) {
+        refused.insert(&name, &cause);
+        return Some(cause);
+    }
+    let failing: Vec<&Finding> = outcome.findings.iter().filter(|f| f.counts()).collect();
+    refused.explains(fixtures, profile, &failing).or_else(|| {
+        // The case's scenario broke at a step the set-up kept from running: what fails after it
+        // (a search for what was not created) is not the target's.
+        earlier.map(|cause| {
+            format!("an earlier step of this case was kept from running by the set-up: {cause}")
+        })
+    })
+}
 
 /// Shortest fixture value matched in an answer's text: shorter ones (`1`, a 2023-09 location id)
 /// turn up in too many texts to name a fixture; they are matched only as `Kind/value`.
@@ -96,7 +149,7 @@ impl Refused {
         &self,
         fixtures: &BTreeSet<String>,
         profile: &Profile,
-        failing: &[&crate::check::Finding],
+        failing: &[&Finding],
     ) -> Option<String> {
         let map = self
             .0
@@ -136,7 +189,7 @@ pub fn token_refused(
     if response.status != 401
         || !carried_token
         || expected_401
-        || profile.origin == crate::target::FixtureOrigin::Reference
+        || profile.origin == FixtureOrigin::Reference
     {
         return None;
     }
