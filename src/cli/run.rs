@@ -190,8 +190,9 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             let report = session.not_judged(&plan, cause);
             let infos: Vec<TargetInfo> = targets.iter().map(TargetInfo::of).collect();
             session.close().await;
-            if let Some(dir) = &args.report_dir {
-                let model = Report::build(&ReportInput {
+            return close_run(
+                args.report_dir.as_deref(),
+                &ReportInput {
                     run: &report,
                     catalogues,
                     targets: infos,
@@ -199,11 +200,8 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                     suite: selected,
                     partition: selection.partition,
                     allow_drift: args.allow_drift,
-                });
-                write_and_name(dir, &model)?;
-            }
-            print!("{}", console::summary(&report));
-            return Ok(report.verdict.exit_code());
+                },
+            );
         }
     }
     let started_at = jiff::Timestamp::now();
@@ -265,9 +263,9 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     if let Some(recorded) = recorded {
         println!("recording: {}", recorded?.display());
     }
-    // The files first, so the last lines are the counts, the verdict and its cause.
-    if let Some(dir) = &args.report_dir {
-        let model = Report::build(&ReportInput {
+    close_run(
+        args.report_dir.as_deref(),
+        &ReportInput {
             run: &report,
             catalogues,
             targets: infos,
@@ -275,9 +273,19 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             suite: selected,
             partition: selection.partition,
             allow_drift: args.allow_drift,
-        });
-        write_and_name(dir, &model)?;
+        },
+    )
+}
+
+/// The end of a run, judged or not: the `--report-dir` files first (when asked), then the
+/// closing lines, so the last lines are the counts, the verdict and its set-up cause; the exit
+/// code the verdict asks for.
+///
+/// Errors: a report file that cannot be written.
+fn close_run(dir: Option<&std::path::Path>, input: &ReportInput<'_>) -> Result<u8, CliError> {
+    if let Some(dir) = dir {
+        write_and_name(dir, &Report::build(input))?;
     }
-    print!("{}", console::summary(&report));
-    Ok(exit_for(&report.verdict))
+    print!("{}", console::summary(input.run));
+    Ok(exit_for(&input.run.verdict))
 }
