@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::cli::running::NetArgs;
 use crate::cli::target_args::{NamedTarget, TargetArgs};
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
-use crate::run::preflight::{self, Level};
+use crate::run::preflight;
 use crate::run::{RunSession, SessionOptions, TargetChoice};
 use crate::suite::default_cases_dir;
 
@@ -58,12 +58,7 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
     let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
     let checks = preflight::doctor(session.client(), target, &dir).await;
     for check in &checks.checks {
-        let label = match check.level {
-            Level::Ok => "ok      ",
-            Level::Note => "note    ",
-            Level::Problem => "PROBLEM ",
-        };
-        println!("{label} {}", check.text);
+        println!("{:<8} {}", check.level.word(), check.text);
         for line in &check.detail {
             println!("           {line}");
         }

@@ -12,7 +12,7 @@ use crate::report::comparison::Comparison;
 use crate::report::failing::{Dialect, failing_steps};
 use crate::report::model::FindingReport;
 use crate::run::RunReport;
-use crate::run::preflight::{Gate, Level};
+use crate::run::preflight::Gate;
 use crate::source::{Diagnostic, Location, Pos};
 
 /// How the console dresses its lines; outcomes and findings stay plain data.
@@ -206,12 +206,7 @@ pub fn preflight(gate: &Gate, verbose: bool) -> String {
     let mut out = String::new();
     if verbose {
         for check in &gate.checks.checks {
-            let label = match check.level {
-                Level::Ok => "ok",
-                Level::Note => "note",
-                Level::Problem => "PROBLEM",
-            };
-            let _ = writeln!(out, "preflight {label:<7} {}", check.text);
+            let _ = writeln!(out, "preflight {:<7} {}", check.level.word(), check.text);
             for line in &check.detail {
                 let _ = writeln!(out, "                    {line}");
             }

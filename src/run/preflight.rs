@@ -27,6 +27,17 @@ pub enum Level {
     Problem,
 }
 
+impl Level {
+    /// The word a printed check starts with: `ok`, `note` or `PROBLEM`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Note => "note",
+            Level::Problem => "PROBLEM",
+        }
+    }
+}
+
 /// One check's result: its level, one sentence, and further lines (the skipped cases by reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
