@@ -44,6 +44,7 @@ impl Verdict {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize)]
 pub struct StepOutcome {
     pub name: String,
@@ -58,27 +59,24 @@ pub struct StepOutcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<String>,
     /// Why the step could not be decided, when it could not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// When the set-up, not the target, kept it from being judged (a fixture of the profile the
     /// target refused): that cause, in one sentence with the fix. The step is an Error, and the
     /// behaviours it checks are not decided (never failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub setup: Option<String>,
     pub findings: Vec<Finding>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Exchange>,
     /// Pages fetched by a search walk.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub walk: Vec<Exchange>,
     /// The snapshot comparison of this step's response, when the step asks for one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotOutcome>,
 }
 
 /// What the snapshot check found: observed behaviour compared with the stored `.snap` file.
 /// Drift is reported apart from conformance failures ("observed behaviour changed", not
 /// "documented behaviour broken") and does not change the step's verdict.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize)]
 pub struct SnapshotOutcome {
     /// `<case>__<step>` (the `.snap` file's stem).
@@ -87,7 +85,6 @@ pub struct SnapshotOutcome {
     pub path: String,
     pub status: SnapshotStatus,
     /// A unified diff (stored → observed) when the snapshot drifted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
     /// What the store wrote for it: what every message about new or drifted snapshots says.
     pub written: SnapshotWrite,
@@ -218,6 +215,7 @@ impl StepOutcome {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseOutcome {
     pub name: String,
@@ -226,7 +224,6 @@ pub struct CaseOutcome {
     pub location: Location,
     pub behaviours: Vec<String>,
     /// The label of the target it ran against, if it ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     pub verdict: Verdict,
     pub steps: Vec<StepOutcome>,
@@ -287,6 +284,7 @@ impl CaseOutcome {
 
 /// The run's one verdict, decided once (cases, cleanup, snapshot drift under the run's policy,
 /// interruption, the set-up) and read by the exit code, the console summary and every report.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct RunVerdict {
     /// Every judged case passed, cleanup and snapshots were fine, and the set-up kept nothing from
@@ -297,7 +295,6 @@ pub struct RunVerdict {
     /// The set-up cause the run headlines first and last, with its fix: why nothing was judged
     /// ([`RunVerdict::not_judged`]), why cases were not judged (a fixture the target refused), or
     /// what makes the verdicts suspect (the target speaks another edition than the one judged).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     /// Nothing was judged: the preflight found that the target cannot be used (unreachable, not
     /// a FHIR Appointment endpoint, credentials refused). Exit 2.
@@ -308,7 +305,6 @@ pub struct RunVerdict {
     pub setup_cases: usize,
     /// How much a run that left behaviours unjudged judged: `17 of 76 behaviours judged; 59
     /// case(s) skipped: allow_writes is false` (see [`partial_of`]). `None` when nothing was left.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial: Option<String>,
     /// The run was told to judge everything (`--require-all`, or `require_all: true` in the
     /// profile): a partial run does not pass.

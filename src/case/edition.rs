@@ -53,45 +53,32 @@ pub fn expect_in(expect: &Expect, edition: Edition) -> Expect {
         Edition::Sept2023 => expect.in_2023_09.as_deref(),
         Edition::Current => expect.current.as_deref(),
     };
+    let Some(Spanned { value: over, .. }) = over else {
+        return Expect {
+            in_2023_09: None,
+            current: None,
+            ..expect.clone()
+        };
+    };
+    let (base, over) = (expect.clone(), over.clone());
+    // Every field named (no `..`) so that a new kind of expectation cannot compile until it can be
+    // overridden: an override replaces the key it gives, a list only when it is not empty.
     let mut merged = Expect {
+        status: over.status.or(base.status),
+        headers: non_empty_or(over.headers, base.headers),
+        body: over.body.or(base.body),
+        json: non_empty_or(over.json, base.json),
+        schema: over.schema.or(base.schema),
+        outcome: over.outcome.or(base.outcome),
+        search: over.search.or(base.search),
+        snapshot: over.snapshot.or(base.snapshot),
+        behaviour: over.behaviour.or(base.behaviour),
+        decision: over.decision.or(base.decision),
+        unset: Vec::new(),
         in_2023_09: None,
         current: None,
-        ..expect.clone()
     };
-    let Some(Spanned { value: over, .. }) = over else {
-        return merged;
-    };
-    // Destructured so that a new kind of expectation cannot compile until it can be overridden.
-    let Expect {
-        status,
-        headers,
-        body,
-        json,
-        schema,
-        outcome,
-        search,
-        snapshot,
-        behaviour,
-        decision,
-        unset,
-        in_2023_09: _,
-        current: _,
-    } = over.clone();
-    replace(&mut merged.status, status);
-    if !headers.is_empty() {
-        merged.headers = headers;
-    }
-    replace(&mut merged.body, body);
-    if !json.is_empty() {
-        merged.json = json;
-    }
-    replace(&mut merged.schema, schema);
-    replace(&mut merged.outcome, outcome);
-    replace(&mut merged.search, search);
-    replace(&mut merged.snapshot, snapshot);
-    replace(&mut merged.behaviour, behaviour);
-    replace(&mut merged.decision, decision);
-    for key in unset {
+    for key in over.unset {
         match key.value {
             ExpectKey::Status => merged.status = None,
             ExpectKey::Headers => merged.headers.clear(),
@@ -104,14 +91,11 @@ pub fn expect_in(expect: &Expect, edition: Edition) -> Expect {
             ExpectKey::Decision => merged.decision = None,
         }
     }
-    merged.unset = Vec::new();
     merged
 }
 
-fn replace<T>(slot: &mut Option<T>, over: Option<T>) {
-    if over.is_some() {
-        *slot = over;
-    }
+fn non_empty_or<T>(over: Vec<T>, base: Vec<T>) -> Vec<T> {
+    if over.is_empty() { base } else { over }
 }
 
 /// What the edition keys of a case file may not say, each at its line and column: an empty or

@@ -29,6 +29,7 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const TOOL_NAME: &str = "canvas-conformance";
 
 /// Everything one run produced, ready for every reporter.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     pub format_version: u32,
@@ -46,7 +47,6 @@ pub struct Report {
     /// The cases selected for the run, before any partition (what shards of one run share).
     pub suite: SuiteRef,
     /// The shard this run is (`run --partition`), if it is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<Partition>,
     /// `run --allow-drift`: drift was reported without failing the run.
     #[serde(default)]
@@ -72,7 +72,6 @@ pub struct Report {
     pub verdict: RunVerdict,
     /// A run of several targets (`run --target A --target B`, `--profile` repeated): behaviours ×
     /// targets, and where they disagree, the evidence side by side. Absent with one target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
 }
 
@@ -238,6 +237,7 @@ impl SourcePos {
 }
 
 /// One case as report.json writes it: its verdict, why, steps, behaviours and target.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseReport {
     pub name: String,
@@ -248,16 +248,13 @@ pub struct CaseReport {
     pub group: String,
     pub location: SourcePos,
     pub behaviours: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     pub verdict: VerdictWord,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
     /// For a case that failed or errored, what made it so, as one line (see
     /// [`CaseReport::first_problem`]): the why of junit.xml, summary.md and report.html.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
 }
 
@@ -304,36 +301,31 @@ impl CaseReport {
 }
 
 /// One step of a case: its verdict, findings, exchange, walk pages and snapshot.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepReport {
     pub name: String,
     pub location: SourcePos,
     pub verdict: VerdictWord,
     /// Why a step was not run (an earlier step did not capture what it needs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The behaviour IDs its expectations judge.
     pub behaviours: Vec<String>,
     /// When not run: the behaviours whose earlier failure blocked it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// When the set-up, not the target, kept it from being judged (a fixture the target refused):
     /// that cause; `error` then says the same.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup: Option<String>,
     /// When the step's own exchange failed: why, as data (see [`ExchangeReport::exchange_error`]);
     /// `error` then holds its text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_error: Option<ExchangeError>,
     pub findings: Vec<FindingReport>,
     /// The step's request and response (secrets were scrubbed when it was recorded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<ExchangeReport>,
     /// Pages fetched by a search walk.
     pub walk: Vec<ExchangeReport>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotReport>,
 }
 
@@ -421,16 +413,17 @@ fn headers(list: &[(String, String)]) -> Vec<Header> {
 }
 
 /// The request a step sent (secrets scrubbed).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestReport {
     pub method: String,
     pub url: String,
     pub headers: Vec<Header>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
 
 /// The response a step received.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResponseReport {
     pub status: u16,
@@ -440,22 +433,19 @@ pub struct ResponseReport {
     pub body: String,
     pub elapsed_ms: u64,
     /// Present when `body` is the start of a longer body: its length in bytes and SHA-256.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<Truncation>,
 }
 
 /// A request and its response, or why no usable response came.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExchangeReport {
     pub request: RequestReport,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseReport>,
     /// Why no usable response could be had, as text (the `Display` of `exchange_error`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The same failure as data: `{"kind": "timeout" | "connect" | "body_too_large" |
     /// "still_busy" | "token" | "transport", …}` (added in format 2 without a bump: optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_error: Option<ExchangeError>,
 }
 
@@ -482,6 +472,7 @@ impl ExchangeReport {
 }
 
 /// A step's snapshot comparison: the file, its status, the diff when it drifted.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SnapshotReport {
     pub name: String,
@@ -489,7 +480,6 @@ pub struct SnapshotReport {
     /// `matched`, `new`, `updated`, `drifted`, or `differs_from_reference` (an unprofiled target
     /// compared with the reference server's snapshots, for information).
     pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
 }
 
@@ -515,6 +505,7 @@ impl SnapshotReport {
 }
 
 /// One behaviour of a catalogue with its verdict over the run, its cases and evidence.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BehaviourReport {
     pub id: String,
@@ -532,7 +523,6 @@ pub struct BehaviourReport {
     /// another behaviour's failure, `pass` when a case naming it ran clean, `skipped` when none ran.
     pub verdict: VerdictWord,
     /// Why it was skipped or not decided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When not decided: the behaviours whose failure blocked its checks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -570,26 +560,25 @@ impl BehaviourReport {
 }
 
 /// A case a behaviour names, with its verdict (and target, in a comparison).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseRef {
     pub name: String,
     /// The target the case ran on, in a report of several targets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     pub verdict: VerdictWord,
 }
 
 /// A finding quoted as evidence for a behaviour: the case, step and finding.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evidence {
     pub case: String,
     /// The target the case ran on, in a report of several targets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     pub step: String,
     /// What went wrong, on one line (with `file:line:col`).
     pub summary: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding: Option<FindingReport>,
 }
 
@@ -616,16 +605,15 @@ pub struct CleanupReport {
 }
 
 /// One appointment the run created, and whether it was cancelled (and why not).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CleanupEntry {
     pub id: String,
     pub case: String,
     pub target: String,
     pub cancelled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
     /// How it was cancelled when not by the plain read-and-write-back.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -1318,15 +1306,7 @@ pub(crate) mod tests {
             )
             .for_behaviour("B-2"),
         );
-        let report = Report::build(&ReportInput {
-            run: &run,
-            catalogues: vec![&catalogue()],
-            targets: Vec::new(),
-            started_at: jiff::Timestamp::UNIX_EPOCH,
-            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
-            partition: None,
-            allow_drift: false,
-        });
+        let report = report_on(&run, "reference", "http://127.0.0.1:1");
         assert_eq!(report.behaviours[0].verdict, VerdictWord::Fail);
         assert_eq!(report.behaviours[1].verdict, VerdictWord::Pass);
         assert!(report.behaviours[1].evidence.is_empty());
@@ -1351,15 +1331,7 @@ pub(crate) mod tests {
             vec!["A-1".to_owned()],
         );
         case.steps.push(blocked);
-        let report = Report::build(&ReportInput {
-            run: &run,
-            catalogues: vec![&catalogue()],
-            targets: Vec::new(),
-            started_at: jiff::Timestamp::UNIX_EPOCH,
-            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
-            partition: None,
-            allow_drift: false,
-        });
+        let report = report_on(&run, "reference", "http://127.0.0.1:1");
         let c = &report.behaviours[2];
         assert_eq!(c.verdict, VerdictWord::NotDecided);
         assert_eq!(c.blocked_by, vec!["A-1".to_owned()]);
@@ -1399,15 +1371,7 @@ pub(crate) mod tests {
     fn a_behaviour_no_case_names_is_skipped_with_a_reason() {
         let mut run = run();
         run.outcomes.truncate(1);
-        let report = Report::build(&ReportInput {
-            run: &run,
-            catalogues: vec![&catalogue()],
-            targets: Vec::new(),
-            started_at: jiff::Timestamp::UNIX_EPOCH,
-            suite: SuiteRef::of(&catalogue(), ["read/a", "read/b", "create/c"]),
-            partition: None,
-            allow_drift: false,
-        });
+        let report = report_on(&run, "reference", "http://127.0.0.1:1");
         assert_eq!(report.behaviours[0].verdict, VerdictWord::Pass);
         assert_eq!(report.behaviours[1].verdict, VerdictWord::Skipped);
         assert_eq!(

@@ -22,6 +22,7 @@ pub const SUITE_SYSTEM: &str = "urn:canvas-conformance:suite";
 /// `status`, `testScript`, `result`, `score`, `tester`, `issued`, `participant[]`, `test[]` and
 /// `teardown`, in the order of the R4 element table. `setup` is never written (the harness has no
 /// setup the report could show).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestReport {
@@ -41,13 +42,11 @@ pub struct TestReport {
     pub result: &'static str,
     /// The percentage of the cases that ran (not skipped) that passed, to two decimals; absent when
     /// no case ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// `canvas-conformance <version>`.
     pub tester: String,
     /// When the run ended: its start plus its duration (an R4 `dateTime` with seconds and `Z`);
     /// absent when the report's start time does not parse.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued: Option<String>,
     /// The harness (`test-engine`) and each target (`server`, its base URL, never a token).
     pub participant: Vec<Participant>,
@@ -57,10 +56,8 @@ pub struct TestReport {
     /// The set-up cause of the run (R4 `TestReport.setup`: one operation): `error` when the set-up
     /// kept the run (or some cases) from being judged, `warning` when it only makes the verdicts
     /// suspect (an edition mismatch); its message is the cause with its fix. Absent without one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub setup: Option<Setup>,
     /// The cleanup ledger: one cancel operation per appointment the run created; absent when none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub teardown: Option<Teardown>,
 }
 
@@ -86,12 +83,12 @@ pub struct Reference {
 
 /// R4 `TestReport.participant` (Resource Content): `{type, uri, display}`, `type` one of
 /// `test-engine | client | server` (R4 `report-participant-type`, Terminology Bindings).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize)]
 pub struct Participant {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub uri: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
 }
 
@@ -107,9 +104,9 @@ pub struct Test {
 
 /// R4 `TestReport.test.action` (Resource Content): `{operation}` or `{assert}`, exactly one of the
 /// two (invariant inv-2, Constraints; both are 0..1).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize)]
 pub struct Action {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<Outcome>,
     #[serde(rename = "assert", skip_serializing_if = "Option::is_none")]
     pub assertion: Option<Outcome>,
@@ -130,12 +127,11 @@ pub struct TeardownAction {
 /// R4 `TestReport...operation` and `...assert` share this shape: `{result, message, detail}`;
 /// `result` is R4 `report-action-result-codes` (`pass | skip | fail | warning | error`), `message`
 /// markdown, `detail` a link (an operation's is a `uri`, an assert's a `string`).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize)]
 pub struct Outcome {
     pub result: ActionResult,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 

@@ -20,23 +20,20 @@ pub struct SourceRef {
 /// One reference of the current form, e.g. `{ key: P, lines: "L2100–2107, L2140" }` or
 /// `{ key: RN, path: "2025-05-05-fhir-apt-identifier-search.md", lines: "L7" }`.
 /// Source: the "Source" column of BEHAVIOURS-CURRENT.md, one item per `;`-separated part.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     /// A key of `source.keys` (P, G, D, RN, V2, S, B, F, FHIR).
     pub key: String,
     /// A commit that replaces the key's own (`P@e174fe9`: an older rendering, used to date a change).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// A path below the key's (a release note, a file of F or B, a FHIR page).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// The line span as the specification writes it: 1-based, inclusive, `–` for a range,
     /// e.g. `"L2253–2254, L3069–3083"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines: Option<String>,
     /// What the specification adds beside the reference, e.g. a date `(2025-04-07)`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -95,18 +92,16 @@ impl<'de> Visitor<'de> for SourceVisitor {
 
 /// One row of the key table (`source.keys`), e.g. `{ key: P, repo: canvas-medical/coding-agents,
 /// commit: 5960b54, path: …, about: … }`. Source: BEHAVIOURS-CURRENT.md's key table.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SourceKey {
     pub key: String,
     /// `owner/name` on GitHub; absent for a file of the specification folder or a web page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
     /// The abbreviated commit line numbers refer to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// A path inside `repo` (or the specification folder), or a URL when there is no repo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// What the source is and what it is used for.
     pub about: String,

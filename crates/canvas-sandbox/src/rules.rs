@@ -16,15 +16,16 @@ use super::status::CanvasStatus;
 /// looked up in the instance's settings.
 pub(crate) fn check_rules(shape: Shape, ctx: &Ctx<'_>) -> Result<Changes, ApiError> {
     let policy = ctx.policy;
+    // In the order the rules look at them; the fields after `reason` pass through unchanged.
     let Shape {
         status,
         start_ms,
         end_ms,
+        appointment_type: picked_type,
+        reason: reason_parts,
         participants,
         location,
         meeting_link,
-        reason: reason_parts,
-        appointment_type: picked_type,
         identifiers,
         body_id,
     } = shape;
