@@ -62,7 +62,8 @@ pub fn set_up_cause(
 }
 
 /// Shortest fixture value matched in an answer's text: shorter ones (`1`, a 2023-09 location id)
-/// turn up in too many texts to name a fixture; they are matched only as `Kind/value`.
+/// turn up in too many texts to name a fixture; they are matched only as `Kind/value` or quoted
+/// (`"1"`, `'1'`).
 const MIN_VALUE_LEN: usize = 4;
 
 /// The set-up cause when `exchange` (a step whose expectations failed) is the target refusing
@@ -215,15 +216,19 @@ fn sent(exchange: &Exchange, value: &str) -> bool {
 }
 
 /// Whether `text` names `value`: as a whole word when it is long enough to mean something, else
-/// only as a reference (`Location/1`).
+/// only as a reference (`Location/1`) or in quotes (`unknown location "1"`).
 fn names_value(text: &str, value: &str) -> bool {
     if text.is_empty() {
         return false;
     }
     if value.chars().count() < MIN_VALUE_LEN {
-        return text
-            .match_indices(value)
-            .any(|(at, _)| text[..at].ends_with('/') && bounded_after(text, at + value.len()));
+        let quoted = ['"', '\'']
+            .iter()
+            .any(|q| text.contains(&format!("{q}{value}{q}")));
+        return quoted
+            || text
+                .match_indices(value)
+                .any(|(at, _)| text[..at].ends_with('/') && bounded_after(text, at + value.len()));
     }
     text.match_indices(value).any(|(at, _)| {
         let before = text[..at].chars().next_back();
@@ -448,5 +453,10 @@ mod tests {
             None
         );
         assert!(fixture_refusal(&used(&["location"]), &p, &short("unknown Location/1")).is_some());
+        assert!(
+            fixture_refusal(&used(&["location"]), &p, &short("unknown location \"1\"")).is_some()
+        );
+        assert!(fixture_refusal(&used(&["location"]), &p, &short("no id '1' here")).is_some());
+        assert!(fixture_refusal(&used(&["location"]), &p, &short("got \"12\"")).is_none());
     }
 }
