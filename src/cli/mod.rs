@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod compare;
 pub mod coverage;
+pub mod describe;
 pub mod doctor;
 pub mod dry_run;
 pub mod editions;

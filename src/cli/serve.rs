@@ -10,6 +10,8 @@ use canvas_sandbox::settings::DoubleBooking;
 use canvas_sandbox::{Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve};
 use tokio::net::TcpListener;
 
+use crate::cli::describe::describe;
+
 /// Options of `serve`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
@@ -43,6 +45,10 @@ pub struct ServeArgs {
     /// Print every mutant (NAME  BEHAVIOUR-ID  description) and exit.
     #[arg(long)]
     pub list_mutants: bool,
+    /// Print the instance this server would emulate (access, ids by kind, types, seeded
+    /// appointments) as Markdown and exit, without serving.
+    #[arg(long)]
+    pub describe: bool,
     /// Benchmarks only: bulk-insert N synthetic appointments before serving (into `--db`, else
     /// into a shared `memdb` in-memory database). See `seed_synthetic` for what they look like.
     #[arg(long, value_name = "N", hide = true)]
@@ -93,6 +99,10 @@ pub async fn run_until(
         return Ok(());
     }
     let mut config = config_from(&args)?;
+    if args.describe {
+        print!("{}", describe(&config, &format!("http://{}", args.bind)));
+        return Ok(());
+    }
     // Keeps the shared memdb database alive while the server runs.
     let _seeded = seed(&args, &mut config)?;
     let listener = TcpListener::bind(args.bind)
