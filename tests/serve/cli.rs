@@ -147,3 +147,55 @@ fn serve_rejects_an_unknown_edition() {
         .expect("unknown edition is an error");
     assert!(err.to_string().contains("2023-09 or current"), "{err}");
 }
+
+/// `serve --describe` prints the instance, the reference's fixtures by name, and no secret but
+/// the reference instance's published ones.
+#[test]
+fn describe_prints_the_instance_and_no_secret_of_its_own() {
+    use canvas_conformance::cli::describe::describe;
+
+    let reference = config_from(&args(&["--edition", "current", "--token", "dev-token"]))
+        .expect("reference config");
+    let text = describe(&reference, "http://127.0.0.1:8090");
+    for expected in [
+        "(edition current)",
+        "`POST http://127.0.0.1:8090/auth/token/`",
+        "Static bearer token: `dev-token`",
+        "OAuth client `conformance`, secret `conformance-secret`",
+        "| `c1a4e5d2-7b3f-4e69-8a0d-5f2b9c6e1d47` | `1` | `Main practice location` |",
+        "| `appt_confirmed` | `00000000-0000-4000-8000-000000000003` |",
+        "run --target http://127.0.0.1:8090` needs no profile",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    let dir = std::env::temp_dir().join(format!("cc-describe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("other.yaml");
+    std::fs::write(
+        &file,
+        r#"
+practitioners: [{ id: 0a1b2c3d4e5f40718293a4b5c6d7e8f9, name: Grace Hopper MD }]
+patients: [99aa88bb77cc66dd55ee44ff33001122]
+locations: [{ id: "3", name: Harbour clinic }]
+appointment_types: [{ system: INTERNAL, code: CHECK, display: Check up, default: true }]
+static_token: harbour-static-9f2e
+oauth_clients: [{ client_id: harbour-ci, client_secret: harbour-ci-secret-3c1f }]
+"#,
+    )
+    .expect("settings file");
+    let other =
+        config_from(&args(&["--settings", &file.display().to_string()])).expect("other config");
+    let text = describe(&other, "http://127.0.0.1:9000");
+    for secret in ["harbour-static-9f2e", "harbour-ci-secret-3c1f"] {
+        assert!(!text.contains(secret), "{secret} printed:\n{text}");
+    }
+    for expected in [
+        "`0a1b2c3d4e5f40718293a4b5c6d7e8f9` | `Grace Hopper MD`",
+        "OAuth client `harbour-ci`, secret set in the settings file (not printed)",
+        "init --target http://127.0.0.1:9000",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    assert!(!text.contains("appt_confirmed"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
