@@ -196,3 +196,19 @@ pub fn entries_with_full_url_and_search_mode(body: &mut serde_json::Value, base:
     }
     changed
 }
+
+/// A test proxy's response builder with `status` and the upstream's `headers`, less the
+/// hop-by-hop ones the proxy's own framing replaces (`content-length`, `transfer-encoding`,
+/// `connection`).
+pub fn relayed(status: u16, headers: &reqwest::header::HeaderMap) -> axum::http::response::Builder {
+    let mut response = axum::http::Response::builder().status(status);
+    for (name, value) in headers {
+        if !matches!(
+            name.as_str(),
+            "content-length" | "transfer-encoding" | "connection"
+        ) {
+            response = response.header(name, value);
+        }
+    }
+    response
+}

@@ -24,7 +24,7 @@ use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::Value;
 
-use crate::common::{bad_gateway, entries_with_full_url_and_search_mode};
+use crate::common::{bad_gateway, entries_with_full_url_and_search_mode, relayed};
 
 use super::common::{
     client, not_passed, pass_on, project_suite, proxy_http, run_suite, serve_loopback,
@@ -117,15 +117,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
         bytes.truncate(bytes.len() / 2);
         applied();
     }
-    let mut response = Response::builder().status(answer.status);
-    for (name, value) in &answer.headers {
-        if !matches!(
-            name.as_str(),
-            "content-length" | "transfer-encoding" | "connection"
-        ) {
-            response = response.header(name, value);
-        }
-    }
+    let response = relayed(answer.status, &answer.headers);
     response
         .header("content-length", bytes.len())
         .body(Body::from(bytes))

@@ -30,6 +30,7 @@ use canvas_sandbox::{ServerConfig, spawn};
 use serde_json::{Value, json};
 
 use super::common::{client, pass_on, project_suite, proxy_http, run_suite, serve_loopback};
+use crate::common::relayed;
 
 /// The header the proxy puts on a refusal of its own, so the test can tell them apart.
 const REFUSED: &str = "x-refused-by-generic-fhir";
@@ -142,15 +143,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
             _ => {}
         }
     }
-    let mut response = Response::builder().status(status);
-    for (name, value) in &headers {
-        if !matches!(
-            name.as_str(),
-            "content-length" | "transfer-encoding" | "connection"
-        ) {
-            response = response.header(name, value);
-        }
-    }
+    let response = relayed(status, &headers);
     response.body(Body::from(body)).expect("response")
 }
 
