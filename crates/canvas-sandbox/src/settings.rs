@@ -103,8 +103,11 @@ pub struct AppointmentType {
     pub other_event: bool,
 }
 
-/// The scope an OAuth client may ask for, and that `dev-token` carries (D12).
-pub const FULL_SCOPE: &str = "system/Appointment.read system/Appointment.write";
+/// The scope an OAuth client may ask for by default, and that `dev-token` carries: read and
+/// write on Appointment (D12), read on the lookups (D33).
+pub const FULL_SCOPE: &str = "system/Appointment.read system/Appointment.write \
+    system/Practitioner.read system/Patient.read system/Location.read system/Schedule.read \
+    system/Slot.read";
 
 fn full_scope() -> String {
     FULL_SCOPE.to_string()
@@ -166,7 +169,7 @@ pub enum DoubleBooking {
 pub struct OAuthClient {
     pub client_id: String,
     pub client_secret: String,
-    /// The space-separated scopes the client may be issued (D12; default read and write).
+    /// The space-separated scopes the client may be issued (D12, D33; default [`FULL_SCOPE`]).
     #[serde(default = "full_scope")]
     pub scope: String,
 }
