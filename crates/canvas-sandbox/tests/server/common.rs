@@ -343,3 +343,13 @@ impl Transcript {
         reply.status
     }
 }
+
+/// A validator for `#/components/schemas/<schema>` of an OpenAPI document the server serves.
+pub fn document_schema(doc: &Value, schema: &str) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{schema}"),
+        "components": doc["components"].clone(),
+    });
+    jsonschema::validator_for(&root).expect("the document's schema compiles")
+}

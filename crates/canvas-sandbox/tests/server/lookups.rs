@@ -766,3 +766,69 @@ async fn another_instance_with_its_own_ids_and_working_hours() {
         api.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_openapi_documents_describe_the_lookups_as_served() {
+    for edition in Edition::ALL {
+        let api = Api::with(ServerConfig::reference_for(edition)).await;
+        let doc = api
+            .send(api.client.get(api.url("/openapi.json")))
+            .await
+            .json();
+        let schedule = schedule_of(PRACTITIONER);
+        let day = weekday_ahead(3);
+        for (path, operation, schema) in [
+            (
+                "/Practitioner".to_string(),
+                "/Practitioner",
+                "PractitionerBundle",
+            ),
+            (
+                format!("/Practitioner/{CANVAS_BOT}"),
+                "/Practitioner/{id}",
+                "Practitioner",
+            ),
+            ("/Patient?_count=2".to_string(), "/Patient", "PatientBundle"),
+            (format!("/Patient/{PATIENT}"), "/Patient/{id}", "Patient"),
+            (
+                "/Location?name=main".to_string(),
+                "/Location",
+                "LocationBundle",
+            ),
+            ("/Location/1".to_string(), "/Location/{id}", "Location"),
+            ("/Schedule".to_string(), "/Schedule", "ScheduleBundle"),
+            (
+                format!(
+                    "/Slot?schedule={schedule}&start={d}&end={d}&appointment-type=INIV",
+                    d = date(day)
+                ),
+                "/Slot",
+                "SlotBundle",
+            ),
+        ] {
+            assert!(
+                doc["paths"][operation]["get"].is_object(),
+                "{edition}: {operation}"
+            );
+            let answer = api.get(&path).await.json();
+            let validator = document_schema(&doc, schema);
+            let errors: Vec<String> = validator
+                .iter_errors(&answer)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{edition} {path}: {errors:?}");
+            // the document is not vacuous: another resource's answer fails it
+            let other = if schema == "Practitioner" {
+                "Patient"
+            } else {
+                "Practitioner"
+            };
+            let wrong = json!({"resourceType": other, "id": "x", "active": true});
+            assert!(!validator.is_valid(&wrong), "{edition} {schema}");
+        }
+        let scopes =
+            &doc["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["scopes"];
+        assert!(scopes["system/Slot.read"].is_string(), "{edition}");
+        api.stop().await;
+    }
+}
