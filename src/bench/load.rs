@@ -161,7 +161,7 @@ impl Driven {
                 .body(self.create_body(k)),
             Workload::Search => {
                 let patients = &self.settings.patients;
-                let patient = &patients[(r % patients.len().max(1) as u64) as usize];
+                let patient = &patients[(r % patients.len().max(1) as u64) as usize].id;
                 let span_days = (self.seeded as i64 * SYNTHETIC_STEP_MS / DAY_MS).max(1);
                 let day_ms = SYNTHETIC_START_MS + ((r >> 8) as i64 % span_days) * DAY_MS;
                 let offset = (r >> 20) % 3 * 10;
@@ -186,7 +186,7 @@ impl Driven {
         let start = CREATE_START_MS + k as i64 * 30 * 60 * 1000;
         let settings = &self.settings;
         let practitioner = settings.practitioners.first().map_or("", |p| p.id.as_str());
-        let patient = settings.patients.first().map_or("", String::as_str);
+        let patient = settings.patients.first().map_or("", |p| p.id.as_str());
         json!({
             "resourceType": "Appointment",
             "status": "proposed",

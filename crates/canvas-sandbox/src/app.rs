@@ -131,6 +131,14 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
             "/Appointment/{id}",
             get(routes::read::read).put(routes::update::update),
         )
+        .route("/Practitioner", get(routes::practitioner::search))
+        .route("/Practitioner/{id}", get(routes::practitioner::read))
+        .route("/Patient", get(routes::patient::search))
+        .route("/Patient/{id}", get(routes::patient::read))
+        .route("/Location", get(routes::location::search))
+        .route("/Location/{id}", get(routes::location::read))
+        .route("/Schedule", get(routes::schedule::search))
+        .route("/Slot", get(routes::slot::search))
         .route("/auth/token/", post(routes::token::token))
         .route(
             "/auth/introspect/",

@@ -1,6 +1,6 @@
 //! Bearer tokens and scopes: the static token and OAuth-issued tokens (kept in memory until they
-//! expire, each with the scope it was granted), and the scope each method needs (D12). The
-//! middleware that enforces them on every `/Appointment` route is in `middleware.rs`.
+//! expire, each with the scope it was granted), the resources whose routes need one, and the
+//! scope each method needs there (D12, D33). The middleware that enforces them is `middleware.rs`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,10 +10,25 @@ use axum::http::{Method, header};
 
 use super::settings::FULL_SCOPE;
 
-/// The scope that allows read and search (D12).
-pub(crate) const READ_SCOPE: &str = "system/Appointment.read";
 /// The scope that allows create and update (D12).
 pub(crate) const WRITE_SCOPE: &str = "system/Appointment.write";
+
+/// The FHIR resources whose routes need a bearer token: Appointment, then the read-only
+/// lookups (D33).
+pub(crate) const GUARDED: [&str; 6] = [
+    "Appointment",
+    "Practitioner",
+    "Patient",
+    "Location",
+    "Schedule",
+    "Slot",
+];
+
+/// The guarded resource a request path belongs to (`/Slot`, `/Practitioner/<id>`, …), if any.
+pub(crate) fn guarded_resource(path: &str) -> Option<&'static str> {
+    let first = path.strip_prefix('/')?.split('/').next()?;
+    GUARDED.into_iter().find(|resource| *resource == first)
+}
 
 /// What an accepted token may do, and what introspection (RFC 7662 §2.2) says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +42,7 @@ pub(crate) struct Grant {
 }
 
 impl Grant {
-    /// Whether the scope lists `wanted` (`system/Appointment.read` or `.write`).
+    /// Whether the scope lists `wanted` (`system/<Resource>.read` or `.write`).
     pub(crate) fn allows(&self, wanted: &str) -> bool {
         self.scope.split(' ').any(|s| s == wanted)
     }
@@ -123,12 +138,13 @@ pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The scope an Appointment request needs: read for GET, write for POST and PUT; other methods
-/// need none (they answer 405).
-pub(crate) fn needed_scope(method: &Method) -> Option<&'static str> {
+/// The scope a request on `resource` needs: `system/<resource>.read` for GET, and on
+/// Appointment `system/Appointment.write` for POST and PUT; other methods need none (they answer
+/// 405, as every method but GET does on the read-only lookups).
+pub(crate) fn needed_scope(resource: &str, method: &Method) -> Option<String> {
     match *method {
-        Method::GET | Method::HEAD => Some(READ_SCOPE),
-        Method::POST | Method::PUT => Some(WRITE_SCOPE),
+        Method::GET | Method::HEAD => Some(format!("system/{resource}.read")),
+        Method::POST | Method::PUT if resource == "Appointment" => Some(WRITE_SCOPE.to_string()),
         _ => None,
     }
 }
@@ -136,6 +152,9 @@ pub(crate) fn needed_scope(method: &Method) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scope that allows reading and searching appointments (D12).
+    const READ_SCOPE: &str = "system/Appointment.read";
 
     #[test]
     fn issued_tokens_expire_and_keep_their_scope() {
@@ -151,5 +170,38 @@ mod tests {
         assert!(!grant.allows(WRITE_SCOPE));
         assert_eq!(grant.client_id.as_deref(), Some("c"));
         assert!(tokens.grant("").is_none());
+    }
+
+    #[test]
+    fn each_guarded_resource_needs_its_own_read_scope() {
+        assert_eq!(guarded_resource("/Appointment"), Some("Appointment"));
+        assert_eq!(guarded_resource("/Slot"), Some("Slot"));
+        assert_eq!(guarded_resource("/Practitioner/abc"), Some("Practitioner"));
+        assert_eq!(guarded_resource("/Appointmentx"), None);
+        assert_eq!(guarded_resource("/auth/token/"), None);
+        assert_eq!(guarded_resource("/openapi.json"), None);
+        assert_eq!(
+            needed_scope("Appointment", &Method::GET).as_deref(),
+            Some(READ_SCOPE)
+        );
+        assert_eq!(
+            needed_scope("Appointment", &Method::PUT).as_deref(),
+            Some(WRITE_SCOPE)
+        );
+        assert_eq!(
+            needed_scope("Schedule", &Method::GET).as_deref(),
+            Some("system/Schedule.read")
+        );
+        assert_eq!(needed_scope("Schedule", &Method::POST), None);
+        assert_eq!(needed_scope("Appointment", &Method::DELETE), None);
+        let tokens = Tokens::new("static".into(), Duration::from_secs(60));
+        let full = tokens.grant("static").unwrap();
+        for resource in GUARDED {
+            let read = needed_scope(resource, &Method::GET).unwrap();
+            assert!(full.allows(&read), "{read}");
+        }
+        assert!(full.allows(WRITE_SCOPE));
+        let narrow = tokens.grant(&tokens.issue("c", READ_SCOPE.into())).unwrap();
+        assert!(!narrow.allows("system/Slot.read"));
     }
 }

@@ -73,13 +73,14 @@ impl FromStr for Edition {
     }
 }
 
-/// The text of a 404 for an unknown appointment.
+/// The text of a 404 for an unknown resource id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum NotFoundText {
     /// `Resource not found` (2023-09, S L262–278).
     ResourceNotFound,
-    /// `Unknown Appointment resource '<id>'`, the id as requested (READ-404, UPDATE-404).
-    UnknownAppointment,
+    /// `Unknown <Resource> resource '<id>'`, the resource type and the id as requested
+    /// (READ-404, UPDATE-404; `Unknown Practitioner resource '…'` on the lookups).
+    UnknownResource,
 }
 
 /// The body of a successful create or update.
@@ -234,7 +235,7 @@ const SEPT_2023: Policy = Policy {
 const CURRENT: Policy = Policy {
     edition: Edition::Current,
     outcome_id: false,
-    not_found: NotFoundText::UnknownAppointment,
+    not_found: NotFoundText::UnknownResource,
     method_not_allowed_text: "Operation is not supported",
     correlation_id: true,
     success_body: SuccessBody::Empty,

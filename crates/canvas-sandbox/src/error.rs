@@ -25,10 +25,11 @@ pub(crate) enum ApiError {
     /// 403: the token's scope does not allow the operation (D12).
     #[error("authorization failed")]
     Forbidden,
-    /// 404: unknown appointment (`id` as requested) or unknown route (`id` None).
+    /// 404: an unknown resource (its type and the id as requested) or an unknown route
+    /// (`missing` None).
     #[error("not found: {diagnostics}")]
     NotFound {
-        id: Option<String>,
+        missing: Option<Missing>,
         diagnostics: String,
     },
     /// 405: the route exists, the method does not.
@@ -90,11 +91,15 @@ impl ApiError {
         }
     }
 
-    /// A 404 for an appointment id, echoing the id as requested (READ-404, UPDATE-404).
-    pub(crate) fn unknown_appointment(id: &str) -> Self {
+    /// A 404 for an id of `resource` (a FHIR resource type: `Appointment`, `Practitioner`, …),
+    /// echoing the id as requested (READ-404, UPDATE-404).
+    pub(crate) fn unknown(resource: &'static str, id: &str) -> Self {
         Self::NotFound {
-            id: Some(id.to_string()),
-            diagnostics: format!("no Appointment with id {id:?}"),
+            missing: Some(Missing {
+                resource,
+                id: id.to_string(),
+            }),
+            diagnostics: format!("no {resource} with id {id:?}"),
         }
     }
 
@@ -131,10 +136,13 @@ impl ApiError {
                 Some("the token's scope does not allow this operation".to_string()),
                 None,
             ),
-            Self::NotFound { id, diagnostics } => {
-                let text = match (policy.not_found, id) {
-                    (NotFoundText::UnknownAppointment, Some(id)) => {
-                        format!("Unknown Appointment resource '{id}'")
+            Self::NotFound {
+                missing,
+                diagnostics,
+            } => {
+                let text = match (policy.not_found, missing) {
+                    (NotFoundText::UnknownResource, Some(Missing { resource, id })) => {
+                        format!("Unknown {resource} resource '{id}'")
                     }
                     _ => "Resource not found".to_string(),
                 };
@@ -213,6 +221,14 @@ impl ApiError {
             with_id: policy.outcome_id,
         }
     }
+}
+
+/// What a 404 could not find: a resource type and the id as requested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Missing {
+    /// The FHIR resource type (`Appointment`, `Practitioner`, `Patient`, `Location`).
+    pub resource: &'static str,
+    pub id: String,
 }
 
 /// The largest request target (path and query) answered normally; longer ones get 414.

@@ -1,7 +1,8 @@
 //! canvas-sandbox: the reference server, an axum emulator of every documented behaviour of
 //! Canvas's FHIR Appointment API, in its September 2023 edition or its current one ([`Edition`]),
 //! backed by SQLite, with opt-in mutants that each break exactly one behaviour so a harness can
-//! notice. A crate of its own: it knows nothing of the harness (`canvas-conformance`) above it.
+//! notice, and the read-only lookups a booking needs (Practitioner, Patient, Location, Schedule,
+//! Slot). A crate of its own: it knows nothing of the harness (`canvas-conformance`) above it.
 //!
 //! # Use from a Rust test
 //! [`spawn`]`(`[`ServerConfig`]`) -> `[`RunningServer`]: a server on 127.0.0.1:0 in the current
@@ -16,15 +17,19 @@
 //! Top to bottom, one line per room; a file imports only from rooms listed below its own.
 //! - `app`: configuration, the router (state, routes, layers), `serve`/`spawn`.
 //! - `routes`: one file per interaction (create, read, update, search, token, introspect,
-//!   openapi) plus the fallbacks for unknown routes and methods; no route imports another.
-//! - `middleware`: the bearer and scope check, the edition layer (limits, error re-rendering,
-//!   correlation id).
+//!   openapi), one per lookup (practitioner, patient, location, schedule, slot), plus the
+//!   fallbacks for unknown routes and methods; no route imports another.
+//! - `middleware`: the bearer and scope check (Appointment and the lookups), the edition layer
+//!   (limits, error re-rendering, correlation id).
 //! - `state`: `AppState`, what every handler shares.
 //! - `rules`: the page's business rules (422) and the update rules on the stored appointment.
 //! - `shape`: request body → shape-checked fields (every 400).
 //! - `build`: validated changes → domain rows (create, update, seeds).
-//! - `search`: query → filters (400), paging links, the searchset Bundle.
+//! - `lookup_query`: a lookup's query (known parameters, paging, the unknown-parameter rule), its
+//!   filters and searchset, and the answer of a lookup read.
+//! - `search`: query → filters (400), paging links to any resource's path, the searchset Bundle.
 //! - `render`: stored appointment → FHIR JSON.
+//! - `resources`: settings → Practitioner, Patient, Location, Schedule and Slot JSON.
 //! - `success`: the success answer of create and update (D6).
 //! - `oauth`: OAuth2 client authentication, form fields, RFC 6749 error answers.
 //! - `extract`: request body and path id extractors.
@@ -34,7 +39,9 @@
 //! - `identifier`: external identifiers (input, defaults, update merge, read form).
 //! - `auth`: bearer tokens and scopes.
 //! - `error`: `ApiError`, the one place that builds OperationOutcome error answers.
+//! - `free_slots`: working hours minus booked spans and the past → free slots (pure).
 //! - [`settings`]: the emulated instance (YAML settings file or the reference instance).
+//! - `working_hours`: when practitioners can be booked, and its settings-file form.
 //! - `status`: Canvas ↔ FHIR status map.
 //! - `instant`: FHIR instants and search days.
 //! - [`mutant`]: the deliberate defects.
@@ -47,13 +54,16 @@ mod domain;
 pub mod edition;
 mod error;
 mod extract;
+mod free_slots;
 mod identifier;
 mod instant;
 mod interaction;
+mod lookup_query;
 mod middleware;
 pub mod mutant;
 mod oauth;
 mod render;
+mod resources;
 mod routes;
 mod rules;
 mod search;
@@ -63,6 +73,7 @@ mod state;
 mod status;
 mod store;
 mod success;
+mod working_hours;
 
 pub use app::{RunningServer, ServerConfig, ServerError, router, serve, spawn};
 pub use edition::Edition;

@@ -1,13 +1,13 @@
-//! The layers around every route: the bearer-token and scope check on `/Appointment` (401/403,
-//! D12), and the outermost edition layer (414/431 limits, errors re-rendered for the served
-//! edition and error mutant, the `fumage-correlation-id` header of D19).
+//! The layers around every route: the bearer-token and scope check on `/Appointment` and the
+//! lookups (401/403, D12, D33), and the outermost edition layer (414/431 limits, errors
+//! re-rendered for the served edition and error mutant, the `fumage-correlation-id` of D19).
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::auth::{Grant, bearer, needed_scope};
+use super::auth::{Grant, bearer, guarded_resource, needed_scope};
 use super::edition::Edition;
 use super::error::{ApiError, MAX_HEADER_BYTES, MAX_URI_BYTES};
 use super::mutant::Mutant;
@@ -17,16 +17,15 @@ use super::state::AppState;
 /// The header Canvas's v2 API answers every request with (D19).
 pub(crate) const CORRELATION_ID: &str = "fumage-correlation-id";
 
-/// Middleware: every `/Appointment` route needs a valid bearer token (401 otherwise) whose scope
-/// allows the method (403 otherwise).
+/// Middleware: every `/Appointment` and lookup route (`/Practitioner`, `/Patient`, `/Location`,
+/// `/Schedule`, `/Slot`) needs a valid bearer token (401 otherwise) whose scope allows the
+/// method on that resource (403 otherwise).
 pub(crate) async fn require_bearer(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path();
-    let guarded = path == "/Appointment" || path.starts_with("/Appointment/");
-    if guarded {
+    if let Some(resource) = guarded_resource(request.uri().path()) {
         let grant = match bearer(request.headers()) {
             Some(_) if state.mutant == Some(Mutant::AuthAcceptsAnyToken) => Some(Grant {
                 scope: FULL_SCOPE.to_string(),
@@ -39,8 +38,8 @@ pub(crate) async fn require_bearer(
         let Some(grant) = grant else {
             return ApiError::Unauthorized.into_response();
         };
-        if let Some(wanted) = needed_scope(request.method())
-            && !grant.allows(wanted)
+        if let Some(wanted) = needed_scope(resource, request.method())
+            && !grant.allows(&wanted)
             && state.mutant != Some(Mutant::ScopeIgnored)
         {
             return ApiError::Forbidden.into_response();

@@ -15,6 +15,12 @@ use super::store::{Bound, Filters, SortKey};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SearchRequest {
     pub filters: Filters,
+    pub paged: Paged,
+}
+
+/// What the links of any searchset carry (Appointment and the lookups alike).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Paged {
     /// The received parameters minus `_count`/`_offset`, decoded, in received order.
     pub carried: Vec<(String, String)>,
     /// (`_count`, `_offset`) when paging is on.
@@ -124,22 +130,8 @@ pub(crate) fn parse_query(
             "date" => filters
                 .start
                 .extend(date_bounds(&value, mutant).map_err(bad)?),
-            "_count" => {
-                let n = digits(&value)
-                    .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| bad("expected an integer of at least 1".into()))?;
-                let cap = policy
-                    .paging
-                    .max_count
-                    .filter(|_| mutant != Some(Mutant::CountNotCapped));
-                count = Some(cap.map_or(n, |cap| n.min(cap)));
-            }
-            "_offset" => {
-                offset = digits(&value)
-                    .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
-                    .ok_or_else(|| bad("expected an integer of at least 0".into()))?;
-            }
+            "_count" => count = Some(count_value(&value, policy, mutant).map_err(bad)?),
+            "_offset" => offset = offset_value(&value).map_err(bad)?,
             "_sort" => filters.sort = sort_keys(&value, mutant).map_err(bad)?,
             _ => {}
         }
@@ -147,17 +139,14 @@ pub(crate) fn parse_query(
             carried.push((name, value));
         }
     }
-    let page = count
-        .or(policy.paging.default_count)
-        .map(|count| (count, offset));
+    let page = page(count, offset, policy);
     filters.page = page.map(|(count, offset)| {
         let skew = u64::from(mutant == Some(Mutant::SearchOffsetOffByOne));
         (count, offset.saturating_add(skew))
     });
     Ok(SearchRequest {
         filters,
-        carried,
-        page,
+        paged: Paged { carried, page },
     })
 }
 
@@ -165,8 +154,41 @@ fn digits(value: &str) -> Option<&str> {
     (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then_some(value)
 }
 
+/// A `_count` value: an integer of at least 1, capped at the edition's maximum (D3) unless the
+/// `count-not-capped` mutant is active.
+pub(crate) fn count_value(
+    value: &str,
+    policy: &Policy,
+    mutant: Option<Mutant>,
+) -> Result<u64, String> {
+    let n = digits(value)
+        .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| "expected an integer of at least 1".to_string())?;
+    let cap = policy
+        .paging
+        .max_count
+        .filter(|_| mutant != Some(Mutant::CountNotCapped));
+    Ok(cap.map_or(n, |cap| n.min(cap)))
+}
+
+/// An `_offset` value: an integer of at least 0.
+pub(crate) fn offset_value(value: &str) -> Result<u64, String> {
+    digits(value)
+        .map(|v| v.parse::<u64>().unwrap_or(u64::MAX))
+        .ok_or_else(|| "expected an integer of at least 0".to_string())
+}
+
+/// The page to answer: (`_count`, `_offset`) when `_count` was given or the edition pages by
+/// default; `None` answers every match (2023-09 without `_count`).
+pub(crate) fn page(count: Option<u64>, offset: u64, policy: &Policy) -> Option<(u64, u64)> {
+    count
+        .or(policy.paging.default_count)
+        .map(|count| (count, offset))
+}
+
 /// A FHIR token `code` or `system|code` (both parts non-empty).
-fn token(value: &str) -> Option<(Option<String>, String)> {
+pub(crate) fn token(value: &str) -> Option<(Option<String>, String)> {
     match value.split_once('|') {
         Some((system, code)) if !system.is_empty() && !code.is_empty() => {
             Some((Some(system.to_string()), code.to_string()))
@@ -176,13 +198,14 @@ fn token(value: &str) -> Option<(Option<String>, String)> {
     }
 }
 
-fn split_list(value: &str) -> Option<Vec<String>> {
+/// A comma list (`a,b`) with no empty item.
+pub(crate) fn split_list(value: &str) -> Option<Vec<String>> {
     let items: Vec<String> = value.split(',').map(str::to_string).collect();
     (!items.iter().any(String::is_empty)).then_some(items)
 }
 
 /// `Kind/<id>` or a bare `<id>`.
-fn reference(value: &str, kind: &str) -> Result<String, String> {
+pub(crate) fn reference(value: &str, kind: &str) -> Result<String, String> {
     let id = value
         .strip_prefix(kind)
         .and_then(|rest| rest.strip_prefix('/'))
@@ -237,12 +260,20 @@ fn sort_keys(value: &str, mutant: Option<Mutant>) -> Result<Vec<(SortKey, bool)>
     Ok(keys)
 }
 
-/// The Bundle's links: relative `/Appointment?…` URLs (or absolute ones under `absolute_base`);
+/// Where a searchset's links point: the resource's search path (`/Appointment`,
+/// `/Practitioner`, …), made absolute under `absolute_base` (the `search-links-absolute` mutant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LinkBase<'a> {
+    pub path: &'static str,
+    pub absolute_base: Option<&'a str>,
+}
+
+/// The Bundle's links: relative `<path>?…` URLs (or absolute ones under `absolute_base`);
 /// `previous` and links on an empty result only where the edition has them (D17).
 pub(crate) fn links(
-    request: &SearchRequest,
+    base: LinkBase<'_>,
+    request: &Paged,
     total: u64,
-    absolute_base: Option<&str>,
     policy: &Policy,
     mutant: Option<Mutant>,
 ) -> Vec<(&'static str, String)> {
@@ -260,11 +291,11 @@ pub(crate) fn links(
         }
         let query = query.finish();
         let path = if query.is_empty() {
-            "/Appointment".to_string()
+            base.path.to_string()
         } else {
-            format!("/Appointment?{query}")
+            format!("{}?{query}", base.path)
         };
-        format!("{}{path}", absolute_base.unwrap_or_default())
+        format!("{}{path}", base.absolute_base.unwrap_or_default())
     };
     let Some((count, offset)) = request.page else {
         return ["self", "first", "last"]
@@ -374,17 +405,17 @@ mod tests {
             f.sort,
             vec![(SortKey::Date, true), (SortKey::Patient, false)]
         );
-        assert_eq!(r.page, Some((5, 10)));
+        assert_eq!(r.paged.page, Some((5, 10)));
         assert_eq!(f.page, Some((5, 10)));
-        assert_eq!(r.carried.len(), 7);
+        assert_eq!(r.paged.carried.len(), 7);
     }
 
     #[test]
     fn offset_is_ignored_without_count() {
         let r = parse("_offset=3").unwrap();
-        assert_eq!(r.page, None);
+        assert_eq!(r.paged.page, None);
         assert_eq!(r.filters.page, None);
-        assert!(r.carried.is_empty());
+        assert!(r.paged.carried.is_empty());
     }
 
     #[test]
@@ -438,11 +469,16 @@ mod tests {
         rejects("appointment-type=|x", "appointment-type");
     }
 
+    const APPOINTMENT: LinkBase<'static> = LinkBase {
+        path: "/Appointment",
+        absolute_base: None,
+    };
+
     fn urls(q: &str, total: u64) -> Vec<(&'static str, String)> {
         links(
-            &parse(q).unwrap(),
+            APPOINTMENT,
+            &parse(q).unwrap().paged,
             total,
-            None,
             Edition::Sept2023.policy(),
             None,
         )
@@ -451,18 +487,21 @@ mod tests {
     #[test]
     fn current_edition_pages_always_caps_and_ignores_unknown_parameters() {
         let r = parse_current("foo=1&status=booked").unwrap();
-        assert_eq!(r.page, Some((10, 0)));
+        assert_eq!(r.paged.page, Some((10, 0)));
         assert_eq!(
-            r.carried,
+            r.paged.carried,
             vec![("status".to_string(), "booked".to_string())]
         );
         assert_eq!(
-            parse_current("_count=4294967296").unwrap().page,
+            parse_current("_count=4294967296").unwrap().paged.page,
             Some((100, 0))
         );
-        assert_eq!(parse_current("_count=101").unwrap().page, Some((100, 0)));
         assert_eq!(
-            parse("_count=4294967296").unwrap().page,
+            parse_current("_count=101").unwrap().paged.page,
+            Some((100, 0))
+        );
+        assert_eq!(
+            parse("_count=4294967296").unwrap().paged.page,
             Some((4_294_967_296, 0))
         );
         assert!(parse_current("_count=0").is_err());
@@ -473,13 +512,13 @@ mod tests {
         );
         assert!(parse("identifier=x").is_err());
         let policy = Edition::Current.policy();
-        let request = parse_current("_count=1&_offset=1").unwrap();
-        let rels: Vec<_> = links(&request, 3, None, policy, None)
+        let request = parse_current("_count=1&_offset=1").unwrap().paged;
+        let rels: Vec<_> = links(APPOINTMENT, &request, 3, policy, None)
             .into_iter()
             .map(|(r, _)| r)
             .collect();
         assert_eq!(rels, ["self", "first", "last", "next"]);
-        assert!(links(&request, 0, None, policy, None).is_empty());
+        assert!(links(APPOINTMENT, &request, 0, policy, None).is_empty());
     }
 
     #[test]
@@ -527,6 +566,33 @@ mod tests {
         let odd = urls("_count=5&_offset=3", 20);
         let prev = odd.iter().find(|(r, _)| *r == "previous").unwrap();
         assert!(prev.1.ends_with("_offset=0"));
+    }
+
+    #[test]
+    fn links_point_at_the_resource_searched() {
+        let paged = Paged {
+            carried: vec![("name".to_string(), "Canvas Bot".to_string())],
+            page: Some((1, 0)),
+        };
+        let practitioner = LinkBase {
+            path: "/Practitioner",
+            absolute_base: None,
+        };
+        let l = links(practitioner, &paged, 2, Edition::Current.policy(), None);
+        assert_eq!(l[0].1, "/Practitioner?name=Canvas+Bot&_count=1&_offset=0");
+        assert_eq!(
+            l.iter()
+                .find(|(r, _)| *r == "next")
+                .map(|(_, u)| u.as_str()),
+            Some("/Practitioner?name=Canvas+Bot&_count=1&_offset=1")
+        );
+        let absolute = LinkBase {
+            path: "/Slot",
+            absolute_base: Some("http://h"),
+        };
+        let empty = Paged::default();
+        let l = links(absolute, &empty, 1, Edition::Sept2023.policy(), None);
+        assert_eq!(l[0].1, "http://h/Slot");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The emulated Canvas instance: practitioners, patients, locations, note types, structured
-//! reasons for visit, access and seeded appointments. Built in (`Settings::reference()`, the
-//! REFERENCE-INSTANCE) or read from a YAML file whose errors point at `file:line:col`.
+//! The emulated Canvas instance: practitioners, patients, locations, working hours, note types,
+//! structured reasons for visit, access and seeded appointments. Built in (`Settings::reference()`,
+//! the REFERENCE-INSTANCE) or read from a YAML file whose errors point at `file:line:col`.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -10,11 +10,16 @@ use serde::Deserialize;
 use serde_saphyr::{Location as YamlLocation, Spanned};
 
 use super::edition::Edition;
-use super::instant::parse_instant;
+use super::instant::{parse_day, parse_instant};
 use super::status::CanvasStatus;
+use super::working_hours::RawWorkingHours;
+pub use super::working_hours::{Weekday, WorkingHours};
 
 /// The practitioner an empty `Practitioner/` reference falls back to.
 pub const CANVAS_BOT_ID: &str = "5eede137ecfe4124b8b773040e33be14";
+
+/// Canvas Bot's name: every instance lists it under this name when its settings leave it out.
+pub const CANVAS_BOT_NAME: &str = "Canvas Bot";
 
 /// The practice location's id in the current edition's reference instance (D13).
 pub const CURRENT_LOCATION_ID: &str = "c1a4e5d2-7b3f-4e69-8a0d-5f2b9c6e1d47";
@@ -33,10 +38,14 @@ const MEETING_ROOM_BASE: &str = "https://meet.example.com/room/";
 pub struct Settings {
     /// The edition of the API the instance speaks (`edition:`; default 2023-09).
     pub edition: Edition,
+    /// Every practitioner, Canvas Bot included (added when a settings file leaves it out).
     pub practitioners: Vec<Practitioner>,
-    pub patients: Vec<String>,
+    pub patients: Vec<Patient>,
     /// The first one is used when a create names no location.
     pub locations: Vec<Location>,
+    /// When practitioners without hours of their own can be booked (Slot search; default
+    /// Monday–Friday 09:00–17:00 UTC).
+    pub working_hours: WorkingHours,
     pub appointment_types: Vec<AppointmentType>,
     pub rfv_codings: Vec<Coding>,
     pub double_booking: DoubleBooking,
@@ -55,6 +64,7 @@ impl fmt::Debug for Settings {
             .field("practitioners", &self.practitioners)
             .field("patients", &self.patients)
             .field("locations", &self.locations)
+            .field("working_hours", &self.working_hours)
             .field("appointment_types", &self.appointment_types)
             .field("rfv_codings", &self.rfv_codings)
             .field("double_booking", &self.double_booking)
@@ -69,14 +79,43 @@ impl fmt::Debug for Settings {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A practitioner (32-hex id, as Canvas uses) and the name Practitioner search matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Practitioner {
     pub id: String,
     pub name: String,
     /// The personal meeting-room link a telehealth appointment without a link gets (D16).
-    #[serde(default)]
     pub meeting_room: Option<String>,
+    /// This practitioner's own working hours; `None`: the instance's [`Settings::working_hours`].
+    pub working_hours: Option<WorkingHours>,
+}
+
+/// A patient: a bare id in a settings file, or a map with the optional details the Patient
+/// lookup answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Patient {
+    pub id: String,
+    /// Read back as `name[0].text` (`use: usual`); Patient search's `name` matches it.
+    pub name: Option<String>,
+    /// `YYYY-MM-DD`, read back as `birthDate`.
+    pub birth_date: Option<String>,
+    /// A FHIR administrative gender ([`GENDERS`]), read back as `gender`.
+    pub gender: Option<String>,
+}
+
+/// The FHIR R4 AdministrativeGender codes a patient's `gender` may be.
+pub const GENDERS: [&str; 4] = ["male", "female", "other", "unknown"];
+
+impl Patient {
+    /// A patient known by its id alone.
+    pub fn bare(id: &str) -> Patient {
+        Patient {
+            id: id.to_string(),
+            name: None,
+            birth_date: None,
+            gender: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -103,8 +142,11 @@ pub struct AppointmentType {
     pub other_event: bool,
 }
 
-/// The scope an OAuth client may ask for, and that `dev-token` carries (D12).
-pub const FULL_SCOPE: &str = "system/Appointment.read system/Appointment.write";
+/// The scope an OAuth client may ask for by default, and that `dev-token` carries: read and
+/// write on Appointment (D12), read on the lookups (D33).
+pub const FULL_SCOPE: &str = "system/Appointment.read system/Appointment.write \
+    system/Practitioner.read system/Patient.read system/Location.read system/Schedule.read \
+    system/Slot.read";
 
 fn full_scope() -> String {
     FULL_SCOPE.to_string()
@@ -166,7 +208,7 @@ pub enum DoubleBooking {
 pub struct OAuthClient {
     pub client_id: String,
     pub client_secret: String,
-    /// The space-separated scopes the client may be issued (D12; default read and write).
+    /// The space-separated scopes the client may be issued (D12, D33; default [`FULL_SCOPE`]).
     #[serde(default = "full_scope")]
     pub scope: String,
 }
@@ -277,6 +319,7 @@ impl Settings {
             id: id.to_string(),
             name: name.to_string(),
             meeting_room: current.then(|| format!("{MEETING_ROOM_BASE}{id}")),
+            working_hours: None,
         };
         let snomed = |code: &str, display: &str, default: bool| AppointmentType {
             system: "http://snomed.info/sct".to_string(),
@@ -331,14 +374,15 @@ impl Settings {
             practitioners: vec![
                 practitioner("3a182f42885645e0bc3d608e7c02aad8", "Youta Priti MD"),
                 practitioner("fc87cbb2525f4c5eb50294f620c7a15e", "Ada Lovelace NP"),
-                practitioner(CANVAS_BOT_ID, "Canvas Bot"),
+                practitioner(CANVAS_BOT_ID, CANVAS_BOT_NAME),
             ],
             patients: vec![
-                "a29eaebb284143ba97c76b01fdb46964".to_string(),
-                "9420c5f6c44e47ec82d7e48f78d5723a".to_string(),
-                "5350cd20de8a470aa570a852859ac87e".to_string(),
+                Patient::bare("a29eaebb284143ba97c76b01fdb46964"),
+                Patient::bare("9420c5f6c44e47ec82d7e48f78d5723a"),
+                Patient::bare("5350cd20de8a470aa570a852859ac87e"),
             ],
             locations: vec![location],
+            working_hours: WorkingHours::default(),
             appointment_types,
             rfv_codings: vec![
                 rfv("INIV30", "Initial Visit 30"),
@@ -404,7 +448,11 @@ impl Settings {
     }
 
     pub(crate) fn has_patient(&self, id: &str) -> bool {
-        self.patients.iter().any(|p| p == id)
+        self.patient(id).is_some()
+    }
+
+    pub(crate) fn patient(&self, id: &str) -> Option<&Patient> {
+        self.patients.iter().find(|p| p.id == id)
     }
 
     pub(crate) fn has_location(&self, id: &str) -> bool {
@@ -413,10 +461,7 @@ impl Settings {
 
     /// The canonical id of the location named `id` or by its legacy id (`1`, D13).
     pub(crate) fn location_id(&self, id: &str) -> Option<&str> {
-        self.locations
-            .iter()
-            .find(|l| l.id == id || l.legacy_id.as_deref() == Some(id))
-            .map(|l| l.id.as_str())
+        self.location(id).map(|l| l.id.as_str())
     }
 
     /// The structured reasons configured with `code` (more than one is a 422 in current).
@@ -426,6 +471,21 @@ impl Settings {
 
     pub(crate) fn practitioner(&self, id: &str) -> Option<&Practitioner> {
         self.practitioners.iter().find(|p| p.id == id)
+    }
+
+    /// The location named by its id or its legacy id (D13).
+    pub(crate) fn location(&self, id: &str) -> Option<&Location> {
+        self.locations
+            .iter()
+            .find(|l| l.id == id || l.legacy_id.as_deref() == Some(id))
+    }
+
+    /// When `practitioner` can be booked: its own hours, else the instance's.
+    pub(crate) fn hours_of<'a>(&'a self, practitioner: &'a Practitioner) -> &'a WorkingHours {
+        practitioner
+            .working_hours
+            .as_ref()
+            .unwrap_or(&self.working_hours)
     }
 
     /// The location a create without one gets.
@@ -555,10 +615,12 @@ struct RawSettings {
     #[serde(default)]
     edition: Edition,
     #[serde(default)]
-    practitioners: Vec<Spanned<Practitioner>>,
+    practitioners: Vec<Spanned<RawPractitioner>>,
     #[serde(default)]
-    patients: Vec<Spanned<String>>,
+    patients: Vec<Spanned<RawPatient>>,
     locations: Spanned<Vec<Spanned<Location>>>,
+    #[serde(default)]
+    working_hours: Option<RawWorkingHours>,
     appointment_types: Spanned<Vec<Spanned<RawAppointmentType>>>,
     #[serde(default)]
     rfv_codings: Vec<Spanned<Coding>>,
@@ -580,6 +642,116 @@ fn allowed() -> DoubleBooking {
 
 fn default_lifetime() -> Spanned<u64> {
     Spanned::new(36_000, YamlLocation::UNKNOWN, YamlLocation::UNKNOWN)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPractitioner {
+    id: String,
+    name: String,
+    #[serde(default)]
+    meeting_room: Option<String>,
+    #[serde(default)]
+    working_hours: Option<RawWorkingHours>,
+}
+
+/// A patient as written: a bare id, or a map with `id` and optional `name`, `birth_date`,
+/// `gender`. Read by hand rather than as an untagged enum, so a wrong map says what is wrong
+/// with it (`unknown field`, `missing field `id``) at its line.
+enum RawPatient {
+    Id(String),
+    Details(Box<PatientDetails>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatientDetails {
+    id: String,
+    #[serde(default)]
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    birth_date: Option<Spanned<String>>,
+    #[serde(default)]
+    gender: Option<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawPatient {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = RawPatient;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a patient id, or a map with id and optional name, birth_date, gender")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawPatient, E> {
+                Ok(RawPatient::Id(value.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<RawPatient, E> {
+                Ok(RawPatient::Id(value.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<RawPatient, E> {
+                Ok(RawPatient::Id(value.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawPatient, A::Error> {
+                PatientDetails::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|details| RawPatient::Details(Box::new(details)))
+            }
+        }
+        deserializer.deserialize_any(Entry)
+    }
+}
+
+impl RawPatient {
+    fn id(&self) -> &str {
+        match self {
+            RawPatient::Id(id) => id,
+            RawPatient::Details(details) => &details.id,
+        }
+    }
+
+    /// Checks the details (a non-empty name, a real `YYYY-MM-DD` birth date, a FHIR gender).
+    fn check(self) -> Result<Patient, (YamlLocation, String)> {
+        let details = match self {
+            RawPatient::Id(id) => return Ok(Patient::bare(&id)),
+            RawPatient::Details(details) => *details,
+        };
+        if let Some(name) = &details.name
+            && name.value.trim().is_empty()
+        {
+            return Err((
+                name.referenced,
+                "patient name must not be empty".to_string(),
+            ));
+        }
+        if let Some(date) = &details.birth_date
+            && let Err(err) = parse_day(&date.value)
+        {
+            return Err((
+                date.referenced,
+                format!("birth_date `{}`: {err}", date.value),
+            ));
+        }
+        if let Some(gender) = &details.gender
+            && !GENDERS.contains(&gender.value.as_str())
+        {
+            return Err((
+                gender.referenced,
+                format!(
+                    "gender `{}`: expected male, female, other or unknown",
+                    gender.value
+                ),
+            ));
+        }
+        Ok(Patient {
+            id: details.id,
+            name: details.name.map(|n| n.value),
+            birth_date: details.birth_date.map(|d| d.value),
+            gender: details.gender.map(|g| g.value),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -649,6 +821,17 @@ impl Checker<'_> {
         }
     }
 
+    /// The error of a node's own check (`(where, what)`), against this file.
+    fn at(&self, (at, message): (YamlLocation, String)) -> SettingsError {
+        self.fail(&at, message)
+    }
+
+    /// Working hours as written, checked.
+    fn hours(&self, raw: Option<RawWorkingHours>) -> Result<Option<WorkingHours>, SettingsError> {
+        raw.map(|raw| raw.check().map_err(|e| self.at(e)))
+            .transpose()
+    }
+
     fn unique<'v>(
         &self,
         what: &str,
@@ -678,9 +861,7 @@ impl RawSettings {
         )?;
         check.unique(
             "patient id",
-            self.patients
-                .iter()
-                .map(|p| (p.value.as_str(), &p.referenced)),
+            self.patients.iter().map(|p| (p.value.id(), &p.referenced)),
         )?;
         if self.locations.value.is_empty() {
             return Err(check.fail(
@@ -761,11 +942,34 @@ impl RawSettings {
                 "token_lifetime_secs must be at least 1",
             ));
         }
+        let mut practitioners = Vec::new();
+        for p in self.practitioners {
+            practitioners.push(Practitioner {
+                working_hours: check.hours(p.value.working_hours)?,
+                id: p.value.id,
+                name: p.value.name,
+                meeting_room: p.value.meeting_room,
+            });
+        }
+        if !practitioners.iter().any(|p| p.id == CANVAS_BOT_ID) {
+            practitioners.push(Practitioner {
+                id: CANVAS_BOT_ID.to_string(),
+                name: CANVAS_BOT_NAME.to_string(),
+                meeting_room: None,
+                working_hours: None,
+            });
+        }
+        let patients = self
+            .patients
+            .into_iter()
+            .map(|p| p.value.check().map_err(|e| check.at(e)))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut settings = Settings {
             edition: self.edition,
-            practitioners: self.practitioners.into_iter().map(|p| p.value).collect(),
-            patients: self.patients.into_iter().map(|p| p.value).collect(),
+            practitioners,
+            patients,
             locations: self.locations.value.into_iter().map(|l| l.value).collect(),
+            working_hours: check.hours(self.working_hours)?.unwrap_or_default(),
             appointment_types: self
                 .appointment_types
                 .value
@@ -972,5 +1176,165 @@ mod tests {
         assert_eq!(err.line() as usize, lines, "{err}");
         let err = parse(&format!("{MINIMAL}seed_appointments: maybe\n")).unwrap_err();
         assert!(err.to_string().contains("true, false, or a list"), "{err}");
+    }
+
+    #[test]
+    fn patients_are_bare_ids_or_maps() {
+        let text = format!(
+            "{MINIMAL}patients:\n  - a29eaebb284143ba97c76b01fdb46964\n  - {{id: p2, name: Ana Diaz, birth_date: 1980-02-29, gender: female}}\n  - id: p3\n    name: Bo\n  - 12345\n"
+        );
+        let settings = parse(&text).unwrap();
+        assert_eq!(
+            settings.patients,
+            [
+                Patient::bare("a29eaebb284143ba97c76b01fdb46964"),
+                Patient {
+                    id: "p2".into(),
+                    name: Some("Ana Diaz".into()),
+                    birth_date: Some("1980-02-29".into()),
+                    gender: Some("female".into()),
+                },
+                Patient {
+                    id: "p3".into(),
+                    name: Some("Bo".into()),
+                    birth_date: None,
+                    gender: None,
+                },
+                Patient::bare("12345"),
+            ]
+        );
+        assert!(settings.has_patient("p3"));
+    }
+
+    #[test]
+    fn a_wrong_patient_is_reported_at_its_line_and_column() {
+        let line = MINIMAL.lines().count() + 2;
+        // (entry, the node the error points at, what it says)
+        for (entry, at, needle) in [
+            (
+                "{id: p, birth_date: 1980-02-30}",
+                "1980",
+                "birth_date `1980-02-30`",
+            ),
+            (
+                "{id: p, gender: f}",
+                "f}",
+                "gender `f`: expected male, female",
+            ),
+            ("{id: p, name: ''}", "''", "name must not be empty"),
+            ("{id: p, colour: blue}", "", "unknown field `colour`"),
+            ("{name: Ana}", "", "missing field `id`"),
+        ] {
+            let entry_line = format!("  - {entry}");
+            let text = format!("{MINIMAL}patients:\n{entry_line}\n");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.line() as usize, line, "{entry}: {err}");
+            assert!(err.to_string().contains(needle), "{entry}: {err}");
+            if let Some(column) = entry_line.find(at).filter(|_| !at.is_empty()) {
+                let prefix = format!("s.yaml:{line}:{}: ", column + 1);
+                assert!(err.to_string().starts_with(&prefix), "{entry}: {err}");
+            }
+        }
+        let text = format!("{MINIMAL}patients:\n  - p\n  - {{id: p}}\n");
+        let err = parse(&text).unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate patient id `p`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn working_hours_for_the_instance_and_per_practitioner() {
+        let settings = parse(MINIMAL).unwrap();
+        assert_eq!(settings.working_hours, WorkingHours::default());
+        let text = format!(
+            "{MINIMAL}working_hours: {{days: [sat, sun], start: '10:00', end: '12:30'}}\npractitioners:\n  - id: a\n    name: A\n    working_hours: {{days: [tue], start: 13:00, end: 15:00}}\n  - {{id: b, name: B}}\n"
+        );
+        let settings = parse(&text).unwrap();
+        assert_eq!(
+            settings.working_hours,
+            WorkingHours {
+                days: vec![Weekday::Sat, Weekday::Sun],
+                start_minute: 600,
+                end_minute: 750,
+            }
+        );
+        let own = WorkingHours {
+            days: vec![Weekday::Tue],
+            start_minute: 780,
+            end_minute: 900,
+        };
+        assert_eq!(settings.hours_of(&settings.practitioners[0]), &own);
+        assert_eq!(
+            settings.hours_of(&settings.practitioners[1]),
+            &settings.working_hours
+        );
+    }
+
+    #[test]
+    fn wrong_working_hours_point_at_the_mistake() {
+        let line = MINIMAL.lines().count() + 1;
+        // (hours, the node the error points at, what it says)
+        for (hours, at, needle) in [
+            (
+                "{days: [mon, funday], start: '09:00', end: '17:00'}",
+                "funday",
+                "unknown day `funday`",
+            ),
+            (
+                "{days: [tue, mon, mon], start: '09:00', end: '17:00'}",
+                "mon]",
+                "day `mon` given twice",
+            ),
+            (
+                "{days: [mon], start: '9am', end: '17:00'}",
+                "'9am'",
+                "start `9am`: expected a UTC time",
+            ),
+            (
+                "{days: [mon], start: '09:00', end: '24:30'}",
+                "'24:30'",
+                "end `24:30`",
+            ),
+            (
+                "{days: [mon], start: '17:00', end: '09:00'}",
+                "'09:00'",
+                "end `09:00` must be after start `17:00`",
+            ),
+            ("{days: [mon], start: '09:00'}", "", "missing field `end`"),
+        ] {
+            let hours_line = format!("working_hours: {hours}");
+            let text = format!("{MINIMAL}{hours_line}\n");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.line() as usize, line, "{hours}: {err}");
+            assert!(err.to_string().contains(needle), "{hours}: {err}");
+            if let Some(column) = hours_line.find(at).filter(|_| !at.is_empty()) {
+                let prefix = format!("s.yaml:{line}:{}: ", column + 1);
+                assert!(err.to_string().starts_with(&prefix), "{hours}: {err}");
+            }
+        }
+        let text = format!(
+            "{MINIMAL}practitioners:\n  - id: a\n    name: A\n    working_hours: {{days: [tue], start: '15:00', end: '13:00'}}\n"
+        );
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.line() as usize, MINIMAL.lines().count() + 4, "{err}");
+    }
+
+    #[test]
+    fn canvas_bot_is_always_listed() {
+        let settings = parse(MINIMAL).unwrap();
+        assert_eq!(settings.practitioners.len(), 1);
+        assert_eq!(settings.practitioners[0].id, CANVAS_BOT_ID);
+        assert_eq!(settings.practitioners[0].name, CANVAS_BOT_NAME);
+        let text = format!(
+            "{MINIMAL}practitioners:\n  - {{id: {CANVAS_BOT_ID}, name: Robot}}\n  - {{id: a, name: A}}\n"
+        );
+        let settings = parse(&text).unwrap();
+        let names: Vec<&str> = settings
+            .practitioners
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(names, ["Robot", "A"], "a listed Canvas Bot keeps its entry");
     }
 }

@@ -61,6 +61,10 @@ pub(crate) struct Filters {
     pub practitioner: Option<String>,
     pub statuses: Option<Vec<CanvasStatus>>,
     pub start: Vec<Bound>,
+    /// (lo, hi) in epoch ms: only appointments whose span `[min(start, end), max(start, end)]`
+    /// reaches into `[lo, hi)` (`min < hi` and `max >= lo`): a superset of those that overlap
+    /// it, which Slot search narrows exactly (`free_slots.rs`).
+    pub overlapping: Option<(i64, i64)>,
     /// Sort keys with `true` for descending, before the fixed start, id tie-break.
     pub sort: Vec<(SortKey, bool)>,
     /// (limit, offset) when paging.
@@ -343,7 +347,7 @@ pub fn seed_synthetic(
             patient: settings
                 .patients
                 .get(pick(settings.patients.len(), i / 2))
-                .cloned(),
+                .map(|p| p.id.clone()),
             rescheduled_from: None,
             rescheduled_to: None,
             note_id: None,
@@ -432,6 +436,11 @@ fn where_clause(filters: &Filters) -> (String, Vec<SqlValue>) {
         }
         condition.push(')');
         conditions.push(condition);
+    }
+    if let Some((lo, hi)) = filters.overlapping {
+        conditions.push("MIN(start_ms, end_ms) < ? AND MAX(start_ms, end_ms) >= ?".to_string());
+        values.push(SqlValue::Integer(hi));
+        values.push(SqlValue::Integer(lo));
     }
     for bound in &filters.start {
         let (condition, ms) = match bound {
@@ -628,7 +637,7 @@ mod tests {
         let row = store.get(&synthetic_id(42)).unwrap().unwrap();
         assert_eq!(row.start_ms, SYNTHETIC_START_MS + 42 * SYNTHETIC_STEP_MS);
         assert_eq!(row.end_ms - row.start_ms, 30 * 60 * 1000);
-        assert!(settings.patients.contains(row.patient.as_ref().unwrap()));
+        assert!(settings.has_patient(row.patient.as_ref().unwrap()));
         let (total, _) = store.search(&Filters::default()).unwrap();
         assert_eq!(total, 60);
         assert!(store.get(&synthetic_id(60)).unwrap().is_none());
@@ -758,6 +767,30 @@ mod tests {
             .count();
         assert_eq!(done, 1);
         assert_eq!(store.search(&Filters::default()).unwrap().0, 1);
+    }
+
+    #[test]
+    fn overlapping_finds_every_span_that_reaches_the_range() {
+        let store = Store::open(None).unwrap();
+        for (id, start, end) in [
+            ("before", 0, 90),
+            ("touching", 50, 100),
+            ("across", 50, 150),
+            ("inside", 120, 130),
+            ("reversed", 300, 150),
+            ("point", 100, 100),
+            ("after", 200, 300),
+        ] {
+            store.insert(&row(id, start, end), false).unwrap();
+        }
+        let filters = Filters {
+            overlapping: Some((100, 200)),
+            ..Filters::default()
+        };
+        let (_, rows) = store.search(&filters).unwrap();
+        let mut ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["across", "inside", "point", "reversed", "touching"]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod server {
     mod current_update;
     mod editions;
     mod lifecycle;
+    mod lookups;
     mod mutants;
     mod read;
     mod search;

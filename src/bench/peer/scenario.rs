@@ -97,7 +97,10 @@ impl Scenario {
                 .practitioners
                 .first()
                 .map_or_else(String::new, |p| p.id.clone()),
-            patient: settings.patients.first().cloned().unwrap_or_default(),
+            patient: settings
+                .patients
+                .first()
+                .map_or_else(String::new, |p| p.id.clone()),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 pub(crate) async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound {
-        id: None,
+        missing: None,
         diagnostics: format!("no route for {}", uri.path()),
     }
 }

@@ -24,11 +24,11 @@ pub(crate) async fn read(
     };
     let Some(row) = found else {
         if state.mutant == Some(Mutant::ReadMissing404As200) {
-            let mut response = ApiError::unknown_appointment(&raw).into_response();
+            let mut response = ApiError::unknown("Appointment", &raw).into_response();
             *response.status_mut() = StatusCode::OK;
             return Ok(response);
         }
-        return Err(ApiError::unknown_appointment(&raw));
+        return Err(ApiError::unknown("Appointment", &raw));
     };
     let mut resource = appointment_json(&row, state.policy(), state.mutant);
     if state.mutant == Some(Mutant::ReadWrongId)

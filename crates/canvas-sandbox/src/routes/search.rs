@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::error::ApiError;
 use crate::mutant::Mutant;
 use crate::render::appointment_json;
-use crate::search::{bundle, links, parse_query};
+use crate::search::{LinkBase, bundle, links, parse_query};
 use crate::state::AppState;
 
 pub(crate) async fn search(
@@ -30,7 +30,11 @@ pub(crate) async fn search(
         .await?;
     let base =
         (state.mutant == Some(Mutant::SearchLinksAbsolute)).then(|| state.base_url(&headers));
-    let links = links(&request, total, base.as_deref(), policy, state.mutant);
+    let base = LinkBase {
+        path: "/Appointment",
+        absolute_base: base.as_deref(),
+    };
+    let links = links(base, &request.paged, total, policy, state.mutant);
     let resources = rows
         .iter()
         .map(|row| appointment_json(row, policy, state.mutant))

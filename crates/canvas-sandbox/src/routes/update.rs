@@ -64,7 +64,7 @@ pub(crate) async fn update(
         Write::Done => {}
         Write::SlotTaken => return Err(slot_taken()),
         Write::Missing if state.mutant == Some(Mutant::UpdateMissingAs200) => {}
-        Write::Missing => return Err(ApiError::unknown_appointment(&raw)),
+        Write::Missing => return Err(ApiError::unknown("Appointment", &raw)),
     }
     if state.mutant == Some(Mutant::UpdateAnswers204) {
         return Ok(StatusCode::NO_CONTENT.into_response());

@@ -155,6 +155,9 @@ async fn err_oo_every_error_answer_is_an_operation_outcome() {
     api.get(&unknown)
         .await
         .outcome(404, "not-found", "Resource not found");
+    api.get("/Observation/abc")
+        .await
+        .outcome(404, "not-found", "Resource not found");
     api.get("/Patient/abc")
         .await
         .outcome(404, "not-found", "Resource not found");

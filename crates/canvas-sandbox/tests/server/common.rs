@@ -5,6 +5,8 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 pub const TOKEN: &str = "dev-token";
+/// The scope of `dev-token` and of the reference client's tokens by default (D12, D33).
+pub const FULL_SCOPE: &str = "system/Appointment.read system/Appointment.write system/Practitioner.read system/Patient.read system/Location.read system/Schedule.read system/Slot.read";
 pub const PRACTITIONER: &str = "3a182f42885645e0bc3d608e7c02aad8";
 pub const PRACTITIONER_2: &str = "fc87cbb2525f4c5eb50294f620c7a15e";
 pub const CANVAS_BOT: &str = "5eede137ecfe4124b8b773040e33be14";
@@ -340,4 +342,14 @@ impl Transcript {
         self.lines.push(line);
         reply.status
     }
+}
+
+/// A validator for `#/components/schemas/<schema>` of an OpenAPI document the server serves.
+pub fn document_schema(doc: &Value, schema: &str) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{schema}"),
+        "components": doc["components"].clone(),
+    });
+    jsonschema::validator_for(&root).expect("the document's schema compiles")
 }

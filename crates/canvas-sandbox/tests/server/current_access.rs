@@ -99,10 +99,7 @@ async fn token_endpoint_basic_auth_scope_and_introspection() {
     .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let body = reply.json();
-    assert_eq!(
-        body["scope"],
-        "system/Appointment.read system/Appointment.write"
-    );
+    assert_eq!(body["scope"], FULL_SCOPE);
     assert_eq!(body["expires_in"], 36000);
     let issued = body["access_token"].as_str().unwrap().to_string();
     // both methods at once are refused; a wrong secret is invalid_client
@@ -126,12 +123,12 @@ async fn token_endpoint_basic_auth_scope_and_introspection() {
     assert_eq!(reply.status, 401);
     assert_eq!(reply.json()["error"], "invalid_client");
     assert!(!reply.text.contains("s3cr3t-guess"), "no secret in answers");
-    // a scope outside the client's
+    // a scope outside the client's (which has read on the lookups, D33, but nothing else)
     let reply = token(
         &api,
         &[
             ("grant_type", "client_credentials"),
-            ("scope", "system/Patient.read"),
+            ("scope", "system/Observation.read"),
         ],
         Some(("conformance", "conformance-secret")),
     )
@@ -150,10 +147,7 @@ async fn token_endpoint_basic_auth_scope_and_introspection() {
     let body = reply.json();
     assert_eq!(body["active"], true);
     assert_eq!(body["client_id"], "conformance");
-    assert_eq!(
-        body["scope"],
-        "system/Appointment.read system/Appointment.write"
-    );
+    assert_eq!(body["scope"], FULL_SCOPE);
     assert!(body["exp"].as_u64().unwrap() > 1_700_000_000);
     let reply = api
         .send(

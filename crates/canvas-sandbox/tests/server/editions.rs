@@ -179,15 +179,6 @@ fn edition_names_parse_and_settings_files_carry_them() {
 }
 
 /// The served document of each edition, with `schema` as its root (refs resolve in components).
-fn document_schema(doc: &serde_json::Value, schema: &str) -> jsonschema::Validator {
-    let root = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": format!("#/components/schemas/{schema}"),
-        "components": doc["components"].clone(),
-    });
-    jsonschema::validator_for(&root).expect("the document's schema compiles")
-}
-
 #[tokio::test]
 async fn openapi_describes_the_served_edition_and_agrees_with_the_server() {
     let api = Api::current().await;
