@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use canvas_sandbox::ServerConfig;
-use canvas_sandbox::settings::{DoubleBooking, Settings};
+use canvas_sandbox::settings::{DoubleBooking, Settings, WorkingHours};
 
 use crate::target::Profile;
 
@@ -58,24 +58,37 @@ pub fn describe(config: &ServerConfig, base_url: &str) -> String {
         DoubleBooking::Allowed => "allowed",
         DoubleBooking::Disallowed => "disallowed",
     };
-    let _ = writeln!(out, "- Double booking: {booking}\n");
+    let _ = writeln!(out, "- Double booking: {booking}");
+    let _ = writeln!(
+        out,
+        "- Working hours (free Slots): {}\n",
+        hours(&settings.working_hours)
+    );
     table(
         &mut out,
-        "Practitioners",
-        &["id", "name", "meeting room"],
+        "Practitioners (Schedule ids `Location.<legacy id, else id>-Staff.<id>`)",
+        &["id", "name", "meeting room", "working hours"],
         settings.practitioners.iter().map(|p| {
             vec![
                 p.id.clone(),
                 p.name.clone(),
                 p.meeting_room.clone().unwrap_or_default(),
+                p.working_hours.as_ref().map(hours).unwrap_or_default(),
             ]
         }),
     );
     table(
         &mut out,
         "Patients",
-        &["id"],
-        settings.patients.iter().map(|p| vec![p.clone()]),
+        &["id", "name", "birth date", "gender"],
+        settings.patients.iter().map(|p| {
+            vec![
+                p.id.clone(),
+                p.name.clone().unwrap_or_default(),
+                p.birth_date.clone().unwrap_or_default(),
+                p.gender.clone().unwrap_or_default(),
+            ]
+        }),
     );
     table(
         &mut out,
@@ -172,6 +185,18 @@ pub fn describe(config: &ServerConfig, base_url: &str) -> String {
         );
     }
     out
+}
+
+/// `mon tue wed thu fri 09:00–17:00 UTC`.
+fn hours(hours: &WorkingHours) -> String {
+    let days: Vec<&str> = hours.days.iter().map(|d| d.as_str()).collect();
+    let clock = |minute: u32| format!("{:02}:{:02}", minute / 60, minute % 60);
+    format!(
+        "{} {}–{} UTC",
+        days.join(" "),
+        clock(hours.start_minute),
+        clock(hours.end_minute)
+    )
 }
 
 fn yes(flag: bool) -> String {

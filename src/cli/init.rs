@@ -118,15 +118,21 @@ pub async fn run(args: InitArgs) -> Result<u8, CliError> {
     println!("init: the target speaks the {edition} edition");
     let discovery = discover(&client, &target).await;
     println!(
-        "init: read {} appointment(s) with {} search request(s){}",
+        "init: read {} appointment(s){}; {} read-only request(s) in all",
         discovery.appointments,
-        discovery.requests.len(),
         if discovery.appointments >= MAX_APPOINTMENTS {
             " (the first ones only)"
         } else {
             ""
-        }
+        },
+        discovery.requests.len(),
     );
+    println!("init: asked {}", asked(&discovery.requests));
+    for (resource, answer) in &discovery.unserved {
+        println!(
+            "init: no {resource} search on this target ({answer}): what it would give comes from the appointments, or stays missing"
+        );
+    }
     let wanted: Vec<&str> = crate::case::names::FIXTURE_KEYS
         .iter()
         .map(|(name, _)| *name)
@@ -263,6 +269,30 @@ fn credentials(
     Ok((auth, Some(settings)))
 }
 
+/// The requests sent, by path in the order first sent, with how many went to each:
+/// `GET /Appointment ×2, GET /Practitioner`.
+fn asked(requests: &[String]) -> String {
+    let mut paths: Vec<(&str, usize)> = Vec::new();
+    for request in requests {
+        let path = request.split('?').next().unwrap_or(request);
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, n)) => *n += 1,
+            None => paths.push((path, 1)),
+        }
+    }
+    paths
+        .iter()
+        .map(|(path, n)| {
+            if *n == 1 {
+                (*path).to_owned()
+            } else {
+                format!("{path} ×{n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +306,22 @@ mod tests {
         assert_eq!(
             default_token_url("http://127.0.0.1:8090"),
             "http://127.0.0.1:8090/auth/token/"
+        );
+    }
+
+    #[test]
+    fn what_init_asked_is_counted_by_path_in_order() {
+        let requests = [
+            "GET /Appointment?_count=100&_offset=0",
+            "GET /Practitioner?name=Canvas Bot&_count=100",
+            "GET /Appointment?_count=100&_offset=100",
+            "GET /Practitioner?_count=100",
+            "GET /Schedule?_count=100",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            asked(&requests),
+            "GET /Appointment ×2, GET /Practitioner ×2, GET /Schedule"
         );
     }
 }

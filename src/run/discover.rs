@@ -2,37 +2,18 @@
 //! only (Appointment searches, paged and bounded), each with where it came from. Guesses are said
 //! to be guesses; what cannot be found read-only is listed with the reason.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::case::model::AuthMode;
 use crate::exchange::{Client, Outgoing};
+use crate::run::discovery::{Discovery, Found};
+use crate::run::lookups;
 use crate::target::Target;
 
 /// Most appointments read (the searches stop there): enough to find every status on a sandbox.
 pub const MAX_APPOINTMENTS: usize = 1000;
 /// Page size asked for (the current edition's largest).
 const PAGE: usize = 100;
-
-/// One fixture found: its value and where it came from (`Appointment/<id>: participant`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found {
-    pub value: String,
-    pub from: String,
-    /// A heuristic chose it among several (`the most frequent type`): worth a look.
-    pub guessed: bool,
-}
-
-/// What discovery found: fixtures by name, what it could not find (name → why), the requests it
-/// sent and the appointments it read.
-#[derive(Clone, Debug, Default)]
-pub struct Discovery {
-    pub found: BTreeMap<String, Found>,
-    pub missing: BTreeMap<String, String>,
-    pub requests: Vec<String>,
-    pub appointments: usize,
-}
 
 /// The Canvas status each FHIR status reads back from (READ-STATUS-MAP), as fixture names.
 const STATUS_FIXTURES: &[(&str, &str)] = &[
@@ -51,11 +32,11 @@ const STATUS_FIXTURES: &[(&str, &str)] = &[
 const NOT_READABLE: &[(&str, &str)] = &[
     (
         "canvas_bot",
-        "the Canvas Bot practitioner is only known by its name (Practitioner search, `name=Canvas Bot`); look it up in Canvas",
+        "the Canvas Bot practitioner is only known by its name, and the target's Practitioner search did not find `name=Canvas Bot`; look it up in Canvas",
     ),
     (
         "location_legacy",
-        "the deprecated integer id of the practice location is not in any answer; it is 1 on an instance with one practice location",
+        "the deprecated integer id of the practice location is in no answer but Schedule ids (`Location.<n>-Staff.<id>`), and the target's Schedule search gave none; it is 1 on an instance with one practice location",
     ),
     (
         "type_unschedulable_system",
@@ -68,7 +49,9 @@ const NOT_READABLE: &[(&str, &str)] = &[
 ];
 
 /// Reads appointments from `target` (GET /Appointment, `_count` pages, at most
-/// [`MAX_APPOINTMENTS`]) and picks a value for every fixture it can.
+/// [`MAX_APPOINTMENTS`]), picks a value for every fixture they show, then asks the lookup
+/// searches the target serves for the rest ([`lookups::fill`]); what is still missing is listed
+/// with why.
 pub async fn discover(client: &Client, target: &Target) -> Discovery {
     let mut discovery = Discovery::default();
     let mut appointments: Vec<Value> = Vec::new();
@@ -113,6 +96,8 @@ pub async fn discover(client: &Client, target: &Target) -> Discovery {
     }
     discovery.appointments = appointments.len();
     pick(&appointments, &mut discovery);
+    lookups::fill(client, target, &mut discovery).await;
+    list_missing(&mut discovery);
     discovery
 }
 
@@ -353,6 +338,10 @@ fn pick(appointments: &[Value], discovery: &mut Discovery) {
             );
         }
     }
+}
+
+/// Lists, with why, every fixture neither the appointments nor the lookups gave.
+fn list_missing(discovery: &mut Discovery) {
     for (name, why) in NOT_READABLE {
         if !discovery.found.contains_key(*name) {
             discovery
@@ -362,10 +351,15 @@ fn pick(appointments: &[Value], discovery: &mut Discovery) {
     }
     for (name, _) in crate::case::names::FIXTURE_KEYS {
         if !discovery.found.contains_key(*name) && !discovery.missing.contains_key(*name) {
-            discovery.missing.insert(
-                (*name).to_owned(),
-                "no appointment read shows one".to_owned(),
-            );
+            let why = if ["practitioner", "patient", "location"]
+                .iter()
+                .any(|kind| name.starts_with(kind))
+            {
+                "neither the appointments read nor the lookup searches show one"
+            } else {
+                "no appointment read shows one (types, reasons and meeting rooms are only seen on appointments)"
+            };
+            discovery.missing.insert((*name).to_owned(), why.to_owned());
         }
     }
 }

@@ -3,11 +3,13 @@
 
 pub mod cleanup;
 pub mod discover;
+pub mod discovery;
 pub mod embedded;
 pub mod events;
 pub mod fingerprint;
 pub mod interrupt;
 pub mod ledger;
+pub mod lookups;
 pub mod mutation;
 pub mod options;
 pub mod preflight;

@@ -692,6 +692,13 @@ impl<'de> Deserialize<'de> for RawPatient {
             fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<RawPatient, E> {
                 Ok(RawPatient::Id(value.to_string()))
             }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<RawPatient, E> {
+                // YAML reads a long all-digit id as a number, past u64 as a float: its digits
+                // are lost, so say how to keep them instead of guessing.
+                Err(E::custom(
+                    "this patient id is read as a number (all digits): quote it, e.g. \"11112222333344445555666677778888\"",
+                ))
+            }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
@@ -1224,6 +1231,11 @@ mod tests {
             ("{id: p, name: ''}", "''", "name must not be empty"),
             ("{id: p, colour: blue}", "", "unknown field `colour`"),
             ("{name: Ana}", "", "missing field `id`"),
+            (
+                "11112222333344445555666677778888",
+                "",
+                "is read as a number (all digits): quote it",
+            ),
         ] {
             let entry_line = format!("  - {entry}");
             let text = format!("{MINIMAL}patients:\n{entry_line}\n");
