@@ -23,7 +23,7 @@ use super::edition::Edition;
 use super::middleware::{edition_layer, require_bearer};
 use super::mutant::Mutant;
 use super::routes;
-use super::settings::Settings;
+use super::settings::{Location, Patient, Practitioner, Settings};
 use super::state::AppState;
 use super::store::Store;
 
@@ -131,12 +131,18 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
             "/Appointment/{id}",
             get(routes::read::read).put(routes::update::update),
         )
-        .route("/Practitioner", get(routes::practitioner::search))
-        .route("/Practitioner/{id}", get(routes::practitioner::read))
-        .route("/Patient", get(routes::patient::search))
-        .route("/Patient/{id}", get(routes::patient::read))
-        .route("/Location", get(routes::location::search))
-        .route("/Location/{id}", get(routes::location::read))
+        .route(
+            "/Practitioner",
+            get(routes::directory::search::<Practitioner>),
+        )
+        .route(
+            "/Practitioner/{id}",
+            get(routes::directory::read::<Practitioner>),
+        )
+        .route("/Patient", get(routes::directory::search::<Patient>))
+        .route("/Patient/{id}", get(routes::directory::read::<Patient>))
+        .route("/Location", get(routes::directory::search::<Location>))
+        .route("/Location/{id}", get(routes::directory::read::<Location>))
         .route("/Schedule", get(routes::schedule::search))
         .route("/Slot", get(routes::slot::search))
         .route("/auth/token/", post(routes::token::token))

@@ -2,6 +2,7 @@
 //! Location, Schedule, Slot), plus the fallbacks for unknown routes and methods.
 
 pub(crate) mod create;
+pub(crate) mod directory;
 pub(crate) mod fallback;
 pub(crate) mod introspect;
 pub(crate) mod location;
