@@ -95,6 +95,8 @@ pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::Pat
     let mut counts = [0usize; 5];
     // The new ones by what was written: `.snap.new`, `.snap`, or nothing (and why).
     let (mut pending, mut stored) = (0usize, 0usize);
+    // Where the `.snap.new` files went (the profile's folder), said so a user can find them.
+    let mut pending_dir: Option<String> = None;
     let mut withheld: Vec<(&str, usize)> = Vec::new();
     for snapshot in outcomes
         .iter()
@@ -102,7 +104,14 @@ pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::Pat
     {
         if snapshot.status == SnapshotStatus::New {
             match &snapshot.written {
-                SnapshotWrite::Pending => pending += 1,
+                SnapshotWrite::Pending => {
+                    pending += 1;
+                    pending_dir.get_or_insert_with(|| {
+                        std::path::Path::new(&snapshot.path)
+                            .parent()
+                            .map_or_else(String::new, |p| p.display().to_string())
+                    });
+                }
                 SnapshotWrite::Stored => stored += 1,
                 SnapshotWrite::Withheld(why) => match withheld.iter_mut().find(|(w, _)| w == why) {
                     Some((_, n)) => *n += 1,
@@ -128,9 +137,14 @@ pub fn snapshot_summary(outcomes: &[CaseOutcome], unreferenced: &[std::path::Pat
         );
         let mut new: Vec<String> = Vec::new();
         if pending > 0 {
+            let dir = pending_dir
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .map(|d| format!(" in {d}/"))
+                .unwrap_or_default();
             new.push(format!(
-                "{pending} written as .snap.new: accept them with --update-snapshots, or \
-                 `cargo insta review` in this project"
+                "{pending} written as .snap.new{dir}: accept them with --update-snapshots, or \
+                 `cargo insta review` in the project that holds them"
             ));
         }
         if stored > 0 {
@@ -255,7 +269,7 @@ pub fn grouped(outcomes: &[CaseOutcome], verbose: bool) -> String {
     for (cause, names) in &setup {
         let _ = writeln!(
             out,
-            "ERROR {} case(s) not judged, one set-up cause: {cause}\n      cases: {}",
+            "ERROR {} case(s) not judged, set-up cause: {cause}\n      cases: {}",
             names.len(),
             named(names)
         );
@@ -582,7 +596,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("ERROR 3 case(s) not judged, one set-up cause: fixture `location` (profile p.yaml:3:13) was refused by the target: 422; set it\n"),
+            text.contains("ERROR 3 case(s) not judged, set-up cause: fixture `location` (profile p.yaml:3:13) was refused by the target: 422; set it\n"),
             "{text}"
         );
         assert!(

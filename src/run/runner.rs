@@ -28,7 +28,7 @@ use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
 use crate::run::scope::{BuiltIns, case_scope};
-use crate::run::setup::{Refused, set_up_cause};
+use crate::run::setup::{Refused, attribute_late, may_be_set_up, run_cause, set_up_cause};
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
 use crate::source::Pos;
 use crate::target::{FixtureOrigin, Target};
@@ -111,6 +111,12 @@ pub async fn run_plan_with(
     let mut tasks = JoinSet::new();
     let mut done: BTreeMap<usize, CaseOutcome> = BTreeMap::new();
     let mut outcomes = Vec::with_capacity(plan.items.len());
+    // A failing case that a refusal in a later case could show to be the set-up's is held back
+    // (with the cases after it, to keep plan order) until every case has run.
+    let held = |position: usize, outcome: &CaseOutcome| match &plan.items[position].placement {
+        Placement::Run(index) => may_be_set_up(outcome, &targets[*index].profile),
+        Placement::Skip(_) => false,
+    };
     let mut finished = |joined: Result<(usize, CaseOutcome), tokio::task::JoinError>,
                         done: &mut BTreeMap<usize, CaseOutcome>,
                         outcomes: &mut Vec<CaseOutcome>| {
@@ -125,6 +131,10 @@ pub async fn run_plan_with(
         done.insert(position, outcome);
         // Delivered in plan order, each as soon as every case before it is done.
         while let Some(next) = done.remove(&outcomes.len()) {
+            if held(outcomes.len(), &next) {
+                done.insert(outcomes.len(), next);
+                break;
+            }
             on_event(RunEvent::CaseFinished {
                 outcome: &next,
                 case: &plan.items[outcomes.len()].case,
@@ -170,9 +180,16 @@ pub async fn run_plan_with(
     while let Some(joined) = tasks.join_next().await {
         finished(joined, &mut done, &mut outcomes);
     }
-    // Anything left (a task that panicked) becomes an Error outcome, keeping plan order.
+    // What was held back is decided now that every refusal of the run is known; anything left
+    // (a task that panicked) becomes an Error outcome, keeping plan order.
     for (position, item) in plan.items.iter().enumerate().skip(outcomes.len()) {
-        let outcome = done.remove(&position).unwrap_or_else(|| crashed(item));
+        let mut outcome = done.remove(&position).unwrap_or_else(|| crashed(item));
+        if let Placement::Run(index) = &item.placement {
+            let profile = &targets[*index].profile;
+            if may_be_set_up(&outcome, profile) {
+                attribute_late(&mut outcome, &fixtures_used(&item.case), profile, &refused);
+            }
+        }
         on_event(RunEvent::CaseFinished {
             outcome: &outcome,
             case: &item.case,
@@ -208,13 +225,11 @@ pub fn verdict_of(
         .count();
     // A cause found during the run (a refused fixture) is the headline when the preflight had none.
     let cause = options.cause.clone().or_else(|| {
-        outcomes
+        let causes: Vec<&str> = outcomes
             .iter()
-            .find_map(CaseOutcome::setup_cause)
-            .map(|cause| match setup_cases {
-                1 => cause.to_owned(),
-                n => format!("{cause} (and {} more case(s) not judged)", n - 1),
-            })
+            .filter_map(CaseOutcome::setup_cause)
+            .collect();
+        run_cause(&causes, setup_cases)
     });
     RunVerdict::decide(RunFacts {
         cases: Tally::of(outcomes),

@@ -8,7 +8,7 @@ use crate::case::model::{AuthMode, Step};
 use crate::check::Finding;
 use crate::check::operation_outcome::target_words;
 use crate::exchange::Exchange;
-use crate::outcome::{StepOutcome, Verdict};
+use crate::outcome::{CaseOutcome, StepOutcome, Verdict};
 use crate::target::{FixtureOrigin, Profile};
 
 /// The set-up cause of a step that failed, when the set-up and not the target made it fail: the
@@ -177,6 +177,55 @@ impl Refused {
     }
 }
 
+/// Whether a failing case may yet turn out to be the set-up's: some failing finding expects the
+/// value of a fixture the profile has not had verified, which a refusal later in the run (in a
+/// case running beside it) could show does not exist on the target. Such a case is held back and
+/// decided by [`attribute_late`] once every case has run. Never on the reference instance.
+pub fn may_be_set_up(outcome: &CaseOutcome, profile: &Profile) -> bool {
+    if outcome.verdict != Verdict::Fail || profile.origin == FixtureOrigin::Reference {
+        return false;
+    }
+    let untrusted: Vec<&String> = profile
+        .fixtures
+        .iter()
+        .filter(|(name, value)| !profile.fixture_trusted(name) && !value.is_empty())
+        .map(|(_, value)| value)
+        .collect();
+    outcome
+        .steps
+        .iter()
+        .filter(|s| s.verdict == Verdict::Fail && s.setup.is_none())
+        .flat_map(|s| s.findings.iter().filter(|f| f.counts()))
+        .any(|f| untrusted.iter().any(|v| f.expected.contains(v.as_str())))
+}
+
+/// Once every case has run: each failing step of `outcome` whose failing findings all expect the
+/// value of a fixture in `fixtures` (the case's) that the target refused anywhere in the run
+/// becomes a set-up Error ([`Refused::explains`], whatever the order the cases ran in), and the
+/// case's verdict is decided again. Returns whether anything changed.
+pub fn attribute_late(
+    outcome: &mut CaseOutcome,
+    fixtures: &BTreeSet<String>,
+    profile: &Profile,
+    refused: &Refused,
+) -> bool {
+    let mut changed = false;
+    for step in &mut outcome.steps {
+        if step.verdict != Verdict::Fail || step.setup.is_some() {
+            continue;
+        }
+        let failing: Vec<&Finding> = step.findings.iter().filter(|f| f.counts()).collect();
+        if let Some(cause) = refused.explains(fixtures, profile, &failing) {
+            *step = step.clone().set_up_fault(cause);
+            changed = true;
+        }
+    }
+    if changed {
+        outcome.verdict = CaseOutcome::verdict_of(&outcome.steps);
+    }
+    changed
+}
+
 /// The set-up cause when the target refuses the run's own token (401) on a request that carried
 /// it, on a target whose token the preflight saw accepted: the token expired or was revoked during
 /// the run. `None` for the reference instance (its 401s are its behaviour, judged as such).
@@ -241,6 +290,38 @@ fn bounded_after(text: &str, end: usize) -> bool {
         .chars()
         .next()
         .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// The fixture a set-up cause names, as `fixture `NAME` (profile FILE:LINE:COL)`, when it is a
+/// fixture's refusal (the causes [`fixture_refusal`] and the preflight write); `None` for other
+/// causes (a refused token).
+pub fn fixture_clause(cause: &str) -> Option<&str> {
+    let start = cause.find("fixture `")?;
+    let rest = &cause[start..];
+    let end = rest.find(')').map_or(rest.len(), |at| at + 1);
+    Some(&rest[..end])
+}
+
+/// The run's one set-up cause line from the causes of the cases it kept from being judged
+/// (`setup_cases` of them): the first cause when they all name one fixture (with how many more
+/// cases it kept), else every refused fixture by name and profile line, so that none is hidden.
+pub fn run_cause(causes: &[&str], setup_cases: usize) -> Option<String> {
+    let first = causes.first()?;
+    let mut fixtures: Vec<&str> = Vec::new();
+    for clause in causes.iter().filter_map(|c| fixture_clause(c)) {
+        let name = clause.split(" (").next().unwrap_or(clause);
+        if !fixtures.iter().any(|f| f.split(" (").next() == Some(name)) {
+            fixtures.push(clause);
+        }
+    }
+    Some(match (fixtures.len(), setup_cases) {
+        (0 | 1, 1) => (*first).to_owned(),
+        (0 | 1, n) => format!("{first} (and {} more case(s) not judged)", n - 1),
+        (n, cases) => format!(
+            "the target refused {n} fixtures of the profile, {cases} case(s) not judged (each cause is above): {}",
+            fixtures.join(", ")
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -458,5 +539,28 @@ mod tests {
         );
         assert!(fixture_refusal(&used(&["location"]), &p, &short("no id '1' here")).is_some());
         assert!(fixture_refusal(&used(&["location"]), &p, &short("got \"12\"")).is_none());
+    }
+
+    #[test]
+    fn the_run_cause_names_every_refused_fixture_when_there_are_several() {
+        let location = "fixture `location` (profile p.yaml:3:13) was refused by the target: 422";
+        let again = "it expects the value of fixture `location` (profile p.yaml:3:13), which the target refused";
+        let event =
+            "fixture `type_event_code` (profile p.yaml:9:19) was refused by the target: 422";
+        assert_eq!(run_cause(&[location], 1).as_deref(), Some(location));
+        assert_eq!(
+            run_cause(&[location, again], 2),
+            Some(format!("{location} (and 1 more case(s) not judged)"))
+        );
+        let both = run_cause(&[location, event, again], 3).expect("a cause");
+        assert!(
+            both.starts_with("the target refused 2 fixtures of the profile, 3 case(s) not judged"),
+            "{both}"
+        );
+        assert!(
+            both.ends_with("fixture `location` (profile p.yaml:3:13), fixture `type_event_code` (profile p.yaml:9:19)"),
+            "{both}"
+        );
+        assert_eq!(run_cause(&[], 0), None);
     }
 }

@@ -299,6 +299,34 @@ async fn an_unknown_location_found_during_the_run_is_the_profiles_problem() {
     server.shutdown().await;
 }
 
+/// A wrong default type code (a fixture no read can verify; `init` marks it GUESSED): the case
+/// that only compares the target's default with it runs before the case whose create the target
+/// refuses for that code, yet it is not a failure of the target either: the comparison is decided
+/// once every refusal of the run is known, whatever order the cases ran in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_type_code_is_the_profiles_problem_even_where_compared_before_it_was_refused() {
+    for edition in [Edition::Sept2023, Edition::Current] {
+        let server = spawn(ServerConfig::reference_for(edition))
+            .await
+            .expect("server");
+        let header = if edition == Edition::Current {
+            "edition: current\nallow_writes: true\n"
+        } else {
+            "allow_writes: true\n"
+        };
+        let (all, report) =
+            assert_one_wrong_fixture(&server, header, "type_default_code", "999999999").await;
+        let default_type = report["cases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == "create/default-type")
+            .expect("create/default-type ran");
+        assert_eq!(default_type["verdict"], "error", "{all}");
+        server.shutdown().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_practitioner_found_during_the_run_is_the_profiles_problem() {
     let server = spawn(ServerConfig::reference()).await.expect("server");
