@@ -13,7 +13,7 @@ use crate::exchange::Client;
 use crate::run::discover::{MAX_APPOINTMENTS, discover};
 use crate::run::options::parse_base_url;
 use crate::run::preflight::{self, Level};
-use crate::suite::default_cases_dir;
+use crate::run::scope::RUN_WINDOWS_FROM_YEAR;
 use crate::target::draft::{ProfileDraft, render};
 use crate::target::profile::{DEFAULT_CLIENT_ID_ENV, DEFAULT_CLIENT_SECRET_ENV};
 use crate::target::{
@@ -46,7 +46,7 @@ pub struct InitArgs {
     /// Overwrite the file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// The case folder, to say which cases stay skipped (default `cases/`).
+    /// The case folder, to say which cases stay skipped (default `./cases`, else the checkout's the binary was built from).
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
     #[command(flatten)]
@@ -127,6 +127,12 @@ pub async fn run(args: InitArgs) -> Result<u8, CliError> {
         },
         discovery.requests.len(),
     );
+    if discovery.ignored > 0 {
+        println!(
+            "init: left out {} appointment(s) booked by earlier runs of canvas-conformance (from {RUN_WINDOWS_FROM_YEAR} on)",
+            discovery.ignored
+        );
+    }
     println!("init: asked {}", asked(&discovery.requests));
     for (resource, answer) in &discovery.unserved {
         println!(
@@ -197,7 +203,7 @@ pub async fn run(args: InitArgs) -> Result<u8, CliError> {
         profile: Arc::new(written),
         ..target
     };
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let dir = crate::cli::selection::cases_dir_or_default(args.cases.as_ref());
     for check in preflight::plan_checks(&dir, &planned).checks {
         let label = if check.level == Level::Problem {
             "PROBLEM"

@@ -8,6 +8,7 @@ use crate::case::model::AuthMode;
 use crate::exchange::{Client, Outgoing};
 use crate::run::discovery::{Discovery, Found};
 use crate::run::lookups;
+use crate::run::scope::RUN_WINDOWS_FROM_YEAR;
 use crate::target::Target;
 
 /// Most appointments read (the searches stop there): enough to find every status on a sandbox.
@@ -94,11 +95,26 @@ pub async fn discover(client: &Client, target: &Target) -> Discovery {
             break;
         }
     }
+    // What earlier runs booked (and cancelled) is the harness's own, not the instance's.
+    let before = appointments.len();
+    appointments.retain(|a| !booked_by_a_run(a));
+    discovery.ignored = before - appointments.len();
     discovery.appointments = appointments.len();
     pick(&appointments, &mut discovery);
     lookups::fill(client, target, &mut discovery).await;
     list_missing(&mut discovery);
     discovery
+}
+
+/// Whether `appointment` starts in the run windows (from [`RUN_WINDOWS_FROM_YEAR`] on), where
+/// only the harness's runs book.
+fn booked_by_a_run(appointment: &Value) -> bool {
+    appointment
+        .get("start")
+        .and_then(Value::as_str)
+        .and_then(|start| start.get(..4))
+        .and_then(|year| year.parse::<i16>().ok())
+        .is_some_and(|year| year >= RUN_WINDOWS_FROM_YEAR)
 }
 
 /// Chooses every fixture the appointments show.

@@ -13,7 +13,7 @@ pub struct Found {
 }
 
 /// What discovery found: fixtures by name, what it could not find (name → why), the requests it
-/// sent, the appointments it read, and the lookup searches the target does not serve (resource →
+/// sent, the appointments it read (and those it left out as the harness's own), and the lookup searches the target does not serve (resource →
 /// what it answered).
 #[derive(Clone, Debug, Default)]
 pub struct Discovery {
@@ -21,5 +21,7 @@ pub struct Discovery {
     pub missing: BTreeMap<String, String>,
     pub requests: Vec<String>,
     pub appointments: usize,
+    /// Appointments read but left out: booked by earlier runs of the harness (in its run windows).
+    pub ignored: usize,
     pub unserved: BTreeMap<String, String>,
 }

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -781,36 +782,62 @@ fn check_plan(cases_dir: &Path, target: &Target, findings: &mut Checks) {
             return;
         }
     };
+    let (skipped, total) = skips(&suite.cases, target);
+    let count: usize = skipped.values().map(Vec::len).sum();
+    if count == 0 {
+        findings.ok(&format!("all {total} cases would run on this profile"));
+        return;
+    }
+    findings.note(&format!("{count} of {total} cases would be skipped:"));
+    for (reason, cases) in skipped {
+        findings.detail(format!("{reason}: {}", cases.join(", ")));
+    }
+    // A case skipped for the write guard may lack a fixture too: say what flipping it leaves.
+    if !target.profile.allow_writes {
+        let mut writing = target.profile.as_ref().clone();
+        writing.allow_writes = true;
+        let with_writes = Target {
+            profile: Arc::new(writing),
+            ..target.clone()
+        };
+        let (still, _) = skips(&suite.cases, &with_writes);
+        let count: usize = still.values().map(Vec::len).sum();
+        if count > 0 {
+            findings.note(&format!(
+                "with allow_writes: true, {count} of {total} cases would still be skipped:"
+            ));
+            for (reason, cases) in still {
+                findings.detail(format!("{reason}: {}", cases.join(", ")));
+            }
+        }
+    }
+}
+
+/// The cases of the target's edition that `target` would skip, by reason, and how many cases
+/// that edition has.
+fn skips(
+    cases: &[Arc<crate::case::load::Case>],
+    target: &Target,
+) -> (BTreeMap<String, Vec<String>>, usize) {
     let plan = build(
-        &suite.cases,
+        cases,
         std::slice::from_ref(target),
         &Selection {
             editions: vec![target.profile.edition],
             ..Selection::default()
         },
     );
-    let mut skipped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for item in &plan.items {
-        if let Placement::Skip(reason) = &item.placement {
-            skipped.entry(reason).or_default().push(item.case.name());
+    let total = plan.items.len();
+    let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for item in plan.items {
+        if let Placement::Skip(reason) = item.placement {
+            skipped
+                .entry(reason)
+                .or_default()
+                .push(item.case.name().to_owned());
         }
     }
-    let count: usize = skipped.values().map(Vec::len).sum();
-    if count == 0 {
-        findings.ok(&format!(
-            "all {} cases would run on this profile",
-            plan.items.len()
-        ));
-        return;
-    }
-    findings.note(&format!(
-        "{} of {} cases would be skipped:",
-        count,
-        plan.items.len()
-    ));
-    for (reason, cases) in skipped {
-        findings.detail(format!("{reason}: {}", cases.join(", ")));
-    }
+    (skipped, total)
 }
 
 /// What went wrong with an exchange that has no response, as one line.

@@ -20,12 +20,16 @@ pub fn new_run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_owned()
 }
 
+/// The first year of the run windows: every appointment a run books starts on or after
+/// 2100-01-01 (UTC), so a real instance's appointments are never among them.
+pub const RUN_WINDOWS_FROM_YEAR: i16 = 2100;
+
 /// The first day of a run's window: a stretch of days from 2100 to ~9000 chosen by the run id, so
 /// two runs (even on a shared sandbox) almost never share days, and never collide with real data.
 fn window_start(run_id: &str) -> Date {
     let windows = 2_800_000 / (DAYS_PER_CASE * CASES_PER_WINDOW);
     let window = (fnv1a(run_id.as_bytes()) % windows as u64) as i64;
-    let base = jiff::civil::date(2100, 1, 1);
+    let base = jiff::civil::date(RUN_WINDOWS_FROM_YEAR, 1, 1);
     base.checked_add((window * DAYS_PER_CASE * CASES_PER_WINDOW).days())
         .unwrap_or(base)
 }

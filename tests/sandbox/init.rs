@@ -141,6 +141,35 @@ async fn init_writes_a_profile_doctor_and_run_pass_on_in_both_editions() {
         .await;
         assert_eq!(code, Some(2), "{all}");
         assert!(all.contains("pass --force"), "{all}");
+        // Again after the run: what the run booked (and cancelled) is left out, so the
+        // fixtures are the instance's own, as before.
+        let again = dir.join("again.yaml");
+        let (code, all) = run(
+            s(&[
+                "init",
+                "--target",
+                server.base_url(),
+                "--token",
+                "dev-token",
+                "--out",
+                &again.display().to_string(),
+            ]),
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(code, Some(0), "{all}");
+        assert!(
+            all.contains("booked by earlier runs of canvas-conformance (from 2100 on)"),
+            "{all}"
+        );
+        let second = std::fs::read_to_string(&again).expect("the second profile");
+        let fixtures = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| l.starts_with("  ") && !l.trim_start().starts_with('#'))
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(fixtures(&second), fixtures(&text), "{second}");
         server.shutdown().await;
     }
 }
