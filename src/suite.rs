@@ -19,8 +19,14 @@ pub fn default_cases_dir() -> PathBuf {
     if local.join(CATALOGUE_FILE).is_file() {
         local
     } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
+        built_in_cases_dir()
     }
+}
+
+/// The case folder of the checkout this binary was built from (where [`default_cases_dir`] falls
+/// back to when the working directory has no `cases/`).
+pub fn built_in_cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
 }
 
 /// The catalogues and the cases of one folder. A case file serving both editions is here twice,

@@ -7,7 +7,7 @@ use crate::case::edition::catalogue_file;
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::edition::Edition;
 use crate::requirements::Coverage;
-use crate::suite::{default_cases_dir, load_suite_unchecked_ids};
+use crate::suite::load_suite_unchecked_ids;
 
 #[derive(Debug, clap::Args)]
 pub struct CoverageArgs {
@@ -19,7 +19,7 @@ pub struct CoverageArgs {
 }
 
 pub fn run(args: &CoverageArgs) -> Result<u8, CliError> {
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let dir = crate::cli::selection::cases_dir_or_default(args.cases.as_ref());
     let suite = load_suite_unchecked_ids(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut complete = true;
     let mut shown = 0;

@@ -8,13 +8,12 @@ use crate::cli::target_args::{NamedTarget, TargetArgs};
 use crate::cli::{CliError, EXIT_FAILED, EXIT_OK};
 use crate::run::preflight;
 use crate::run::{RunSession, SessionOptions, TargetChoice};
-use crate::suite::default_cases_dir;
 
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
     #[command(flatten)]
     pub target_args: TargetArgs,
-    /// The folder of case files, to say which would be skipped (default `cases/`).
+    /// The folder of case files, to say which would be skipped (default `./cases`, else the checkout's the binary was built from).
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
     #[command(flatten)]
@@ -55,7 +54,7 @@ pub async fn run(args: DoctorArgs) -> Result<u8, CliError> {
         "doctor: profile `{}`, FHIR base {}",
         target.profile.name, target.base_url
     );
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let dir = crate::cli::selection::cases_dir_or_default(args.cases.as_ref());
     let checks = preflight::doctor(session.client(), target, &dir).await;
     for check in &checks.checks {
         println!("{:<8} {}", check.level.word(), check.text);

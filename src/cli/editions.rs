@@ -10,7 +10,6 @@ use crate::case::load::{CATALOGUE_FILE, CURRENT_CATALOGUE_FILE};
 use crate::cli::{CliError, EXIT_OK};
 use crate::report::changelog::{render_json, render_markdown};
 use crate::requirements::{Catalogue, Changelog, Status};
-use crate::suite::default_cases_dir;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -34,7 +33,7 @@ pub struct EditionsArgs {
 }
 
 pub fn run(args: &EditionsArgs) -> Result<u8, CliError> {
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let dir = crate::cli::selection::cases_dir_or_default(args.cases.as_ref());
     let (sept_path, current_path) = (dir.join(CATALOGUE_FILE), dir.join(CURRENT_CATALOGUE_FILE));
     let load = |path: &PathBuf| Catalogue::load(path).map_err(|e| CliError::Usage(e.to_string()));
     let (sept_2023, current) = (load(&sept_path)?, load(&current_path)?);

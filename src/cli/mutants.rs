@@ -11,7 +11,7 @@ use crate::edition::Edition;
 use crate::exchange::Client;
 use crate::run::mutation::{MutantResult, analyse};
 use crate::run::options::default_jobs;
-use crate::suite::{default_cases_dir, load_suite};
+use crate::suite::load_suite;
 use canvas_sandbox::Mutant;
 
 #[derive(Debug, clap::Args)]
@@ -29,7 +29,7 @@ pub struct MutantsArgs {
 }
 
 pub async fn run(args: MutantsArgs) -> Result<u8, CliError> {
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let dir = crate::cli::selection::cases_dir_or_default(args.cases.as_ref());
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let editions: Vec<Edition> = suite
         .editions()

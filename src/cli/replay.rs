@@ -20,7 +20,7 @@ use crate::requirements::Catalogue;
 use crate::run::options::{default_jobs, default_snapshots_dir};
 use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{RunSession, SessionOptions, TargetChoice};
-use crate::suite::{Suite, default_cases_dir, load_suite};
+use crate::suite::{Suite, load_suite};
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
@@ -52,7 +52,7 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
     folder_option("--report-dir", args.report_dir.as_deref())?;
     let replayer = Replayer::open(&args.recording).map_err(|e| CliError::Usage(e.to_string()))?;
     let header = replayer.header().clone();
-    let cases_dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let cases_dir = crate::cli::selection::cases_dir_or_default(args.cases.as_ref());
     let suite = load_suite(&cases_dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let suite_ref = same_suite(&header, &suite, &cases_dir.display().to_string())?;
     let targets = header.targets.iter().map(|t| t.target()).collect();

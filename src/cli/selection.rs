@@ -9,11 +9,12 @@ use crate::edition::Edition;
 use crate::partition::Partition;
 use crate::plan::Selection;
 use crate::requirements::Catalogue;
-use crate::suite::{Suite, default_cases_dir};
+use crate::suite::{Suite, built_in_cases_dir, default_cases_dir};
 
 #[derive(Debug, clap::Args)]
 pub struct SelectionArgs {
-    /// The folder of case files (with requirements.yaml; default `cases/`).
+    /// The folder of case files (with requirements.yaml; default `./cases`, else the checkout's
+    /// the binary was built from).
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
     /// Only cases whose name contains this text.
@@ -32,9 +33,25 @@ pub struct SelectionArgs {
     pub edition: Option<Edition>,
 }
 
+/// The case folder `--cases` names, else `./cases`, else the checkout's the binary was built
+/// from; the last is said on stderr (cases are read, and a profile's new snapshots written, there).
+pub fn cases_dir_or_default(given: Option<&PathBuf>) -> PathBuf {
+    if let Some(dir) = given {
+        return dir.clone();
+    }
+    let dir = default_cases_dir();
+    if dir == built_in_cases_dir() {
+        eprintln!(
+            "cases: {} (no cases/ here: the checkout this binary was built from; --cases DIR for another; snapshots are read and written beside it)",
+            dir.display()
+        );
+    }
+    dir
+}
+
 impl SelectionArgs {
     pub fn cases_dir(&self) -> PathBuf {
-        self.cases.clone().unwrap_or_else(default_cases_dir)
+        cases_dir_or_default(self.cases.as_ref())
     }
 
     pub fn selection(&self) -> Selection {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::cli::CliError;
-use crate::suite::{default_cases_dir, load_suite};
+use crate::suite::load_suite;
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -13,7 +13,7 @@ pub struct ValidateArgs {
 }
 
 pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
-    let dir = args.cases.clone().unwrap_or_else(default_cases_dir);
+    let dir = crate::cli::selection::cases_dir_or_default(args.cases.as_ref());
     let suite = load_suite(&dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let steps: usize = suite.cases.iter().map(|c| c.spec.steps.value.len()).sum();
     println!(

@@ -79,8 +79,9 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "**FHIR R4 rules** (any conformant FHIR server): {} of {} pass · **Canvas rules**: {} of {} pass\n",
-        f.passed, f.total, k.passed, k.total
+        "**FHIR R4 rules** (any conformant FHIR server): {} · **Canvas rules**: {}\n",
+        rule_counts(&f),
+        rule_counts(&k)
     );
     match &report.comparison {
         Some(comparison) => comparison_section(&mut out, comparison),
@@ -362,6 +363,23 @@ fn diff_block(diff: &str) -> String {
     block
 }
 
+/// `10 of 12 pass, 2 skipped`: how many of a kind of rule passed, and what became of the rest
+/// (only the verdicts that occur), so a skipped rule never reads as a failed one.
+fn rule_counts(t: &crate::outcome::Tally) -> String {
+    let mut out = format!("{} of {} pass", t.passed, t.total);
+    for (n, word) in [
+        (t.failed, "failed"),
+        (t.errored, "errored"),
+        (t.not_decided, "not decided"),
+        (t.skipped, "skipped"),
+    ] {
+        if n > 0 {
+            let _ = write!(out, ", {n} {word}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,7 +406,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("**FHIR R4 rules** (any conformant FHIR server): 0 of 1 pass · **Canvas rules**: 0 of 2 pass"),
+            md.contains("**FHIR R4 rules** (any conformant FHIR server): 0 of 1 pass, 1 failed · **Canvas rules**: 0 of 2 pass"),
             "{md}"
         );
         assert!(md.contains("**drifted** `read/a`"), "{md}");
