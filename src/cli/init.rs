@@ -156,13 +156,13 @@ pub async fn run(args: InitArgs) -> Result<u8, CliError> {
             })
         })
         .collect();
-    let missing: Vec<(String, String)> = wanted
+    let missing: Vec<(String, String, String)> = wanted
         .iter()
         .filter_map(|name| {
-            discovery
-                .missing
-                .get(*name)
-                .map(|why| ((*name).to_owned(), why.clone()))
+            discovery.missing.get(*name).map(|why| {
+                let value = discovery.suggested.get(*name).cloned().unwrap_or_default();
+                ((*name).to_owned(), value, why.clone())
+            })
         })
         .collect();
     let text = render(&ProfileDraft {

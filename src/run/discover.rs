@@ -356,8 +356,37 @@ fn pick(appointments: &[Value], discovery: &mut Discovery) {
     }
 }
 
-/// Lists, with why, every fixture neither the appointments nor the lookups gave.
+/// Canvas's built-in appointment types (SNOMED), which an instance has unless it changed them:
+/// what to try for a type no appointment shows (fixture prefix, code, display).
+const BUILT_IN_TYPES: &[(&str, &str, &str)] = &[
+    ("type_default", "308335008", "Office Visit"),
+    ("type_other", "448337001", "Telemedicine"),
+];
+
+/// Lists, with why, every fixture neither the appointments nor the lookups gave, and for a
+/// type no appointment shows, Canvas's built-in one to try.
 fn list_missing(discovery: &mut Discovery) {
+    for (prefix, code, display) in BUILT_IN_TYPES {
+        let code_name = format!("{prefix}_code");
+        let seen_elsewhere = discovery.found.values().any(|f| f.value == *code);
+        if discovery.found.contains_key(&code_name) || seen_elsewhere {
+            continue;
+        }
+        for (suffix, value) in [
+            ("system", "http://snomed.info/sct"),
+            ("code", code),
+            ("display", display),
+        ] {
+            let name = format!("{prefix}_{suffix}");
+            discovery
+                .suggested
+                .insert(name.clone(), (*value).to_owned());
+            discovery.missing.insert(
+                name,
+                format!("no appointment shows one; Canvas's built-in {display} type is worth a try: uncomment if your instance has it"),
+            );
+        }
+    }
     for (name, why) in NOT_READABLE {
         if !discovery.found.contains_key(*name) {
             discovery

@@ -19,6 +19,9 @@ pub struct Found {
 pub struct Discovery {
     pub found: BTreeMap<String, Found>,
     pub missing: BTreeMap<String, String>,
+    /// For some missing fixtures, a value worth trying (Canvas's built-in types), never written
+    /// as a fixture: the profile shows it commented out.
+    pub suggested: BTreeMap<String, String>,
     pub requests: Vec<String>,
     pub appointments: usize,
     /// Appointments read but left out: booked by earlier runs of the harness (in its run windows).

@@ -20,8 +20,8 @@ pub struct ProfileDraft {
     pub oauth: Option<OAuthSettings>,
     /// `(name, value, where it came from)`, in the order written.
     pub fixtures: Vec<(String, String, String)>,
-    /// `(name, why it is missing)`: written commented out.
-    pub missing: Vec<(String, String)>,
+    /// `(name, a value to try or "", why it is missing)`: written commented out.
+    pub missing: Vec<(String, String, String)>,
 }
 
 /// The profile as YAML text with comments (it parses with [`crate::target::Profile::parse`]).
@@ -73,8 +73,8 @@ pub fn render(draft: &ProfileDraft) -> String {
             out,
             "  # Not found read-only; the cases that need them are skipped until you add them:"
         );
-        for (name, why) in &draft.missing {
-            let _ = writeln!(out, "  # {name}: \"\"   # {why}");
+        for (name, value, why) in &draft.missing {
+            let _ = writeln!(out, "  # {name}: {}   # {why}", quote(value));
         }
     }
     out
@@ -122,7 +122,18 @@ mod tests {
                     "a quote and a colon".to_owned(),
                 ),
             ],
-            missing: vec![("canvas_bot".to_owned(), "only known by name".to_owned())],
+            missing: vec![
+                (
+                    "canvas_bot".to_owned(),
+                    String::new(),
+                    "only known by name".to_owned(),
+                ),
+                (
+                    "type_other_code".to_owned(),
+                    "448337001".to_owned(),
+                    "try Canvas's built-in Telemedicine".to_owned(),
+                ),
+            ],
         };
         let text = render(&draft);
         let profile = Profile::parse(&Arc::from("draft.yaml"), &text).expect(&text);
@@ -142,6 +153,13 @@ mod tests {
         assert!(!profile.fixtures.contains_key("canvas_bot"));
         assert!(
             text.contains("# canvas_bot: \"\"   # only known by name"),
+            "{text}"
+        );
+        assert!(!profile.fixtures.contains_key("type_other_code"));
+        assert!(
+            text.contains(
+                "# type_other_code: \"448337001\"   # try Canvas's built-in Telemedicine"
+            ),
             "{text}"
         );
         assert!(text.contains("allow_writes: false"), "{text}");

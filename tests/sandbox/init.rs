@@ -125,6 +125,12 @@ async fn init_writes_a_profile_doctor_and_run_pass_on_in_both_editions() {
             text.contains("# type_unschedulable_code: \"\""),
             "what it could not find is said: {text}"
         );
+        // No seeded appointment shows a second type: Canvas's built-in Telemedicine is offered,
+        // commented out, never written as a fixture.
+        assert!(
+            text.contains("# type_other_code: \"448337001\"   # no appointment shows one; Canvas's built-in Telemedicine type"),
+            "{text}"
+        );
         // Never over a file without --force.
         let (code, all) = run(
             s(&[
