@@ -143,7 +143,12 @@ impl RunSession {
                 token,
                 label,
             } => {
-                let auth = for_profile(&profile, token, options.client.timeout);
+                let auth = for_profile(
+                    &profile,
+                    token,
+                    options.client.timeout,
+                    &options.client.retry,
+                );
                 if let Some(reason) = auth.unavailable_reason()
                     && options.require_auth
                 {
