@@ -16,6 +16,7 @@ use crate::exchange::send::ClientOptions;
 use crate::outcome::{CaseOutcome, Verdict};
 use crate::plan::{Placement, PlanItem, Selection};
 use crate::report::console;
+use crate::report::model::CleanupEntry;
 use crate::run::options::default_snapshots_dir;
 use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
@@ -84,11 +85,11 @@ pub fn main() -> ExitCode {
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     let outcomes = outcomes.lock().map(|o| o.clone()).unwrap_or_default();
-    let (tidied, verdict) = runtime.block_on(session.finish(&outcomes));
-    for t in tidied.iter().filter(|t| t.problem.is_some()) {
+    let (cleanup, verdict) = runtime.block_on(session.finish(&outcomes));
+    for t in cleanup.tidied.iter().filter(|t| t.problem.is_some()) {
         eprintln!(
-            "not tidied: Appointment/{} ({}): {}",
-            t.id,
+            "not tidied: {} ({}): {}",
+            CleanupEntry::of(t).subject(),
             t.case,
             t.problem.as_deref().unwrap_or_default()
         );

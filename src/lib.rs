@@ -7,7 +7,8 @@
 //! - [`requirements`] the behaviour catalogue; [`suite`] catalogue + cases, loaded and linted.
 //! - [`target`] profiles, secrets; [`plan`] ② cases × targets → run or skip (write guard);
 //!   [`partition`] CI shards of the selected cases.
-//! - [`exchange`] ③ render, send, record (secrets scrubbed), paging walks.
+//! - [`exchange`] ③ render, send, record (secrets scrubbed), paging walks; [`retry`] how patient to
+//!   be with a busy server (FHIR and token requests alike).
 //! - [`check`] ④ pure checks → findings; [`outcome`] ⑤ verdicts and roll-ups.
 //! - [`run`] orchestration, cleanup ledger, snapshot store, embedded servers, mutation analysis.
 //! - [`report`] ⑥ console, progress, and the report files (JUnit, JSON, HTML, Markdown).
@@ -27,6 +28,7 @@ pub mod partition;
 pub mod plan;
 pub mod report;
 pub mod requirements;
+pub mod retry;
 pub mod run;
 pub mod source;
 pub mod suite;

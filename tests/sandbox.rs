@@ -16,6 +16,7 @@ mod sandbox {
     mod generic_fhir;
     mod init;
     mod interrupt;
+    mod lost_answers;
     mod oauth;
     mod proxy;
     mod read_only;

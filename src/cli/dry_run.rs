@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use crate::case::model::AuthMode;
 use crate::exchange::render::{path_and_query, render_request};
 use crate::plan::{Placement, Plan};
+use crate::run::creation::is_create;
 use crate::run::scope::{BuiltIns, case_scope};
+use crate::run::tag::{apply_tag, tag_for};
 use crate::target::Target;
 use crate::template::Var;
 
@@ -66,9 +68,10 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
                 scope.insert(name.clone(), Var::Text(format!("<capture:{name}>")));
             }
         }
+        let tag = tag_for(case, run_id);
         for step in &case.spec.steps.value {
             let _ = writeln!(out, "# step: {}", step.name.value);
-            let outgoing = match render_request(&step.request, &scope) {
+            let mut outgoing = match render_request(&step.request, &scope) {
                 Ok(outgoing) => outgoing,
                 Err(e) => {
                     let _ = writeln!(out, "# cannot render the request: {e}");
@@ -77,6 +80,12 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
             };
             if outgoing.method != crate::case::model::Method::Get {
                 writes += 1;
+            }
+            // The run's tag, as the run would send it.
+            if is_create(&outgoing)
+                && let Some(tag) = &tag
+            {
+                apply_tag(step, &mut outgoing, tag);
             }
             let url = format!(
                 "{}{}",
@@ -126,7 +135,7 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
     if writes > 0 {
         let _ = writeln!(
             out,
-            "\n# afterwards: each appointment created is cancelled (PUT /Appointment/<id> with status cancelled)"
+            "\n# afterwards: each appointment created is cancelled (PUT /Appointment/<id> with status cancelled), then a sweep searches GET /Appointment for the run's tag and time slots and cancels what it finds open"
         );
     }
     out

@@ -9,6 +9,7 @@ use crate::cli::selection::SelectionArgs;
 use crate::cli::target_args::TargetArgs;
 use crate::exchange::send::ClientOptions;
 use crate::plan::Plan;
+use crate::report::model::CleanupEntry;
 use crate::report::progress::{ConsoleMode, Progress, Terminal};
 use crate::run::options::NetOptions;
 use crate::run::{RunControl, RunEvent, RunReport, RunSession};
@@ -146,14 +147,21 @@ pub(crate) async fn watch_ctrl_c(control: RunControl) {
         return;
     }
     let pending = control.ledger.pending();
+    let uncertain = control.ledger.uncertain();
     eprintln!(
         "interrupted again: quitting without finishing cleanup; {} appointment(s) this run created may remain:",
-        pending.len()
+        pending.len() + uncertain.len()
     );
     for created in pending {
         eprintln!(
             "  Appointment/{} (case {}, target #{})",
             created.id, created.case, created.target
+        );
+    }
+    for lost in uncertain {
+        eprintln!(
+            "  the create of step \"{}\" (case {}, target #{}) may have created one: {}",
+            lost.step, lost.case, lost.target, lost.why
         );
     }
     std::process::exit(130);
@@ -163,16 +171,21 @@ pub(crate) async fn watch_ctrl_c(control: RunControl) {
 pub(crate) fn ledger_lines(report: &RunReport) -> String {
     let mut out = format!(
         "ledger: {} appointment(s) created by this run\n",
-        report.cleanup.len()
+        report.cleanup.iter().filter(|t| t.was_created()).count()
     );
     for tidied in &report.cleanup {
-        let fate = match &tidied.problem {
-            None => "cancelled".to_owned(),
-            Some(problem) => format!("NOT cancelled: {problem}"),
+        let entry = CleanupEntry::of(tidied);
+        let fate = match (&entry.problem, entry.not_created) {
+            (Some(problem), _) => format!("NOT cancelled: {problem}"),
+            (None, true) => "not created (the sweep found nothing it made)".to_owned(),
+            (None, false) if entry.found_by.is_some() => "found by the sweep, cancelled".to_owned(),
+            (None, false) => "cancelled".to_owned(),
         };
         out.push_str(&format!(
-            "  Appointment/{} (case {}, target {}): {fate}\n",
-            tidied.id, tidied.case, tidied.target
+            "  {} (case {}, target {}): {fate}\n",
+            entry.subject(),
+            entry.case,
+            entry.target
         ));
     }
     out

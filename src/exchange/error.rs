@@ -57,11 +57,22 @@ pub enum ExchangeError {
     /// what was recorded and what would be sent.
     #[error("not replayed: {detail}")]
     NotRecorded { detail: String },
-    /// Any other transport failure: the request could not be sent or its answer read.
-    #[error("{}{}", stage.summary(), causes(detail))]
+    /// Any other transport failure: the request could not be sent or its answer read. When the
+    /// body failed after the head arrived, `status` and `location` are what the head said (a create
+    /// whose body was lost still names the appointment it made).
+    #[error(
+        "{}{}{}",
+        stage.summary(),
+        status.map(|s| format!(" (status {s})")).unwrap_or_default(),
+        causes(detail)
+    )]
     Transport {
         stage: TransportStage,
         detail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
     },
 }
 
@@ -118,9 +129,16 @@ impl ExchangeError {
             ExchangeError::NotRecorded { detail } => {
                 ExchangeError::NotRecorded { detail: f(&detail) }
             }
-            ExchangeError::Transport { stage, detail } => ExchangeError::Transport {
+            ExchangeError::Transport {
+                stage,
+                detail,
+                status,
+                location,
+            } => ExchangeError::Transport {
                 stage,
                 detail: f(&detail),
+                status,
+                location: location.map(|l| f(&l)),
             },
             ExchangeError::StillBusy {
                 status,
@@ -207,10 +225,22 @@ mod tests {
         let body = ExchangeError::Transport {
             stage: TransportStage::ResponseBody,
             detail: "connection reset".to_owned(),
+            status: None,
+            location: None,
         };
         assert_eq!(
             body.to_string(),
             "failed to read the response body: connection reset"
+        );
+        let after_head = ExchangeError::Transport {
+            stage: TransportStage::ResponseBody,
+            detail: "connection reset".to_owned(),
+            status: Some(201),
+            location: Some("/Appointment/x".to_owned()),
+        };
+        assert_eq!(
+            after_head.to_string(),
+            "failed to read the response body (status 201): connection reset"
         );
     }
 

@@ -1,31 +1,13 @@
-//! The retry policy for answers that mean "later" (429 Too Many Requests, 503 Service
-//! Unavailable): how many attempts, and how long to wait before the next one, honouring
-//! `Retry-After` (RFC 9110 §10.2.3: delta-seconds or an HTTP-date), capped by a maximum wait.
+//! What the sender does after one attempt, under the run's [`RetryPolicy`]: keep the answer, wait
+//! and try again (a 429 or 503, honouring `Retry-After`; for an idempotent request also an answer
+//! lost on the way), or give up with the error the exchange records.
 
 use std::time::Duration;
 
 use crate::exchange::error::ExchangeError;
+use crate::retry::backoff;
 
-/// Retrying answers that mean "later" (429 Too Many Requests, 503 Service Unavailable).
-#[derive(Clone, Debug)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (1: never retry).
-    pub attempts: u32,
-    /// The first backoff when the answer has no `Retry-After`; doubled each attempt.
-    pub base_delay: Duration,
-    /// No single wait is longer than this, whatever `Retry-After` asks.
-    pub max_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 3,
-            base_delay: Duration::from_millis(500),
-            max_wait: Duration::from_secs(30),
-        }
-    }
-}
+pub use crate::retry::RetryPolicy;
 
 /// What to do after attempt `attempt` answered `status`.
 #[derive(Debug, PartialEq)]
@@ -38,50 +20,45 @@ pub enum Next {
     GiveUp(ExchangeError),
 }
 
-impl RetryPolicy {
-    /// The decision after attempt `attempt` (1-based) answered `status` with this `Retry-After`.
-    pub fn next(&self, attempt: u32, status: u16, retry_after: Option<&str>) -> Next {
-        if !matches!(status, 429 | 503) {
-            return Next::Keep;
-        }
-        if attempt < self.attempts {
-            return Next::RetryAfter(backoff(self, attempt, retry_after));
-        }
-        Next::GiveUp(ExchangeError::StillBusy {
+/// The decision after attempt `attempt` (1-based) answered `status` with this `Retry-After`.
+pub fn next(policy: &RetryPolicy, attempt: u32, status: u16, retry_after: Option<&str>) -> Next {
+    if !crate::retry::is_later(status) {
+        return Next::Keep;
+    }
+    match policy.wait_after_status(attempt, status, retry_after) {
+        Some(wait) => Next::RetryAfter(wait),
+        None => Next::GiveUp(ExchangeError::StillBusy {
             status,
             attempts: attempt,
             retry_after: retry_after.map(str::to_owned),
-        })
+        }),
     }
 }
 
-/// How long to wait before attempt `attempt + 1`: `Retry-After` (seconds or an HTTP date) when
-/// given, else `base_delay · 2^(attempt-1)`; never more than `max_wait`.
-pub fn backoff(policy: &RetryPolicy, attempt: u32, retry_after: Option<&str>) -> Duration {
-    let asked = retry_after.and_then(parse_retry_after);
-    let wait = asked.unwrap_or_else(|| {
-        policy
-            .base_delay
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-    });
-    wait.min(policy.max_wait)
-}
-
-/// `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT` (a date in the past: 0).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
-    let now = jiff::Timestamp::now();
-    let seconds = when.as_second().saturating_sub(now.as_second());
-    Some(Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
+/// For an idempotent request (a read, a search page, a cancel's write-back): how long to wait
+/// before sending it again after attempt `attempt` failed with `error`, when sending it again can
+/// help (a reset, a cut body, a timeout, a refused connection) and an attempt is left.
+pub fn after_failure(
+    policy: &RetryPolicy,
+    attempt: u32,
+    error: &ExchangeError,
+) -> Option<Duration> {
+    let transient = match error {
+        ExchangeError::Timeout { .. }
+        | ExchangeError::Connect { .. }
+        | ExchangeError::Transport { .. } => true,
+        ExchangeError::BodyTooLarge { .. }
+        | ExchangeError::StillBusy { .. }
+        | ExchangeError::Token { .. }
+        | ExchangeError::NotRecorded { .. } => false,
+    };
+    (transient && policy.has_another(attempt)).then(|| backoff(policy, attempt, None))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::error::TransportStage;
 
     fn policy() -> RetryPolicy {
         RetryPolicy {
@@ -92,53 +69,48 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(&policy(), 1, None), Duration::from_millis(100));
-        assert_eq!(backoff(&policy(), 2, None), Duration::from_millis(200));
-        assert_eq!(backoff(&policy(), 40, None), Duration::from_secs(30));
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        assert_eq!(backoff(&policy(), 1, Some("2")), Duration::from_secs(2));
-        assert_eq!(backoff(&policy(), 1, Some("3600")), Duration::from_secs(30));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3600);
-        let date = jiff::fmt::rfc2822::DateTimePrinter::new()
-            .timestamp_to_rfc9110_string(&later)
-            .unwrap();
-        let parsed = parse_retry_after(&date).unwrap();
-        assert!(parsed > Duration::from_secs(3000), "{date} -> {parsed:?}");
-        assert_eq!(parse_retry_after("soon"), None);
-        // Unparseable: the exponential backoff applies.
-        assert_eq!(
-            backoff(&policy(), 2, Some("soon")),
-            Duration::from_millis(200)
-        );
-    }
-
-    #[test]
     fn only_429_and_503_are_retried_until_the_attempts_run_out() {
-        assert_eq!(policy().next(1, 200, None), Next::Keep);
-        assert_eq!(policy().next(1, 500, Some("1")), Next::Keep);
+        assert_eq!(next(&policy(), 1, 200, None), Next::Keep);
+        assert_eq!(next(&policy(), 1, 500, Some("1")), Next::Keep);
         assert_eq!(
-            policy().next(1, 429, Some("2")),
+            next(&policy(), 1, 429, Some("2")),
             Next::RetryAfter(Duration::from_secs(2))
         );
         assert_eq!(
-            policy().next(2, 503, None),
+            next(&policy(), 2, 503, None),
             Next::RetryAfter(Duration::from_millis(200))
         );
         assert_eq!(
-            policy().next(3, 429, Some("2")),
+            next(&policy(), 3, 429, Some("2")),
             Next::GiveUp(ExchangeError::StillBusy {
                 status: 429,
                 attempts: 3,
                 retry_after: Some("2".to_owned())
             })
         );
+    }
+
+    #[test]
+    fn lost_answers_are_retried_and_final_failures_are_not() {
+        let reset = ExchangeError::Transport {
+            stage: TransportStage::ResponseBody,
+            detail: "connection reset".to_owned(),
+            status: Some(200),
+            location: None,
+        };
+        assert_eq!(
+            after_failure(&policy(), 1, &reset),
+            Some(Duration::from_millis(100))
+        );
+        assert_eq!(after_failure(&policy(), 3, &reset), None);
+        let big = ExchangeError::BodyTooLarge {
+            limit_bytes: 1,
+            status: 200,
+        };
+        assert_eq!(after_failure(&policy(), 1, &big), None);
+        let token = ExchangeError::Token {
+            detail: "refused".to_owned(),
+        };
+        assert_eq!(after_failure(&policy(), 1, &token), None);
     }
 }

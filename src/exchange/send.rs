@@ -1,7 +1,7 @@
 //! Sends a rendered request to a target and records the exchange, politely and resiliently: it
 //! composes the request pace (`pace`), one attempt over the wire (`transport`), the retry policy
-//! for 429/503 (`retry`), one renewal of an OAuth token after a 401 (the target's auth), and
-//! scrubbing of secrets as it records (`scrub`), so nothing downstream can leak them. A recording
+//! (`retry`: 429/503, and lost answers on an idempotent client), one renewal of an OAuth token
+//! after a 401 (the target's auth), and scrubbing of secrets as it records (`scrub`). A recording
 //! client also streams each exchange to a recording (`recorder`); a replaying one answers from a
 //! recording (`replay`) and has no HTTP client at all.
 
@@ -16,7 +16,7 @@ use crate::exchange::record::{Exchange, SentRequest};
 use crate::exchange::recorder::Recorder;
 use crate::exchange::render::{Outgoing, path_and_query};
 use crate::exchange::replay::Replayer;
-use crate::exchange::retry::Next;
+use crate::exchange::retry::{Next, after_failure, next};
 use crate::exchange::scrub::{INVALID_TOKEN, REDACTED, scrub_error, scrub_headers, scrub_received};
 use crate::exchange::tape::{CaseFacts, Line, Slot, Taped, without_userinfo};
 use crate::exchange::transport::{self, Limits};
@@ -79,6 +79,8 @@ pub struct Client {
     options: Arc<ClientOptions>,
     pace: Option<Arc<Pace>>,
     slot: Arc<Place>,
+    /// Every request this client sends is idempotent (see [`Client::idempotent`]).
+    idempotent: bool,
 }
 
 /// Over the wire (recording each exchange, or not), or from a recording.
@@ -127,6 +129,7 @@ impl Client {
             options: Arc::new(options),
             pace,
             slot: Arc::default(),
+            idempotent: false,
         })
     }
 
@@ -138,6 +141,18 @@ impl Client {
             options: Arc::new(options),
             pace: None,
             slot: Arc::default(),
+            idempotent: false,
+        }
+    }
+
+    /// The same client for requests that may be sent twice with the same effect (reads, searches,
+    /// a write-back of a whole resource): an attempt whose answer was lost on the way (a reset, a
+    /// cut body, a timeout, a refused connection) is tried again under the same retry policy as a
+    /// 429 or 503 (the same attempts, the same backoff). Never for a create.
+    pub fn idempotent(&self) -> Client {
+        Client {
+            idempotent: true,
+            ..self.clone()
         }
     }
 
@@ -288,10 +303,24 @@ impl Client {
             let received = match transport::attempt(http, &limits, &one).await {
                 Ok(received) => scrub_received(received, secret),
                 Err(error) => {
+                    let error = scrub_error(error, secret);
+                    if self.idempotent
+                        && let Some(wait) = after_failure(&self.options.retry, attempt, &error)
+                    {
+                        tracing::info!(
+                            url = %url,
+                            error = %error,
+                            wait_ms = wait.as_millis() as u64,
+                            "the answer was lost; sending the idempotent request again"
+                        );
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
+                    }
                     return Exchange {
                         request,
                         response: None,
-                        error: Some(scrub_error(error, secret)),
+                        error: Some(error),
                     };
                 }
             };
@@ -306,11 +335,12 @@ impl Client {
                 continue;
             }
             let retry_after = received.header("retry-after").map(str::to_owned);
-            match self
-                .options
-                .retry
-                .next(attempt, received.status, retry_after.as_deref())
-            {
+            match next(
+                &self.options.retry,
+                attempt,
+                received.status,
+                retry_after.as_deref(),
+            ) {
                 Next::Keep => {
                     return Exchange {
                         request,

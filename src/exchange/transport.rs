@@ -93,7 +93,7 @@ async fn receive(
     {
         return Err(too_large());
     }
-    let headers = response
+    let headers: Vec<(String, String)> = response
         .headers()
         .iter()
         .map(|(k, v)| {
@@ -107,7 +107,7 @@ async fn receive(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| describe(&e, limits, started))?
+        .map_err(|e| after_head(describe(&e, limits, started), status, &headers))?
     {
         if bytes.len() + chunk.len() > limits.max_body_bytes {
             return Err(too_large());
@@ -128,6 +128,22 @@ async fn receive(
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         truncated: None,
     })
+}
+
+/// A body that failed after the head arrived keeps what the head said: its status and `Location`.
+fn after_head(error: ExchangeError, status: u16, headers: &[(String, String)]) -> ExchangeError {
+    match error {
+        ExchangeError::Transport { stage, detail, .. } => ExchangeError::Transport {
+            stage,
+            detail,
+            status: Some(status),
+            location: headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+                .map(|(_, value)| value.clone()),
+        },
+        other => other,
+    }
 }
 
 /// The typed failure of an attempt that started at `started`. reqwest does not say which timeout
@@ -156,11 +172,15 @@ fn describe(error: &reqwest::Error, limits: &Limits, started: Instant) -> Exchan
         ExchangeError::Transport {
             stage: TransportStage::ResponseBody,
             detail,
+            status: None,
+            location: None,
         }
     } else {
         ExchangeError::Transport {
             stage: TransportStage::Request,
             detail,
+            status: None,
+            location: None,
         }
     }
 }

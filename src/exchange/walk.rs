@@ -131,18 +131,51 @@ pub async fn walk(
     first_url: &str,
     first_bundle: &Value,
     auth: AuthMode,
-    mut on_page: impl FnMut(usize, &mut Exchange),
+    on_page: impl FnMut(usize, &mut Exchange),
 ) -> Walk {
-    let mut pages = Vec::new();
     let Some(first) = link(first_bundle, "first") else {
         return Walk {
-            pages,
+            pages: Vec::new(),
             stopped: Some("the bundle has no `first` link to start the walk from".to_owned()),
         };
     };
-    let mut relation = "first";
-    let mut link_text = first.to_owned();
-    let mut page_url = first_url.to_owned();
+    follow(client, target, first_url, first, "first", auth, on_page).await
+}
+
+/// The pages after `bundle`, the page answered at `page_url`: each `next` until there is none,
+/// resolved and bounded as [`walk`] does (a walk that already holds the first page, such as the
+/// cleanup's sweep, does not fetch it again). No `next` link: no pages, and not stopped.
+pub async fn walk_next(
+    client: &Client,
+    target: &Target,
+    page_url: &str,
+    bundle: &Value,
+    auth: AuthMode,
+    on_page: impl FnMut(usize, &mut Exchange),
+) -> Walk {
+    match link(bundle, "next") {
+        Some(next) => follow(client, target, page_url, next, "next", auth, on_page).await,
+        None => Walk {
+            pages: Vec::new(),
+            stopped: None,
+        },
+    }
+}
+
+/// Fetches `link_text` (the `relation` link of the page at `page_url`), then each `next`.
+async fn follow(
+    client: &Client,
+    target: &Target,
+    page_url: &str,
+    link_text: &str,
+    relation: &'static str,
+    auth: AuthMode,
+    mut on_page: impl FnMut(usize, &mut Exchange),
+) -> Walk {
+    let mut pages = Vec::new();
+    let mut relation = relation;
+    let mut link_text = link_text.to_owned();
+    let mut page_url = page_url.to_owned();
     let mut seen_urls: Vec<String> = Vec::new();
     loop {
         if pages.len() >= MAX_PAGES {
@@ -180,7 +213,8 @@ pub async fn walk(
             .and_then(|r| r.json.as_ref())
             .and_then(|bundle| link(bundle, "next"))
             .map(str::to_owned);
-        let failed = exchange.response.as_ref().is_none_or(|r| r.status != 200);
+        let failed =
+            exchange.error.is_some() || exchange.response.as_ref().is_none_or(|r| r.status != 200);
         let reason = failed.then(|| match (&exchange.error, &exchange.response) {
             (Some(error), _) => format!("fetching {fetched}: {error}"),
             (None, Some(r)) => format!("fetching {fetched} answered {}", r.status),

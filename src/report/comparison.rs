@@ -10,7 +10,7 @@ pub use crate::report::compared::{
     ComparedBehaviour, ComparedStep, ComparedTarget, ComparedVerdict, Comparison, StepSide,
 };
 use crate::report::model::{
-    CaseReport, CleanupReport, EditionRef, Report, StepReport, TargetInfo, Totals, VerdictWord,
+    CaseReport, EditionRef, Report, StepReport, TargetInfo, Totals, VerdictWord,
 };
 
 /// Labels made unique: a label given twice gets ` #2`, ` #3`… (the same server named twice).
@@ -78,16 +78,7 @@ pub fn compare(reports: Vec<Report>) -> Option<Report> {
     }
     joined.editions.sort_by_key(|e: &EditionRef| e.edition);
     joined.behaviours.sort_by_key(|b| b.edition);
-    joined.cleanup = CleanupReport {
-        created: joined.cleanup.entries.len(),
-        cancelled: joined
-            .cleanup
-            .entries
-            .iter()
-            .filter(|e| e.cancelled)
-            .count(),
-        entries: std::mem::take(&mut joined.cleanup.entries),
-    };
+    joined.cleanup.recount();
     joined.verdict = RunVerdict {
         passed: reasons.is_empty(),
         reasons,

@@ -10,7 +10,7 @@ use crate::edition::Edition;
 use crate::outcome::{CaseOutcome, SnapshotStatus, SnapshotWrite, Tally, Verdict};
 use crate::report::comparison::Comparison;
 use crate::report::failing::{Dialect, failing_steps};
-use crate::report::model::FindingReport;
+use crate::report::model::{CleanupEntry, FindingReport};
 use crate::run::RunReport;
 use crate::run::preflight::Gate;
 use crate::source::{Diagnostic, Location, Pos};
@@ -340,6 +340,56 @@ fn named(names: &[&str]) -> String {
     text
 }
 
+/// What cleanup did, in the closing lines: how many it cancelled of those the run created (and how
+/// many of them the sweep found), then each one not tidied, found by the sweep, not created, or
+/// cancelled only by a fallback, and each sweep that could not finish. Nothing when the run created
+/// nothing and swept nothing amiss.
+pub fn cleanup_lines(report: &RunReport) -> String {
+    let mut out = String::new();
+    let created = report.cleanup.iter().filter(|t| t.was_created()).count();
+    let problems = report
+        .cleanup
+        .iter()
+        .filter(|t| t.problem.is_some())
+        .count();
+    let swept = report.cleanup.iter().filter(|t| t.found_by_sweep()).count();
+    if !report.cleanup.is_empty() {
+        let _ = writeln!(
+            out,
+            "cleanup: cancelled {} of {created} appointment(s) this run created{}",
+            created - problems,
+            match swept {
+                0 => String::new(),
+                n => format!(" ({n} found by the sweep)"),
+            }
+        );
+    }
+    for tidied in &report.cleanup {
+        let entry = CleanupEntry::of(tidied);
+        if let Some((fate, why)) = entry.fate() {
+            let _ = writeln!(
+                out,
+                "  {fate}: {} (case {}, target {}): {why}",
+                entry.subject(),
+                entry.case,
+                entry.target,
+            );
+        }
+    }
+    for sweep in &report.sweeps {
+        if let Some(stopped) = &sweep.stopped {
+            let _ = writeln!(
+                out,
+                "  sweep of {} incomplete ({} search(es), {} of the run's appointment(s) found): {stopped}",
+                sweep.target,
+                sweep.searches.len(),
+                sweep.found
+            );
+        }
+    }
+    out
+}
+
 /// The closing lines: counts, duration, and what cleanup did.
 pub fn summary(report: &RunReport) -> String {
     summary_as(report, "verdict")
@@ -354,42 +404,7 @@ pub fn target_summary(report: &RunReport, label: &str) -> String {
 fn summary_as(report: &RunReport, verdict_word: &str) -> String {
     let tally = Tally::of(&report.outcomes);
     let mut out = String::new();
-    let problems: Vec<_> = report
-        .cleanup
-        .iter()
-        .filter(|t| t.problem.is_some())
-        .collect();
-    if !report.cleanup.is_empty() {
-        let _ = writeln!(
-            out,
-            "cleanup: cancelled {} of {} appointment(s) this run created",
-            report.cleanup.len() - problems.len(),
-            report.cleanup.len()
-        );
-        for tidied in &problems {
-            let _ = writeln!(
-                out,
-                "  not tidied: Appointment/{} (case {}, target {}): {}",
-                tidied.id,
-                tidied.case,
-                tidied.target,
-                tidied.problem.as_deref().unwrap_or_default()
-            );
-        }
-        // A cancel that had to fall back (not the plain read-and-write-back) says so.
-        for tidied in report.cleanup.iter().filter(|t| {
-            t.problem.is_none() && t.note.as_deref().is_some_and(|n| n != "already cancelled")
-        }) {
-            let _ = writeln!(
-                out,
-                "  cancelled, but: Appointment/{} (case {}, target {}): {}",
-                tidied.id,
-                tidied.case,
-                tidied.target,
-                tidied.note.as_deref().unwrap_or_default()
-            );
-        }
-    }
+    out.push_str(&cleanup_lines(report));
     let _ = writeln!(
         out,
         "{} passed, {} failed, {} errored, {} skipped ({} cases, run {}, {:.2} s)",

@@ -57,8 +57,9 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
     junit.to_string()
 }
 
-/// The cleanup ledger as a testsuite `cleanup`: one testcase per appointment the run created,
-/// failed (with the reason) when it could not be cancelled.
+/// The cleanup ledger as a testsuite `cleanup`: one testcase per appointment the run created (or
+/// create whose answer was lost), failed (with the reason) when it could not be cancelled; the
+/// properties say which the sweep found (`found_by`) and which were not created (`not_created`).
 fn cleanup_suite(report: &Report) -> TestSuite {
     let mut suite = TestSuite::new("cleanup");
     suite.add_test_cases(report.cleanup.entries.iter().map(|entry| {
@@ -71,10 +72,16 @@ fn cleanup_suite(report: &Report) -> TestSuite {
                 status
             }
         };
-        let mut test = TestCase::new(format!("cancel Appointment/{}", entry.id), status);
+        let mut test = TestCase::new(format!("cancel {}", entry.subject()), status);
         test.set_classname("cleanup");
         test.add_property(Property::new("case", entry.case.as_str()));
         test.add_property(Property::new("target", entry.target.as_str()));
+        if let Some(found_by) = &entry.found_by {
+            test.add_property(Property::new("found_by", found_by.as_str()));
+        }
+        if entry.not_created {
+            test.add_property(Property::new("not_created", "true"));
+        }
         test
     }));
     suite

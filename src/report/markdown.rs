@@ -185,33 +185,53 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
 
-    // Not cancelled, or cancelled only through a fallback (a note other than `already cancelled`).
-    let problems: Vec<_> = report
+    // Not cancelled, found by the sweep, not created, or cancelled only through a fallback (a note
+    // other than `already cancelled`).
+    let listed: Vec<_> = report
         .cleanup
         .entries
         .iter()
-        .filter(|e| !e.cancelled || e.note.as_deref().is_some_and(|n| n != "already cancelled"))
+        .filter_map(|e| e.fate().map(|(fate, why)| (e, fate, why)))
         .collect();
-    if report.cleanup.created > 0 || !problems.is_empty() {
+    let stopped: Vec<_> = report
+        .cleanup
+        .sweeps
+        .iter()
+        .filter(|s| s.stopped.is_some())
+        .collect();
+    if report.cleanup.created > 0 || !listed.is_empty() || !stopped.is_empty() {
+        let swept = match report.cleanup.found_by_sweep {
+            0 => String::new(),
+            n => format!(" The sweep found {n} of them (the ledger did not hold their id)."),
+        };
         let _ = writeln!(
             out,
-            "### Cleanup\n\nCancelled {} of {} appointment(s) this run created.\n",
+            "### Cleanup\n\nCancelled {} of {} appointment(s) this run created.{swept}\n",
             report.cleanup.cancelled, report.cleanup.created
         );
-        let rows = problems.iter().map(|e| {
-            let (fate, why) = match (&e.problem, &e.note) {
-                (Some(problem), _) => ("not tidied", problem.as_str()),
-                (None, note) => ("cancelled, but", note.as_deref().unwrap_or_default()),
-            };
+        let rows = listed.iter().map(|(e, fate, why)| {
             format!(
-                "- {fate}: Appointment/{} (case {}, target {}): {}\n",
-                cell(&e.id),
+                "- {fate}: {} (case {}, target {}): {}\n",
+                cell(&e.subject()),
                 cell(&e.case),
                 cell(&e.target),
                 cell(why)
             )
         });
-        push_rows(&mut out, rows, problems.len());
+        push_rows(&mut out, rows, listed.len());
+        for sweep in stopped {
+            let _ = writeln!(
+                out,
+                "- sweep of {} incomplete ({} search(es), {} found): {}",
+                cell(&sweep.target),
+                sweep.searches.len(),
+                sweep.found,
+                cell(sweep.stopped.as_deref().unwrap_or_default())
+            );
+        }
+        if !report.cleanup.sweeps.is_empty() {
+            out.push('\n');
+        }
     }
     // The verdict and its set-up cause close the summary, as they open it.
     let _ = writeln!(out, "**Verdict:** {}\n", cell(&report.verdict.headline()));

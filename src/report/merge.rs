@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::outcome::{RunFacts, RunVerdict};
 use crate::partition::Partition;
-use crate::report::model::{CleanupReport, FORMAT_VERSION, Report, Totals, VerdictWord};
+use crate::report::model::{FORMAT_VERSION, Report, Totals, VerdictWord};
 
 /// Why shards cannot be merged.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -137,16 +137,7 @@ fn join(mut shards: Vec<Report>) -> Report {
             &b.name,
         ))
     });
-    merged.cleanup = CleanupReport {
-        created: merged.cleanup.entries.len(),
-        cancelled: merged
-            .cleanup
-            .entries
-            .iter()
-            .filter(|e| e.cancelled)
-            .count(),
-        entries: std::mem::take(&mut merged.cleanup.entries),
-    };
+    merged.cleanup.recount();
     merged.totals = Totals::of(&merged);
     let skipped: Vec<&str> = merged
         .cases

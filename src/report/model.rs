@@ -18,6 +18,7 @@ use crate::report::compared::Comparison;
 pub use crate::report::verdict_word::VerdictWord;
 use crate::requirements::{Catalogue, Level, Rule};
 use crate::run::RunReport;
+use crate::run::ledger::Tidied;
 use crate::source::Location;
 use crate::target::Target;
 
@@ -595,19 +596,61 @@ pub struct ContradictionReport {
     pub decision: String,
 }
 
-/// What cleanup did: how many appointments were created and cancelled, each entry.
+/// What cleanup did: how many appointments were created and cancelled, each entry, and what the
+/// sweep of each target searched.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CleanupReport {
-    /// Appointments the run created.
+    /// Appointments the run created (or may have created: a lost create the sweep could not
+    /// settle); a lost create the sweep found was not created is not counted.
     pub created: usize,
     pub cancelled: usize,
+    /// Of those, the ones the sweep found (the ledger did not hold their id).
+    #[serde(default)]
+    pub found_by_sweep: usize,
+    /// Creates whose answer was lost and that the sweep found were not created.
+    #[serde(default)]
+    pub not_created: usize,
     pub entries: Vec<CleanupEntry>,
+    /// One per target the run sent creates to: what its sweep searched and found.
+    #[serde(default)]
+    pub sweeps: Vec<SweepReport>,
 }
 
-/// One appointment the run created, and whether it was cancelled (and why not).
+impl CleanupReport {
+    /// The counts of `entries`, with `sweeps`.
+    pub fn of(entries: Vec<CleanupEntry>, sweeps: Vec<SweepReport>) -> CleanupReport {
+        let not_created = entries.iter().filter(|e| e.not_created).count();
+        CleanupReport {
+            created: entries.len() - not_created,
+            cancelled: entries.iter().filter(|e| e.cancelled).count(),
+            found_by_sweep: entries
+                .iter()
+                .filter(|e| e.found_by.as_deref() == Some(FOUND_BY_SWEEP))
+                .count(),
+            not_created,
+            entries,
+            sweeps,
+        }
+    }
+
+    /// The same counts again after entries or sweeps were joined in (a merge, a comparison).
+    pub fn recount(&mut self) {
+        *self = CleanupReport::of(
+            std::mem::take(&mut self.entries),
+            std::mem::take(&mut self.sweeps),
+        );
+    }
+}
+
+/// `found_by` of an appointment the sweep found.
+pub const FOUND_BY_SWEEP: &str = "sweep";
+
+/// One appointment the run created (or a create whose answer was lost), and whether it was
+/// cancelled (and why not).
 #[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CleanupEntry {
+    /// Empty for a lost create that was not created (or that the sweep could not settle).
     pub id: String,
     pub case: String,
     pub target: String,
@@ -615,6 +658,97 @@ pub struct CleanupEntry {
     pub problem: Option<String>,
     /// How it was cancelled when not by the plain read-and-write-back.
     pub note: Option<String>,
+    /// `sweep`: the sweep found it (the run's tag or time slot), the ledger did not hold its id.
+    pub found_by: Option<String>,
+    /// The create whose answer was lost, for an entry that may have been created.
+    pub lost_answer: Option<LostAnswerReport>,
+    /// A lost create that the sweep found was not created: nothing to cancel.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_created: bool,
+}
+
+impl CleanupEntry {
+    /// The report's entry for one line of the cleanup ledger.
+    pub fn of(t: &Tidied) -> CleanupEntry {
+        CleanupEntry {
+            id: t.id.clone(),
+            case: t.case.clone(),
+            target: t.target.clone(),
+            cancelled: t.problem.is_none() && t.was_created(),
+            problem: t.problem.clone(),
+            note: t.note.clone(),
+            found_by: t.found_by_sweep().then(|| FOUND_BY_SWEEP.to_owned()),
+            lost_answer: t.lost.as_ref().map(|lost| LostAnswerReport {
+                step: lost.step.clone(),
+                reason: lost.why.clone(),
+            }),
+            not_created: !t.was_created(),
+        }
+    }
+
+    /// How the entry is listed in the console and summary.md, when it is: `not tidied`, `not
+    /// created`, `found by sweep`, or `cancelled, but` (a fallback), with why. A plain cancel (or
+    /// one already cancelled) is not listed.
+    pub fn fate(&self) -> Option<(&'static str, String)> {
+        let lost = self.lost_answer.as_ref();
+        match (&self.problem, self.not_created, self.found_by.is_some()) {
+            (Some(problem), _, _) => Some(("not tidied", problem.clone())),
+            (None, true, _) => Some((
+                "not created",
+                format!(
+                    "its answer was lost ({}), and the sweep found no appointment it made",
+                    lost.map_or("no answer", |l| l.reason.as_str())
+                ),
+            )),
+            (None, false, true) => Some((
+                "found by sweep",
+                format!(
+                    "{}; {}",
+                    lost.map_or_else(
+                        || "the run's tag or time slot, missing from the ledger".to_owned(),
+                        |l| format!(
+                            "its create (step \"{}\") lost its answer ({})",
+                            l.step, l.reason
+                        )
+                    ),
+                    self.note.as_deref().unwrap_or("cancelled")
+                ),
+            )),
+            (None, false, false) => self
+                .note
+                .as_deref()
+                .filter(|n| *n != "already cancelled")
+                .map(|n| ("cancelled, but", n.to_owned())),
+        }
+    }
+
+    /// What the entry is about, for a line: `Appointment/<id>`, or the lost create's step.
+    pub fn subject(&self) -> String {
+        match (&self.lost_answer, self.id.is_empty()) {
+            (Some(lost), true) => format!("the create of step \"{}\"", lost.step),
+            _ => format!("Appointment/{}", self.id),
+        }
+    }
+}
+
+/// A create whose answer was lost: its step and what happened.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LostAnswerReport {
+    pub step: String,
+    pub reason: String,
+}
+
+/// What the sweep of one target searched, and found.
+#[serde_with::skip_serializing_none]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub target: String,
+    /// The searches sent, as query strings.
+    pub searches: Vec<String>,
+    /// The run's appointments it found (already cancelled ones included).
+    pub found: usize,
+    /// Why a search could not be completed: what it did not see is unknown.
+    pub stopped: Option<String>,
 }
 
 /// A snapshot that drifted (or is new, or differs from the reference): case, step, file, diff.
@@ -645,6 +779,7 @@ impl Report {
     /// interrupted when either was.
     pub(crate) fn append_aftermath(&mut self, other: &mut Report) {
         self.cleanup.entries.append(&mut other.cleanup.entries);
+        self.cleanup.sweeps.append(&mut other.cleanup.sweeps);
         self.snapshot_drift.append(&mut other.snapshot_drift);
         self.snapshot_new.append(&mut other.snapshot_new);
         self.reference_differences
@@ -674,23 +809,18 @@ impl Report {
                     }),
             );
         }
-        let entries: Vec<CleanupEntry> = run
-            .cleanup
+        let entries: Vec<CleanupEntry> = run.cleanup.iter().map(CleanupEntry::of).collect();
+        let sweeps = run
+            .sweeps
             .iter()
-            .map(|t| CleanupEntry {
-                id: t.id.clone(),
-                case: t.case.clone(),
-                target: t.target.clone(),
-                cancelled: t.problem.is_none(),
-                problem: t.problem.clone(),
-                note: t.note.clone(),
+            .map(|s| SweepReport {
+                target: s.target.clone(),
+                searches: s.searches.clone(),
+                found: s.found,
+                stopped: s.stopped.clone(),
             })
             .collect();
-        let cleanup = CleanupReport {
-            created: entries.len(),
-            cancelled: entries.iter().filter(|e| e.cancelled).count(),
-            entries,
-        };
+        let cleanup = CleanupReport::of(entries, sweeps);
         let snapshot_drift = snapshots_with(&cases, SnapshotStatus::Drifted);
         let snapshot_new = snapshots_with(&cases, SnapshotStatus::New);
         let reference_differences = snapshots_with(&cases, SnapshotStatus::DiffersFromReference);
@@ -950,7 +1080,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::exchange::{Received, SentRequest};
     use crate::requirements::{Behaviour, Contradiction, Edition, PageSource, SourceRef};
-    use crate::run::ledger::Tidied;
+    use crate::run::ledger::Origin;
     use crate::source::Pos;
 
     pub(crate) fn location(file: &str, line: u32) -> Location {
@@ -1106,6 +1236,8 @@ pub(crate) mod tests {
                     target: "reference".to_owned(),
                     problem: None,
                     note: None,
+                    origin: Origin::Answer,
+                    lost: None,
                 },
                 Tidied {
                     id: "left-2".to_owned(),
@@ -1113,8 +1245,11 @@ pub(crate) mod tests {
                     target: "reference".to_owned(),
                     problem: Some("cancelling answered 500".to_owned()),
                     note: None,
+                    origin: Origin::Answer,
+                    lost: None,
                 },
             ],
+            sweeps: Vec::new(),
             duration_ms: 1234,
             interrupted: false,
             verdict: crate::outcome::RunVerdict::decide(crate::outcome::RunFacts {
@@ -1228,6 +1363,113 @@ pub(crate) mod tests {
         // A passing or skipped case has no why.
         assert_eq!(report.cases[0].why, None);
         assert_eq!(report.cases[2].why, None);
+    }
+
+    /// The fixed run, whose cleanup also has an appointment the sweep found for a lost create, one
+    /// it found that the ledger missed, a lost create that was not created, a lost create it could
+    /// not settle, and an incomplete sweep.
+    fn run_with_sweep() -> RunReport {
+        use crate::run::cleanup::SweepNote;
+        use crate::run::ledger::LostAnswer;
+        let mut run = run();
+        let lost = |step: &str| {
+            Some(LostAnswer {
+                step: step.to_owned(),
+                why: "request failed: connection reset".to_owned(),
+            })
+        };
+        let tidied = |id: &str, origin, lost, problem: Option<&str>| Tidied {
+            id: id.to_owned(),
+            case: "create/c".to_owned(),
+            target: "reference".to_owned(),
+            problem: problem.map(str::to_owned),
+            note: None,
+            origin,
+            lost,
+        };
+        run.cleanup.extend([
+            tidied("swept-3", Origin::Sweep, lost("book"), None),
+            tidied("missed-4", Origin::Sweep, None, None),
+            tidied("", Origin::NotCreated, lost("refused"), None),
+            tidied(
+                "",
+                Origin::Answer,
+                lost("unsettled"),
+                Some("may have been created, and the sweep could not look for it: searching answered 500"),
+            ),
+        ]);
+        run.sweeps = vec![SweepNote {
+            target: "reference".to_owned(),
+            searches: vec!["identifier=x%7Cy&_count=100".to_owned()],
+            found: 7,
+            stopped: Some("searching answered 500".to_owned()),
+        }];
+        run
+    }
+
+    #[test]
+    fn the_sweep_s_findings_and_lost_creates_reach_every_output() {
+        let run = run_with_sweep();
+        let report = report_on(&run, "reference", "http://127.0.0.1:1");
+        let cleanup = &report.cleanup;
+        // Six entries, one not created: five created, three cancelled (two by the sweep), and two
+        // problems (the failed cancel and the lost create the sweep could not settle).
+        assert_eq!(
+            (
+                cleanup.created,
+                cleanup.cancelled,
+                cleanup.found_by_sweep,
+                cleanup.not_created
+            ),
+            (5, 3, 2, 1)
+        );
+        assert_eq!(report.totals.cleanup_problems, 2);
+        let json = crate::report::json::render(&report).expect("json");
+        let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schemas/report.schema.json")).expect("schema");
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&schema)
+            .expect("schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let entries = &value["cleanup"]["entries"];
+        assert_eq!(entries[2]["found_by"], "sweep");
+        assert_eq!(entries[2]["lost_answer"]["step"], "book");
+        assert_eq!(entries[4]["not_created"], true);
+        assert_eq!(entries[4]["cancelled"], false);
+        assert_eq!(value["cleanup"]["sweeps"][0]["found"], 7);
+        let console = crate::report::console::summary(&run);
+        let markdown = crate::report::markdown::render(&report);
+        for text in [&console, &markdown] {
+            for line in [
+                "ancelled 3 of 5 appointment(s) this run created",
+                "found by sweep: Appointment/swept-3 (case create/c, target reference): its create (step \"book\") lost its answer (request failed: connection reset); cancelled",
+                "found by sweep: Appointment/missed-4 (case create/c, target reference): the run's tag or time slot, missing from the ledger; cancelled",
+                "not created: the create of step \"refused\" (case create/c, target reference): its answer was lost (request failed: connection reset), and the sweep found no appointment it made",
+                "not tidied: the create of step \"unsettled\" (case create/c, target reference): may have been created",
+                "sweep of reference incomplete (1 search(es), 7",
+            ] {
+                assert!(text.contains(line), "{line}\n{text}");
+            }
+        }
+        let html = crate::report::html::render(&report).expect("html");
+        assert!(html.contains(r#"data-found-by="sweep""#), "{html}");
+        assert!(html.contains(r#"data-not-created="true""#), "{html}");
+        assert!(html.contains("sweep incomplete"), "{html}");
+        let junit = crate::report::junit::render(&report).expect("junit");
+        assert!(
+            junit.contains(r#"name="cancel the create of step &quot;refused&quot;""#),
+            "{junit}"
+        );
+        assert!(
+            junit.contains(r#"name="found_by" value="sweep""#),
+            "{junit}"
+        );
     }
 
     #[test]

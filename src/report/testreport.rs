@@ -474,22 +474,32 @@ fn snapshot_assert(report: &Report, snapshot: &SnapshotReport) -> Option<Outcome
     Some(outcome(result, &message, text(&snapshot.path)))
 }
 
-/// A cleanup ledger entry as a teardown operation: `pass` when cancelled, else `fail`.
+/// A cleanup ledger entry as a teardown operation: `pass` when cancelled (or not created), else
+/// `fail`.
 fn cancel(entry: &CleanupEntry) -> Outcome {
     let mut message = format!(
-        "cancel Appointment/{} (created by {} on {})",
-        entry.id, entry.case, entry.target
+        "cancel {} (created by {} on {})",
+        entry.subject(),
+        entry.case,
+        entry.target
     );
     let result = match &entry.problem {
         Some(problem) => {
             message.push_str(&format!(": not cancelled: {problem}"));
             ActionResult::Fail
         }
+        None if entry.not_created => {
+            message.push_str(": not created (its create lost its answer; the sweep found nothing)");
+            ActionResult::Pass
+        }
         None => {
             message.push_str(": cancelled");
             ActionResult::Pass
         }
     };
+    if entry.found_by.is_some() {
+        message.push_str(" (found by the sweep)");
+    }
     if let Some(note) = &entry.note {
         message.push_str(&format!(" ({note})"));
     }

@@ -1,66 +1,111 @@
-//! Cleanup, both ends: recording every appointment a create named (any 2xx, its id from `Location`
-//! or the body), and cancelling them at the end of the run. The API has no delete; a cancel reads the
-//! appointment and writes it back whole with `status: cancelled`, so a server that replaces the whole
-//! resource on PUT (FHIR's update) keeps every other field.
+//! Cleanup at the end of a run: cancel every appointment the ledger holds, then sweep each target
+//! for what the ledger missed, settling each lost create (found and cancelled, or not created). Its
+//! reads, searches and write-backs go through an idempotent client: a lost answer is retried.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::case::model::Method;
+use crate::exchange::Client;
 use crate::exchange::tape::{CLEANUP_CASE, Slot};
-use crate::exchange::{Client, Exchange, Outgoing, Received};
-use crate::run::ledger::{Created, Ledger, Tidied, appointment_id_from_location};
+use crate::run::cancel::{Cancelled, cancel};
+use crate::run::ledger::{
+    Created, Ledger, LostAnswer, Origin, Tidied, Traces, Uncertain, within_week,
+};
+use crate::run::sweep::{Found, Swept, instant, sweep};
 use crate::target::Target;
 
-/// The id of the appointment a create answered with, if the exchange was one: `POST /Appointment`
-/// answered 2xx, the id from `Location` (absolute or relative, with or without `/_history/<n>`),
-/// else from the body's `id` when the body is an Appointment (or carries no `resourceType`).
-pub fn created_id(out: &Outgoing, received: &Received) -> Option<String> {
-    if out.method != Method::Post
-        || out.path.trim_end_matches('/') != "/Appointment"
-        || !(200..300).contains(&received.status)
-    {
-        return None;
-    }
-    if let Some(id) = received
-        .header("location")
-        .and_then(appointment_id_from_location)
-    {
-        return Some(id);
-    }
-    let body = received.json.as_ref()?;
-    let kind = body.get("resourceType").and_then(Value::as_str);
-    if kind.is_some_and(|k| k != "Appointment") {
-        return None;
-    }
-    let id = body.get("id")?.as_str()?.trim();
-    (!id.is_empty()).then(|| id.to_owned())
+/// The slot step the sweep's searches are recorded (and replayed) under.
+pub const SWEEP_STEP: &str = "(sweep)";
+
+/// What a sweep of one target did, for the reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SweepNote {
+    /// The target's label.
+    pub target: String,
+    /// The searches sent (their query strings).
+    pub searches: Vec<String>,
+    /// Appointments of the run it found (cancelled ones included).
+    pub found: usize,
+    /// Why a search could not be completed, if one could not.
+    pub stopped: Option<String>,
 }
 
-/// Records the appointment a create named (see [`created_id`]) in the ledger.
-pub fn record_creation(
-    out: &Outgoing,
-    received: &Received,
-    case: &str,
-    target: usize,
-    ledger: &Ledger,
-) {
-    if let Some(id) = created_id(out, received) {
-        ledger.record(Created {
-            target,
-            id,
-            case: case.to_owned(),
-        });
-    }
+/// What cleanup did: one entry per appointment the run created or may have created, and one note
+/// per target it swept.
+#[derive(Clone, Debug, Default)]
+pub struct Cleanup {
+    pub tidied: Vec<Tidied>,
+    pub sweeps: Vec<SweepNote>,
 }
 
 /// Cancels every appointment the ledger holds, up to `jobs` at once (the client's `--rps` pacing
-/// applies to each request). Each entry is removed from the ledger once tried, so what the ledger
-/// still holds is what is left to do. Never fails: each entry says how it went, in ledger order.
+/// applies to each request), then sweeps each target the run sent creates to. Each entry is removed
+/// from the ledger once tried, so what the ledger still holds is what is left to do. Never fails:
+/// each entry says how it went, ledger entries first (in ledger order), then the sweep's.
 pub async fn cleanup(
+    ledger: &Arc<Ledger>,
+    targets: &Arc<Vec<Target>>,
+    client: &Client,
+    jobs: usize,
+) -> Cleanup {
+    let client = client.idempotent();
+    let mut tidied = cancel_recorded(ledger, targets, &client, jobs).await;
+    let uncertain = ledger.take_uncertain();
+    let mut sweeps = Vec::new();
+    for (index, traces) in ledger.traces() {
+        let Some(target) = targets.get(index) else {
+            continue;
+        };
+        let swept = sweep(
+            &client.at(Slot {
+                case: Some(CLEANUP_CASE.to_owned()),
+                step: Some(SWEEP_STEP.to_owned()),
+            }),
+            target,
+            &traces,
+        )
+        .await;
+        let known: BTreeSet<String> = tidied
+            .iter()
+            .filter(|t| t.target == target.label)
+            .map(|t| t.id.clone())
+            .collect();
+        let lost: Vec<&Uncertain> = uncertain.iter().filter(|u| u.target == index).collect();
+        let settled = settle(&client, target, &traces, &swept, &known, &lost).await;
+        sweeps.push(SweepNote {
+            target: target.label.clone(),
+            searches: swept.searches.clone(),
+            found: swept.found.len(),
+            stopped: swept.stopped.clone(),
+        });
+        tidied.extend(settled);
+    }
+    // A lost create on a target the run never noted (it cannot happen: every create is noted
+    // before it is sent) is still reported, never dropped.
+    for lost in uncertain.iter().filter(|u| {
+        !sweeps
+            .iter()
+            .any(|s| Some(&s.target) == label(targets, u.target))
+    }) {
+        let target = label(targets, lost.target).map_or("", String::as_str);
+        tidied.push(unsettled(
+            target,
+            lost,
+            "the run did not note where it was sent",
+        ));
+    }
+    Cleanup { tidied, sweeps }
+}
+
+fn label(targets: &[Target], index: usize) -> Option<&String> {
+    targets.get(index).map(|t| &t.label)
+}
+
+/// The ledger's own entries, cancelled up to `jobs` at once, in ledger order.
+async fn cancel_recorded(
     ledger: &Arc<Ledger>,
     targets: &Arc<Vec<Target>>,
     client: &Client,
@@ -84,22 +129,11 @@ pub async fn cleanup(
                     ledger.remove(&created);
                     return None;
                 };
-                // Cleanup's exchanges are recorded (and replayed) per appointment.
-                let client = client.at(Slot {
-                    case: Some(CLEANUP_CASE.to_owned()),
-                    step: Some(created.id.clone()),
-                });
-                let (problem, note) = cancel(&client, target, &created.id).await;
+                let done = cancel(&at(&client, &created.id), target, &created.id).await;
                 ledger.remove(&created);
                 Some((
                     position,
-                    Tidied {
-                        id: created.id,
-                        case: created.case,
-                        target: target.label.clone(),
-                        problem,
-                        note,
-                    },
+                    entry(created.id, created.case, target, done, Origin::Answer, None),
                 ))
             });
         }
@@ -116,15 +150,7 @@ pub async fn cleanup(
         if done.is_empty() {
             // Nothing could be tried (every task failed): report what is left instead of looping.
             for created in ledger.take() {
-                tidied.push(Tidied {
-                    target: targets
-                        .get(created.target)
-                        .map_or_else(String::new, |t| t.label.clone()),
-                    id: created.id,
-                    case: created.case,
-                    problem: Some("cancelling failed: the cleanup task stopped".to_owned()),
-                    note: None,
-                });
+                tidied.push(stopped_task(targets, created));
             }
             return tidied;
         }
@@ -133,162 +159,197 @@ pub async fn cleanup(
     }
 }
 
-/// Cancels one appointment: read it, then PUT it back whole with `status: cancelled`. Returns the
-/// problem (`None`: cancelled) and a note on how, when it was not the plain way.
-async fn cancel(client: &Client, target: &Target, id: &str) -> (Option<String>, Option<String>) {
-    let path = format!("/Appointment/{id}");
-    let read = client
-        .send(
-            target,
-            &Outgoing::get(path.clone(), Vec::new(), Default::default()),
-        )
-        .await;
-    let (body, note) = match current(&read) {
-        Ok(resource) if resource.get("status").and_then(Value::as_str) == Some("cancelled") => {
-            return (None, Some("already cancelled".to_owned()));
-        }
-        Ok(mut resource) => {
-            resource["status"] = json!("cancelled");
-            (resource, None)
-        }
-        Err(why) => (
-            json!({"resourceType": "Appointment", "id": id, "status": "cancelled"}),
-            Some(format!(
-                "reading it back failed ({why}): cancelled with a status-only body, which a server that replaces whole resources on PUT applies by erasing the other fields"
-            )),
-        ),
-    };
-    let out = Outgoing {
-        method: Method::Put,
-        path,
-        query: Vec::new(),
-        headers: Vec::new(),
-        body: Some(body.to_string()),
-        auth: Default::default(),
-    };
-    let exchange = client.send(target, &out).await;
-    let problem = match (&exchange.response, &exchange.error) {
-        (Some(r), _) if (200..300).contains(&r.status) => None,
-        (Some(r), _) => Some(format!(
-            "cancelling answered {}{}",
-            r.status,
-            outcome_text(r.json.as_ref())
-                .map(|t| format!(": {t}"))
-                .unwrap_or_default()
+/// The client for one appointment's cancel: its exchanges are recorded (and replayed) under it.
+fn at(client: &Client, id: &str) -> Client {
+    client.at(Slot {
+        case: Some(CLEANUP_CASE.to_owned()),
+        step: Some(id.to_owned()),
+    })
+}
+
+fn entry(
+    id: String,
+    case: String,
+    target: &Target,
+    done: Cancelled,
+    origin: Origin,
+    lost: Option<LostAnswer>,
+) -> Tidied {
+    Tidied {
+        id,
+        case,
+        target: target.label.clone(),
+        problem: done.problem,
+        note: done.note,
+        origin,
+        lost,
+    }
+}
+
+fn stopped_task(targets: &[Target], created: Created) -> Tidied {
+    Tidied {
+        target: label(targets, created.target).cloned().unwrap_or_default(),
+        id: created.id,
+        case: created.case,
+        problem: Some("cancelling failed: the cleanup task stopped".to_owned()),
+        note: None,
+        origin: Origin::Answer,
+        lost: None,
+    }
+}
+
+/// A lost create the sweep could not settle: a cleanup problem, with why.
+fn unsettled(target: &str, lost: &Uncertain, why: &str) -> Tidied {
+    Tidied {
+        id: String::new(),
+        case: lost.case.clone(),
+        target: target.to_owned(),
+        problem: Some(format!(
+            "may have been created, and the sweep could not look for it: {why}"
         )),
-        (None, Some(error)) => Some(format!("cancelling failed: {error}")),
-        (None, None) => Some("cancelling failed".to_owned()),
-    };
-    match (problem, note) {
-        (Some(problem), Some(note)) => (Some(format!("{problem} (after {note})")), None),
-        other => other,
+        note: None,
+        origin: Origin::Answer,
+        lost: Some(lost_answer(lost)),
     }
 }
 
-/// The appointment as the target holds it now, or why it could not be read.
-fn current(read: &Exchange) -> Result<Value, String> {
-    let received = match (&read.response, &read.error) {
-        (Some(received), None) => received,
-        (_, Some(error)) => return Err(error.to_string()),
-        (None, None) => return Err("no response".to_owned()),
-    };
-    if received.status != 200 {
-        return Err(format!("the read answered {}", received.status));
+fn lost_answer(lost: &Uncertain) -> LostAnswer {
+    LostAnswer {
+        step: lost.step.clone(),
+        why: lost.why.clone(),
     }
-    match &received.json {
-        Some(resource @ Value::Object(_))
-            if resource.get("resourceType").and_then(Value::as_str) == Some("Appointment") =>
-        {
-            Ok(resource.clone())
+}
+
+/// What the sweep of one target settles: each lost create matched to an appointment the ledger did
+/// not know (the same `start` first, else any in its case's days), cancelled, or found not created;
+/// then every other open appointment the ledger missed, cancelled and named by the case whose days
+/// hold it.
+async fn settle(
+    client: &Client,
+    target: &Target,
+    traces: &Traces,
+    swept: &Swept,
+    known: &BTreeSet<String>,
+    lost: &[&Uncertain],
+) -> Vec<Tidied> {
+    let mut unclaimed: Vec<&Found> = swept
+        .found
+        .iter()
+        .filter(|f| !known.contains(&f.id))
+        .collect();
+    let mut tidied = Vec::new();
+    for lost in lost {
+        let Some(found) = claim(&mut unclaimed, lost) else {
+            tidied.push(match &swept.stopped {
+                Some(why) => unsettled(&target.label, lost, why),
+                None => Tidied {
+                    id: String::new(),
+                    case: lost.case.clone(),
+                    target: target.label.clone(),
+                    problem: None,
+                    note: None,
+                    origin: Origin::NotCreated,
+                    lost: Some(lost_answer(lost)),
+                },
+            });
+            continue;
+        };
+        let done = cancel_found(client, target, found).await;
+        tidied.push(entry(
+            found.id.clone(),
+            lost.case.clone(),
+            target,
+            done,
+            Origin::Sweep,
+            Some(lost_answer(lost)),
+        ));
+    }
+    for found in unclaimed.into_iter().filter(|f| f.is_open()) {
+        let case = found
+            .day()
+            .and_then(|day| traces.case_on(day))
+            .unwrap_or("(unknown)")
+            .to_owned();
+        let done = cancel_found(client, target, found).await;
+        tidied.push(entry(
+            found.id.clone(),
+            case,
+            target,
+            done,
+            Origin::Sweep,
+            None,
+        ));
+    }
+    tidied
+}
+
+/// Takes out of `unclaimed` the appointment that `lost` most likely created: one starting at the
+/// `start` it sent within its case's days, else any within its case's days.
+fn claim<'a>(unclaimed: &mut Vec<&'a Found>, lost: &Uncertain) -> Option<&'a Found> {
+    let sent = lost.start.as_deref().and_then(instant);
+    let in_week = |found: &Found| match (lost.slot_day, found.day()) {
+        (Some(slot), Some(day)) => within_week(slot, day),
+        _ => false,
+    };
+    let position = unclaimed
+        .iter()
+        .position(|f| sent.is_some() && f.start == sent && in_week(f))
+        .or_else(|| unclaimed.iter().position(|f| in_week(f)))?;
+    Some(unclaimed.remove(position))
+}
+
+/// Cancels what the sweep found (nothing to do for one already cancelled).
+async fn cancel_found(client: &Client, target: &Target, found: &Found) -> Cancelled {
+    if found.is_open() {
+        cancel(&at(client, &found.id), target, &found.id).await
+    } else {
+        Cancelled {
+            problem: None,
+            note: Some("already cancelled".to_owned()),
         }
-        _ => Err("the read did not answer an Appointment".to_owned()),
     }
-}
-
-/// The first issue's text of an OperationOutcome: `details.text`, else `diagnostics`.
-fn outcome_text(body: Option<&Value>) -> Option<&str> {
-    let issue = body?.pointer("/issue/0")?;
-    issue
-        .pointer("/details/text")
-        .or_else(|| issue.get("diagnostics"))?
-        .as_str()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn post() -> Outgoing {
-        Outgoing {
-            method: Method::Post,
-            path: "/Appointment".to_owned(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Some("{}".to_owned()),
-            auth: Default::default(),
+    fn found(id: &str, start: &str) -> Found {
+        Found {
+            id: id.to_owned(),
+            status: "booked".to_owned(),
+            start: instant(start),
         }
     }
 
-    fn answer(status: u16, location: Option<&str>, body: Option<Value>) -> Received {
-        Received {
-            status,
-            headers: location
-                .map(|l| vec![("Location".to_owned(), l.to_owned())])
-                .unwrap_or_default(),
-            body: body.as_ref().map(Value::to_string).unwrap_or_default(),
-            json: body,
-            elapsed_ms: 0,
-            truncated: None,
+    fn lost(start: &str) -> Uncertain {
+        Uncertain {
+            target: 0,
+            case: "create/x".to_owned(),
+            step: "create".to_owned(),
+            why: "the answer was lost".to_owned(),
+            start: Some(start.to_owned()),
+            slot_day: Some(jiff::civil::date(2100, 3, 10)),
         }
     }
 
-    const ID: &str = "4be5c594-cfbd-4b7c-a047-ee3b06881745";
-
     #[test]
-    fn any_2xx_create_that_names_an_appointment_is_recorded() {
-        let absolute = format!("http://127.0.0.1:9/fhir/Appointment/{ID}/_history/1");
-        let relative = format!("Appointment/{ID}");
-        for (status, location) in [
-            (201, Some(absolute.as_str())),
-            (200, Some(relative.as_str())),
-            (202, Some(relative.as_str())),
-        ] {
-            assert_eq!(
-                created_id(&post(), &answer(status, location, None)).as_deref(),
-                Some(ID),
-                "{status} {location:?}"
-            );
-        }
-        let body = json!({"resourceType": "Appointment", "id": ID, "status": "proposed"});
-        assert_eq!(
-            created_id(&post(), &answer(200, None, Some(body))).as_deref(),
-            Some(ID)
+    fn a_lost_create_claims_its_start_first_then_its_days_and_never_another_case() {
+        let (a, b, far) = (
+            found("a", "2100-03-10T09:00:00+00:00"),
+            found("b", "2100-03-10T10:00:00+00:00"),
+            found("far", "2100-03-20T10:00:00+00:00"),
         );
-    }
-
-    #[test]
-    fn refusals_reads_and_other_resources_are_not_recorded() {
-        let outcome = json!({"resourceType": "OperationOutcome", "id": "x", "issue": []});
-        assert_eq!(created_id(&post(), &answer(200, None, Some(outcome))), None);
-        let location = format!("/Appointment/{ID}");
+        let mut unclaimed = vec![&a, &b, &far];
+        let first = claim(&mut unclaimed, &lost("2100-03-10T10:00:00Z"));
+        assert_eq!(first.map(|f| f.id.as_str()), Some("b"), "the same start");
+        let second = claim(&mut unclaimed, &lost("2100-03-10T11:00:00Z"));
+        assert_eq!(second.map(|f| f.id.as_str()), Some("a"), "its case's days");
         assert_eq!(
-            created_id(&post(), &answer(422, Some(&location), None)),
-            None
+            claim(&mut unclaimed, &lost("2100-03-10T11:00:00Z")),
+            None,
+            "another case's appointment is not claimed"
         );
-        let mut put = post();
-        put.method = Method::Put;
-        assert_eq!(created_id(&put, &answer(201, Some(&location), None)), None);
-        assert_eq!(created_id(&post(), &answer(201, None, None)), None);
-    }
-
-    #[test]
-    fn the_reason_comes_from_details_or_diagnostics() {
-        let generic = json!({"issue": [{"severity": "error", "code": "invalid", "diagnostics": "participant is required"}]});
-        assert_eq!(
-            outcome_text(Some(&generic)),
-            Some("participant is required")
-        );
-        let canvas = json!({"issue": [{"details": {"text": "Bad request"}, "diagnostics": "x"}]});
-        assert_eq!(outcome_text(Some(&canvas)), Some("Bad request"));
+        assert_eq!(unclaimed, [&far]);
     }
 }

@@ -1,7 +1,10 @@
-//! Orchestration: runs a plan's cases concurrently (steps in order within a case), keeps the cleanup
-//! ledger, stops early on an interrupt (Ctrl-C), and owns a run session (targets, embedded servers, snapshots, cleanup, events, verdict).
+//! Orchestration: runs a plan's cases concurrently (steps in order within a case), keeps the
+//! cleanup ledger (tags what it creates, sweeps for what it missed), stops early on Ctrl-C, and
+//! owns a run session (targets, embedded servers, snapshots, cleanup, events, verdict).
 
+pub mod cancel;
 pub mod cleanup;
+pub mod creation;
 pub mod discover;
 pub mod discovery;
 pub mod embedded;
@@ -18,6 +21,8 @@ pub mod scope;
 pub mod session;
 pub mod setup;
 pub mod snapshots;
+pub mod sweep;
+pub mod tag;
 
 pub use events::RunEvent;
 pub use interrupt::Interrupt;

@@ -23,13 +23,15 @@ use crate::outcome::{
     CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted, partial_of,
 };
 use crate::plan::{Placement, Plan, PlanItem, fixtures_used};
-use crate::run::cleanup::{cleanup, record_creation};
+use crate::run::cleanup::{SweepNote, cleanup};
+use crate::run::creation::{CreateAt, is_create, record_creation};
 use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
-use crate::run::ledger::{Ledger, Tidied, appointment_id_from_location};
+use crate::run::ledger::{Ledger, Sending, Tidied, appointment_id_from_location};
 use crate::run::scope::{BuiltIns, case_scope};
 use crate::run::setup::{Refused, attribute_late, may_be_set_up, run_cause, set_up_cause};
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
+use crate::run::tag::{apply_tag, tag_for};
 use crate::source::Pos;
 use crate::target::{FixtureOrigin, Target};
 use crate::template::{Scope, Var};
@@ -55,7 +57,10 @@ pub struct RunOptions {
 pub struct RunReport {
     pub run_id: String,
     pub outcomes: Vec<CaseOutcome>,
+    /// Every appointment the run created or may have created, and what cleanup did with it.
     pub cleanup: Vec<Tidied>,
+    /// What the sweep of each target the run created on searched and found.
+    pub sweeps: Vec<SweepNote>,
     pub duration_ms: u64,
     /// Ctrl-C stopped it before every case ran.
     pub interrupted: bool,
@@ -196,7 +201,8 @@ pub async fn run_plan_with(
         });
         outcomes.push(outcome);
     }
-    let cleanup = cleanup(&ledger, &targets, &client, options.jobs).await;
+    let swept = cleanup(&ledger, &targets, &client, options.jobs).await;
+    let cleanup = swept.tidied;
     on_event(RunEvent::CleanupFinished { tidied: &cleanup });
     let interrupted = control.interrupt.is_triggered();
     let verdict = verdict_of(&outcomes, &cleanup, options, interrupted);
@@ -205,6 +211,7 @@ pub async fn run_plan_with(
         run_id: options.run_id.clone(),
         outcomes,
         cleanup,
+        sweeps: swept.sweeps,
         duration_ms: millis(started),
         interrupted,
         verdict,
@@ -411,12 +418,14 @@ fn edition_hint(
     Some(note)
 }
 
-/// What a step talks to: the target, the HTTP client, the cleanup ledger and the snapshot store.
+/// What a step talks to: the target, the HTTP client, the cleanup ledger (and the run tag the
+/// case's creates carry, if any) and the snapshot store.
 struct StepIo<'a> {
     target: &'a Target,
     target_index: usize,
     client: &'a Client,
     ledger: &'a Ledger,
+    tag: Option<&'a str>,
     snapshots: Option<&'a SnapshotStore>,
 }
 
@@ -442,6 +451,7 @@ async fn run_steps(
     let case_key = format!("{}/{}", case.edition, case.name());
     let (index, now) = client.case_facts(&target.label, &case_key, index, jiff::Timestamp::now());
     let builtins = BuiltIns::at(run_id, index, now);
+    let tag = tag_for(case, run_id);
     let mut scope = match case_scope(case, &builtins, target) {
         Ok(scope) => scope,
         Err((name, e)) => {
@@ -501,6 +511,7 @@ async fn run_steps(
             target_index,
             client: &client,
             ledger,
+            tag: tag.as_deref(),
             snapshots,
         };
         let (mut outcome, uncaptured) =
@@ -560,21 +571,38 @@ async fn run_step(
         target_index,
         client,
         ledger,
+        tag,
         snapshots,
     } = *io;
     let all_captures = || step.capture.keys().cloned().collect::<Vec<_>>();
-    let out = match render_request(&step.request, scope) {
+    let mut out = match render_request(&step.request, scope) {
         Ok(out) => out,
         Err(e) => {
             outcome.error = Some(format!("failed to render the request: {e}"));
             return (outcome, all_captures());
         }
     };
-    let exchange = client.send(target, &out).await;
-    if let Some(received) = &exchange.response {
-        // Recorded before anything else: even a create whose answer is then judged wrong is tidied.
-        record_creation(&out, received, case.name(), target_index, ledger);
+    if is_create(&out) {
+        // Tagged where the case cannot notice; noted before it is sent, so the sweep knows where
+        // to look even if no answer comes back.
+        let tagged = tag.filter(|tag| apply_tag(step, &mut out, tag));
+        ledger.sending(Sending {
+            target: target_index,
+            case: case.name().to_owned(),
+            slot_day: builtins.slot_day,
+            tag: tagged.map(str::to_owned),
+        });
     }
+    let exchange = client.send(target, &out).await;
+    // Recorded before anything else: even a create whose answer is then judged wrong (or lost) is
+    // tidied.
+    let at = CreateAt {
+        case: case.name(),
+        step: &step.name.value,
+        target: target_index,
+        slot_day: builtins.slot_day,
+    };
+    record_creation(&out, &exchange, &at, ledger);
     if exchange.response.is_none() || exchange.error.is_some() {
         outcome.error = Some(
             exchange

@@ -13,10 +13,9 @@ use crate::exchange::recorder::Recorder;
 use crate::exchange::send::{ClientError, ClientOptions};
 use crate::outcome::{CaseOutcome, RunVerdict};
 use crate::plan::{Placement, Plan, PlanItem, Selection, build, fixtures_used};
-use crate::run::cleanup::cleanup;
+use crate::run::cleanup::{Cleanup, cleanup};
 use crate::run::embedded::Embedded;
 use crate::run::events::RunEvent;
-use crate::run::ledger::Tidied;
 use crate::run::preflight::{self, Gate};
 use crate::run::runner::{run_item, verdict_of};
 use crate::run::scope::new_run_id;
@@ -143,7 +142,12 @@ impl RunSession {
                 token,
                 label,
             } => {
-                let auth = for_profile(&profile, token, options.client.timeout);
+                let auth = for_profile(
+                    &profile,
+                    token,
+                    options.client.timeout,
+                    &options.client.retry,
+                );
                 if let Some(reason) = auth.unavailable_reason()
                     && options.require_auth
                 {
@@ -278,9 +282,10 @@ impl RunSession {
         .await
     }
 
-    /// Cancels what [`RunSession::run_item`] created and decides the verdict of those outcomes.
-    pub async fn finish(&self, outcomes: &[CaseOutcome]) -> (Vec<Tidied>, RunVerdict) {
-        let tidied = cleanup(
+    /// Cancels what [`RunSession::run_item`] created (and sweeps for what it missed) and decides
+    /// the verdict of those outcomes.
+    pub async fn finish(&self, outcomes: &[CaseOutcome]) -> (Cleanup, RunVerdict) {
+        let cleanup = cleanup(
             &self.control.ledger,
             &self.targets,
             &self.client,
@@ -289,11 +294,11 @@ impl RunSession {
         .await;
         let verdict = verdict_of(
             outcomes,
-            &tidied,
+            &cleanup.tidied,
             &self.options,
             self.control.interrupt.is_triggered(),
         );
-        (tidied, verdict)
+        (cleanup, verdict)
     }
 
     /// The preflight of a remote target before `plan` runs ([`preflight::gate`] over the
@@ -345,6 +350,7 @@ impl RunSession {
             run_id: self.options.run_id.clone(),
             outcomes,
             cleanup: Vec::new(),
+            sweeps: Vec::new(),
             duration_ms: 0,
             interrupted: false,
             verdict: RunVerdict::not_judged(cause.to_owned()),

@@ -1,6 +1,6 @@
 //! The auth provider the sender asks for a bearer token: a static token, or OAuth2 client
-//! credentials (form fields POSTed to the token URL) with the token cached, renewed at 90 % of its
-//! lifetime and once more after a 401; on request, a token of a narrower scope from the same client
+//! credentials (form fields POSTed to the token URL; a 429 or 503 is asked again) with the token
+//! cached, renewed at 90 % of its lifetime and once more after a 401; on request a narrower scope
 //! (D12), cached apart. Credentials and tokens live in `Secret` and never reach a message.
 
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::retry::RetryPolicy;
 use crate::target::Secret;
 use crate::target::profile::{OAuthSettings, Profile};
 
@@ -45,6 +46,9 @@ pub enum AuthError {
         detail: String,
         /// `: check …`, or empty.
         hint: String,
+        /// The answer's `Retry-After`, verbatim, when it had one (a 429 or 503 is asked again
+        /// after that wait).
+        retry_after: Option<String>,
     },
     #[error("token URL {url} answered 200 but {problem}")]
     BadAnswer { url: String, problem: String },
@@ -107,6 +111,8 @@ struct OAuth {
     id_env: String,
     secret_env: String,
     http: reqwest::Client,
+    /// How a busy token URL (429, 503) is asked again: the run's `--max-attempts` and longest wait.
+    retry: RetryPolicy,
     cache: Mutex<Option<Cached>>,
     /// Tokens of a narrower scope than the client's (D12), by scope, cached like the main one.
     scoped: Mutex<Vec<(String, Cached)>>,
@@ -156,15 +162,23 @@ impl OAuthClient {
 }
 
 /// The provider for a profile: an explicit static token wins; else the profile's OAuth client (its
-/// credentials read from the environment variables it names); else `dev-token` for the reference
+/// credentials read from the environment variables it names; each token request bounded by
+/// `timeout`, a busy token URL asked again under `retry`); else `dev-token` for the reference
 /// profile. Whatever is missing makes an unavailable provider that says what to do.
-pub fn for_profile(profile: &Profile, token: Option<String>, timeout: Duration) -> Auth {
+pub fn for_profile(
+    profile: &Profile,
+    token: Option<String>,
+    timeout: Duration,
+    retry: &RetryPolicy,
+) -> Auth {
     if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
         return Auth::static_token(Secret::new(token));
     }
     match &profile.oauth {
         Some(settings) => {
-            match OAuthClient::from_env(settings).and_then(|client| Auth::oauth(client, timeout)) {
+            match OAuthClient::from_env(settings)
+                .and_then(|client| Auth::oauth_retrying(client, timeout, retry.clone()))
+            {
                 Ok(auth) => auth,
                 Err(e) => Auth::unavailable(e.to_string()),
             }
@@ -227,8 +241,20 @@ impl Auth {
         matches!(&*self.inner, Source::Replayed { read_only: true })
     }
 
-    /// OAuth2 client credentials; `timeout` bounds each token request.
+    /// OAuth2 client credentials; `timeout` bounds each token request, and a busy token URL is
+    /// asked again under the default [`RetryPolicy`].
     pub fn oauth(client: OAuthClient, timeout: Duration) -> Result<Auth, AuthError> {
+        Auth::oauth_retrying(client, timeout, RetryPolicy::default())
+    }
+
+    /// [`Auth::oauth`] with the run's retry policy: a token request answered 429 or 503 is sent
+    /// again after the wait its `Retry-After` asks (capped by `retry.max_wait`), at most
+    /// `retry.attempts` times in all.
+    pub fn oauth_retrying(
+        client: OAuthClient,
+        timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Result<Auth, AuthError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -244,6 +270,7 @@ impl Auth {
                 id_env: client.client_id_env,
                 secret_env: client.client_secret_env,
                 http,
+                retry,
                 cache: Mutex::new(None),
                 scoped: Mutex::new(Vec::new()),
                 refused: Mutex::new(None),
@@ -383,8 +410,44 @@ pub fn renew_after(lifetime: Duration) -> Duration {
 }
 
 impl OAuth {
-    /// One token request; `scope` asks for a narrower grant (RFC 6749 §4.4.2).
+    /// A token request, sent again while the token URL answers 429 or 503 and attempts remain
+    /// (after the wait its `Retry-After` asks, capped by the policy's longest wait); `scope` asks
+    /// for a narrower grant (RFC 6749 §4.4.2).
     async fn fetch(&self, scope: Option<&str>) -> Result<(Secret<String>, Duration), AuthError> {
+        let mut attempt = 1;
+        loop {
+            let error = match self.fetch_once(scope).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            let wait = match &error {
+                AuthError::Rejected {
+                    status,
+                    retry_after,
+                    ..
+                } => self
+                    .retry
+                    .wait_after_status(attempt, *status, retry_after.as_deref()),
+                _ => None,
+            };
+            let Some(wait) = wait else {
+                return Err(error);
+            };
+            tracing::info!(
+                url = %self.token_url,
+                wait_ms = wait.as_millis() as u64,
+                "the token URL asked to retry later: {error}"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One token request.
+    async fn fetch_once(
+        &self,
+        scope: Option<&str>,
+    ) -> Result<(Secret<String>, Duration), AuthError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let form = {
             // built and finished here: the serializer is not `Send`, so it must not live across an await
@@ -411,6 +474,11 @@ impl OAuth {
                 reason: self.scrub(&describe_transport(&e)),
             })?;
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let bytes = response.bytes().await.map_err(|e| AuthError::Unreachable {
             url: url.clone(),
             reason: self.scrub(&describe_transport(&e)),
@@ -422,6 +490,7 @@ impl OAuth {
                 hint: self.hint(status, json.as_ref()),
                 url,
                 status,
+                retry_after,
             });
         }
         let bad = |problem: &str| AuthError::BadAnswer {

@@ -1,7 +1,8 @@
 //! Cleanup against a scripted loopback server: a cancel reads the appointment and writes it back
-//! whole with `status: cancelled`; one already cancelled is left alone; a failed read falls back to a
-//! status-only body and says so; a refused cancel is reported with the server's reason (its
-//! `diagnostics` when the OperationOutcome has no `details.text`). Cancels run up to `jobs` at once.
+//! whole with `status: cancelled`; one already cancelled is left alone; a failed read falls back to
+//! a status-only body in 2023-09 and says so, and is a problem in the current edition, which
+//! refuses such a body; a refused cancel is reported with the server's reason (its `diagnostics`
+//! when the OperationOutcome has no `details.text`). Cancels run up to `jobs` at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use canvas_conformance::edition::Edition;
 use canvas_conformance::run::cleanup::cleanup;
 use canvas_conformance::run::ledger::{Created, Ledger};
 use canvas_conformance::target::{Auth, Profile, Secret, Target};
@@ -50,23 +52,28 @@ async fn write(
     (StatusCode::OK, axum::Json(Value::Null))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
-    let puts: Puts = Arc::default();
+/// The scripted server on 127.0.0.1:0, recording each PUT in `puts`, as a target of `edition`.
+async fn scripted(puts: &Puts, edition: Edition) -> Target {
     let app = Router::new()
         .route("/Appointment/{id}", get(read).put(write))
-        .with_state(Arc::clone(&puts));
+        .with_state(Arc::clone(puts));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let target = Target {
+    Target {
         label: "scripted".to_owned(),
         base_url: base,
         auth: Auth::static_token(Secret::new("dev-token".to_owned())),
-        profile: Arc::new(Profile::reference()),
-    };
+        profile: Arc::new(Profile::reference_for(edition)),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
+    let puts: Puts = Arc::default();
+    let target = scripted(&puts, Edition::Sept2023).await;
     let ledger = Arc::new(Ledger::default());
     for id in ["plain", "done", "unreadable", "refused"] {
         ledger.record(Created {
@@ -76,7 +83,9 @@ async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
         });
     }
     let targets = Arc::new(vec![target]);
-    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), 4).await;
+    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), 4)
+        .await
+        .tidied;
     assert!(ledger.pending().is_empty());
     // Reported in ledger order, however the cancels interleaved.
     let order: Vec<&str> = tidied.iter().map(|t| t.id.as_str()).collect();
@@ -119,6 +128,41 @@ async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
     assert_eq!(
         by_id("refused").problem.as_deref(),
         Some("cancelling answered 409: locked by another user")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_current_edition_an_unreadable_appointment_is_a_problem_not_a_blank_write() {
+    let puts: Puts = Arc::default();
+    let target = scripted(&puts, Edition::Current).await;
+    let ledger = Arc::new(Ledger::default());
+    for id in ["plain", "unreadable"] {
+        ledger.record(Created {
+            target: 0,
+            id: id.to_owned(),
+            case: "c".to_owned(),
+        });
+    }
+    let tidied = cleanup(
+        &ledger,
+        &Arc::new(vec![target]),
+        &client(Duration::from_secs(10)),
+        2,
+    )
+    .await
+    .tidied;
+    assert_eq!(tidied[0].problem, None);
+    // The current edition refuses a PUT of the status alone: none is sent, and the reason is given.
+    let problem = tidied[1].problem.clone().unwrap_or_default();
+    assert!(
+        problem.contains("reading it back failed (the read answered 500)")
+            && problem.contains("UPDATE-REQUIRED"),
+        "{problem}"
+    );
+    let puts = puts.lock().expect("puts").clone();
+    assert_eq!(
+        puts.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["plain"]
     );
 }
 
@@ -170,7 +214,9 @@ async fn most_in_flight(ids: usize, jobs: usize) -> usize {
             case: "c".to_owned(),
         });
     }
-    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), jobs).await;
+    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), jobs)
+        .await
+        .tidied;
     assert_eq!(tidied.len(), ids);
     assert!(tidied.iter().all(|t| t.problem.is_none()), "{tidied:?}");
     assert!(ledger.pending().is_empty());

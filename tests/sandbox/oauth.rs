@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use canvas_conformance::case::model::{AuthMode, Method};
 use canvas_conformance::exchange::Outgoing;
+use canvas_conformance::exchange::send::RetryPolicy;
 use canvas_conformance::run::RunControl;
 use canvas_conformance::target::{Auth, OAuthClient, Profile, Secret, Target};
 use canvas_sandbox::{RunningServer, ServerConfig, Settings, spawn};
@@ -354,4 +355,74 @@ async fn a_401_renews_the_token_once_and_retries_once() {
     assert_eq!(exchange.response.expect("answer").status, 401);
     assert_eq!(server.api_calls.load(Ordering::SeqCst), 1);
     assert_eq!(server.issued.load(Ordering::SeqCst), 0);
+}
+
+/// A token URL busy (`503`, `Retry-After: 1`) for its first `busy` requests, then issuing `t-ok`;
+/// its base URL and how many token requests it got.
+async fn busy_token_url(busy: u64) -> (String, Arc<AtomicU64>) {
+    let asked = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&asked);
+    let app = Router::new().route(
+        "/auth/token/",
+        post(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) < busy {
+                    let mut headers = HeaderMap::new();
+                    headers.insert("retry-after", "1".parse().expect("header"));
+                    let body = json!({"error": "temporarily_unavailable"});
+                    return (StatusCode::SERVICE_UNAVAILABLE, headers, axum::Json(body));
+                }
+                let body =
+                    json!({"access_token": "t-ok", "token_type": "Bearer", "expires_in": 3600});
+                (StatusCode::OK, HeaderMap::new(), axum::Json(body))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, asked)
+}
+
+fn retrying_oauth(base: &str) -> Auth {
+    Auth::oauth_retrying(
+        OAuthClient {
+            token_url: format!("{base}/auth/token/"),
+            client_id: Secret::new("harbour-ci".to_owned()),
+            client_secret: Secret::new("s".to_owned()),
+            client_id_env: "HARBOUR_CLIENT_ID".to_owned(),
+            client_secret_env: "HARBOUR_CLIENT_SECRET".to_owned(),
+        },
+        Duration::from_secs(10),
+        RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(5),
+            // Retry-After: 1 is honoured but capped, so the test does not wait a second.
+            max_wait: Duration::from_millis(20),
+        },
+    )
+    .expect("auth")
+}
+
+#[tokio::test]
+async fn a_busy_token_url_is_asked_again_after_its_retry_after() {
+    // Busy once: the second request gets the token.
+    let (base, asked) = busy_token_url(1).await;
+    let auth = retrying_oauth(&base);
+    let token = auth.bearer().await.expect("a token after one 503");
+    assert_eq!(token.expose(), "t-ok");
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+    assert_eq!(auth.token_fetches(), 2);
+    // Busy for good: as many attempts as the policy allows, then the 503 is the error (and, as a
+    // busy answer is not final, a later request asks again).
+    let (base, asked) = busy_token_url(u64::MAX).await;
+    let auth = retrying_oauth(&base);
+    let error = auth.bearer().await.expect_err("still busy").to_string();
+    assert!(error.contains("answered 503"), "{error}");
+    assert_eq!(asked.load(Ordering::SeqCst), 3);
+    assert!(auth.bearer().await.is_err());
+    assert_eq!(asked.load(Ordering::SeqCst), 6);
 }
