@@ -140,8 +140,8 @@ fn a_passing_run_writes_four_files_that_agree() {
             .filter(|b| b["edition"] == edition)
             .count()
     };
-    assert_eq!((of("2023-09"), of("current")), (45, 76));
-    assert_eq!(report["totals"]["behaviours"]["passed"], 121);
+    assert_eq!((of("2023-09"), of("current")), (45, 81));
+    assert_eq!(report["totals"]["behaviours"]["passed"], 126);
     let editions: Vec<&str> = report["editions"]
         .as_array()
         .expect("editions")

@@ -165,6 +165,7 @@ async fn cancel(client: &Client, target: &Target, id: &str) -> (Option<String>, 
         headers: Vec::new(),
         body: Some(body.to_string()),
         auth: Default::default(),
+        token: None,
     };
     let exchange = client.send(target, &out).await;
     let problem = match (&exchange.response, &exchange.error) {
@@ -226,6 +227,7 @@ mod tests {
             headers: Vec::new(),
             body: Some("{}".to_owned()),
             auth: Default::default(),
+            token: None,
         }
     }
 

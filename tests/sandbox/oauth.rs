@@ -226,6 +226,7 @@ fn read(path: &str) -> Outgoing {
         headers: Vec::new(),
         body: None,
         auth: AuthMode::Target,
+        token: None,
     }
 }
 
