@@ -28,7 +28,7 @@ pub(crate) async fn create(
     if let Some(patient) = &token_patient {
         let booked = changes.participants.as_ref().and_then(|(_, p)| p.as_ref());
         if booked != Some(patient) {
-            return Err(ApiError::Forbidden);
+            return Err(ApiError::OtherPatient);
         }
     }
     let row = new_appointment(changes, &ctx)?;

@@ -35,7 +35,7 @@ pub(crate) async fn read(
     if let Some(patient) = &token_patient
         && row.patient.as_ref() != Some(patient)
     {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::OtherPatient);
     }
     let mut resource = appointment_json(&row, state.policy(), state.mutant);
     if state.mutant == Some(Mutant::ReadWrongId)

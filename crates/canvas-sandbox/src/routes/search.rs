@@ -36,7 +36,7 @@ pub(crate) async fn search(
             .as_ref()
             .is_some_and(|asked| *asked != patient)
         {
-            return Err(ApiError::Forbidden);
+            return Err(ApiError::OtherPatient);
         }
         filters.patient = Some(patient);
     }

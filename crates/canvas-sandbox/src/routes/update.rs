@@ -60,7 +60,7 @@ pub(crate) async fn update(
                             if stored.patient.as_ref() != Some(patient)
                                 || named.is_some_and(|named| named != patient)
                             {
-                                return Err(ApiError::Forbidden);
+                                return Err(ApiError::OtherPatient);
                             }
                         }
                         check_update(&changes, &stored, &ctx)?;
