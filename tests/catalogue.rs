@@ -1,9 +1,6 @@
-//! The current edition's catalogue (`cases/requirements.current.yaml`) checked against its
-//! specification, `../shared/BEHAVIOURS-CURRENT.md` as amended by
-//! `../shared/BEHAVIOURS-CURRENT-AMENDMENTS.md`, both read as Markdown: the live IDs and their
-//! order, SAME/CHANGED/NEW, REMOVED, the decisions (D1–D26, D4 and D12 replaced, D27 on), C1–C25,
-//! the fingerprints, and every ID or decision named. An amendment replaces the main file's row or
-//! decision of its ID; one whose ID the main file does not know, unless it is listed as new, fails.
+//! The current catalogue checked against `../shared/BEHAVIOURS-CURRENT.md` as amended by
+//! `BEHAVIOURS-CURRENT-AMENDMENTS.md` (rows and decisions replaced by ID, an unknown ID failing):
+//! live IDs and order, SAME/CHANGED/NEW, REMOVED, decisions, C1–C25, fingerprints, names.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

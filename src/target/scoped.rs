@@ -1,8 +1,6 @@
-//! Tokens of a case's own scope: the read-only token of `auth: read_only` (AUTH-403-SCOPE, D12),
-//! the token of `auth: { scope, patient }` (D28, D29), and the token request a case sends itself
-//! (AUTH-SCOPE-GRANT): where a target gets them, and why it cannot. From the target's own OAuth
-//! client; for a reference server (its static `dev-token`), from the reference instance's
-//! documented client.
+//! Tokens of a case's own scope (`auth: read_only`, `auth: { scope, patient }`) and the token
+//! request a case sends itself: where a target gets them (its OAuth client; a reference server's
+//! documented one behind `dev-token`), and why it cannot (D12, D28, D29).
 
 use std::sync::Mutex;
 use std::time::Duration;

@@ -1,7 +1,6 @@
-//! Tokens of a case's own scope end to end against the current reference server: a token request
-//! sent as a step (AUTH-SCOPE-GRANT) is recorded without the client's credentials or the token it
-//! was answered with, a refusal is an answer to judge, and `auth: { scope, patient }` carries a
-//! patient token that sees only its patient's appointments (AUTH-PATIENT-TOKEN).
+//! Tokens of a case's own scope against the current reference server: a token request step is
+//! recorded without the client's credentials or its token, a refusal is an answer to judge, and
+//! `auth: { scope, patient }` carries a patient token that sees only its patient's appointments.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,6 @@
-//! SMART scopes in the current edition (D12, D28, D29, D33): the grammar
-//! `<context>/<resource>.<permission>` (v1 `read`/`write`/`*`, v2 letters of `cruds`), what a
-//! token request is granted (requested ∩ configured, per operation and resource), the granted
-//! scope's spelling, and whether a granted scope permits one operation on one resource.
+//! SMART scopes of the current edition (D12, D28, D29, D33): `<context>/<resource>.<permission>`
+//! (v1 `read`/`write`/`*`, v2 letters of `cruds`), a token request's grant (requested ∩
+//! configured, per operation and resource, and its spelling), and what a granted scope permits.
 
 use axum::http::Method;
 

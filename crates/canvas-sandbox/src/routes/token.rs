@@ -1,10 +1,6 @@
-//! `POST /auth/token/`: OAuth2 client credentials (form-encoded), with the client authenticated
-//! by HTTP Basic (RFC 6749 §2.3.1) or by `client_id`/`client_secret` in the form, never both, and
-//! an optional `scope` that narrows the grant: in 2023-09 a subset of the client's scope words;
-//! in the current edition the SMART grammar, granted as far as the client's scopes reach (D12,
-//! D28), and patient-scoped tokens with `patient=<id>` (D29). Errors follow RFC 6749 §5.2
-//! (`{"error": …}`), as a real authorization server answers, not OperationOutcome (except a body
-//! over the limit, which is the server-wide 413).
+//! `POST /auth/token/`: OAuth2 client credentials (HTTP Basic or form, never both) with an optional
+//! `scope` (2023-09: a subset of the client's words; current: SMART scopes granted as far as the
+//! client reaches, D28, and `patient` tokens, D29); RFC 6749 §5.2 errors, not OperationOutcome.
 
 use axum::Json;
 use axum::extract::State;

@@ -1,8 +1,6 @@
-//! Current edition, the requests Canvas's own clients send (BEHAVIOURS-CURRENT-AMENDMENTS.md),
-//! rewritten here in our own words: the patient app's booking (`contained: null` when it is no
-//! video visit) and its cancel (a PUT without `resourceType`), the SDK's FHIR JSON requests and
-//! its read of the empty success body, a migration helper's duplicate check by dateTime, and the
-//! answers' media type (D27, D31, D32, D4). The 2023-09 edition answers all of them as before.
+//! Current edition, the requests Canvas's own clients send, in our own words: the patient app's
+//! booking (`contained: null`) and cancel (a PUT without `resourceType`), the SDK's FHIR JSON, a
+//! migration helper's dateTime check (D27, D31, D32, D4); 2023-09 answers them as before.
 
 use serde_json::{Value, json};
 

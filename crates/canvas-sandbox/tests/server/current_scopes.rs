@@ -1,7 +1,6 @@
-//! Current edition, scopes as amended: the SMART grammar and its grants in the token answer
-//! (AUTH-SCOPE-GRANT, D28), what each granted scope may do (AUTH-403-SCOPE, D12), and
-//! patient-scoped tokens end to end (AUTH-PATIENT-TOKEN, D29): the token answer, introspection,
-//! and read, search (`_id`, paging links), create and update limited to the token's patient.
+//! Current edition, scopes as amended: the grammar and grants in the token answer (D28), what each
+//! granted scope may do (D12), and patient tokens end to end (D29): answer, introspection, and
+//! read, search (`_id`, paging links), create and update limited to the token's patient.
 
 use serde_json::{Value, json};
 
