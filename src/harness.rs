@@ -136,8 +136,8 @@ fn assert_snapshots(outcome: &CaseOutcome, case: &Case, folder: &std::path::Path
         settings.set_omit_expression(true);
         settings.set_description(format!(
             "{} {}",
-            spec.request.method.value.as_str(),
-            spec.request.path.value
+            spec.request.method().as_str(),
+            spec.request.path_text()
         ));
         settings.bind(|| insta::assert_snapshot!(snapshot.name.as_str(), &snapshot.observed));
     }

@@ -137,21 +137,26 @@ fn place(case: &Case, targets: &[Target]) -> Placement {
                 .join(", ")
         ));
     }
-    if uses_read_only_token(case)
-        && let Some(reason) = target.read_only_unavailable()
-    {
+    if let Some(reason) = scoped_token_unavailable(case, target) {
         return Placement::Skip(reason);
     }
     Placement::Run(chosen)
 }
 
-/// Whether a step of the case asks for a read-only token (`auth: read_only`).
-fn uses_read_only_token(case: &Case) -> bool {
-    case.spec
-        .steps
-        .value
+/// Why the target cannot give a case the tokens of its own scope it asks for (`auth:
+/// read_only`, `auth: { scope, patient }`, a token request), if it asks for any and cannot.
+fn scoped_token_unavailable(case: &Case, target: &Target) -> Option<String> {
+    let steps = &case.spec.steps.value;
+    if steps
         .iter()
-        .any(|step| step.request.auth.as_ref().map(|a| a.value) == Some(AuthMode::ReadOnly))
+        .any(|step| step.request.auth_mode() == AuthMode::ReadOnly)
+    {
+        return target.read_only_unavailable();
+    }
+    if steps.iter().any(|step| step.request.needs_scoped_token()) {
+        return target.scoped_tokens_unavailable();
+    }
+    None
 }
 
 /// The fixture names a case's templates use (case variables and captures shadow fixtures).
@@ -161,9 +166,7 @@ pub fn fixtures_used(case: &Case) -> BTreeSet<String> {
     let mut json: Vec<&Value> = Vec::new();
     for step in &spec.steps.value {
         let request = &step.request;
-        strings.push(&request.path.value);
-        strings.extend(request.headers.values().map(|v| v.value.as_str()));
-        strings.extend(request.raw_body.iter().map(|v| v.value.as_str()));
+        strings.extend(request.texts().into_iter().map(|v| v.value.as_str()));
         json.extend(request.query.iter().map(|q| &q.value));
         json.extend(request.body.iter().map(|b| &b.value));
         let expect = &step.expect;
@@ -229,5 +232,5 @@ pub fn writes(case: &Case) -> bool {
         .steps
         .value
         .iter()
-        .any(|s| s.request.method.value != Method::Get)
+        .any(|s| s.request.method() != Method::Get && !s.request.is_token_request())
 }

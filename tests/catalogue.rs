@@ -1,6 +1,6 @@
-//! The current edition's catalogue (`cases/requirements.current.yaml`) checked against its
-//! specification, `../shared/BEHAVIOURS-CURRENT.md`, read as Markdown: the live IDs and their order,
-//! SAME/CHANGED/NEW, REMOVED, D1–D26, C1–C25, the fingerprints, and every ID or decision named.
+//! The current catalogue checked against `../shared/BEHAVIOURS-CURRENT.md` as amended by
+//! `BEHAVIOURS-CURRENT-AMENDMENTS.md` (rows and decisions replaced by ID, an unknown ID failing):
+//! live IDs and order, SAME/CHANGED/NEW, REMOVED, decisions, C1–C25, fingerprints, names.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,14 +16,22 @@ fn shared_dir() -> PathBuf {
     )
 }
 
-fn spec() -> String {
-    let path = shared_dir().join("BEHAVIOURS-CURRENT.md");
+fn read_shared(name: &str) -> String {
+    let path = shared_dir().join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "cannot read the specification {} ({e}); set CANVAS_SHARED_DIR to the folder holding it",
             path.display()
         )
     })
+}
+
+fn spec() -> String {
+    read_shared("BEHAVIOURS-CURRENT.md")
+}
+
+fn amendments() -> String {
+    read_shared("BEHAVIOURS-CURRENT-AMENDMENTS.md")
 }
 
 fn current() -> Catalogue {
@@ -65,7 +73,7 @@ fn section<'a>(spec: &'a str, heading: &str) -> Vec<&'a str> {
     let mut lines = spec.lines().skip_while(|l| !l.starts_with(heading));
     assert!(
         lines.next().is_some(),
-        "BEHAVIOURS-CURRENT.md has no section `{heading}`"
+        "the specification has no section `{heading}`"
     );
     lines.take_while(|l| !l.starts_with("## ")).collect()
 }
@@ -81,12 +89,15 @@ fn table_rows(lines: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// One live row of the specification: ID, behaviour text, level column, "vs 2023-09" column.
+/// One live row of the specification: ID, behaviour text, level column, "vs 2023-09" column,
+/// source column.
+#[derive(Clone, Debug)]
 struct SpecRow {
     id: String,
     text: String,
     level: String,
     vs: String,
+    source: String,
 }
 
 const AREAS: [&str; 5] = [
@@ -97,20 +108,132 @@ const AREAS: [&str; 5] = [
     "## Search",
 ];
 
-fn spec_rows(spec: &str) -> Vec<SpecRow> {
+/// The main file's live rows, area by area.
+fn main_rows(spec: &str) -> Vec<(&'static str, SpecRow)> {
     AREAS
         .iter()
-        .flat_map(|heading| table_rows(&section(spec, heading)))
-        .map(|c| {
+        .flat_map(|heading| {
+            table_rows(&section(spec, heading))
+                .into_iter()
+                .map(move |c| (*heading, c))
+        })
+        .map(|(heading, c)| {
             assert_eq!(c.len(), 5, "a live row has 5 columns: {c:?}");
-            SpecRow {
-                id: c[0].clone(),
-                text: c[1].clone(),
-                level: c[2].clone(),
-                vs: c[3].clone(),
-            }
+            (
+                heading,
+                SpecRow {
+                    id: c[0].clone(),
+                    text: c[1].clone(),
+                    level: c[2].clone(),
+                    vs: c[3].clone(),
+                    source: c[4].clone(),
+                },
+            )
         })
         .collect()
+}
+
+/// The amendments' changed rows: one per ID (a row may name several, comma-separated).
+fn changed_rows(amendments: &str) -> Vec<SpecRow> {
+    table_rows(&section(amendments, "## Changed rows"))
+        .into_iter()
+        .flat_map(|c| {
+            assert_eq!(c.len(), 5, "a changed row has 5 columns: {c:?}");
+            c[0].split(',')
+                .map(|id| SpecRow {
+                    id: id.trim().to_owned(),
+                    text: c[1].clone(),
+                    level: c[2].clone(),
+                    vs: c[3].clone(),
+                    source: c[4].clone(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The amendments' new rows with the section heading each is added to.
+fn new_rows(amendments: &str) -> Vec<(String, SpecRow)> {
+    table_rows(&section(amendments, "## New rows"))
+        .into_iter()
+        .map(|c| {
+            assert_eq!(c.len(), 6, "a new row has 6 columns: {c:?}");
+            (
+                format!("## {}", c[1]),
+                SpecRow {
+                    id: c[0].clone(),
+                    text: c[2].clone(),
+                    level: c[3].clone(),
+                    vs: c[4].clone(),
+                    source: c[5].clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Whether an amended cell keeps the main file's (`as before`).
+fn as_before(cell: &str) -> bool {
+    cell.eq_ignore_ascii_case("as before")
+}
+
+/// The live rows of the amended specification, in order: the main file's, each changed row
+/// replacing its ID's (its text appended to the old one where it starts "As before"; `as before`
+/// cells keep the old value), and each new row at the end of its section. Panics, naming it, on
+/// an amendment whose ID the main file does not know (changed) or already has (new).
+fn spec_rows(spec: &str) -> Vec<SpecRow> {
+    let amendments = amendments();
+    let mut rows = main_rows(spec);
+    for changed in changed_rows(&amendments) {
+        let Some((_, row)) = rows.iter_mut().find(|(_, r)| r.id == changed.id) else {
+            panic!(
+                "BEHAVIOURS-CURRENT-AMENDMENTS.md changes {}, which BEHAVIOURS-CURRENT.md does not have",
+                changed.id
+            );
+        };
+        let text = if changed.text.starts_with("As before") {
+            format!("{} {}", row.text, changed.text)
+        } else {
+            changed.text.clone()
+        };
+        *row = SpecRow {
+            id: changed.id.clone(),
+            text,
+            level: if as_before(&changed.level) {
+                row.level.clone()
+            } else {
+                changed.level.clone()
+            },
+            vs: if as_before(&changed.vs) {
+                row.vs.clone()
+            } else {
+                changed.vs.clone()
+            },
+            source: changed.source.clone(),
+        };
+    }
+    for (heading, new) in new_rows(&amendments) {
+        assert!(
+            AREAS.contains(&heading.as_str()),
+            "{}: unknown section `{heading}`",
+            new.id
+        );
+        assert!(
+            rows.iter().all(|(_, r)| r.id != new.id),
+            "BEHAVIOURS-CURRENT-AMENDMENTS.md adds {}, which BEHAVIOURS-CURRENT.md already has",
+            new.id
+        );
+        let at = rows
+            .iter()
+            .rposition(|(h, _)| *h == heading)
+            .map_or(rows.len(), |i| i + 1);
+        let heading = AREAS
+            .into_iter()
+            .find(|a| *a == heading)
+            .unwrap_or_default();
+        rows.insert(at, (heading, new));
+    }
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 /// `CHANGED (was SHOULD; exact body)` → (`CHANGED`, Some(`was SHOULD; exact body`)).
@@ -164,7 +287,11 @@ fn live_ids_are_the_specifications_in_its_order() {
         problems.push(format!("{g}: not a live ID of the specification"));
     }
     assert_none(problems);
-    assert_eq!(got.len(), 76, "BEHAVIOURS-CURRENT.md counts 76 live IDs");
+    assert_eq!(
+        got.len(),
+        81,
+        "BEHAVIOURS-CURRENT.md counts 76 live IDs, and its amendments add 5"
+    );
 }
 
 #[test]
@@ -206,7 +333,7 @@ fn change_level_and_decisions_follow_each_row() {
                 b.id, row.level
             ));
         }
-        let named = decisions_in(&format!("{} {}", row.text, row.level));
+        let named = decisions_in(&format!("{} {} {}", row.text, row.level, row.source));
         let listed: BTreeSet<String> = b.decisions.iter().cloned().collect();
         if named != listed {
             problems.push(format!(
@@ -222,7 +349,7 @@ fn change_level_and_decisions_follow_each_row() {
 }
 
 #[test]
-fn counts_are_the_specifications() {
+fn counts_are_the_specifications_as_amended() {
     let spec = spec();
     let counts = Regex::new(
         r"Counts: (\d+) IDs from 2023-09, of which (\d+) are SAME, (\d+) CHANGED and (\d+) REMOVED; (\d+) IDs are NEW\. That gives (\d+) live IDs\.",
@@ -231,6 +358,14 @@ fn counts_are_the_specifications() {
     .captures(&spec)
     .expect("BEHAVIOURS-CURRENT.md states its counts");
     let n = |i: usize| counts[i].parse::<usize>().unwrap();
+    // The main file's counts, moved by the amendments: a changed row whose "vs 2023-09" word
+    // differs moves from the old word to the new one; a new row adds to its word.
+    let word = |vs: &str| split_vs(vs).0.to_owned();
+    let main: Vec<SpecRow> = main_rows(&spec).into_iter().map(|(_, r)| r).collect();
+    let amended = spec_rows(&spec);
+    let tally = |rows: &[SpecRow], w: &str| rows.iter().filter(|r| word(&r.vs) == w).count();
+    let moved = |w: &str| tally(&amended, w) as isize - tally(&main, w) as isize;
+    let expect = |base: usize, w: &str| (base as isize + moved(w)) as usize;
     let catalogue = current();
     let count = |c: Change| {
         catalogue
@@ -239,11 +374,12 @@ fn counts_are_the_specifications() {
             .filter(|b| b.change == Some(c))
             .count()
     };
-    assert_eq!(count(Change::Same), n(2), "SAME");
-    assert_eq!(count(Change::Changed), n(3), "CHANGED");
+    assert_eq!(count(Change::Same), expect(n(2), "SAME"), "SAME");
+    assert_eq!(count(Change::Changed), expect(n(3), "CHANGED"), "CHANGED");
     assert_eq!(catalogue.removed.len(), n(4), "REMOVED");
-    assert_eq!(count(Change::New), n(5), "NEW");
-    assert_eq!(catalogue.behaviours.len(), n(6), "live");
+    assert_eq!(count(Change::New), expect(n(5), "NEW"), "NEW");
+    assert_eq!(catalogue.behaviours.len(), amended.len(), "live");
+    assert_eq!(amended.len(), n(6) + new_rows(&amendments()).len());
     assert_eq!(sept_2023().behaviours.len(), n(1), "2023-09 IDs");
 }
 
@@ -304,15 +440,43 @@ fn the_2023_09_ids_less_the_removed_are_the_same_and_changed_ones() {
     assert_none(problems);
 }
 
-#[test]
-fn decisions_d1_to_d26_are_all_there_with_their_titles() {
-    let spec = spec();
+/// Numbered decision headings (`4. **D4. `date` (replaces).**`) of a section: (ID, title), the
+/// title without a trailing `(replaces…)`.
+fn decision_headings(lines: &[&str]) -> Vec<(String, String, bool)> {
     let heading = Regex::new(r"^\d+\. \*\*(D\d+)\. (.*?)\.?\*\*").unwrap();
-    let wanted: Vec<(String, String)> = section(&spec, "## Decisions")
+    let replaces = Regex::new(r" \(replaces[^)]*\)$").unwrap();
+    lines
         .iter()
         .filter_map(|l| heading.captures(l))
-        .map(|c| (c[1].to_owned(), c[2].to_owned()))
+        .map(|c| {
+            let title = replaces.replace(&c[2], "").into_owned();
+            (c[1].to_owned(), title, replaces.is_match(&c[2]))
+        })
+        .collect()
+}
+
+#[test]
+fn decisions_are_all_there_with_their_titles_as_amended() {
+    let spec = spec();
+    let mut wanted: Vec<(String, String)> = decision_headings(&section(&spec, "## Decisions"))
+        .into_iter()
+        .map(|(id, title, _)| (id, title))
         .collect();
+    let amendments = amendments();
+    for (id, title, replaces) in
+        decision_headings(&section(&amendments, "## Changed and new decisions"))
+    {
+        match wanted.iter_mut().find(|(known, _)| *known == id) {
+            Some(entry) if replaces => entry.1 = title,
+            Some(_) => panic!(
+                "BEHAVIOURS-CURRENT-AMENDMENTS.md adds {id}, which BEHAVIOURS-CURRENT.md already has"
+            ),
+            None if replaces => panic!(
+                "BEHAVIOURS-CURRENT-AMENDMENTS.md replaces {id}, which BEHAVIOURS-CURRENT.md does not have"
+            ),
+            None => wanted.push((id, title)),
+        }
+    }
     let got: Vec<(String, String)> = current()
         .decisions
         .iter()
@@ -320,8 +484,8 @@ fn decisions_d1_to_d26_are_all_there_with_their_titles() {
         .collect();
     assert_eq!(got, wanted);
     let ids: Vec<&str> = got.iter().map(|(id, _)| id.as_str()).collect();
-    let d1_to_d26: Vec<String> = (1..=26).map(|n| format!("D{n}")).collect();
-    assert_eq!(ids, d1_to_d26);
+    let d1_to_d33: Vec<String> = (1..=33).map(|n| format!("D{n}")).collect();
+    assert_eq!(ids, d1_to_d33);
 }
 
 #[test]

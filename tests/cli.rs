@@ -120,7 +120,7 @@ fn list_and_coverage_name_every_case() {
         "{all}"
     );
     assert!(
-        all.contains("current: 76 of 76 behaviours covered"),
+        all.contains("current: 81 of 81 behaviours covered"),
         "{all}"
     );
 }

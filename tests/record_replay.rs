@@ -131,7 +131,7 @@ fn a_recorded_default_run_replays_offline_with_the_same_verdicts() {
     let (live, replayed) = (report(live), report(&reports));
     assert_eq!(replayed["run_id"], live["run_id"]);
     assert_eq!(replayed["totals"]["cases"], live["totals"]["cases"]);
-    assert_eq!(replayed["totals"]["cases"]["passed"], 114, "{all}");
+    assert_eq!(replayed["totals"]["cases"]["passed"], 123, "{all}");
     let verdicts = |report: &Value| -> Vec<(Value, Value, Value)> {
         report["behaviours"]
             .as_array()
@@ -183,7 +183,7 @@ fn every_line_of_a_recording_matches_its_schema() {
             .or_default() += 1;
     }
     assert_eq!(kinds.get("header"), Some(&1));
-    assert_eq!(kinds.get("case"), Some(&114));
+    assert_eq!(kinds.get("case"), Some(&123));
     // Walk pages and cleanup are recorded as well as the steps' own requests.
     assert!(text.contains(r#""case":"(cleanup)""#));
     assert!(text.contains(r#""ordinal":1"#));

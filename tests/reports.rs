@@ -140,8 +140,8 @@ fn a_passing_run_writes_four_files_that_agree() {
             .filter(|b| b["edition"] == edition)
             .count()
     };
-    assert_eq!((of("2023-09"), of("current")), (45, 76));
-    assert_eq!(report["totals"]["behaviours"]["passed"], 121);
+    assert_eq!((of("2023-09"), of("current")), (45, 81));
+    assert_eq!(report["totals"]["behaviours"]["passed"], 126);
     let editions: Vec<&str> = report["editions"]
         .as_array()
         .expect("editions")
@@ -158,7 +158,7 @@ fn a_passing_run_writes_four_files_that_agree() {
             .expect("canvas"),
     );
     assert!(
-        fhir > 0 && canvas > 0 && fhir + canvas == 121,
+        fhir > 0 && canvas > 0 && fhir + canvas == 126,
         "{fhir} + {canvas}"
     );
     assert_eq!(report["targets"].as_array().map(Vec::len), Some(4));
@@ -200,10 +200,10 @@ fn a_passing_run_writes_four_files_that_agree() {
     assert!(!junit.contains("<failure"), "{junit}");
 
     let html = read(&dir, "report.html");
-    assert_eq!(html.matches("<tr data-behaviour=").count(), 121);
+    assert_eq!(html.matches("<tr data-behaviour=").count(), 126);
     assert_eq!(
         html.matches(r#"data-verdict="pass""#).count(),
-        121 + cases.len()
+        126 + cases.len()
     );
 
     let md = read(&dir, "summary.md");

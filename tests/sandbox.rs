@@ -22,6 +22,7 @@ mod sandbox {
     mod read_only;
     mod record;
     mod resilience;
+    mod scoped;
     mod setup_faults;
     mod variations;
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use crate::case::load::Case;
-use crate::case::model::{Checked, Deviation, Expect, Method, RequestSpec, Step};
+use crate::case::model::{Checked, Deviation, Expect, Method, RequestSpec, Step, TokenAsk};
 use crate::case::names::{BUILTINS, FIXTURE_KEYS};
 use crate::edition::Edition;
 use crate::source::{Diagnostic, Pos};
@@ -107,8 +107,11 @@ impl Lint<'_> {
                     format!("duplicate step name `{}`", step.name.value),
                 );
             }
-            if step.request.method.value != Method::Get && writes.is_none() {
-                writes = Some(Pos::of(&step.request.method));
+            if let Some(method) = &step.request.method
+                && method.value != Method::Get
+                && writes.is_none()
+            {
+                writes = Some(Pos::of(method));
             }
             self.step(step, &known);
             for id in crate::case::uses::behaviour_names(step) {
@@ -142,15 +145,99 @@ impl Lint<'_> {
     }
 
     fn step(&mut self, step: &Step, known: &BTreeSet<String>) {
-        self.request(&step.request, known);
+        match (
+            &step.request.method,
+            &step.request.path,
+            &step.request.token,
+        ) {
+            (Some(_), Some(_), None) => self.request(&step.request, known),
+            (None, None, Some(token)) => self.token_request(&step.request, token, known),
+            (_, _, Some(token)) => self.error(
+                Pos::of(token),
+                "a token request has no `method` or `path`: it goes to the target's token URL",
+            ),
+            (None, Some(path), None) => self.error(
+                Pos::of(path),
+                "missing field `method` beside `path` (or write `token:` for a token request)",
+            ),
+            (None, None, None) => self.error(
+                Pos::of(&step.name),
+                "the request needs a `method` and a `path` (or `token` for a token request)",
+            ),
+            (Some(_), None, None) => self.error(
+                Pos::of(&step.name),
+                "the request needs a `path` beside its `method`",
+            ),
+        }
+        if let Some(auth) = &step.request.auth
+            && let Some(ask) = auth.value.token()
+        {
+            self.token_ask(ask, Pos::of(auth), true, known);
+        }
         self.expect(&step.expect, &step.request, known);
         for capture in step.capture.values() {
             self.problems(capture);
         }
     }
 
+    /// A token request (`token: { scope, patient }`): no body, query, headers or auth of its own.
+    fn token_request(
+        &mut self,
+        request: &RequestSpec,
+        token: &Spanned<TokenAsk>,
+        known: &BTreeSet<String>,
+    ) {
+        let extras = [
+            (request.query.as_ref().map(Pos::of), "query"),
+            (request.body.as_ref().map(Pos::of), "body"),
+            (request.raw_body.as_ref().map(Pos::of), "raw_body"),
+            (request.auth.as_ref().map(Pos::of), "auth"),
+            (
+                request
+                    .deliberately_invalid
+                    .first()
+                    .map(|d| Pos::of(&d.element)),
+                "deliberately_invalid",
+            ),
+        ];
+        for (pos, key) in extras {
+            if let Some(pos) = pos {
+                self.error(
+                    pos,
+                    format!("a token request sends only its form fields: no `{key}`"),
+                );
+            }
+        }
+        if !request.headers.is_empty() {
+            self.error(
+                Pos::of(token),
+                "a token request sends only its form fields: no `headers`",
+            );
+        }
+        self.token_ask(&token.value, Pos::of(token), false, known);
+    }
+
+    /// The form fields of a token: templates; `scope` required for `auth` (a token of the
+    /// client's own scope is `auth: target`).
+    fn token_ask(&mut self, ask: &TokenAsk, at: Pos, needs_scope: bool, known: &BTreeSet<String>) {
+        if needs_scope && ask.scope.is_none() {
+            self.error(
+                at,
+                "`auth: { scope, patient }` names the scope of its token (the client's own is `auth: target`)",
+            );
+        }
+        for text in ask.texts() {
+            if text.value.trim().is_empty() {
+                self.error(Pos::of(text), "an empty form field: leave it out instead");
+            }
+            self.template(&text.value, Pos::of(text), known);
+        }
+    }
+
     fn request(&mut self, request: &RequestSpec, known: &BTreeSet<String>) {
-        let path = &request.path;
+        let (Some(path), Some(method)) = (&request.path, &request.method) else {
+            return;
+        };
         if !path.value.starts_with('/') {
             self.error(
                 Pos::of(path),
@@ -200,8 +287,8 @@ impl Lint<'_> {
             self.template(&raw.value, Pos::of(raw), known);
         }
         let has_body = request.body.is_some() || request.raw_body.is_some();
-        if request.method.value == Method::Get && has_body {
-            self.error(Pos::of(&request.method), "a GET request has no body");
+        if method.value == Method::Get && has_body {
+            self.error(Pos::of(method), "a GET request has no body");
         }
         self.deliberately_invalid(request, has_body);
     }
@@ -247,7 +334,7 @@ impl Lint<'_> {
                     "`deliberately_invalid` describes a body, and this request sends none",
                 );
             }
-            if item.how.value == Deviation::Partial && request.method.value != Method::Put {
+            if item.how.value == Deviation::Partial && request.method() != Method::Put {
                 self.error(
                     Pos::of(&item.how),
                     "`partial` is a partial update: only a PUT body can be one",
@@ -343,8 +430,8 @@ impl Lint<'_> {
             self.problems(snapshot);
         }
         if let Some(search) = &expect.search {
-            let is_search =
-                request.method.value == Method::Get && request.path.value == "/Appointment";
+            let is_search = request.method.as_ref().map(|m| m.value) == Some(Method::Get)
+                && request.path_text() == "/Appointment";
             if !is_search {
                 self.error(
                     Pos::of(search),

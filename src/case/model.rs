@@ -117,21 +117,78 @@ pub enum AuthMode {
     /// A token of the read-only scope `system/Appointment.read` (D12, AUTH-403-SCOPE), from the
     /// target's OAuth client; a target without one skips the case.
     ReadOnly,
+    /// A token of the scope (and patient) the step names (`auth: { scope, patient }`), from the
+    /// target's OAuth client; a target without one skips the case. Never written as a word.
+    #[serde(skip_deserializing)]
+    Scoped,
 }
 
-/// A request template: every string in it may hold `{{ … }}`.
+/// The form fields of a token request beside the client's credentials (RFC 6749 §4.4.2): a
+/// `scope` (SMART scopes, space-separated) and a `patient` (a patient-scoped token, D29). Both
+/// are templates.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenAsk {
+    #[serde(default)]
+    pub scope: Option<Spanned<String>>,
+    #[serde(default)]
+    pub patient: Option<Spanned<String>>,
+}
+
+impl TokenAsk {
+    /// The templates it holds.
+    pub fn texts(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.scope.iter().chain(&self.patient)
+    }
+}
+
+/// `auth:` as written: a word (`target`, `none`, `invalid`, `read_only`) or `{ scope, patient }`
+/// for a token of that scope from the target's OAuth client.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum AuthSpec {
+    Mode(AuthMode),
+    Token(TokenAsk),
+}
+
+impl AuthSpec {
+    /// The mode: the word, or [`AuthMode::Scoped`] for `{ scope, patient }`.
+    pub fn mode(&self) -> AuthMode {
+        match self {
+            AuthSpec::Mode(mode) => *mode,
+            AuthSpec::Token(_) => AuthMode::Scoped,
+        }
+    }
+
+    /// The token asked for with `{ scope, patient }`.
+    pub fn token(&self) -> Option<&TokenAsk> {
+        match self {
+            AuthSpec::Mode(_) => None,
+            AuthSpec::Token(ask) => Some(ask),
+        }
+    }
+}
+
+/// A request template: every string in it may hold `{{ … }}`. An API request has `method` and
+/// `path`; a token request has `token` instead (lint holds each step to one of the two).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
-    pub method: Spanned<Method>,
-    pub path: Spanned<String>,
+    #[serde(default)]
+    pub method: Option<Spanned<Method>>,
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    /// A token request to the target's OAuth client, with these form fields, instead of an API
+    /// request (AUTH-SCOPE-GRANT, AUTH-PATIENT-TOKEN); the answer is checked like any other.
+    #[serde(default)]
+    pub token: Option<Spanned<TokenAsk>>,
     /// A mapping of parameter → value or list of values (a list repeats the parameter, in order).
     #[serde(default)]
     pub query: Option<Spanned<Value>>,
     #[serde(default)]
     pub headers: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
-    pub auth: Option<Spanned<AuthMode>>,
+    pub auth: Option<Spanned<AuthSpec>>,
     /// A JSON body, written as YAML.
     #[serde(default, deserialize_with = "present")]
     pub body: Option<Spanned<Value>>,
@@ -143,6 +200,65 @@ pub struct RequestSpec {
     #[serde(default)]
     pub deliberately_invalid: Vec<DeliberatelyInvalid>,
 }
+
+impl RequestSpec {
+    /// The method sent: the API request's (GET when lint already refused a missing one), or
+    /// POST for a token request.
+    pub fn method(&self) -> Method {
+        match (&self.method, &self.token) {
+            (Some(method), _) => method.value,
+            (None, Some(_)) => Method::Post,
+            (None, None) => Method::Get,
+        }
+    }
+
+    /// The path as written, or `<token URL>` for a token request.
+    pub fn path_text(&self) -> &str {
+        match (&self.path, &self.token) {
+            (Some(path), _) => &path.value,
+            (None, Some(_)) => TOKEN_URL_PLACEHOLDER,
+            (None, None) => "",
+        }
+    }
+
+    /// Whether this is a token request.
+    pub fn is_token_request(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// The credentials mode (`target` when not written).
+    pub fn auth_mode(&self) -> AuthMode {
+        self.auth
+            .as_ref()
+            .map(|a| a.value.mode())
+            .unwrap_or_default()
+    }
+
+    /// Whether the request needs a token of its own scope from the target's OAuth client: a
+    /// token request, or `auth: read_only` / `auth: { scope, patient }`.
+    pub fn needs_scoped_token(&self) -> bool {
+        self.is_token_request() || matches!(self.auth_mode(), AuthMode::ReadOnly | AuthMode::Scoped)
+    }
+
+    /// Every template of the request written as text (not JSON): the path, the headers, a raw
+    /// body, and the form fields of a token request or of `auth: { scope, patient }`.
+    pub fn texts(&self) -> Vec<&Spanned<String>> {
+        let mut texts: Vec<&Spanned<String>> = self.path.iter().collect();
+        texts.extend(self.headers.values());
+        texts.extend(self.raw_body.iter());
+        texts.extend(self.token.iter().flat_map(|t| t.value.texts()));
+        texts.extend(
+            self.auth
+                .iter()
+                .filter_map(|a| a.value.token())
+                .flat_map(TokenAsk::texts),
+        );
+        texts
+    }
+}
+
+/// How a token request's path shows where one is expected (its URL is the target's token URL).
+pub const TOKEN_URL_PLACEHOLDER: &str = "<token URL>";
 
 /// One element of a request body that is not valid FHIR R4 on purpose, and why.
 #[derive(Clone, Debug, Deserialize)]

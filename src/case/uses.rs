@@ -31,9 +31,7 @@ fn request_templates<'a>(
     texts: &mut Vec<&'a str>,
     values: &mut Vec<&'a Value>,
 ) {
-    texts.push(&request.path.value);
-    texts.extend(request.headers.values().map(|v| v.value.as_str()));
-    texts.extend(request.raw_body.iter().map(|v| v.value.as_str()));
+    texts.extend(request.texts().into_iter().map(|v| v.value.as_str()));
     values.extend(request.query.iter().map(|v| &v.value));
     values.extend(request.body.iter().map(|v| &v.value));
 }

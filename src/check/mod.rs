@@ -9,6 +9,7 @@ pub mod json_path;
 pub mod operation_outcome;
 pub mod schema;
 pub mod search;
+pub mod search_value;
 pub mod snapshot;
 pub mod status;
 pub mod value;

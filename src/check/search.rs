@@ -1,5 +1,6 @@
 //! Search semantics: the Bundle answers the request's own query. Every entry satisfies the filters
-//! (`_id`, `patient`, `practitioner`, `location`, `status`, `appointment-type`, `date` with prefixes),
+//! (`_id`, `patient`, `practitioner`, `location`, `status`, `appointment-type` and `identifier` as
+//! FHIR tokens, `date` with prefixes on dates and dateTimes, `search_value`),
 //! the order follows `_sort`, `total` and the page size agree, the links are relative and carry the
 //! query, and a walk along `next` visits every match exactly once. Each finding is evidence for the
 //! behaviour it checks: filters → SEARCH-PARAMS (SEARCH-DATE for `date`), page size → SEARCH-PAGING,
@@ -11,11 +12,11 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 
-use jiff::civil::Date;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use crate::case::model::SearchExpect;
+use crate::check::search_value::{TokenQuery, date_range, prefix_holds};
 use crate::check::value::{parse_instant, show};
 use crate::check::{CheckContext, Finding};
 use crate::edition::Edition;
@@ -333,37 +334,27 @@ pub fn satisfies(resource: &Value, name: &str, value: &str) -> Option<Result<boo
             let id = value.strip_prefix("Location/").unwrap_or(value);
             Ok(references(resource).any(|r| r == format!("Location/{id}")))
         }
-        "appointment-type" => {
-            let (system, code) = match value.split_once('|') {
-                Some((system, code)) => (Some(system), code),
-                None => (None, value),
+        // FHIR token search in its four forms (D30): a coding's system and code, an
+        // identifier's system and value (P L2667–2672).
+        "appointment-type" | "identifier" => {
+            let query = TokenQuery::parse(value)?;
+            let (list, code) = if name == "identifier" {
+                ("/identifier", "value")
+            } else {
+                ("/appointmentType/coding", "code")
             };
-            let codings = resource
-                .pointer("/appointmentType/coding")
-                .and_then(Value::as_array);
-            Ok(codings.is_some_and(|codings| {
-                codings.iter().any(|c| {
-                    c.get("code").and_then(Value::as_str) == Some(code)
-                        && system.is_none_or(|s| c.get("system").and_then(Value::as_str) == Some(s))
+            let items = resource.pointer(list).and_then(Value::as_array);
+            Ok(items.is_some_and(|items| {
+                items.iter().any(|item| {
+                    query.matches(
+                        item.get("system").and_then(Value::as_str),
+                        item.get(code).and_then(Value::as_str),
+                    )
                 })
             }))
         }
-        // FHIR token search: `value` or `system|value` (P L2670–2672).
-        "identifier" => {
-            let (system, wanted) = match value.split_once('|') {
-                Some((system, wanted)) => (Some(system), wanted),
-                None => (None, value),
-            };
-            let identifiers = resource.get("identifier").and_then(Value::as_array);
-            Ok(identifiers.is_some_and(|items| {
-                items.iter().any(|i| {
-                    i.get("value").and_then(Value::as_str) == Some(wanted)
-                        && system.is_none_or(|s| i.get("system").and_then(Value::as_str) == Some(s))
-                })
-            }))
-        }
-        // A query date this oracle cannot read is not judged (the case's own request is at fault).
-        "date" if query_day(value).is_none() => return None,
+        // A query date this oracle cannot read is not judged (the server refuses it: 400).
+        "date" if date_range(value).is_none() => return None,
         "date" => date_matches(resource, value),
         _ => return None,
     };
@@ -393,34 +384,18 @@ fn references(resource: &Value) -> impl Iterator<Item = &str> {
         .filter_map(|r| r.get("reference").and_then(Value::as_str))
 }
 
-/// A `date` parameter's prefix (`eq` when none) and day, when it is one the oracle reads.
-fn query_day(value: &str) -> Option<(&str, Date)> {
-    let (prefix, day) = match value.get(..2) {
-        Some(p @ ("eq" | "gt" | "ge" | "lt" | "le")) => (p, &value[2..]),
-        _ => ("eq", value),
-    };
-    Some((prefix, day.parse().ok()?))
-}
-
-/// Whether an entry's `start` (its UTC day) satisfies a `date` parameter; an error when the entry
-/// has no readable `start`.
+/// Whether an entry's `start` satisfies a `date` parameter (the range of the value's precision,
+/// a day being a UTC day); an error when the entry has no readable `start`.
 fn date_matches(resource: &Value, value: &str) -> Result<bool, String> {
-    let (prefix, day) =
-        query_day(value).ok_or_else(|| format!("the query's date `{value}` is not YYYY-MM-DD"))?;
+    let (prefix, lo, hi) = date_range(value)
+        .ok_or_else(|| format!("the query's date `{value}` is no date or dateTime"))?;
     let start = resource
         .get("start")
         .and_then(Value::as_str)
         .ok_or_else(|| "an entry without start".to_owned())?;
     let instant =
         parse_instant(start).ok_or_else(|| format!("start `{start}` is not an instant"))?;
-    let start_day = instant.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    Ok(match prefix {
-        "gt" => start_day > day,
-        "ge" => start_day >= day,
-        "lt" => start_day < day,
-        "le" => start_day <= day,
-        _ => start_day == day,
-    })
+    Ok(prefix_holds(prefix, instant, lo, hi))
 }
 
 fn describe_field(resource: &Value, name: &str) -> String {

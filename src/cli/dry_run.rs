@@ -78,6 +78,17 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
                     continue;
                 }
             };
+            if let Some(fields) = outgoing.token_request() {
+                let form = Target::recorded_token_form(fields).replace("%5Bredacted%5D", "***");
+                let _ = writeln!(
+                    out,
+                    "curl -X POST {} -H {} --data-raw {}",
+                    quote(&target.token_url()),
+                    quote("Content-Type: application/x-www-form-urlencoded"),
+                    quote(&form)
+                );
+                continue;
+            }
             if outgoing.method != crate::case::model::Method::Get {
                 writes += 1;
             }
@@ -99,7 +110,7 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
             }
             headers.extend(outgoing.headers.iter().cloned());
             match outgoing.auth {
-                AuthMode::Target | AuthMode::ReadOnly => {
+                AuthMode::Target | AuthMode::ReadOnly | AuthMode::Scoped => {
                     headers.push(("Authorization".into(), "Bearer ***".into()))
                 }
                 AuthMode::Invalid => headers.push((
@@ -110,8 +121,10 @@ pub fn render(plan: &Plan, targets: &[Target], run_id: &str) -> String {
             }
             for (name, value) in &headers {
                 let value = if name.eq_ignore_ascii_case("authorization")
-                    && matches!(outgoing.auth, AuthMode::Target | AuthMode::ReadOnly)
-                {
+                    && matches!(
+                        outgoing.auth,
+                        AuthMode::Target | AuthMode::ReadOnly | AuthMode::Scoped
+                    ) {
                     "Bearer ***"
                 } else {
                     value.as_str()

@@ -19,5 +19,5 @@ pub mod walk;
 
 pub use error::ExchangeError;
 pub use record::{Exchange, PASSING_BODY_CAP, Received, SentRequest, Truncation};
-pub use render::{Outgoing, render_request};
+pub use render::{Outgoing, TokenUse, render_request};
 pub use send::{Client, ClientError};

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::case::model::{AuthMode, Method, RequestSpec};
+use crate::case::model::{AuthMode, Method, RequestSpec, TokenAsk};
+use crate::target::TokenFields;
 use crate::template::{Scope, TemplateError, render_str, render_value};
 
 /// A rendered request, not yet sent.
@@ -14,6 +15,49 @@ pub struct Outgoing {
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     pub auth: AuthMode,
+    /// The token this request is about: the one it carries (`auth: { scope, patient }`), or the
+    /// one it asks the target's token URL for (a token request).
+    pub token: Option<TokenUse>,
+}
+
+/// What a request does with a token of its own scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenUse {
+    /// It carries a token with these form fields ([`AuthMode::Scoped`]).
+    Bearer(TokenFields),
+    /// It is the token request itself, with these form fields beside the client's credentials.
+    Request(TokenFields),
+}
+
+impl Outgoing {
+    /// The form fields of a token request, when this is one.
+    pub fn token_request(&self) -> Option<&TokenFields> {
+        match &self.token {
+            Some(TokenUse::Request(fields)) => Some(fields),
+            _ => None,
+        }
+    }
+
+    /// The form fields of the token this request carries under `auth: read_only` or
+    /// `auth: { scope, patient }`.
+    pub fn scoped_bearer(&self) -> TokenFields {
+        match &self.token {
+            Some(TokenUse::Bearer(fields)) => fields.clone(),
+            _ => TokenFields::read_only(),
+        }
+    }
+}
+
+fn render_ask(ask: &TokenAsk, scope: &Scope) -> Result<TokenFields, TemplateError> {
+    let field = |text: &Option<serde_saphyr::Spanned<String>>| {
+        text.as_ref()
+            .map(|t| render_str(&t.value, scope))
+            .transpose()
+    };
+    Ok(TokenFields {
+        scope: field(&ask.scope)?,
+        patient: field(&ask.patient)?,
+    })
 }
 
 impl Outgoing {
@@ -26,6 +70,7 @@ impl Outgoing {
             headers: Vec::new(),
             body: None,
             auth,
+            token: None,
         }
     }
 }
@@ -56,13 +101,30 @@ pub fn render_request(spec: &RequestSpec, scope: &Scope) -> Result<Outgoing, Tem
         (None, Some(raw)) => Some(render_str(&raw.value, scope)?),
         (None, None) => None,
     };
+    let token = match (
+        &spec.token,
+        spec.auth.as_ref().and_then(|a| a.value.token()),
+    ) {
+        (Some(ask), _) => Some(TokenUse::Request(render_ask(&ask.value, scope)?)),
+        (None, Some(ask)) => Some(TokenUse::Bearer(render_ask(ask, scope)?)),
+        (None, None) => None,
+    };
+    let path = match &spec.path {
+        Some(path) => render_str(&path.value, scope)?,
+        None => String::new(),
+    };
     Ok(Outgoing {
-        method: spec.method.value,
-        path: render_str(&spec.path.value, scope)?,
+        method: spec.method(),
+        path,
         query,
         headers,
         body,
-        auth: spec.auth.as_ref().map(|a| a.value).unwrap_or_default(),
+        auth: if spec.is_token_request() {
+            AuthMode::None
+        } else {
+            spec.auth_mode()
+        },
+        token,
     })
 }
 

@@ -48,6 +48,27 @@ pub fn scrub_received(mut received: Received, token: &str) -> Received {
     received
 }
 
+/// A token endpoint's answer without the tokens it issued (`access_token`, `refresh_token`,
+/// `id_token`): each value is replaced in the body (and its JSON re-read), so a case can judge
+/// the answer and no report shows a live token.
+pub fn scrub_issued_tokens(mut received: Received) -> Received {
+    received.parse_body();
+    let issued: Vec<String> = ["access_token", "refresh_token", "id_token"]
+        .iter()
+        .filter_map(|key| received.json.as_ref()?.get(key)?.as_str())
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if issued.is_empty() {
+        return received;
+    }
+    for token in &issued {
+        received = scrub_received(received, token);
+    }
+    received.parse_body();
+    received
+}
+
 /// The error without the token in any of its text.
 pub fn scrub_error(error: ExchangeError, token: &str) -> ExchangeError {
     error.map_text(|text| scrub(text, token))
@@ -68,6 +89,25 @@ mod tests {
         );
         assert_eq!(headers[0].1, "Bearer [redacted]");
         assert_eq!(headers[1].1, "token [redacted] here");
+    }
+
+    #[test]
+    fn issued_tokens_are_redacted_and_the_rest_of_the_answer_kept() {
+        let received = Received {
+            status: 200,
+            headers: Vec::new(),
+            body:
+                r#"{"access_token":"tok-1","token_type":"Bearer","scope":"system/Appointment.rs"}"#
+                    .to_owned(),
+            json: None,
+            elapsed_ms: 1,
+            truncated: None,
+        };
+        let clean = scrub_issued_tokens(received);
+        assert!(!clean.body.contains("tok-1"), "{}", clean.body);
+        let json = clean.json.expect("still JSON");
+        assert_eq!(json["access_token"], REDACTED);
+        assert_eq!(json["scope"], "system/Appointment.rs");
     }
 
     #[test]

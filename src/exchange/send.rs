@@ -1,7 +1,9 @@
 //! Sends a rendered request to a target and records the exchange, politely and resiliently: it
 //! composes the request pace (`pace`), one attempt over the wire (`transport`), the retry policy
 //! (`retry`: 429/503, and lost answers on an idempotent client), one renewal of an OAuth token
-//! after a 401 (the target's auth), and scrubbing of secrets as it records (`scrub`). A recording
+//! after a 401 (the target's auth), and scrubbing of secrets as it records (`scrub`). A case's
+//! own token request goes once to the target's token URL, its credentials and the tokens it is
+//! answered with kept out of the record. A recording
 //! client also streams each exchange to a recording (`recorder`); a replaying one answers from a
 //! recording (`replay`) and has no HTTP client at all.
 
@@ -9,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::case::model::AuthMode;
+use crate::case::model::{AuthMode, Method};
 use crate::exchange::error::ExchangeError;
 use crate::exchange::pace::Pace;
 use crate::exchange::record::{Exchange, SentRequest};
@@ -17,9 +19,12 @@ use crate::exchange::recorder::Recorder;
 use crate::exchange::render::{Outgoing, path_and_query};
 use crate::exchange::replay::Replayer;
 use crate::exchange::retry::{Next, after_failure, next};
-use crate::exchange::scrub::{INVALID_TOKEN, REDACTED, scrub_error, scrub_headers, scrub_received};
+use crate::exchange::scrub::{
+    INVALID_TOKEN, REDACTED, scrub_error, scrub_headers, scrub_issued_tokens, scrub_received,
+};
 use crate::exchange::tape::{CaseFacts, Line, Slot, Taped, without_userinfo};
 use crate::exchange::transport::{self, Limits};
+use crate::target::TokenFields;
 use crate::target::{Secret, Target};
 
 pub use crate::exchange::retry::RetryPolicy;
@@ -253,8 +258,59 @@ impl Client {
         exchange
     }
 
+    /// A case's token request: once, to the target's token URL with its client's credentials
+    /// (never recorded), the tokens of the answer redacted.
+    async fn send_token_request(
+        &self,
+        http: &reqwest::Client,
+        target: &Target,
+        fields: &TokenFields,
+        request: SentRequest,
+        headers: &[(String, String)],
+    ) -> Exchange {
+        let call = match target.token_call(fields) {
+            Ok(call) => call,
+            Err(e) => {
+                return Exchange {
+                    request,
+                    response: None,
+                    error: Some(ExchangeError::Token {
+                        detail: format!("could not send the token request: {e}"),
+                    }),
+                };
+            }
+        };
+        if let Some(pace) = &self.pace {
+            pace.wait().await;
+        }
+        let one = transport::Request {
+            method: Method::Post,
+            url: &call.url,
+            headers,
+            token: None,
+            body: Some(call.form.expose()),
+        };
+        match transport::attempt(http, &self.options.limits(), &one).await {
+            Ok(received) => Exchange {
+                request,
+                response: Some(scrub_issued_tokens(received)),
+                error: None,
+            },
+            Err(error) => Exchange {
+                request,
+                response: None,
+                error: Some(error),
+            },
+        }
+    }
+
     async fn send_live(&self, http: &reqwest::Client, target: &Target, out: &Outgoing) -> Exchange {
         let (mut request, headers) = sent_request(target, out);
+        if let Some(fields) = out.token_request() {
+            return self
+                .send_token_request(http, target, fields, request, &headers)
+                .await;
+        }
         let url = request.url.clone();
         let limits = self.options.limits();
         let mut renewed = false;
@@ -272,6 +328,12 @@ impl Client {
                     .await
                     .map(Some)
                     .map_err(|e| format!("could not obtain a read-only token: {e}")),
+                AuthMode::Scoped => {
+                    let fields = out.scoped_bearer();
+                    target.scoped_bearer(&fields).await.map(Some).map_err(|e| {
+                        format!("could not obtain a token of {}: {e}", fields.describe())
+                    })
+                }
                 AuthMode::Invalid => Ok(Some(Secret::new(INVALID_TOKEN.to_owned()))),
                 AuthMode::None => Ok(None),
             };
@@ -287,7 +349,12 @@ impl Client {
             };
             let secret = token
                 .as_ref()
-                .filter(|_| matches!(out.auth, AuthMode::Target | AuthMode::ReadOnly))
+                .filter(|_| {
+                    matches!(
+                        out.auth,
+                        AuthMode::Target | AuthMode::ReadOnly | AuthMode::Scoped
+                    )
+                })
                 .map_or("", |t| t.expose().as_str());
             request.headers = scrub_headers(std::mem::take(&mut request.headers), secret);
             if let Some(pace) = &self.pace {
@@ -371,8 +438,25 @@ impl Client {
 }
 
 /// The request as recorded (Authorization shown as `Bearer [redacted]`, or the harness's invalid
-/// token) and the headers sent without the token, which each attempt adds.
+/// token; a token request's form with the client's credentials redacted) and the headers sent
+/// without the token, which each attempt adds.
 fn sent_request(target: &Target, out: &Outgoing) -> (SentRequest, Vec<(String, String)>) {
+    if let Some(fields) = out.token_request() {
+        let headers: Vec<(String, String)> = vec![
+            ("Accept".into(), "application/json".into()),
+            (
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+        ];
+        let request = SentRequest {
+            method: out.method.as_str().to_owned(),
+            url: target.token_url(),
+            headers: headers.clone(),
+            body: Some(Target::recorded_token_form(fields)),
+        };
+        return (request, headers);
+    }
     let url = format!(
         "{}{}",
         target.base_url.trim_end_matches('/'),
@@ -385,7 +469,7 @@ fn sent_request(target: &Target, out: &Outgoing) -> (SentRequest, Vec<(String, S
     headers.extend(out.headers.iter().cloned());
     let mut recorded_headers = headers.clone();
     match out.auth {
-        AuthMode::Target | AuthMode::ReadOnly => {
+        AuthMode::Target | AuthMode::ReadOnly | AuthMode::Scoped => {
             recorded_headers.push(("Authorization".into(), format!("Bearer {REDACTED}")));
         }
         AuthMode::Invalid => {

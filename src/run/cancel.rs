@@ -63,6 +63,7 @@ pub async fn cancel(client: &Client, target: &Target, id: &str) -> Cancelled {
         headers: Vec::new(),
         body: Some(body.to_string()),
         auth: Default::default(),
+        token: None,
     };
     let exchange = client.send(target, &out).await;
     let problem = match (&exchange.response, &exchange.error) {

@@ -145,6 +145,7 @@ mod tests {
             headers: Vec::new(),
             body: Some(r#"{"start":"2100-03-10T09:00:00Z"}"#.to_owned()),
             auth: Default::default(),
+            token: None,
         }
     }
 

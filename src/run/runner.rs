@@ -723,7 +723,7 @@ fn compare_snapshot(
 ) -> crate::outcome::SnapshotOutcome {
     let observed = render(received, headers, redactions);
     let request = &step.request;
-    let expression = format!("{} {}", request.method.value.as_str(), request.path.value);
+    let expression = format!("{} {}", request.method().as_str(), request.path_text());
     store.check(
         &target.profile.name,
         target.profile.baseline,

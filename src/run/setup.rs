@@ -35,13 +35,7 @@ pub fn set_up_cause(
         .as_ref()
         .and_then(|s| s.value.as_result().ok())
         .is_some_and(|status| status.matches(401));
-    let carried_token = step
-        .request
-        .auth
-        .as_ref()
-        .map(|a| a.value)
-        .unwrap_or_default()
-        == AuthMode::Target;
+    let carried_token = step.request.auth_mode() == AuthMode::Target;
     if let Some(cause) =
         exchange.and_then(|e| token_refused(profile, carried_token, expected_401, e))
     {

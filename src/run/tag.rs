@@ -104,6 +104,7 @@ mod tests {
             headers: Vec::new(),
             body: Some(r#"{"resourceType":"Appointment","status":"proposed"}"#.to_owned()),
             auth: Default::default(),
+            token: None,
         };
         assert!(apply_tag(step, &mut out, "abcd1234"));
         let body: Value = serde_json::from_str(out.body.as_deref().unwrap_or_default()).unwrap();

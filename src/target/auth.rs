@@ -1,7 +1,8 @@
 //! The auth provider the sender asks for a bearer token: a static token, or OAuth2 client
 //! credentials (form fields POSTed to the token URL; a 429 or 503 is asked again) with the token
-//! cached, renewed at 90 % of its lifetime and once more after a 401; on request a narrower scope
-//! (D12), cached apart. Credentials and tokens live in `Secret` and never reach a message.
+//! cached, renewed at 90 % of its lifetime and once more after a 401; on request, a token of a
+//! narrower scope (or for one patient, D29) from the same client (D12), cached apart, and the
+//! client's token request itself for a case to judge. Credentials and tokens never reach a message.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +23,56 @@ pub const REFERENCE_TOKEN: &str = "dev-token";
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// Error descriptions from a token endpoint are cut to this many characters.
 const MAX_DESCRIPTION: usize = 200;
+
+/// The form fields of a token request beside the client's credentials (RFC 6749 §4.4.2): the
+/// `scope` asked for and the `patient` a patient-scoped token is for (D29). No secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TokenFields {
+    pub scope: Option<String>,
+    pub patient: Option<String>,
+}
+
+impl TokenFields {
+    /// The read-only scope of `auth: read_only` ([`crate::target::READ_ONLY_SCOPE`]).
+    pub fn read_only() -> TokenFields {
+        TokenFields {
+            scope: Some(crate::target::READ_ONLY_SCOPE.to_owned()),
+            patient: None,
+        }
+    }
+
+    /// `scope <scope>` and `patient <id>` as words, for messages.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(scope) = &self.scope {
+            parts.push(format!("scope `{scope}`"));
+        }
+        if let Some(patient) = &self.patient {
+            parts.push(format!("patient `{patient}`"));
+        }
+        if parts.is_empty() {
+            "the client's own scope".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// The form of a client-credentials token request with these fields and the given client id
+    /// and secret (the secret ones redacted where it is recorded).
+    pub fn form(&self, client_id: &str, client_secret: &str) -> String {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", client_id)
+            .append_pair("client_secret", client_secret);
+        if let Some(scope) = &self.scope {
+            form.append_pair("scope", scope);
+        }
+        if let Some(patient) = &self.patient {
+            form.append_pair("patient", patient);
+        }
+        form.finish()
+    }
+}
 
 /// Why no token could be had. Messages name variables and URLs, never values.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -55,7 +106,7 @@ pub enum AuthError {
     #[error("failed to build the HTTP client for the token URL: {0}")]
     Client(String),
     /// A token of a narrower scope was asked of a provider that cannot issue one (a static token).
-    #[error("no token of scope `{scope}`: {reason}")]
+    #[error("no token of {scope}: {reason}")]
     NoScopedToken { scope: String, reason: String },
 }
 
@@ -114,8 +165,9 @@ struct OAuth {
     /// How a busy token URL (429, 503) is asked again: the run's `--max-attempts` and longest wait.
     retry: RetryPolicy,
     cache: Mutex<Option<Cached>>,
-    /// Tokens of a narrower scope than the client's (D12), by scope, cached like the main one.
-    scoped: Mutex<Vec<(String, Cached)>>,
+    /// Tokens of a narrower scope than the client's (D12) or for one patient (D29), by their
+    /// form fields, cached like the main one.
+    scoped: Mutex<Vec<(TokenFields, Cached)>>,
     /// A refusal that asking again will not change (wrong credentials, wrong URL): kept so a run
     /// does not hammer the token URL with a request per case.
     refused: Mutex<Option<AuthError>>,
@@ -348,22 +400,23 @@ impl Auth {
         }
     }
 
-    /// A token limited to `scope` (an RFC 6749 §3.3 scope, e.g. [`READ_ONLY_SCOPE`]), fetched from
-    /// the same OAuth client with the `scope` form field and cached apart until 90 % of its
-    /// lifetime. A static token has the scope it has: [`AuthError::NoScopedToken`].
-    pub async fn scoped_bearer(&self, scope: &str) -> Result<Secret<String>, AuthError> {
+    /// A token asked with `fields` (an RFC 6749 §3.3 scope, e.g.
+    /// [`READ_ONLY_SCOPE`](crate::target::READ_ONLY_SCOPE), and a patient, D29), fetched from the
+    /// same OAuth client and cached apart until 90 % of its lifetime. A static token has the scope
+    /// it has: [`AuthError::NoScopedToken`].
+    pub async fn scoped_bearer(&self, fields: &TokenFields) -> Result<Secret<String>, AuthError> {
         match &*self.inner {
             Source::OAuth(oauth) => {
                 let mut scoped = oauth.scoped.lock().await;
-                if let Some((_, cached)) = scoped.iter().find(|(s, _)| s == scope)
+                if let Some((_, cached)) = scoped.iter().find(|(f, _)| f == fields)
                     && Instant::now() < cached.renew_at
                 {
                     return Ok(cached.token.clone());
                 }
-                let (token, lifetime) = oauth.fetch(Some(scope)).await?;
-                scoped.retain(|(s, _)| s != scope);
+                let (token, lifetime) = oauth.fetch(Some(fields)).await?;
+                scoped.retain(|(f, _)| f != fields);
                 scoped.push((
-                    scope.to_owned(),
+                    fields.clone(),
                     Cached {
                         token: token.clone(),
                         renew_at: Instant::now() + renew_after(lifetime),
@@ -372,8 +425,35 @@ impl Auth {
                 Ok(token)
             }
             Source::Static(_) => Err(AuthError::NoScopedToken {
-                scope: scope.to_owned(),
+                scope: fields.describe(),
                 reason: "a static bearer token has only the scope it was issued with".to_owned(),
+            }),
+            Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
+            Source::Replayed { .. } => Err(AuthError::NoCredentials(REPLAYED.to_owned())),
+        }
+    }
+
+    /// The token URL and the form of a token request with `fields` and this client's credentials
+    /// (a secret: it holds them), for a case that judges the token endpoint's answer itself.
+    /// Errors: a provider that is no OAuth client ([`AuthError::NoScopedToken`] or why it has no
+    /// credentials).
+    pub fn token_request(
+        &self,
+        fields: &TokenFields,
+    ) -> Result<(String, Secret<String>), AuthError> {
+        match &*self.inner {
+            Source::OAuth(oauth) => {
+                oauth.fetches.fetch_add(1, Ordering::Relaxed);
+                Ok((
+                    oauth.token_url.clone(),
+                    Secret::new(
+                        fields.form(oauth.client_id.expose(), oauth.client_secret.expose()),
+                    ),
+                ))
+            }
+            Source::Static(_) => Err(AuthError::NoScopedToken {
+                scope: fields.describe(),
+                reason: "a static bearer token comes with no OAuth client to ask".to_owned(),
             }),
             Source::Unavailable(reason) => Err(AuthError::NoCredentials(reason.clone())),
             Source::Replayed { .. } => Err(AuthError::NoCredentials(REPLAYED.to_owned())),
@@ -411,12 +491,15 @@ pub fn renew_after(lifetime: Duration) -> Duration {
 
 impl OAuth {
     /// A token request, sent again while the token URL answers 429 or 503 and attempts remain
-    /// (after the wait its `Retry-After` asks, capped by the policy's longest wait); `scope` asks
-    /// for a narrower grant (RFC 6749 §4.4.2).
-    async fn fetch(&self, scope: Option<&str>) -> Result<(Secret<String>, Duration), AuthError> {
+    /// (after the wait its `Retry-After` asks, capped by the policy's longest wait); `fields` ask for
+    /// a narrower grant (RFC 6749 §4.4.2) or a patient (D29).
+    async fn fetch(
+        &self,
+        fields: Option<&TokenFields>,
+    ) -> Result<(Secret<String>, Duration), AuthError> {
         let mut attempt = 1;
         loop {
-            let error = match self.fetch_once(scope).await {
+            let error = match self.fetch_once(fields).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
@@ -446,20 +529,13 @@ impl OAuth {
     /// One token request.
     async fn fetch_once(
         &self,
-        scope: Option<&str>,
+        fields: Option<&TokenFields>,
     ) -> Result<(Secret<String>, Duration), AuthError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let form = {
-            // built and finished here: the serializer is not `Send`, so it must not live across an await
-            let mut form = form_urlencoded::Serializer::new(String::new());
-            form.append_pair("grant_type", "client_credentials")
-                .append_pair("client_id", self.client_id.expose())
-                .append_pair("client_secret", self.client_secret.expose());
-            if let Some(scope) = scope {
-                form.append_pair("scope", scope);
-            }
-            form.finish()
-        };
+        let form = fields
+            .cloned()
+            .unwrap_or_default()
+            .form(self.client_id.expose(), self.client_secret.expose());
         let url = self.token_url.clone();
         let response = self
             .http

@@ -5,12 +5,14 @@ pub mod auth;
 pub mod cause;
 pub mod draft;
 pub mod profile;
-pub mod read_only;
+pub mod scoped;
 pub mod secret;
 
-pub use auth::{Auth, AuthError, NoNarrowerScope, OAuthClient, REFERENCE_TOKEN, for_profile};
+pub use auth::{
+    Auth, AuthError, NoNarrowerScope, OAuthClient, REFERENCE_TOKEN, TokenFields, for_profile,
+};
 pub use profile::{Baseline, FIXTURE_KEYS, FixtureOrigin, OAuthSettings, Profile, ProfileError};
-pub use read_only::READ_ONLY_SCOPE;
+pub use scoped::READ_ONLY_SCOPE;
 pub use secret::Secret;
 
 /// A server to run cases against.

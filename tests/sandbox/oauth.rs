@@ -227,6 +227,7 @@ fn read(path: &str) -> Outgoing {
         headers: Vec::new(),
         body: None,
         auth: AuthMode::Target,
+        token: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn create(auth: AuthMode) -> Outgoing {
         headers: Vec::new(),
         body: Some(body.to_string()),
         auth,
+        token: None,
     }
 }
 

@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::auth::Tokens;
+use super::auth::{SMART_STYLE_PATH, Tokens};
 use super::build::seed_rows;
 use super::edition::Edition;
 use super::middleware::{edition_layer, require_bearer};
@@ -122,7 +122,8 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
         mutant: config.mutant,
         bound,
     };
-    Ok(Router::new()
+    let patient_tokens = state.policy().patient_tokens;
+    let mut router = Router::new()
         .route(
             "/Appointment",
             post(routes::create::create).get(routes::search::search),
@@ -150,7 +151,11 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
             "/auth/introspect/",
             get(routes::introspect::introspect_query).post(routes::introspect::introspect_form),
         )
-        .route("/openapi.json", get(routes::openapi::openapi))
+        .route("/openapi.json", get(routes::openapi::openapi));
+    if patient_tokens {
+        router = router.route(SMART_STYLE_PATH, get(routes::smart_style::smart_style));
+    }
+    Ok(router
         .fallback(routes::fallback::not_found)
         .method_not_allowed_fallback(routes::fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

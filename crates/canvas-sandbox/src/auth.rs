@@ -1,6 +1,7 @@
 //! Bearer tokens and scopes: the static token and OAuth-issued tokens (kept in memory until they
-//! expire, each with the scope it was granted), the resources whose routes need one, and the
-//! scope each method needs there (D12, D33). The middleware that enforces them is `middleware.rs`.
+//! expire, each with the scope it was granted and, for a patient token, its patient), the
+//! resources whose routes need one, and what each request needs there (D12, D29, D33). The
+//! middleware that enforces them is `middleware.rs`; the current edition's grammar is `scope.rs`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,6 +13,9 @@ use super::settings::FULL_SCOPE;
 
 /// The scope that allows create and update (D12).
 pub(crate) const WRITE_SCOPE: &str = "system/Appointment.write";
+
+/// Where the style a SMART app may take lives (`smart_style_url` of a patient token, D29).
+pub(crate) const SMART_STYLE_PATH: &str = "/smart-style.json";
 
 /// The FHIR resources whose routes need a bearer token: Appointment, then the read-only
 /// lookups (D33).
@@ -39,6 +43,8 @@ pub(crate) struct Grant {
     pub client_id: Option<String>,
     /// Expiry in seconds since the Unix epoch (`None`: the static token does not expire).
     pub exp: Option<u64>,
+    /// The patient a patient-scoped token is limited to (D29); `None` for system tokens.
+    pub patient: Option<String>,
 }
 
 impl Grant {
@@ -74,8 +80,9 @@ impl Tokens {
         self.lifetime.as_secs()
     }
 
-    /// Issues a fresh random token with `scope` for `client_id`, valid for the configured lifetime.
-    pub(crate) fn issue(&self, client_id: &str, scope: String) -> String {
+    /// Issues a fresh random token with `scope` for `client_id` (limited to `patient` when given,
+    /// D29), valid for the configured lifetime.
+    pub(crate) fn issue(&self, client_id: &str, scope: String, patient: Option<String>) -> String {
         let token = format!(
             "{}{}",
             uuid::Uuid::new_v4().simple(),
@@ -100,6 +107,7 @@ impl Tokens {
                     scope,
                     client_id: Some(client_id.to_string()),
                     exp: Some(exp),
+                    patient,
                 },
             },
         );
@@ -113,6 +121,7 @@ impl Tokens {
                 scope: FULL_SCOPE.to_string(),
                 client_id: None,
                 exp: None,
+                patient: None,
             });
         }
         let issued = self
@@ -138,9 +147,10 @@ pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The scope a request on `resource` needs: `system/<resource>.read` for GET, and on
-/// Appointment `system/Appointment.write` for POST and PUT; other methods need none (they answer
-/// 405, as every method but GET does on the read-only lookups).
+/// The scope a request on `resource` needs in the 2023-09 edition (scopes compared as words):
+/// `system/<resource>.read` for GET, and on Appointment `system/Appointment.write` for POST and
+/// PUT; other methods need none (they answer 405, as every method but GET does on the read-only
+/// lookups).
 pub(crate) fn needed_scope(resource: &str, method: &Method) -> Option<String> {
     match *method {
         Method::GET | Method::HEAD => Some(format!("system/{resource}.read")),
@@ -159,16 +169,17 @@ mod tests {
     #[test]
     fn issued_tokens_expire_and_keep_their_scope() {
         let tokens = Tokens::new("static".into(), Duration::from_millis(0));
-        let token = tokens.issue("c", FULL_SCOPE.into());
+        let token = tokens.issue("c", FULL_SCOPE.into(), None);
         assert!(tokens.grant(&token).is_none());
         assert!(tokens.grant("static").is_some());
         assert!(tokens.grant("statiC").is_none());
         let tokens = Tokens::new("static".into(), Duration::from_secs(60));
-        let token = tokens.issue("c", READ_SCOPE.into());
+        let token = tokens.issue("c", READ_SCOPE.into(), Some("p".into()));
         let grant = tokens.grant(&token).unwrap();
         assert!(grant.allows(READ_SCOPE));
         assert!(!grant.allows(WRITE_SCOPE));
         assert_eq!(grant.client_id.as_deref(), Some("c"));
+        assert_eq!(grant.patient.as_deref(), Some("p"));
         assert!(tokens.grant("").is_none());
     }
 
@@ -201,7 +212,9 @@ mod tests {
             assert!(full.allows(&read), "{read}");
         }
         assert!(full.allows(WRITE_SCOPE));
-        let narrow = tokens.grant(&tokens.issue("c", READ_SCOPE.into())).unwrap();
+        let narrow = tokens
+            .grant(&tokens.issue("c", READ_SCOPE.into(), None))
+            .unwrap();
         assert!(!narrow.allows("system/Slot.read"));
     }
 }

@@ -189,6 +189,27 @@ pub(crate) struct Policy {
     pub ignore_unknown_params: bool,
     /// Whether `identifier` is a search parameter (SEARCH-IDENTIFIER).
     pub identifier_search: bool,
+    /// Whether `date` takes a date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) or a dateTime, each at its
+    /// precision (D4 as amended), or only a UTC day (2023-09).
+    pub date_precision: bool,
+    /// Whether `identifier` and `appointment-type` take FHIR's four token forms (D30) or only
+    /// `code` and `system|code` (2023-09).
+    pub token_forms: bool,
+    // ---- the amendments of the current edition (D27–D32) ----
+    /// Whether a body may leave `resourceType` out (D27, CREATE-REQUIRED as amended).
+    pub resource_type_optional: bool,
+    /// Whether `null` is an absent element at any depth of a body (D27, REQ-NULL-ABSENT).
+    pub null_as_absent: bool,
+    /// Whether scopes follow the SMART grammar, granted per operation and resource (D12 as
+    /// amended, D28, `scope.rs`), or are compared as words (2023-09).
+    pub scope_grammar: bool,
+    /// Whether the token endpoint issues patient-scoped tokens and the API enforces them (D29).
+    pub patient_tokens: bool,
+    /// The Content-Type of every JSON answer of the API's routes, OperationOutcomes included
+    /// (D31); `None`: as the handlers set it, `application/json` (2023-09).
+    pub json_media_type: Option<&'static str>,
+    /// Whether `end` is kept at whole minutes after `start` (D32).
+    pub whole_minutes: bool,
 }
 
 /// The 2023-09 edition (BEHAVIOURS.md).
@@ -229,9 +250,18 @@ const SEPT_2023: Policy = Policy {
     },
     ignore_unknown_params: false,
     identifier_search: false,
+    date_precision: false,
+    token_forms: false,
+    resource_type_optional: false,
+    null_as_absent: false,
+    scope_grammar: false,
+    patient_tokens: false,
+    json_media_type: None,
+    whole_minutes: false,
 };
 
-/// The current edition (BEHAVIOURS-CURRENT.md, D1–D26).
+/// The current edition (BEHAVIOURS-CURRENT.md, D1–D26, as amended by
+/// BEHAVIOURS-CURRENT-AMENDMENTS.md, D4, D12, D27–D33).
 const CURRENT: Policy = Policy {
     edition: Edition::Current,
     outcome_id: false,
@@ -269,6 +299,14 @@ const CURRENT: Policy = Policy {
     },
     ignore_unknown_params: true,
     identifier_search: true,
+    date_precision: true,
+    token_forms: true,
+    resource_type_optional: true,
+    null_as_absent: true,
+    scope_grammar: true,
+    patient_tokens: true,
+    json_media_type: Some("application/fhir+json; charset=utf-8"),
+    whole_minutes: true,
 };
 
 #[cfg(test)]

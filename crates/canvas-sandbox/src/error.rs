@@ -25,6 +25,10 @@ pub(crate) enum ApiError {
     /// 403: the token's scope does not allow the operation (D12).
     #[error("authorization failed")]
     Forbidden,
+    /// 403: a patient token and an appointment (or a search, create or update) of another
+    /// patient or of none (D29).
+    #[error("authorization failed: another patient")]
+    OtherPatient,
     /// 404: an unknown resource (its type and the id as requested) or an unknown route
     /// (`missing` None).
     #[error("not found: {diagnostics}")]
@@ -134,6 +138,15 @@ impl ApiError {
                 "forbidden",
                 "Authorization failed".to_string(),
                 Some("the token's scope does not allow this operation".to_string()),
+                None,
+            ),
+            Self::OtherPatient => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Authorization failed".to_string(),
+                Some(
+                    "a patient token reaches only its own patient's appointments (D29)".to_string(),
+                ),
                 None,
             ),
             Self::NotFound {

@@ -1,12 +1,17 @@
 //! Request extractors: the body (axum's own rejections, too large, unreadable, not JSON, become
-//! `ApiError`s, so every failure is an OperationOutcome) and the appointment id of the path.
+//! `ApiError`s, so every failure is an OperationOutcome), the appointment id of the path, and
+//! the patient a patient token is limited to (D29).
+
+use std::convert::Infallible;
 
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde_json::Value;
 
+use super::auth::Grant;
 use super::error::ApiError;
 
 /// The raw request body, within the body limit.
@@ -56,4 +61,21 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 pub(crate) fn appointment_id(path: Result<Path<String>, PathRejection>) -> Option<String> {
     let Path(id) = path.ok()?;
     uuid::Uuid::try_parse(&id).is_ok().then_some(id)
+}
+
+/// The patient a patient-scoped token is limited to (D29), from the grant the bearer check
+/// (`middleware.rs`) left in the request's extensions; `None` for a system token.
+pub(crate) struct TokenPatient(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for TokenPatient {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(TokenPatient(
+            parts
+                .extensions
+                .get::<Grant>()
+                .and_then(|grant| grant.patient.clone()),
+        ))
+    }
 }

@@ -94,19 +94,24 @@ pub(crate) fn parse_day(text: &str) -> Result<i64, InstantError> {
     Ok(civil_days(num(1), num(2), num(3))? * DAY_MS)
 }
 
+/// The number of days of `month` (1–12) in `year`; `None` for another month.
+pub(crate) fn month_length(year: i64, month: i64) -> Option<i64> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => Some(31),
+        4 | 6 | 9 | 11 => Some(30),
+        2 if leap => Some(29),
+        2 => Some(28),
+        _ => None,
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date in years 0001–9999.
-fn civil_days(year: i64, month: i64, day: i64) -> Result<i64, InstantError> {
+pub(crate) fn civil_days(year: i64, month: i64, day: i64) -> Result<i64, InstantError> {
     if !(1..=9999).contains(&year) {
         return Err(InstantError::Range);
     }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let length = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(InstantError::Calendar),
-    };
+    let length = month_length(year, month).ok_or(InstantError::Calendar)?;
     if !(1..=length).contains(&day) {
         return Err(InstantError::Calendar);
     }

@@ -17,10 +17,10 @@
 //! Top to bottom, one line per room; a file imports only from rooms listed below its own.
 //! - `app`: configuration, the router (state, routes, layers), `serve`/`spawn`.
 //! - `routes`: one file per interaction (create, read, update, search, token, introspect,
-//!   openapi), one per lookup (practitioner, patient, location, schedule, slot), plus the
-//!   fallbacks for unknown routes and methods; no route imports another.
+//!   openapi), one per lookup (practitioner, patient, location, schedule, slot), the SMART
+//!   style, plus the fallbacks for unknown routes and methods; no route imports another.
 //! - `middleware`: the bearer and scope check (Appointment and the lookups), the edition layer
-//!   (limits, error re-rendering, correlation id).
+//!   (limits, error re-rendering, media type, correlation id).
 //! - `state`: `AppState`, what every handler shares.
 //! - `rules`: the page's business rules (422) and the update rules on the stored appointment.
 //! - `shape`: request body → shape-checked fields (every 400).
@@ -28,6 +28,7 @@
 //! - `lookup_query`: a lookup's query (known parameters, paging, the unknown-parameter rule), its
 //!   filters and searchset, and the answer of a lookup read.
 //! - `search`: query → filters (400), paging links to any resource's path, the searchset Bundle.
+//! - `search_date`: the `date` parameter → bounds on the start (D4).
 //! - `render`: stored appointment → FHIR JSON.
 //! - `resources`: settings → Practitioner, Patient, Location, Schedule and Slot JSON.
 //! - `success`: the success answer of create and update (D6).
@@ -37,6 +38,7 @@
 //! - `interaction`: `Mode` and `Ctx`, the context of one create or update.
 //! - `domain`: the `Appointment` row, the validated `Changes`, the meeting Endpoint ids.
 //! - `identifier`: external identifiers (input, defaults, update merge, read form).
+//! - `scope`: SMART scopes of the current edition (grammar, grants, permissions).
 //! - `auth`: bearer tokens and scopes.
 //! - `error`: `ApiError`, the one place that builds OperationOutcome error answers.
 //! - `free_slots`: working hours minus booked spans and the past → free slots (pure).
@@ -66,7 +68,9 @@ mod render;
 mod resources;
 mod routes;
 mod rules;
+mod scope;
 mod search;
+mod search_date;
 pub mod settings;
 mod shape;
 mod state;

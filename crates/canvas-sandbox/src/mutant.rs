@@ -214,6 +214,29 @@ mutants! {
         "_count above 100 is not capped (a page may hold more than 100)";
     SearchMalformedIgnored => "search-malformed-ignored", "SEARCH-400",
         "a malformed status value is ignored instead of answering 400";
+    // The amendments (BEHAVIOURS-CURRENT-AMENDMENTS.md).
+    SearchScopeReads => "search-scope-reads", "AUTH-403-SCOPE",
+        "a token whose scope allows only search (system/Appointment.s) may also read";
+    NullRefused => "null-refused", "REQ-NULL-ABSENT",
+        "null for an optional element (contained: null) is refused with 400 instead of read as absent";
+    PlainJsonMediaType => "plain-json-media-type", "RESP-FHIR-JSON",
+        "JSON answers carry Content-Type application/json instead of application/fhir+json";
+    ScopeAnswerEchoed => "scope-answer-echoed", "AUTH-SCOPE-GRANT",
+        "the token answer's scope repeats the request (system/*.read) instead of what was granted";
+    PatientTokenSearchesAll => "patient-token-searches-all", "AUTH-PATIENT-TOKEN",
+        "a patient token's search answers every patient's appointments";
+    CreateResourceTypeRequired => "create-resource-type-required", "CREATE-REQUIRED",
+        "a create without resourceType is refused with 400";
+    DurationSecondsKept => "duration-seconds-kept", "CREATE-DURATION-MINUTES",
+        "end keeps its seconds (29 min 30 s after start reads back so) instead of whole minutes";
+    UpdateResourceTypeRequired => "update-resource-type-required", "UPDATE-REQUIRED",
+        "an update without resourceType is refused with 400";
+    DateTimeAsDay => "date-time-as-day", "SEARCH-DATE",
+        "a dateTime date value matches its whole UTC day instead of its minute or second";
+    IdentifierSystemOnlyRefused => "identifier-system-only-refused", "SEARCH-IDENTIFIER",
+        "identifier=system| (any value of a system) answers 400";
+    TypeNoSystemAny => "type-no-system-any", "SEARCH-APPOINTMENT-TYPE-TOKEN",
+        "appointment-type=|code (a code with no system) matches the code in any system";
   }
 }
 

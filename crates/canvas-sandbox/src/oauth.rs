@@ -49,12 +49,16 @@ impl IntoResponse for OAuthError {
 /// The form fields the token and introspection endpoints read.
 const KNOWN_FIELDS: [&str; 5] = ["grant_type", "client_id", "client_secret", "scope", "token"];
 
-/// The known form fields by name (others are ignored, RFC 6749 §3.1); a repeated known field is
-/// an `invalid_request` (RFC 6749 §3.2).
-pub(crate) fn form_fields(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+/// The known form fields by name, plus `extra` ones the served edition reads (`patient`, D29);
+/// others are ignored (RFC 6749 §3.1), and a repeated known field is an `invalid_request`
+/// (RFC 6749 §3.2).
+pub(crate) fn form_fields(
+    body: &[u8],
+    extra: &[&str],
+) -> Result<HashMap<String, String>, OAuthError> {
     let mut fields = HashMap::new();
     for (name, value) in form_urlencoded::parse(body) {
-        if !KNOWN_FIELDS.contains(&name.as_ref()) {
+        if !KNOWN_FIELDS.contains(&name.as_ref()) && !extra.contains(&name.as_ref()) {
             continue;
         }
         if fields

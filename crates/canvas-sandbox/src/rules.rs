@@ -11,9 +11,12 @@ use super::settings::Coding;
 use super::shape::{ReasonParts, Requested, Shape, TYPE_AT};
 use super::status::CanvasStatus;
 
+/// One minute in milliseconds (D32).
+const MINUTE_MS: i64 = 60_000;
+
 /// Applies the page's business rules (422) to a shape-checked body: the status an update may
-/// set, a positive duration (current edition), the appointment type and the reason for visit
-/// looked up in the instance's settings.
+/// set, the whole-minute length and a positive duration (current edition), the appointment type
+/// and the reason for visit looked up in the instance's settings.
 pub(crate) fn check_rules(shape: Shape, ctx: &Ctx<'_>) -> Result<Changes, ApiError> {
     let policy = ctx.policy;
     // In the order the rules look at them; the fields after `reason` pass through unchanged.
@@ -38,6 +41,18 @@ pub(crate) fn check_rules(shape: Shape, ctx: &Ctx<'_>) -> Result<Changes, ApiErr
         Some(Requested::Status(requested)) => Some(requested),
         Some(Requested::Waitlist) => return Err(unsupported_status("waitlist")),
         None => None,
+    };
+    // D32: Canvas keeps the length in whole minutes (CREATE-DURATION-MINUTES); a span under a
+    // minute is then no positive duration.
+    let end_ms = match (start_ms, end_ms) {
+        (Some(start), Some(end))
+            if policy.whole_minutes
+                && end > start
+                && !ctx.create_mutant(Mutant::DurationSecondsKept) =>
+        {
+            Some(start + (end - start) / MINUTE_MS * MINUTE_MS)
+        }
+        _ => end_ms,
     };
     if policy.positive_duration
         && let (Some(start), Some(end)) = (start_ms, end_ms)

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 
 use super::edition::Policy;
 use super::error::ApiError;
-use super::instant::{DAY_MS, parse_day};
 use super::mutant::Mutant;
+use super::search_date::date_bounds;
 use super::status::{CanvasStatus, FHIR_CODES};
-use super::store::{Bound, Filters, SortKey};
+use super::store::{Filters, SortKey, Token};
 
 /// A parsed search: what to ask the store, and what the links must carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,14 +90,27 @@ pub(crate) fn parse_query(
                 filters.ids = Some(ids);
             }
             "appointment-type" => {
-                let (system, code) =
-                    token(&value).ok_or_else(|| bad("expected code or system|code".into()))?;
-                let system = system.filter(|_| mutant != Some(Mutant::TypeTokenSystemIgnored));
-                filters.appointment_type = Some((system, code));
+                let parsed =
+                    token_query(&value, policy).ok_or_else(|| bad(token_forms(policy, "code")))?;
+                filters.appointment_type = Some(match parsed {
+                    Token::SystemCode(_, code)
+                        if mutant == Some(Mutant::TypeTokenSystemIgnored) =>
+                    {
+                        Token::Code(code)
+                    }
+                    Token::NoSystem(code) if mutant == Some(Mutant::TypeNoSystemAny) => {
+                        Token::Code(code)
+                    }
+                    other => other,
+                });
             }
             "identifier" => {
-                let parsed =
-                    token(&value).ok_or_else(|| bad("expected value or system|value".into()))?;
+                let parsed = token_query(&value, policy)
+                    .filter(|parsed| {
+                        !(matches!(parsed, Token::System(_))
+                            && mutant == Some(Mutant::IdentifierSystemOnlyRefused))
+                    })
+                    .ok_or_else(|| bad(token_forms(policy, "value")))?;
                 if mutant != Some(Mutant::IdentifierSearchIgnored) {
                     filters.identifier = Some(parsed);
                 }
@@ -129,7 +142,7 @@ pub(crate) fn parse_query(
             }
             "date" => filters
                 .start
-                .extend(date_bounds(&value, mutant).map_err(bad)?),
+                .extend(date_bounds(&value, policy, mutant).map_err(bad)?),
             "_count" => count = Some(count_value(&value, policy, mutant).map_err(bad)?),
             "_offset" => offset = offset_value(&value).map_err(bad)?,
             "_sort" => filters.sort = sort_keys(&value, mutant).map_err(bad)?,
@@ -187,6 +200,34 @@ pub(crate) fn page(count: Option<u64>, offset: u64, policy: &Policy) -> Option<(
         .map(|count| (count, offset))
 }
 
+/// A token search value of the served edition: FHIR R4's four forms in the current edition
+/// (D30: `code`, `system|code`, `|code`, `system|`), `code` and `system|code` in 2023-09; `None`
+/// for another (`|`, or a form the edition does not take).
+pub(crate) fn token_query(value: &str, policy: &Policy) -> Option<Token> {
+    if !policy.token_forms {
+        return token(value).map(|(system, code)| match system {
+            Some(system) => Token::SystemCode(system, code),
+            None => Token::Code(code),
+        });
+    }
+    Some(match value.split_once('|') {
+        None => Token::Code(value.to_string()),
+        Some(("", "")) => return None,
+        Some(("", code)) => Token::NoSystem(code.to_string()),
+        Some((system, "")) => Token::System(system.to_string()),
+        Some((system, code)) => Token::SystemCode(system.to_string(), code.to_string()),
+    })
+}
+
+/// What a token parameter takes in the served edition, for its 400.
+fn token_forms(policy: &Policy, code: &str) -> String {
+    if policy.token_forms {
+        format!("expected {code}, system|{code}, |{code} or system|")
+    } else {
+        format!("expected {code} or system|{code}")
+    }
+}
+
 /// A FHIR token `code` or `system|code` (both parts non-empty).
 pub(crate) fn token(value: &str) -> Option<(Option<String>, String)> {
     match value.split_once('|') {
@@ -214,25 +255,6 @@ pub(crate) fn reference(value: &str, kind: &str) -> Result<String, String> {
         return Err(format!("expected {kind}/<id> or <id>"));
     }
     Ok(id.to_string())
-}
-
-/// One `date` parameter (prefix eq/gt/ge/lt/le, eq by default) as bounds on the UTC start.
-fn date_bounds(value: &str, mutant: Option<Mutant>) -> Result<Vec<Bound>, String> {
-    let (prefix, day) = match value.get(..2) {
-        Some(p @ ("eq" | "gt" | "ge" | "lt" | "le")) => (p, &value[2..]),
-        _ => ("eq", value),
-    };
-    let start =
-        parse_day(day).map_err(|e| format!("{e}, with an optional eq/gt/ge/lt/le prefix"))?;
-    let next = start + DAY_MS;
-    Ok(match prefix {
-        "gt" if mutant == Some(Mutant::DateGtInclusive) => vec![Bound::AtOrAfter(start)],
-        "gt" => vec![Bound::AtOrAfter(next)],
-        "ge" => vec![Bound::AtOrAfter(start)],
-        "lt" => vec![Bound::Before(start)],
-        "le" => vec![Bound::Before(next)],
-        _ => vec![Bound::AtOrAfter(start), Bound::Before(next)],
-    })
 }
 
 fn sort_keys(value: &str, mutant: Option<Mutant>) -> Result<Vec<(SortKey, bool)>, String> {
@@ -361,7 +383,8 @@ pub(crate) fn bundle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::instant::parse_day;
+    use crate::instant::{DAY_MS, parse_day};
+    use crate::store::Bound;
 
     use crate::edition::Edition;
 
@@ -392,7 +415,10 @@ mod tests {
         assert_eq!(f.ids, Some(vec!["a".into(), "b".into()]));
         assert_eq!(
             f.appointment_type,
-            Some((Some("http://snomed.info/sct".into()), "448337001".into()))
+            Some(Token::SystemCode(
+                "http://snomed.info/sct".into(),
+                "448337001".into()
+            ))
         );
         assert_eq!(f.location.as_deref(), Some("1"));
         assert_eq!(f.patient.as_deref(), Some("p1"));
@@ -508,8 +534,22 @@ mod tests {
         let r = parse_current("identifier=https://x|SCHED-12").unwrap();
         assert_eq!(
             r.filters.identifier,
-            Some((Some("https://x".into()), "SCHED-12".into()))
+            Some(Token::SystemCode("https://x".into(), "SCHED-12".into()))
         );
+        let token_of = |q: &str| parse_current(q).unwrap().filters.identifier;
+        assert_eq!(token_of("identifier=V"), Some(Token::Code("V".into())));
+        assert_eq!(token_of("identifier=|V"), Some(Token::NoSystem("V".into())));
+        assert_eq!(token_of("identifier=s|"), Some(Token::System("s".into())));
+        assert!(parse_current("identifier=|").is_err());
+        assert!(parse_current("identifier=").is_err());
+        assert_eq!(
+            parse_current("appointment-type=INTERNAL|")
+                .unwrap()
+                .filters
+                .appointment_type,
+            Some(Token::System("INTERNAL".into()))
+        );
+        assert!(parse("appointment-type=INTERNAL|").is_err());
         assert!(parse("identifier=x").is_err());
         let policy = Edition::Current.policy();
         let request = parse_current("_count=1&_offset=1").unwrap().paged;

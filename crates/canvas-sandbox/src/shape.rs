@@ -58,6 +58,14 @@ pub(crate) fn parse_shape(
     ctx: &Ctx<'_>,
 ) -> Result<Shape, ApiError> {
     let policy = ctx.policy;
+    // D27: `null` is an absent element at any depth (REQ-NULL-ABSENT).
+    let without_nulls;
+    let body = if policy.null_as_absent && !ctx.is(Mutant::NullRefused) {
+        without_nulls = drop_nulls(body);
+        &without_nulls
+    } else {
+        body
+    };
     let unwrapped;
     let body = match body.get("resource") {
         Some(inner @ Value::Object(_))
@@ -83,6 +91,13 @@ pub(crate) fn parse_shape(
             "FHIR strings have at least one character; an empty string is not allowed",
         ));
     }
+    // D27: the v1 wrapper is known by its `resource` member, not by a missing resourceType.
+    if policy.resource_type_optional && obj.get("resource").is_some_and(Value::is_object) {
+        return Err(wrapped());
+    }
+    let resource_type_required = !policy.resource_type_optional
+        || ctx.create_mutant(Mutant::CreateResourceTypeRequired)
+        || (!ctx.creating() && ctx.is(Mutant::UpdateResourceTypeRequired));
     match obj.get("resourceType") {
         Some(Value::String(kind)) if kind == "Appointment" => {}
         Some(Value::String(kind)) => {
@@ -92,12 +107,8 @@ pub(crate) fn parse_shape(
             ));
         }
         Some(_) => return Err(not_string("Appointment.resourceType")),
-        None if obj.contains_key("resource") => {
-            return Err(ApiError::bad(
-                "Appointment",
-                "the body must be the bare Appointment resource, not wrapped in {\"resource\": …}",
-            ));
-        }
+        None if obj.contains_key("resource") => return Err(wrapped()),
+        None if !resource_type_required => {}
         None => {
             return Err(ApiError::bad(
                 "Appointment.resourceType",
@@ -205,6 +216,30 @@ pub(crate) fn parse_shape(
         identifiers,
         body_id,
     })
+}
+
+/// The 400 for a v1 body `{"resource": {…}}` (REQ-BARE-RESOURCE).
+fn wrapped() -> ApiError {
+    ApiError::bad(
+        "Appointment",
+        "the body must be the bare Appointment resource, not wrapped in {\"resource\": …}",
+    )
+}
+
+/// `value` without its `null` object members, at any depth (D27); array items stay as they are
+/// (a `null` item is no absent element, and the shape checks refuse it).
+fn drop_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(_, item)| !item.is_null())
+                .map(|(key, item)| (key.clone(), drop_nulls(item)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(drop_nulls).collect()),
+        other => other.clone(),
+    }
 }
 
 /// A 400 for a field that must be a JSON string.

@@ -48,14 +48,27 @@ pub(crate) enum SortKey {
     Practitioner,
 }
 
+/// A token search value (FHIR R4 search §token; D30): what a code and its system must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// `code`: the code in any system (or none).
+    Code(String),
+    /// `system|code`.
+    SystemCode(String, String),
+    /// `|code`: the code with no system.
+    NoSystem(String),
+    /// `system|`: any code of the system.
+    System(String),
+}
+
 /// A search, already parsed and validated (see `search.rs`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Filters {
     pub ids: Option<Vec<String>>,
-    /// (system, code); no system matches the code in any system.
-    pub appointment_type: Option<(Option<String>, String)>,
-    /// (system, value) of an external identifier; no system matches the value in any system.
-    pub identifier: Option<(Option<String>, String)>,
+    /// The appointment type's coding.
+    pub appointment_type: Option<Token>,
+    /// An external identifier's system and value.
+    pub identifier: Option<Token>,
     pub location: Option<String>,
     pub patient: Option<String>,
     pub practitioner: Option<String>,
@@ -410,8 +423,17 @@ fn where_clause(filters: &Filters) -> (String, Vec<SqlValue>) {
         let items = statuses.iter().map(|s| text(s.canvas_name())).collect();
         any_of("status", items, &mut conditions);
     }
-    if let Some((system, code)) = &filters.appointment_type {
-        any_of("type_code", vec![text(code)], &mut conditions);
+    if let Some(token) = &filters.appointment_type {
+        let (system, code) = match token {
+            Token::Code(code) => (None, Some(code.as_str())),
+            Token::SystemCode(system, code) => (Some(system.as_str()), Some(code.as_str())),
+            // stored types always carry a system; none matches an empty one
+            Token::NoSystem(code) => (Some(""), Some(code.as_str())),
+            Token::System(system) => (Some(system.as_str()), None),
+        };
+        if let Some(code) = code {
+            any_of("type_code", vec![text(code)], &mut conditions);
+        }
         if let Some(system) = system {
             any_of("type_system", vec![text(system)], &mut conditions);
         }
@@ -425,17 +447,24 @@ fn where_clause(filters: &Filters) -> (String, Vec<SqlValue>) {
             any_of(column, vec![text(value)], &mut conditions);
         }
     }
-    if let Some((system, value)) = &filters.identifier {
-        let mut condition = "EXISTS (SELECT 1 FROM json_each(appointment.identifiers) AS i \
-            WHERE json_extract(i.value, '$.value') = ?"
-            .to_string();
-        values.push(text(value));
-        if let Some(system) = system {
-            condition.push_str(" AND json_extract(i.value, '$.system') = ?");
-            values.push(text(system));
-        }
-        condition.push(')');
-        conditions.push(condition);
+    if let Some(token) = &filters.identifier {
+        const VALUE: &str = "json_extract(i.value, '$.value') = ?";
+        const SYSTEM: &str = "json_extract(i.value, '$.system') = ?";
+        let (test, items) = match token {
+            Token::Code(value) => (VALUE.to_string(), vec![value]),
+            Token::SystemCode(system, value) => {
+                (format!("{VALUE} AND {SYSTEM}"), vec![value, system])
+            }
+            Token::NoSystem(value) => (
+                format!("{VALUE} AND json_extract(i.value, '$.system') IS NULL"),
+                vec![value],
+            ),
+            Token::System(system) => (SYSTEM.to_string(), vec![system]),
+        };
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM json_each(appointment.identifiers) AS i WHERE {test})"
+        ));
+        values.extend(items.into_iter().map(|item| text(item)));
     }
     if let Some((lo, hi)) = filters.overlapping {
         conditions.push("MIN(start_ms, end_ms) < ? AND MAX(start_ms, end_ms) >= ?".to_string());

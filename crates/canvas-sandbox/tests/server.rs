@@ -8,9 +8,11 @@ mod server {
     pub mod common;
     mod create;
     mod current_access;
+    mod current_clients;
     mod current_create;
     mod current_mutants;
     mod current_read;
+    mod current_scopes;
     mod current_search;
     mod current_update;
     mod editions;

@@ -2,7 +2,8 @@
 //! `GET ?token=…` (the form Canvas's request collection uses). The caller authenticates as a
 //! client (HTTP Basic or form credentials) or with a bearer token this server accepts
 //! (RFC 7662 §2.1). The answer is `{"active": false}` for an unknown or expired token, else
-//! `active`, `scope`, `client_id` (issued tokens), `token_type` and `exp` (issued tokens).
+//! `active`, `scope`, `client_id` (issued tokens), `token_type`, `exp` (issued tokens) and
+//! `patient` (patient tokens, D29).
 
 use std::collections::HashMap;
 
@@ -22,7 +23,7 @@ pub(crate) async fn introspect_form(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, OAuthError> {
-    introspect(&state, &headers, &form_fields(&body)?)
+    introspect(&state, &headers, &form_fields(&body, &[])?)
 }
 
 pub(crate) async fn introspect_query(
@@ -33,7 +34,7 @@ pub(crate) async fn introspect_query(
     introspect(
         &state,
         &headers,
-        &form_fields(query.unwrap_or_default().as_bytes())?,
+        &form_fields(query.unwrap_or_default().as_bytes(), &[])?,
     )
 }
 
@@ -74,6 +75,9 @@ fn introspect(
             out.insert("token_type".into(), json!("Bearer"));
             if let Some(exp) = grant.exp {
                 out.insert("exp".into(), json!(exp));
+            }
+            if let Some(patient) = grant.patient {
+                out.insert("patient".into(), json!(patient));
             }
         }
     }

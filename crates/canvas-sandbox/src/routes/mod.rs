@@ -1,5 +1,6 @@
 //! One file per interaction of the API, one per lookup resource (Practitioner, Patient,
-//! Location, Schedule, Slot), plus the fallbacks for unknown routes and methods.
+//! Location, Schedule, Slot), the SMART style a patient token names, plus the fallbacks for
+//! unknown routes and methods.
 
 pub(crate) mod create;
 pub(crate) mod directory;
@@ -13,5 +14,6 @@ pub(crate) mod read;
 pub(crate) mod schedule;
 pub(crate) mod search;
 pub(crate) mod slot;
+pub(crate) mod smart_style;
 pub(crate) mod token;
 pub(crate) mod update;

@@ -1,4 +1,5 @@
-//! `GET /Appointment/{id}`: the stored appointment as FHIR JSON, or 404.
+//! `GET /Appointment/{id}`: the stored appointment as FHIR JSON, or 404; 403 for a patient
+//! token when the appointment is not its patient's (D29).
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
@@ -8,13 +9,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::extract::appointment_id;
+use crate::extract::{TokenPatient, appointment_id};
 use crate::mutant::Mutant;
 use crate::render::appointment_json;
 use crate::state::AppState;
 
 pub(crate) async fn read(
     State(state): State<AppState>,
+    TokenPatient(token_patient): TokenPatient,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let raw = path.as_ref().map(|p| p.0.clone()).unwrap_or_default();
@@ -30,6 +32,11 @@ pub(crate) async fn read(
         }
         return Err(ApiError::unknown("Appointment", &raw));
     };
+    if let Some(patient) = &token_patient
+        && row.patient.as_ref() != Some(patient)
+    {
+        return Err(ApiError::OtherPatient);
+    }
     let mut resource = appointment_json(&row, state.policy(), state.mutant);
     if state.mutant == Some(Mutant::ReadWrongId)
         && let Some(obj) = resource.as_object_mut()

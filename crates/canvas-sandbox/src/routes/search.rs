@@ -1,4 +1,5 @@
-//! `GET /Appointment?…`: a searchset Bundle of the matches, paged and linked.
+//! `GET /Appointment?…`: a searchset Bundle of the matches, paged and linked; a patient token
+//! finds only its patient's appointments, and naming another patient is 403 (D29).
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -6,6 +7,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::extract::TokenPatient;
 use crate::mutant::Mutant;
 use crate::render::appointment_json;
 use crate::search::{LinkBase, bundle, links, parse_query};
@@ -13,6 +15,7 @@ use crate::state::AppState;
 
 pub(crate) async fn search(
     State(state): State<AppState>,
+    TokenPatient(token_patient): TokenPatient,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
@@ -24,6 +27,18 @@ pub(crate) async fn search(
         && let Some(canonical) = state.settings.location_id(location)
     {
         filters.location = Some(canonical.to_string());
+    }
+    if let Some(patient) = token_patient
+        && state.mutant != Some(Mutant::PatientTokenSearchesAll)
+    {
+        if filters
+            .patient
+            .as_ref()
+            .is_some_and(|asked| *asked != patient)
+        {
+            return Err(ApiError::OtherPatient);
+        }
+        filters.patient = Some(patient);
     }
     let (total, rows) = state
         .with_store(move |store| Ok(store.search(&filters)?))

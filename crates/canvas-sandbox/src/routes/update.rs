@@ -1,6 +1,7 @@
 //! `PUT /Appointment/{id}`: validate the body, then change only what it names, in one
 //! transaction with the precondition (D10), patient, status and double-booking rules; 200 with
-//! the edition's success body (D6).
+//! the edition's success body (D6). A patient token may change only its patient's appointments,
+//! and may not name another patient (403, D29).
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -9,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::build::apply_update;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, appointment_id};
+use crate::extract::{JsonBody, TokenPatient, appointment_id};
 use crate::interaction::{Ctx, Mode};
 use crate::mutant::Mutant;
 use crate::rules::{check_rules, check_update, slot_taken};
@@ -29,6 +30,7 @@ fn if_unmodified_since(headers: &HeaderMap) -> Option<i64> {
 
 pub(crate) async fn update(
     State(state): State<AppState>,
+    TokenPatient(token_patient): TokenPatient,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     JsonBody(body): JsonBody,
@@ -53,6 +55,14 @@ pub(crate) async fn update(
                         mode: Mode::Update,
                     };
                     store.update(&id, guard, |stored| {
+                        if let Some(patient) = &token_patient {
+                            let named = changes.participants.as_ref().and_then(|(_, p)| p.as_ref());
+                            if stored.patient.as_ref() != Some(patient)
+                                || named.is_some_and(|named| named != patient)
+                            {
+                                return Err(ApiError::OtherPatient);
+                            }
+                        }
                         check_update(&changes, &stored, &ctx)?;
                         Ok::<_, ApiError>(apply_update(changes, stored, &ctx))
                     })

@@ -77,6 +77,36 @@ impl Reply {
     }
 }
 
+/// Asks the reference client's token (`POST /auth/token/`, client credentials in the form) with
+/// these extra form fields (`scope`, `patient`, …).
+pub async fn request_token(api: &Api, extra: &[(&str, &str)]) -> Reply {
+    let mut form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", "conformance"),
+        ("client_secret", "conformance-secret"),
+    ];
+    form.extend_from_slice(extra);
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    api.send(
+        api.client
+            .post(api.url("/auth/token/"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body),
+    )
+    .await
+}
+
+/// The access token of a successful token answer (asserting 200).
+pub fn access_token(reply: &Reply) -> String {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json()["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
 /// A running server and a client for it.
 pub struct Api {
     pub server: RunningServer,
@@ -232,9 +262,19 @@ pub fn current_appointment(start: &str, end: &str) -> Value {
     })
 }
 
-/// Asserts a current-edition OperationOutcome (no `id`, ERR-OO) and returns its first issue.
+/// The Content-Type of every JSON answer of the current edition's API (D31, RESP-FHIR-JSON).
+pub const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
+
+/// Asserts a current-edition OperationOutcome (no `id`, ERR-OO, as FHIR JSON, D31) and returns
+/// its first issue.
 pub fn current_outcome(reply: &Reply, status: u16, code: &str, text: &str) -> Value {
     assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(
+        reply.header("content-type"),
+        Some(FHIR_JSON),
+        "{}",
+        reply.text
+    );
     let body = reply.json();
     assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
     assert!(

@@ -16,6 +16,8 @@ use super::common::*;
 const CURRENT_IDS: &[&str] = &[
     "AUTH-BEARER",
     "AUTH-403-SCOPE",
+    "AUTH-SCOPE-GRANT",
+    "AUTH-PATIENT-TOKEN",
     "ERR-OO",
     "ERR-400",
     "ERR-405",
@@ -23,6 +25,8 @@ const CURRENT_IDS: &[&str] = &[
     "REQ-BARE-RESOURCE",
     "REQ-NONEMPTY-STRINGS",
     "RESP-CORRELATION-ID",
+    "REQ-NULL-ABSENT",
+    "RESP-FHIR-JSON",
     "READ-200",
     "READ-404",
     "READ-STATUS-MAP",
@@ -60,6 +64,7 @@ const CURRENT_IDS: &[&str] = &[
     "CREATE-IDENTIFIER",
     "CREATE-DOUBLE-BOOKING",
     "CREATE-EVENT-NO-NOTE",
+    "CREATE-DURATION-MINUTES",
     "UPDATE-200",
     "UPDATE-REQUIRED",
     "UPDATE-ID-MATCH",
@@ -93,7 +98,11 @@ const CURRENT_IDS: &[&str] = &[
 
 #[test]
 fn every_observable_current_id_has_a_mutant_of_the_current_edition() {
-    assert_eq!(CURRENT_IDS.len(), 75, "76 live IDs minus ERR-5XX");
+    assert_eq!(
+        CURRENT_IDS.len(),
+        80,
+        "76 live IDs and the amendments' 5, minus ERR-5XX"
+    );
     let mutants = Mutant::of(Edition::Current);
     let covered: HashSet<&str> = mutants.iter().map(|m| m.behaviour()).collect();
     let missing: Vec<_> = CURRENT_IDS
@@ -195,6 +204,81 @@ async fn probe(mutant: Option<Mutant>) -> Vec<String> {
         )
         .await;
     t.record("create with a read-only token", &reply);
+    // AUTH-SCOPE-GRANT, AUTH-403-SCOPE (v2 letters), AUTH-PATIENT-TOKEN
+    let token = |scope: &str, patient: Option<&str>| {
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", "conformance"),
+            ("client_secret", "conformance-secret"),
+            ("scope", scope),
+        ];
+        form.extend(patient.map(|p| ("patient", p)));
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        api.client
+            .post(api.url("/auth/token/"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    let reply = api.send(token("system/*.read", None)).await;
+    t.lines
+        .push(format!("scope of system/*.read: {}", reply.json()["scope"]));
+    let reply = api.send(token("system/Appointment.s", None)).await;
+    let search_only = reply.json()["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let reply = api
+        .send(
+            api.client
+                .get(api.url(&path(&seeded(1))))
+                .bearer_auth(&search_only),
+        )
+        .await;
+    t.record("read with a search-only token", &reply);
+    let reply = api
+        .send(token("patient/Appointment.*", Some(PATIENT_2)))
+        .await;
+    let patient_token = reply.json()["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let reply = api
+        .send(
+            api.client
+                .get(api.url("/Appointment"))
+                .bearer_auth(&patient_token),
+        )
+        .await;
+    t.record("search with a patient token", &reply);
+    // REQ-NULL-ABSENT, CREATE-REQUIRED (no resourceType), CREATE-DURATION-MINUTES
+    let amended = [
+        (
+            "contained null",
+            with(
+                current_appointment("2040-04-01T10:00Z", "2040-04-01T10:30Z"),
+                "contained",
+                Value::Null,
+            ),
+        ),
+        (
+            "no resourceType",
+            without(
+                current_appointment("2040-04-02T10:00Z", "2040-04-02T10:30Z"),
+                "resourceType",
+            ),
+        ),
+        (
+            "29 min 30 s",
+            current_appointment("2040-04-03T10:00Z", "2040-04-03T10:29:30Z"),
+        ),
+    ];
+    for (what, body) in amended {
+        let reply = api.post("/Appointment", &body).await;
+        t.record(what, &reply);
+        t.record("read it", &api.get(&path(&created(&reply))).await);
+    }
 
     // CREATE-201, -STATUS-VALUES, -ID-EXCLUDED, -IGNORED-FIELDS, -RFV-FIRST, -RFV-TEXT,
     // -TELEHEALTH, -PARTICIPANT, -IDENTIFIER, -START-FORMAT; READ-TELEHEALTH, -IDENTIFIER
@@ -387,6 +471,7 @@ async fn probe(mutant: Option<Mutant>) -> Vec<String> {
             "booked again",
             with(required.clone(), "status", json!("booked")),
         ),
+        ("no resourceType", without(required.clone(), "resourceType")),
     ];
     for (what, body) in updates {
         t.record(&format!("PUT full: {what}"), &api.update(&a, &body).await);
@@ -445,6 +530,9 @@ async fn probe(mutant: Option<Mutant>) -> Vec<String> {
         "date=1999-01-01".to_string(),
         "_count=101&date=2023-06-06".to_string(),
         "status=bogus".to_string(),
+        "date=2023-06-06T09:00Z".to_string(),
+        "identifier=https://scheduler.example.com/appointment|".to_string(),
+        "appointment-type=|308335008".to_string(),
     ] {
         t.record(
             &format!("search {query}"),

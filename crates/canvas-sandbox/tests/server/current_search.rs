@@ -1,8 +1,9 @@
 //! Current edition, SEARCH-*: paging always on (10 by default, at most 100), self/first/last
 //! and next links without previous, no links and no entry on an empty result, identifier and
-//! token searches, and unknown parameters ignored (D2).
+//! appointment-type in FHIR's four token forms (D30), dates and dateTimes at their precision (D4),
+//! and unknown parameters ignored (D2).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::common::*;
 
@@ -116,6 +117,24 @@ async fn search_identifier_by_value_or_system_and_value() {
             .await
             .is_empty()
     );
+    // D30: any value of a system, and a value with no system
+    assert_eq!(
+        api.search_ids("identifier=https://scheduler.example.com/appointment|")
+            .await,
+        vec![seeded(12), seeded(13)]
+    );
+    assert!(api.search_ids("identifier=|SCHED-12").await.is_empty());
+    let body = with(
+        current_appointment("2041-01-01T10:00Z", "2041-01-01T10:30Z"),
+        "identifier",
+        json!([{"value": "NO-SYSTEM-1"}]),
+    );
+    let id = api.create(&body).await;
+    assert_eq!(api.search_ids("identifier=|NO-SYSTEM-1").await, vec![id]);
+    for bad in ["identifier=", "identifier=|"] {
+        let reply = api.get(&format!("/Appointment?{bad}")).await;
+        current_outcome(&reply, 400, "invalid", "Bad request");
+    }
     api.stop().await;
 }
 
@@ -133,6 +152,17 @@ async fn search_appointment_type_token_and_params() {
             .await["total"],
         0
     );
+    // D30: any code of a system; a code with no system (every configured type has one)
+    assert_eq!(
+        api.search("appointment-type=http://snomed.info/sct|").await["total"],
+        13
+    );
+    assert_eq!(api.search("appointment-type=INTERNAL|").await["total"], 0);
+    assert_eq!(api.search("appointment-type=|308335008").await["total"], 0);
+    for bad in ["appointment-type=", "appointment-type=|"] {
+        let reply = api.get(&format!("/Appointment?{bad}")).await;
+        current_outcome(&reply, 400, "invalid", "Bad request");
+    }
     // SEARCH-PARAMS: location by UUID or legacy id, practitioner, status, _id
     assert_eq!(
         api.search(&format!("location=Location/{LOCATION_UUID}"))
@@ -167,10 +197,24 @@ async fn search_date_sort_and_400s() {
         ids.contains(&seeded(12)) && ids.contains(&seeded(13)),
         "{ids:?}"
     );
+    // D4 as amended: a dateTime is the range of its precision, in its offset
+    assert_eq!(api.search_ids("date=2023-06-06T10:00Z").await, [seeded(2)]);
+    assert_eq!(
+        api.search_ids("date=eq2023-06-06T06:00:00-04:00").await,
+        [seeded(2)]
+    );
+    assert_eq!(api.search("date=2023-06").await["total"], 13);
+    assert_eq!(
+        api.search_ids("date=gt2023-06-06T16:59Z&date=lt2023-06-08")
+            .await,
+        [seeded(9), seeded(10)],
+        "…0009 at 17:00 on the 6th and the original of the reschedule"
+    );
     // SEARCH-400: malformed values of known parameters; unknown ones are ignored (D2)
     for bad in [
         "date=ne2023-06-06",
-        "date=2023-06-06T10:00Z",
+        "date=sa2023-06-06",
+        "date=2023-06-06T10",
         "status=bogus",
         "_sort=name",
         "patient=Practitioner/x",

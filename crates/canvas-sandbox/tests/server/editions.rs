@@ -2,7 +2,7 @@
 //! answered by `serve --edition 2023-09` and `serve --edition current`, and the `serve` options.
 
 use canvas_sandbox::Edition;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::common::*;
 
@@ -218,6 +218,69 @@ async fn openapi_describes_the_served_edition_and_agrees_with_the_server() {
     }
     let leap = with(good.clone(), "start", json!("2036-02-29T10:00Z"));
     assert!(create.is_valid(&leap));
+    // the amendments (D27): resourceType optional, null absent for optional elements and
+    // missing for required ones, the v1 wrapper refused
+    let mut amended = without(good.clone(), "resourceType");
+    amended["contained"] = Value::Null;
+    amended["description"] = Value::Null;
+    amended["start"] = json!("2035-01-02T10:00Z");
+    amended["end"] = json!("2035-01-02T10:30Z");
+    assert!(
+        create.is_valid(&amended),
+        "{:?}",
+        create
+            .iter_errors(&amended)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(api.post("/Appointment", &amended).await.status, 201);
+    for bad in [
+        with(good.clone(), "start", Value::Null),
+        with(good.clone(), "status", Value::Null),
+        json!({ "resource": good.clone() }),
+    ] {
+        assert!(!create.is_valid(&bad), "{bad}");
+        assert_eq!(api.post("/Appointment", &bad).await.status, 400, "{bad}");
+    }
+    // D31: the document's media type is the one answered
+    let read = &doc["paths"]["/Appointment/{id}"]["get"]["responses"]["200"]["content"];
+    assert!(read["application/fhir+json"].is_object(), "{read}");
+    let token = &doc["paths"]["/auth/token/"]["post"]["responses"]["200"]["content"];
+    assert!(token["application/json"].is_object(), "{token}");
+    // D4 and D30: the search parameters take dateTimes and the four token forms
+    let pattern = |name: &str, value: &str| {
+        let schema = &doc["components"]["parameters"][name]["schema"];
+        let schema = schema.get("items").unwrap_or(schema);
+        let pattern = schema["pattern"].as_str().expect("a pattern");
+        regex::Regex::new(pattern).expect("regex").is_match(value)
+    };
+    for date in [
+        "2024",
+        "ge2024-03",
+        "2024-03-05",
+        "eq2024-03-05T09:00:00-05:00",
+        "lt2024-03-05T09:00",
+    ] {
+        assert!(pattern("date", date), "{date}");
+        let reply = api
+            .get(&format!("/Appointment?date={}", date.replace('+', "%2B")))
+            .await;
+        assert_eq!(reply.status, 200, "{date}: {}", reply.text);
+    }
+    for date in ["ne2024-03-05", "2024-13", "2024-03-05T24:00Z"] {
+        assert!(!pattern("date", date), "{date}");
+        assert_eq!(
+            api.get(&format!("/Appointment?date={date}")).await.status,
+            400
+        );
+    }
+    for token in ["c", "s|c", "|c", "s|"] {
+        assert!(
+            pattern("identifier", token) && pattern("appointment-type", token),
+            "{token}"
+        );
+    }
+    assert!(!pattern("identifier", "|"));
     api.stop().await;
     let old = Api::start().await;
     let doc = old

@@ -1,11 +1,11 @@
-//! The read-only token a case asks for with `auth: read_only` (AUTH-403-SCOPE, D12): where a target
-//! gets one, and why it cannot. From the target's own OAuth client with `scope=`[`READ_ONLY_SCOPE`];
-//! for a reference server (its static `dev-token`), from the reference instance's documented client.
+//! Tokens of a case's own scope (`auth: read_only`, `auth: { scope, patient }`) and the token
+//! request a case sends itself: where a target gets them (its OAuth client; a reference server's
+//! documented one behind `dev-token`), and why it cannot (D12, D28, D29).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::target::auth::{Auth, AuthError, NoNarrowerScope, OAuthClient};
+use crate::target::auth::{Auth, AuthError, NoNarrowerScope, OAuthClient, TokenFields};
 use crate::target::{Secret, Target};
 
 /// The scope of a token that may read and search but not create or update (D12; SMART v1 syntax,
@@ -16,6 +16,9 @@ pub const READ_ONLY_SCOPE: &str = "system/Appointment.read";
 const REFERENCE_CLIENT_ID: &str = "conformance";
 const REFERENCE_CLIENT_SECRET: &str = "conformance-secret";
 
+/// What a recorded token request shows in place of the client's id and secret.
+const REDACTED_CLIENT: &str = "[redacted]";
+
 /// Bounds a token request to a reference server.
 const REFERENCE_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -23,21 +26,38 @@ const REFERENCE_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 /// token is cached across the steps and cases of a run.
 static REFERENCE_CLIENTS: Mutex<Vec<(String, Auth)>> = Mutex::new(Vec::new());
 
+/// A token request ready to send: the token URL and the form, which holds the client's
+/// credentials.
+pub struct TokenCall {
+    pub url: String,
+    pub form: Secret<String>,
+}
+
 impl Target {
     /// Why this target cannot hand out a read-only token, if it cannot. A case using
     /// `auth: read_only` is then skipped with this reason.
     pub fn read_only_unavailable(&self) -> Option<String> {
-        let why = self.no_read_only_token()?;
+        let why = self.no_scoped_token()?;
         Some(format!(
             "needs a read-only token (auth: read_only, scope {READ_ONLY_SCOPE}), but {why}"
         ))
     }
 
-    /// The real reason no read-only token can be had: a static token (given with `--token` or
-    /// `CANVAS_TOKEN`, which wins over the profile's oauth client if it has one; or a profile
-    /// without an oauth section), no credentials at all, or a recording without one. A reference
-    /// server's `dev-token` is no obstacle: its documented client hands one out.
-    fn no_read_only_token(&self) -> Option<String> {
+    /// Why this target cannot hand out tokens of a case's own scope, or let a case send its token
+    /// request, if it cannot. A case using `auth: { scope, patient }` or `token:` is then skipped
+    /// with this reason.
+    pub fn scoped_tokens_unavailable(&self) -> Option<String> {
+        let why = self.no_scoped_token()?;
+        Some(format!(
+            "asks the target's OAuth client for tokens of its own (auth: {{ scope, patient }} or a token request), but {why}"
+        ))
+    }
+
+    /// The real reason no token of a case's own scope can be had: a static token (given with
+    /// `--token` or `CANVAS_TOKEN`, which wins over the profile's oauth client if it has one; or a
+    /// profile without an oauth section), no credentials at all, or a recording without one. A
+    /// reference server's `dev-token` is no obstacle: its documented client hands them out.
+    fn no_scoped_token(&self) -> Option<String> {
         if self.auth.is_reference_token() {
             return None;
         }
@@ -59,24 +79,56 @@ impl Target {
         })
     }
 
-    /// A bearer token of scope [`READ_ONLY_SCOPE`]: from the target's OAuth client (cached), or,
-    /// on a reference server, from its documented client at `<base URL>/auth/token/` (cached per
-    /// server). Errors: the token URL's refusal, or [`AuthError::NoScopedToken`] with the reason
-    /// [`Target::read_only_unavailable`] gives.
+    /// A bearer token of scope [`READ_ONLY_SCOPE`] ([`Target::scoped_bearer`]).
     pub async fn read_only_bearer(&self) -> Result<Secret<String>, AuthError> {
-        if let Some(reason) = self.no_read_only_token()
+        self.scoped_bearer(&TokenFields::read_only()).await
+    }
+
+    /// A bearer token asked with `fields`: from the target's OAuth client (cached), or, on a
+    /// reference server, from its documented client at `<base URL>/auth/token/` (cached per
+    /// server). Errors: the token URL's refusal, or [`AuthError::NoScopedToken`] with the reason
+    /// [`Target::scoped_tokens_unavailable`] gives.
+    pub async fn scoped_bearer(&self, fields: &TokenFields) -> Result<Secret<String>, AuthError> {
+        self.oauth_client(fields)?.scoped_bearer(fields).await
+    }
+
+    /// The token request a case sends itself (`token:`), to the target's token URL with its
+    /// client's credentials, or on a reference server its documented client's. Errors as
+    /// [`Target::scoped_bearer`].
+    pub fn token_call(&self, fields: &TokenFields) -> Result<TokenCall, AuthError> {
+        let (url, form) = self.oauth_client(fields)?.token_request(fields)?;
+        Ok(TokenCall { url, form })
+    }
+
+    /// Where a token request goes, as recorded and replayed: the profile's token URL, else the
+    /// reference instance's `<base URL>/auth/token/`.
+    pub fn token_url(&self) -> String {
+        match &self.profile.oauth {
+            Some(oauth) => oauth.token_url.clone(),
+            None => format!("{}/auth/token/", self.base_url.trim_end_matches('/')),
+        }
+    }
+
+    /// A token request's form as recorded: the client's id and secret redacted.
+    pub fn recorded_token_form(fields: &TokenFields) -> String {
+        fields.form(REDACTED_CLIENT, REDACTED_CLIENT)
+    }
+
+    /// The OAuth client that answers for this target: its own, or a reference server's
+    /// documented one.
+    fn oauth_client(&self, fields: &TokenFields) -> Result<Auth, AuthError> {
+        if let Some(reason) = self.no_scoped_token()
             && self.auth.no_narrower_scope() == Some(NoNarrowerScope::StaticToken)
         {
             return Err(AuthError::NoScopedToken {
-                scope: READ_ONLY_SCOPE.to_owned(),
+                scope: fields.describe(),
                 reason,
             });
         }
         if self.auth.is_oauth() || !self.auth.is_reference_token() {
-            return self.auth.scoped_bearer(READ_ONLY_SCOPE).await;
+            return Ok(self.auth.clone());
         }
-        let reference = reference_client(&self.base_url)?;
-        reference.scoped_bearer(READ_ONLY_SCOPE).await
+        reference_client(&self.base_url)
     }
 }
 
