@@ -25,10 +25,16 @@ pub fn set_up_cause(
     refused: &Refused,
     earlier: Option<&str>,
 ) -> Option<String> {
-    if outcome.verdict != Verdict::Fail || profile.origin == FixtureOrigin::Reference {
+    if profile.origin == FixtureOrigin::Reference {
         return None;
     }
     let exchange = outcome.exchange.as_ref();
+    if let Some(cause) = exchange.and_then(|e| grant_refused(step, profile, e)) {
+        return Some(cause);
+    }
+    if outcome.verdict != Verdict::Fail {
+        return None;
+    }
     let expected_401 = step
         .expect
         .status
@@ -218,6 +224,73 @@ pub fn attribute_late(
         outcome.verdict = CaseOutcome::verdict_of(&outcome.steps);
     }
     changed
+}
+
+/// The set-up cause when the profile's OAuth client is not granted what a step asks for: a
+/// case's token request (`request: { token: … }`) expecting 200 that the token URL refuses with
+/// `invalid_scope`, `unauthorized_client`, 401 or 403, or a step with `auth: { scope, patient }`
+/// whose token could not be obtained. Which scopes and patient tokens a client may have is the
+/// client's configuration in Canvas, not the API's behaviour. `None` on the reference instance
+/// (its grants are its behaviour, judged as such).
+pub fn grant_refused(step: &Step, profile: &Profile, exchange: &Exchange) -> Option<String> {
+    let client = profile.oauth.as_ref().map_or_else(
+        || "the run's credentials".to_owned(),
+        |o| format!("the OAuth client of {}", o.client_id_env),
+    );
+    if let Some(ask) = &step.request.token {
+        let wants_200 = step
+            .expect
+            .status
+            .as_ref()
+            .and_then(|s| s.value.as_result().ok())
+            .is_some_and(|status| status.matches(200));
+        let response = exchange.response.as_ref()?;
+        let error = response
+            .json
+            .as_ref()
+            .and_then(|j| j.get("error"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let refused = matches!(response.status, 401 | 403)
+            || (response.status == 400 && matches!(error, "invalid_scope" | "unauthorized_client"));
+        if !wants_200 || !refused {
+            return None;
+        }
+        let asked = [
+            ask.value
+                .scope
+                .as_ref()
+                .map(|s| format!("scope `{}`", s.value)),
+            ask.value
+                .patient
+                .as_ref()
+                .map(|_| "a patient token".to_owned()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ");
+        let said = if error.is_empty() {
+            String::new()
+        } else {
+            format!(" `{error}`")
+        };
+        return Some(format!(
+            "{client} was not granted {asked}: the token URL answered {}{said}; allow it in the API client's settings in Canvas, or leave these cases out (--filter)",
+            response.status
+        ));
+    }
+    let scoped = step
+        .request
+        .auth
+        .as_ref()
+        .is_some_and(|a| matches!(a.value.mode(), AuthMode::ReadOnly | AuthMode::Scoped));
+    match &exchange.error {
+        Some(crate::exchange::ExchangeError::Token { detail }) if scoped => Some(format!(
+            "{client} could not be given the token this step asks for: {detail}"
+        )),
+        _ => None,
+    }
 }
 
 /// The set-up cause when the target refuses the run's own token (401) on a request that carried
@@ -556,5 +629,31 @@ mod tests {
             "{both}"
         );
         assert_eq!(run_cause(&[], 0), None);
+    }
+
+    #[test]
+    fn a_grant_the_client_does_not_have_is_the_set_up() {
+        let step = |expected: u16| -> Step {
+            serde_saphyr::from_str(&format!(
+                "name: a patient token\nrequest: {{ token: {{ scope: \"patient/Appointment.*\", patient: p1 }} }}\nexpect: {{ status: {expected} }}\n"
+            ))
+            .expect("a step")
+        };
+        let mut refused = exchange("POST", "http://127.0.0.1:1/auth/token/", None, 400, "");
+        if let Some(response) = refused.response.as_mut() {
+            response.json = Some(serde_json::json!({"error": "invalid_scope"}));
+        }
+        let p = profile(file_origin());
+        let cause = grant_refused(&step(200), &p, &refused).expect("a set-up cause");
+        assert!(
+            cause.contains("was not granted scope `patient/Appointment.*` and a patient token: the token URL answered 400 `invalid_scope`"),
+            "{cause}"
+        );
+        // A case that expects the refusal judges it; another error is the target's.
+        assert_eq!(grant_refused(&step(400), &p, &refused), None);
+        if let Some(response) = refused.response.as_mut() {
+            response.json = Some(serde_json::json!({"error": "invalid_request"}));
+        }
+        assert_eq!(grant_refused(&step(200), &p, &refused), None);
     }
 }
