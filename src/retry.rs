@@ -76,10 +76,11 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn policy() -> RetryPolicy {
+    /// Three attempts, 100 ms base delay, 30 s longest wait: the policy the retry tests share.
+    pub(crate) fn policy() -> RetryPolicy {
         RetryPolicy {
             attempts: 3,
             base_delay: Duration::from_millis(100),

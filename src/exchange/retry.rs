@@ -59,14 +59,7 @@ pub fn after_failure(
 mod tests {
     use super::*;
     use crate::exchange::error::TransportStage;
-
-    fn policy() -> RetryPolicy {
-        RetryPolicy {
-            attempts: 3,
-            base_delay: Duration::from_millis(100),
-            max_wait: Duration::from_secs(30),
-        }
-    }
+    use crate::retry::tests::policy;
 
     #[test]
     fn only_429_and_503_are_retried_until_the_attempts_run_out() {

@@ -11,7 +11,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::report::model::tests::report;
 
     #[test]
@@ -170,6 +170,11 @@ mod tests {
         );
         assert_eq!(busy["exchange"]["response"]["status"], 429);
         // The schema knows the new field.
+        assert_schema_valid(&value);
+    }
+
+    /// Fails with every error when `value` is not valid against schemas/report.schema.json.
+    pub(crate) fn assert_schema_valid(value: &serde_json::Value) {
         let schema: serde_json::Value =
             serde_json::from_str(include_str!("../../schemas/report.schema.json")).expect("schema");
         let validator = jsonschema::options()
@@ -177,7 +182,7 @@ mod tests {
             .build(&schema)
             .expect("schema compiles");
         let errors: Vec<String> = validator
-            .iter_errors(&value)
+            .iter_errors(value)
             .map(|e| format!("{}: {e}", e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "{errors:#?}");

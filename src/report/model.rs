@@ -1426,17 +1426,7 @@ pub(crate) mod tests {
         assert_eq!(report.totals.cleanup_problems, 2);
         let json = crate::report::json::render(&report).expect("json");
         let value: serde_json::Value = serde_json::from_str(&json).expect("json");
-        let schema: serde_json::Value =
-            serde_json::from_str(include_str!("../../schemas/report.schema.json")).expect("schema");
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .build(&schema)
-            .expect("schema compiles");
-        let errors: Vec<String> = validator
-            .iter_errors(&value)
-            .map(|e| format!("{}: {e}", e.instance_path()))
-            .collect();
-        assert!(errors.is_empty(), "{errors:#?}");
+        crate::report::json::tests::assert_schema_valid(&value);
         let entries = &value["cleanup"]["entries"];
         assert_eq!(entries[2]["found_by"], "sweep");
         assert_eq!(entries[2]["lost_answer"]["step"], "book");
