@@ -10,7 +10,7 @@ use canvas_conformance::plan::{Selection, build};
 use canvas_conformance::report::console;
 use canvas_conformance::run::{RunControl, RunOptions, RunReport, run_plan_with};
 use canvas_conformance::suite::{Suite, load_suite};
-use canvas_conformance::target::Target;
+use canvas_conformance::target::{Auth, OAuthClient, Secret, Target};
 
 pub use crate::common::{pass_on, proxy_http, scratch_cases, serve_loopback};
 
@@ -93,4 +93,20 @@ pub fn passed(report: &RunReport) -> usize {
         .iter()
         .filter(|o| o.verdict == Verdict::Pass)
         .count()
+}
+
+/// The reference instance's OAuth client (`conformance` / `conformance-secret`) at `base`'s
+/// `/auth/token/`, as a target's credentials.
+pub fn reference_client(base: &str) -> Auth {
+    Auth::oauth(
+        OAuthClient {
+            token_url: format!("{base}/auth/token/"),
+            client_id: Secret::new("conformance".to_owned()),
+            client_secret: Secret::new("conformance-secret".to_owned()),
+            client_id_env: "CANVAS_CLIENT_ID".to_owned(),
+            client_secret_env: "CANVAS_CLIENT_SECRET".to_owned(),
+        },
+        Duration::from_secs(10),
+    )
+    .expect("the reference client")
 }

@@ -9,10 +9,10 @@ use std::time::Duration;
 use canvas_conformance::case::model::{AuthMode, Method};
 use canvas_conformance::edition::Edition;
 use canvas_conformance::exchange::Outgoing;
-use canvas_conformance::target::{Auth, OAuthClient, Profile, Secret, Target};
+use canvas_conformance::target::{Auth, Profile, Secret, Target};
 use canvas_sandbox::{RunningServer, ServerConfig, spawn};
 
-use super::common::client;
+use super::common::{client, reference_client};
 
 async fn current_server() -> RunningServer {
     spawn(ServerConfig::reference_for(Edition::Current))
@@ -109,17 +109,7 @@ async fn a_reference_server_hands_out_a_read_only_token_that_reads_and_may_not_w
 #[tokio::test]
 async fn an_oauth_target_asks_its_own_client_for_the_scope_once() {
     let server = current_server().await;
-    let auth = Auth::oauth(
-        OAuthClient {
-            token_url: format!("{}/auth/token/", server.base_url()),
-            client_id: Secret::new("conformance".to_owned()),
-            client_secret: Secret::new("conformance-secret".to_owned()),
-            client_id_env: "CANVAS_CLIENT_ID".to_owned(),
-            client_secret_env: "CANVAS_CLIENT_SECRET".to_owned(),
-        },
-        Duration::from_secs(10),
-    )
-    .expect("auth");
+    let auth = reference_client(server.base_url());
     let target = target(&server, auth);
     assert_eq!(target.read_only_unavailable(), None);
     let full = target.auth.bearer().await.expect("a full token");

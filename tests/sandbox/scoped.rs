@@ -8,10 +8,10 @@ use std::time::Duration;
 use canvas_conformance::case::model::{AuthMode, Method};
 use canvas_conformance::edition::Edition;
 use canvas_conformance::exchange::{Outgoing, TokenUse};
-use canvas_conformance::target::{Auth, OAuthClient, Profile, Secret, Target, TokenFields};
+use canvas_conformance::target::{Auth, Profile, Secret, Target, TokenFields};
 use canvas_sandbox::{RunningServer, ServerConfig, spawn};
 
-use super::common::client;
+use super::common::{client, reference_client};
 
 async fn current_server() -> RunningServer {
     spawn(ServerConfig::reference_for(Edition::Current))
@@ -50,17 +50,7 @@ fn token_request(fields: TokenFields) -> Outgoing {
 #[tokio::test]
 async fn a_token_request_step_is_recorded_without_credentials_or_the_token() {
     let server = current_server().await;
-    let auth = Auth::oauth(
-        OAuthClient {
-            token_url: format!("{}/auth/token/", server.base_url()),
-            client_id: Secret::new("conformance".to_owned()),
-            client_secret: Secret::new("conformance-secret".to_owned()),
-            client_id_env: "CANVAS_CLIENT_ID".to_owned(),
-            client_secret_env: "CANVAS_CLIENT_SECRET".to_owned(),
-        },
-        Duration::from_secs(10),
-    )
-    .expect("auth");
+    let auth = reference_client(server.base_url());
     let target = target(&server, auth);
     assert_eq!(target.scoped_tokens_unavailable(), None);
     let client = client(Duration::from_secs(10));
