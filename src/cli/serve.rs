@@ -4,10 +4,13 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use canvas_sandbox::settings::DoubleBooking;
-use canvas_sandbox::{Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve};
+use canvas_sandbox::{
+    Connections, Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve_with,
+};
 use tokio::net::TcpListener;
 
 use crate::cli::describe::describe;
@@ -49,6 +52,22 @@ pub struct ServeArgs {
     /// appointments) as Markdown and exit, without serving.
     #[arg(long)]
     pub describe: bool,
+    /// Seconds a client may take to send a request's head (also the keep-alive wait for the next
+    /// request's first byte).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Seconds a client may take to send a request's body, from the end of its head.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout: u64,
+    /// Seconds a connection with no request in flight may stay silent before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Open connections at most; a client beyond it is answered 503 with Retry-After and closed.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: u64,
+    /// Log one line per request on stderr: method, path (no query), status, latency, correlation id.
+    #[arg(long)]
+    pub log_requests: bool,
     /// Benchmarks only: bulk-insert N synthetic appointments before serving (into `--db`, else
     /// into a shared `memdb` in-memory database). See `seed_synthetic` for what they look like.
     #[arg(long, value_name = "N", hide = true)]
@@ -121,7 +140,7 @@ pub async fn run_until(
     }
     eprintln!("edition {}", config.settings.edition);
     println!("http://{bound}");
-    serve(listener, config, shutdown)
+    serve_with(listener, config, connections_from(&args), shutdown)
         .await
         .context("the server failed")?;
     Ok(())
@@ -182,6 +201,18 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         db_path: args.db.clone(),
         mutant,
     })
+}
+
+/// The connection limits the options set (docs/server.md, "Connections").
+pub fn connections_from(args: &ServeArgs) -> Connections {
+    Connections {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout),
+        body_read_timeout: Duration::from_secs(args.body_read_timeout),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        log_requests: args.log_requests,
+        ..Connections::default()
+    }
 }
 
 /// A 2023-09 mutant by name, or an error listing the valid names.
