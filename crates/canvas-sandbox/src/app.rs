@@ -173,14 +173,15 @@ pub fn router(config: ServerConfig) -> Result<Router, ServerError> {
     build(config, None)
 }
 
-/// Serves on `listener` under the default [`Connections`] limits until `shutdown` resolves,
+/// Serves on `listener` under the settings' [`Connections`] limits until `shutdown` resolves,
 /// then drains open requests.
 pub async fn serve(
     listener: TcpListener,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    serve_with(listener, config, Connections::default(), shutdown).await
+    let connections = Connections::from_settings(&config.settings.connections);
+    serve_with(listener, config, connections, shutdown).await
 }
 
 /// [`serve`] under the given connection limits (timeouts, cap, request log).
@@ -231,7 +232,8 @@ impl RunningServer {
 
 /// Starts a server on 127.0.0.1 with a free port, in the background.
 pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    spawn_with(config, Connections::default()).await
+    let connections = Connections::from_settings(&config.settings.connections);
+    spawn_with(config, connections).await
 }
 
 /// [`spawn`] under the given connection limits.

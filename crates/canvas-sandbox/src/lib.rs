@@ -46,6 +46,7 @@
 //! - `error`: `ApiError`, the one place that builds OperationOutcome error answers.
 //! - `free_slots`: working hours minus booked spans and the past → free slots (pure).
 //! - [`settings`]: the emulated instance (YAML settings file or the reference instance).
+//! - `connection_settings`: the settings file's `connections:` (timeouts, cap, request log).
 //! - `working_hours`: when practitioners can be booked, and its settings-file form.
 //! - `status`: Canvas ↔ FHIR status map.
 //! - `instant`: FHIR instants and search days.
@@ -55,6 +56,7 @@
 mod app;
 mod auth;
 mod build;
+mod connection_settings;
 mod domain;
 pub mod edition;
 mod error;

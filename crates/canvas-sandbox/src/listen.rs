@@ -20,9 +20,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 use tokio::time::Sleep;
 use tower::ServiceExt;
 
+use super::connection_settings::ConnectionSettings;
 use super::middleware::CORRELATION_ID;
 
 /// The limits one server holds its clients to; [`Connections::default`] gives the documented
@@ -38,7 +40,7 @@ pub struct Connections {
     pub idle_timeout: Duration,
     /// Open connections at most; a client beyond it gets 503 with `Retry-After` and is closed.
     pub max_connections: usize,
-    /// How long shutdown waits for open requests before it closes their connections.
+    /// How long shutdown waits for open requests before it cuts their connections off.
     pub drain_timeout: Duration,
     /// Log one line per request (target `canvas_sandbox::request`, level info).
     pub log_requests: bool,
@@ -53,6 +55,30 @@ impl Default for Connections {
             max_connections: 512,
             drain_timeout: Duration::from_secs(10),
             log_requests: false,
+        }
+    }
+}
+
+impl Connections {
+    /// The defaults, with what the settings file's `connections:` sets.
+    pub fn from_settings(settings: &ConnectionSettings) -> Self {
+        let default = Connections::default();
+        let secs =
+            |value: Option<u64>, default: Duration| value.map_or(default, Duration::from_secs);
+        Connections {
+            header_read_timeout: secs(
+                settings.header_read_timeout_secs,
+                default.header_read_timeout,
+            ),
+            body_read_timeout: secs(settings.body_read_timeout_secs, default.body_read_timeout),
+            idle_timeout: secs(settings.idle_timeout_secs, default.idle_timeout),
+            max_connections: settings
+                .max_connections
+                .map_or(default.max_connections, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
+            log_requests: settings.log_requests.unwrap_or(default.log_requests),
+            ..default
         }
     }
 }
@@ -89,8 +115,11 @@ pub(crate) async fn accept_loop(
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let mut open = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
+        // forget the connections that have ended
+        while open.try_join_next().is_some() {}
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
@@ -120,22 +149,24 @@ pub(crate) async fn accept_loop(
         let app = app.clone();
         let limits = limits.clone();
         let stop = stop_rx.clone();
-        tokio::spawn(async move {
+        open.spawn(async move {
             serve_connection(stream, app, &limits, stop).await;
             drop(permit);
         });
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(limits.drain_timeout, permits.acquire_many(all))
-        .await
-        .is_err()
-    {
+    let drained = tokio::time::timeout(limits.drain_timeout, async {
+        while open.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
         tracing::warn!(
             target: "canvas_sandbox::connection",
-            "shutdown: open requests did not finish within the drain timeout"
+            open = open.len(),
+            "shutdown: requests still open after the drain timeout are cut off"
         );
+        open.abort_all();
     }
 }
 
@@ -404,6 +435,25 @@ mod tests {
         assert_eq!(limits.idle_timeout, Duration::from_secs(5));
         assert_eq!(limits.max_connections, 512);
         assert!(!limits.log_requests);
+        assert_eq!(
+            Connections::from_settings(&ConnectionSettings::default()),
+            limits
+        );
+    }
+
+    #[test]
+    fn the_settings_override_what_they_name() {
+        let settings = ConnectionSettings {
+            idle_timeout_secs: Some(7),
+            max_connections: Some(9),
+            log_requests: Some(true),
+            ..ConnectionSettings::default()
+        };
+        let limits = Connections::from_settings(&settings);
+        assert_eq!(limits.idle_timeout, Duration::from_secs(7));
+        assert_eq!(limits.max_connections, 9);
+        assert!(limits.log_requests);
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
     }
 
     #[tokio::test]
