@@ -1,6 +1,6 @@
-//! Hostile clients (issue 26): slow heads and bodies, connections beyond the cap, the request
-//! log, a streamed unpaged search, failed client authentications, secrets in the query string,
-//! and search values that decode to NUL or invalid UTF-8. Loopback only; generous timeouts.
+//! Hostile clients (issue 26): slow heads and bodies, connections beyond the cap, draining, the
+//! request log, a streamed unpaged search, failed client authentications, secrets in query
+//! strings, oversized heads, NUL or invalid UTF-8 in search values. Loopback; generous timeouts.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -373,4 +373,74 @@ async fn search_values_that_decode_to_nul_or_invalid_utf8_are_400_naming_the_par
         }
         server.shutdown().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drains_a_request_in_flight_and_stops_accepting() {
+    let server = start(Edition::Sept2023, Connections::default()).await;
+    let addr = address(&server);
+    let body = br#"{"resourceType": "Appointment"}"#;
+    let head = format!(
+        "POST /Appointment HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(&addr).await.expect("connects");
+    stream.write_all(head.as_bytes()).await.expect("head sent");
+    stream
+        .write_all(&body[..5])
+        .await
+        .expect("part of the body");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stopping = tokio::spawn(server.shutdown());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !stopping.is_finished(),
+        "shutdown waits for the open request"
+    );
+    stream
+        .write_all(&body[5..])
+        .await
+        .expect("the rest of the body");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("answered and closed")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 4"), "a whole answer: {answer}");
+    assert!(answer.contains("OperationOutcome"), "{answer}");
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .expect("shutdown ends once drained")
+        .expect("the task");
+    assert!(
+        TcpStream::connect(&addr).await.is_err(),
+        "no longer accepting"
+    );
+}
+
+#[tokio::test]
+async fn too_many_header_fields_and_long_uris_within_hyper_limits_are_operation_outcomes() {
+    let server = start(Edition::Current, Connections::default()).await;
+    let mut request = reqwest::Client::new()
+        .get(format!("{}/Appointment", server.base_url()))
+        .bearer_auth(TOKEN);
+    for n in 0..150 {
+        request = request.header(format!("x-extra-{n}"), "1");
+    }
+    let answer = request.send().await.expect("answered");
+    assert_eq!(answer.status(), 431);
+    let body: serde_json::Value = answer.json().await.expect("JSON");
+    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+    let long = "x".repeat(40 * 1024);
+    let answer = reqwest::Client::new()
+        .get(format!("{}/Appointment?_id={long}", server.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answer.status(), 414);
+    let body: serde_json::Value = answer.json().await.expect("JSON");
+    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+    server.shutdown().await;
 }
