@@ -15,7 +15,10 @@ fn main() -> ExitCode {
     }
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                // `serve --log-requests` lines are info events of their own target
+                "warn,canvas_sandbox::request=info".into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

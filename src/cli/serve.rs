@@ -4,10 +4,13 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use canvas_sandbox::settings::DoubleBooking;
-use canvas_sandbox::{Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve};
+use canvas_sandbox::{
+    Connections, Edition, Mutant, ServerConfig, Settings, seed_synthetic, serve_with,
+};
 use tokio::net::TcpListener;
 
 use crate::cli::describe::describe;
@@ -49,6 +52,26 @@ pub struct ServeArgs {
     /// appointments) as Markdown and exit, without serving.
     #[arg(long)]
     pub describe: bool,
+    /// Seconds a client may take to send a request's head (default: the settings file's
+    /// `connections.header_read_timeout_secs`, else 10).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: Option<u64>,
+    /// Seconds a client may take to send a request's body, from the end of its head (default:
+    /// the settings file's, else 30).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout: Option<u64>,
+    /// Seconds a connection with no request in flight may stay silent before it is closed
+    /// (default: the settings file's, else 5).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: Option<u64>,
+    /// Open connections at most; a client beyond it is answered 503 with Retry-After and closed
+    /// (default: the settings file's, else 512).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: Option<u64>,
+    /// Log one line per request on stderr: method, path (no query), status, latency, correlation
+    /// id (also the settings file's `connections.log_requests`).
+    #[arg(long)]
+    pub log_requests: bool,
     /// Benchmarks only: bulk-insert N synthetic appointments before serving (into `--db`, else
     /// into a shared `memdb` in-memory database). See `seed_synthetic` for what they look like.
     #[arg(long, value_name = "N", hide = true)]
@@ -121,7 +144,8 @@ pub async fn run_until(
     }
     eprintln!("edition {}", config.settings.edition);
     println!("http://{bound}");
-    serve(listener, config, shutdown)
+    let connections = connections_from(&args, &config);
+    serve_with(listener, config, connections, shutdown)
         .await
         .context("the server failed")?;
     Ok(())
@@ -182,6 +206,23 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         db_path: args.db.clone(),
         mutant,
     })
+}
+
+/// The connection limits: the options, then the settings file's `connections:`, then the
+/// defaults (docs/server.md, "Connections").
+pub fn connections_from(args: &ServeArgs, config: &ServerConfig) -> Connections {
+    let base = Connections::from_settings(&config.settings.connections);
+    let secs = |option: Option<u64>, base: Duration| option.map_or(base, Duration::from_secs);
+    Connections {
+        header_read_timeout: secs(args.header_read_timeout, base.header_read_timeout),
+        body_read_timeout: secs(args.body_read_timeout, base.body_read_timeout),
+        idle_timeout: secs(args.idle_timeout, base.idle_timeout),
+        max_connections: args.max_connections.map_or(base.max_connections, |n| {
+            usize::try_from(n).unwrap_or(usize::MAX)
+        }),
+        log_requests: args.log_requests || base.log_requests,
+        ..base
+    }
 }
 
 /// A 2023-09 mutant by name, or an error listing the valid names.

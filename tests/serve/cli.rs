@@ -5,7 +5,9 @@ use canvas_sandbox::settings::DoubleBooking;
 use clap::Parser;
 use tokio::sync::oneshot;
 
-use crate::serve_cli::{ServeArgs, config_from, mutant_table, parse_mutant, run, run_until};
+use crate::serve_cli::{
+    ServeArgs, config_from, connections_from, mutant_table, parse_mutant, run, run_until,
+};
 
 #[derive(Parser)]
 struct Cli {
@@ -31,6 +33,23 @@ fn serve_defaults_are_the_reference_instance() {
     if std::env::var_os("CANVAS_CONFORMANCE_SERVE_TOKEN").is_none() {
         assert_eq!(config.static_token, "dev-token");
     }
+}
+
+#[test]
+fn connection_options_win_over_the_settings_which_win_over_the_defaults() {
+    let parsed = args(&["--idle-timeout", "9", "--log-requests"]);
+    let mut config = config_from(&parsed).unwrap();
+    config.settings.connections.idle_timeout_secs = Some(3);
+    config.settings.connections.max_connections = Some(7);
+    let limits = connections_from(&parsed, &config);
+    assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(9));
+    assert_eq!(limits.max_connections, 7);
+    assert_eq!(
+        limits.header_read_timeout,
+        std::time::Duration::from_secs(10)
+    );
+    assert!(limits.log_requests);
+    assert!(Cli::try_parse_from(["serve", "--max-connections", "0"]).is_err());
 }
 
 #[test]

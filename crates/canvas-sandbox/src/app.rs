@@ -20,6 +20,8 @@ use tokio::task::JoinHandle;
 use super::auth::{SMART_STYLE_PATH, Tokens};
 use super::build::seed_rows;
 use super::edition::Edition;
+use super::listen::{Connections, accept_loop};
+use super::lockout::AuthFailures;
 use super::middleware::{edition_layer, require_bearer};
 use super::mutant::Mutant;
 use super::routes;
@@ -117,6 +119,7 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
     let lifetime = Duration::from_secs(config.settings.token_lifetime_secs);
     let state = AppState {
         tokens: Arc::new(Tokens::new(config.static_token, lifetime)),
+        auth_failures: Arc::new(AuthFailures::default()),
         settings: Arc::new(config.settings),
         store: Arc::new(store),
         mutant: config.mutant,
@@ -170,25 +173,27 @@ pub fn router(config: ServerConfig) -> Result<Router, ServerError> {
     build(config, None)
 }
 
-/// Serves on `listener` until `shutdown` resolves, then drains open requests.
+/// Serves on `listener` under the settings' [`Connections`] limits until `shutdown` resolves,
+/// then drains open requests.
 pub async fn serve(
     listener: TcpListener,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let bound = listener.local_addr()?;
-    let app = build(config, Some(bound))?;
-    run(listener, app, shutdown).await
+    let connections = Connections::from_settings(&config.settings.connections);
+    serve_with(listener, config, connections, shutdown).await
 }
 
-async fn run(
+/// [`serve`] under the given connection limits (timeouts, cap, request log).
+pub async fn serve_with(
     listener: TcpListener,
-    app: Router,
+    config: ServerConfig,
+    connections: Connections,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let bound = listener.local_addr()?;
+    let app = build(config, Some(bound))?;
+    accept_loop(listener, app, connections, shutdown).await;
     Ok(())
 }
 
@@ -227,6 +232,15 @@ impl RunningServer {
 
 /// Starts a server on 127.0.0.1 with a free port, in the background.
 pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let connections = Connections::from_settings(&config.settings.connections);
+    spawn_with(config, connections).await
+}
+
+/// [`spawn`] under the given connection limits.
+pub async fn spawn_with(
+    config: ServerConfig,
+    connections: Connections,
+) -> Result<RunningServer, ServerError> {
     let addr = "127.0.0.1:0";
     let listener = TcpListener::bind(addr)
         .await
@@ -238,9 +252,13 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let token = config.static_token.clone();
     let app = build(config, Some(bound))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, app, async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(async move {
+        accept_loop(listener, app, connections, async {
+            let _ = stopped.await;
+        })
+        .await;
+        Ok(())
+    });
     Ok(RunningServer {
         base_url: format!("http://{bound}"),
         token,

@@ -3,11 +3,13 @@
 //! resources whose routes need one, and what each request needs there (D12, D29, D33). The
 //! middleware that enforces them is `middleware.rs`; the current edition's grammar is `scope.rs`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::{Method, header};
+use subtle::ConstantTimeEq;
 
 use super::settings::FULL_SCOPE;
 
@@ -59,11 +61,32 @@ struct Issued {
     grant: Grant,
 }
 
+/// The issued tokens: looked up by a randomly keyed hash (O(1); the key keeps a client from
+/// aiming at buckets), and swept in issue order, which is expiry order (one lifetime for all).
+#[derive(Default)]
+struct Issuance {
+    by_token: HashMap<String, Issued>,
+    by_expiry: VecDeque<(Instant, String)>,
+}
+
+impl Issuance {
+    /// Forgets every token expired at `now` (amortized O(1) per token issued).
+    fn sweep(&mut self, now: Instant) {
+        while let Some((expiry, _)) = self.by_expiry.front()
+            && *expiry <= now
+        {
+            if let Some((_, token)) = self.by_expiry.pop_front() {
+                self.by_token.remove(&token);
+            }
+        }
+    }
+}
+
 /// The tokens this server accepts.
 pub(crate) struct Tokens {
     static_token: String,
     lifetime: Duration,
-    issued: Mutex<HashMap<String, Issued>>,
+    issued: Mutex<Issuance>,
 }
 
 impl Tokens {
@@ -71,7 +94,7 @@ impl Tokens {
         Tokens {
             static_token,
             lifetime,
-            issued: Mutex::new(HashMap::new()),
+            issued: Mutex::new(Issuance::default()),
         }
     }
 
@@ -98,11 +121,13 @@ impl Tokens {
             .issued
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        issued.retain(|_, entry| entry.expiry > now);
-        issued.insert(
+        issued.sweep(now);
+        let expiry = now + self.lifetime;
+        issued.by_expiry.push_back((expiry, token.clone()));
+        issued.by_token.insert(
             token.clone(),
             Issued {
-                expiry: now + self.lifetime,
+                expiry,
                 grant: Grant {
                     scope,
                     client_id: Some(client_id.to_string()),
@@ -116,7 +141,7 @@ impl Tokens {
 
     /// The grant of `token` when it is the static token or an issued one that has not expired.
     pub(crate) fn grant(&self, token: &str) -> Option<Grant> {
-        if constant_time_eq(token.as_bytes(), self.static_token.as_bytes()) {
+        if secrets_equal(token, &self.static_token) {
             return Some(Grant {
                 scope: FULL_SCOPE.to_string(),
                 client_id: None,
@@ -124,19 +149,31 @@ impl Tokens {
                 patient: None,
             });
         }
-        let issued = self
+        let now = Instant::now();
+        let mut issued = self
             .issued
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        issued.sweep(now);
         issued
+            .by_token
             .get(token)
-            .filter(|entry| entry.expiry > Instant::now())
+            .filter(|entry| entry.expiry > now)
             .map(|entry| entry.grant.clone())
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether a presented secret (token, client secret) equals the expected one, in time that
+/// tells nothing of either: their randomly keyed 64-bit digests are compared first with
+/// `subtle` (fixed size, so not even the length leaks), and only digests that match go on to
+/// `subtle`'s full comparison (which the right secret alone reaches, bar a 2⁻⁶⁴ collision).
+pub(crate) fn secrets_equal(presented: &str, expected: &str) -> bool {
+    static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(std::collections::hash_map::RandomState::new);
+    let digest = |text: &str| keys.hash_one(text).to_le_bytes();
+    let digests_match: bool = digest(presented).ct_eq(&digest(expected)).into();
+    digests_match && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).

@@ -202,7 +202,7 @@ impl ApiError {
                 "too-long",
                 "Request headers too large".to_string(),
                 Some(format!(
-                    "the request headers are limited to {MAX_HEADER_BYTES} bytes"
+                    "the request headers are limited to {MAX_HEADER_BYTES} bytes and {MAX_HEADER_COUNT} fields"
                 )),
                 None,
             ),
@@ -248,6 +248,9 @@ pub(crate) struct Missing {
 pub(crate) const MAX_URI_BYTES: usize = 8 * 1024;
 /// The largest total of header names and values answered normally; more gets 431.
 pub(crate) const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// The most header fields answered normally; more gets 431 (up to hyper's own limit, above
+/// which hyper answers an empty 431 itself: `listen::MAX_HEADER_FIELDS`).
+pub(crate) const MAX_HEADER_COUNT: usize = 100;
 
 /// The rendered content of an error answer.
 #[derive(Debug, Clone)]

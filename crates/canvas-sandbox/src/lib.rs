@@ -16,6 +16,7 @@
 //! # Rooms
 //! Top to bottom, one line per room; a file imports only from rooms listed below its own.
 //! - `app`: configuration, the router (state, routes, layers), `serve`/`spawn`.
+//! - `listen`: connection discipline (accept cap, timeouts, draining) and the request log.
 //! - `routes`: one file per interaction (create, read, update, search, token, introspect,
 //!   openapi), one per lookup (practitioner, patient, location, schedule, slot), the SMART
 //!   style, plus the fallbacks for unknown routes and methods; no route imports another.
@@ -29,6 +30,7 @@
 //!   filters and searchset, and the answer of a lookup read.
 //! - `search`: query → filters (400), paging links to any resource's path, the searchset Bundle.
 //! - `search_date`: the `date` parameter → bounds on the start (D4).
+//! - `searchset_stream`: a searchset larger than one chunk, streamed chunk by chunk.
 //! - `render`: stored appointment → FHIR JSON.
 //! - `resources`: settings → Practitioner, Patient, Location, Schedule and Slot JSON.
 //! - `success`: the success answer of create and update (D6).
@@ -39,10 +41,12 @@
 //! - `domain`: the `Appointment` row, the validated `Changes`, the meeting Endpoint ids.
 //! - `identifier`: external identifiers (input, defaults, update merge, read form).
 //! - `scope`: SMART scopes of the current edition (grammar, grants, permissions).
-//! - `auth`: bearer tokens and scopes.
+//! - `lockout`: failed client authentications per OAuth client (429 beyond the limit).
+//! - `auth`: bearer tokens and scopes, constant-time secret comparison.
 //! - `error`: `ApiError`, the one place that builds OperationOutcome error answers.
 //! - `free_slots`: working hours minus booked spans and the past → free slots (pure).
 //! - [`settings`]: the emulated instance (YAML settings file or the reference instance).
+//! - `connection_settings`: the settings file's `connections:` (timeouts, cap, request log).
 //! - `working_hours`: when practitioners can be booked, and its settings-file form.
 //! - `status`: Canvas ↔ FHIR status map.
 //! - `instant`: FHIR instants and search days.
@@ -52,6 +56,7 @@
 mod app;
 mod auth;
 mod build;
+mod connection_settings;
 mod domain;
 pub mod edition;
 mod error;
@@ -60,6 +65,8 @@ mod free_slots;
 mod identifier;
 mod instant;
 mod interaction;
+mod listen;
+mod lockout;
 mod lookup_query;
 mod middleware;
 pub mod mutant;
@@ -71,6 +78,7 @@ mod rules;
 mod scope;
 mod search;
 mod search_date;
+mod searchset_stream;
 pub mod settings;
 mod shape;
 mod state;
@@ -79,8 +87,11 @@ mod store;
 mod success;
 mod working_hours;
 
-pub use app::{RunningServer, ServerConfig, ServerError, router, serve, spawn};
+pub use app::{
+    RunningServer, ServerConfig, ServerError, router, serve, serve_with, spawn, spawn_with,
+};
 pub use edition::Edition;
+pub use listen::Connections;
 pub use mutant::Mutant;
 pub use settings::{Settings, SettingsError};
 pub use store::{SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, seed_synthetic, synthetic_id};

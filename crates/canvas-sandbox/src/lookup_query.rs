@@ -11,6 +11,7 @@ use super::edition::Policy;
 use super::error::ApiError;
 use super::search::{
     LinkBase, Paged, bundle, count_value, links, offset_value, page, reference, split_list,
+    well_formed_query,
 };
 
 /// Whether `ids` (an `_id` list) lets any of `names` through: always when there is no list.
@@ -48,6 +49,7 @@ impl LookupQuery {
         known: &[&str],
         policy: &Policy,
     ) -> Result<LookupQuery, ApiError> {
+        well_formed_query(raw)?;
         let mut params: Vec<(String, String)> = Vec::new();
         let mut count = None;
         let mut offset = None;

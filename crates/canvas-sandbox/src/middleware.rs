@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::auth::{Grant, SMART_STYLE_PATH, bearer, guarded_resource, needed_scope};
 use super::edition::Edition;
-use super::error::{ApiError, MAX_HEADER_BYTES, MAX_URI_BYTES};
+use super::error::{ApiError, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
 use super::mutant::Mutant;
 use super::scope::{operation, permits};
 use super::settings::FULL_SCOPE;
@@ -65,7 +65,8 @@ fn fhir_path(path: &str) -> bool {
     !path.starts_with("/auth/") && path != "/openapi.json" && path != SMART_STYLE_PATH
 }
 
-/// Outermost layer: refuses over-long URIs (414) and headers (431) as OperationOutcomes,
+/// Outermost layer: refuses over-long URIs (414) and too many or too large headers (431) as
+/// OperationOutcomes,
 /// re-renders every error answer for the served edition and the active error mutant, and adds
 /// the edition's `fumage-correlation-id` (D19).
 pub(crate) async fn edition_layer(
@@ -86,7 +87,7 @@ pub(crate) async fn edition_layer(
         .sum();
     let mut response = if too_long {
         ApiError::UriTooLong.into_response()
-    } else if header_bytes > MAX_HEADER_BYTES {
+    } else if header_bytes > MAX_HEADER_BYTES || request.headers().len() > MAX_HEADER_COUNT {
         ApiError::HeadersTooLarge.into_response()
     } else {
         next.run(request).await

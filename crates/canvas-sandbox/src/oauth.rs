@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::json;
 
+use super::auth::secrets_equal;
+use super::lockout::AuthFailures;
 use super::settings::OAuthClient;
 
 /// An RFC 6749 §5.2 error answer (401 ones carry `WWW-Authenticate: Basic`).
@@ -18,6 +20,8 @@ pub(crate) struct OAuthError {
     status: StatusCode,
     error: &'static str,
     description: String,
+    /// Seconds for `Retry-After` (429 after too many failed authentications).
+    retry_after: Option<u64>,
 }
 
 /// Builds an [`OAuthError`]: `error` is the RFC 6749 code, `description` never holds a secret.
@@ -30,6 +34,17 @@ pub(crate) fn oauth_error(
         status,
         error,
         description: description.to_string(),
+        retry_after: None,
+    }
+}
+
+/// 429: `client_id` failed to authenticate too often lately; retry after `seconds`.
+pub(crate) fn too_many_failures(seconds: u64) -> OAuthError {
+    OAuthError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        error: "invalid_client",
+        description: "too many failed authentications of this client; retry later".to_string(),
+        retry_after: Some(seconds),
     }
 }
 
@@ -41,6 +56,11 @@ impl IntoResponse for OAuthError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -111,9 +131,12 @@ pub(crate) enum ClientAuth<'a> {
 }
 
 /// Authenticates the client by HTTP Basic or by the form's `client_id`/`client_secret`
-/// (RFC 6749 §2.3.1) against the instance's `clients`; both at once is an `invalid_request`, a wrong pair an `invalid_client`.
+/// (RFC 6749 §2.3.1) against the instance's `clients`; both at once is an `invalid_request`, a
+/// wrong pair an `invalid_client`. Secrets are compared in constant time; a known client that
+/// failed too often lately answers 429 (`failures`).
 pub(crate) fn authenticate_client<'a>(
     clients: &'a [OAuthClient],
+    failures: &AuthFailures,
     headers: &HeaderMap,
     fields: &HashMap<String, String>,
 ) -> Result<ClientAuth<'a>, OAuthError> {
@@ -151,15 +174,26 @@ pub(crate) fn authenticate_client<'a>(
             ));
         }
     };
-    clients
-        .iter()
-        .find(|client| client.client_id == id && client.client_secret == secret)
-        .map(ClientAuth::Client)
-        .ok_or_else(|| {
-            oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "unknown client or wrong secret",
-            )
-        })
+    let wrong = || {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client or wrong secret",
+        )
+    };
+    // the client id is not secret; its secret is
+    let Some(client) = clients.iter().find(|client| client.client_id == id) else {
+        return Err(wrong());
+    };
+    if let Some(seconds) = failures.locked(&client.client_id) {
+        return Err(too_many_failures(seconds));
+    }
+    if secrets_equal(&secret, &client.client_secret) {
+        failures.succeeded(&client.client_id);
+        Ok(ClientAuth::Client(client))
+    } else {
+        failures.failed(&client.client_id);
+        tracing::warn!(client_id = %client.client_id, "failed client authentication");
+        Err(wrong())
+    }
 }

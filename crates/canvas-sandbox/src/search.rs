@@ -27,12 +27,40 @@ pub(crate) struct Paged {
     pub page: Option<(u64, u64)>,
 }
 
+/// 400 `invalid` naming the parameter when a name or value of the query string decodes to bytes
+/// that are not UTF-8 or to a NUL (`form_urlencoded` alone would replace the first and keep the
+/// second).
+pub(crate) fn well_formed_query(raw: Option<&str>) -> Result<(), ApiError> {
+    let decode = |text: &str| -> Vec<u8> {
+        let spaced = text.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced).collect()
+    };
+    for pair in raw.unwrap_or_default().split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name_bytes = decode(name);
+        let shown = String::from_utf8_lossy(&name_bytes).replace('\0', "\\0");
+        for (part, bytes) in [("name", &name_bytes), ("value", &decode(value))] {
+            let why = match std::str::from_utf8(bytes) {
+                Err(_) => "is not UTF-8 once percent-decoded",
+                Ok(text) if text.contains('\0') => "contains a NUL character",
+                Ok(_) => continue,
+            };
+            return Err(ApiError::bad(
+                shown.clone(),
+                format!("the {part} of search parameter {shown:?} {why}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Parses the raw query string of `GET /Appointment` under the edition's policy.
 pub(crate) fn parse_query(
     raw: Option<&str>,
     policy: &Policy,
     mutant: Option<Mutant>,
 ) -> Result<SearchRequest, ApiError> {
+    well_formed_query(raw)?;
     let mut filters = Filters::default();
     let mut carried = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -390,6 +418,14 @@ mod tests {
 
     fn parse(q: &str) -> Result<SearchRequest, ApiError> {
         parse_query(Some(q), Edition::Sept2023.policy(), None)
+    }
+
+    #[test]
+    fn values_that_decode_to_invalid_utf8_or_nul_are_refused_naming_the_parameter() {
+        rejects("patient=%FF%FE", "patient");
+        rejects("patient=a%00b", "patient");
+        rejects("status=booked&practitioner=%C3", "practitioner");
+        assert!(well_formed_query(Some("patient=caf%C3%A9+x")).is_ok());
     }
 
     fn parse_current(q: &str) -> Result<SearchRequest, ApiError> {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::{Location as YamlLocation, Spanned};
 
+pub use super::connection_settings::ConnectionSettings;
 use super::edition::Edition;
 use super::instant::{parse_day, parse_instant};
 use super::status::CanvasStatus;
@@ -55,6 +56,8 @@ pub struct Settings {
     pub token_lifetime_secs: u64,
     /// Appointments present from the start (seeding is idempotent).
     pub seed_appointments: Vec<SeedAppointment>,
+    /// Timeouts, connection cap and request log (`connections:`; every limit optional).
+    pub connections: ConnectionSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -75,6 +78,7 @@ impl fmt::Debug for Settings {
             .field("oauth_clients", &self.oauth_clients)
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("seed_appointments", &self.seed_appointments)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -397,6 +401,7 @@ impl Settings {
             }],
             token_lifetime_secs: 36_000,
             seed_appointments: reference_seeds(edition),
+            connections: ConnectionSettings::default(),
         }
     }
 
@@ -634,6 +639,8 @@ struct RawSettings {
     token_lifetime_secs: Spanned<u64>,
     #[serde(default)]
     seed_appointments: Option<Spanned<RawSeeds>>,
+    #[serde(default)]
+    connections: Option<Spanned<ConnectionSettings>>,
 }
 
 fn allowed() -> DoubleBooking {
@@ -943,6 +950,14 @@ impl RawSettings {
         {
             return Err(check.fail(&token.referenced, "static_token must not be empty"));
         }
+        if let Some(connections) = &self.connections
+            && let Some(key) = connections.value.zero_key()
+        {
+            return Err(check.fail(
+                &connections.referenced,
+                format!("connections.{key} must be at least 1"),
+            ));
+        }
         if self.token_lifetime_secs.value == 0 {
             return Err(check.fail(
                 &self.token_lifetime_secs.referenced,
@@ -997,6 +1012,11 @@ impl RawSettings {
             oauth_clients: self.oauth_clients.into_iter().map(|c| c.value).collect(),
             token_lifetime_secs: self.token_lifetime_secs.value,
             seed_appointments: Vec::new(),
+            connections: self
+                .connections
+                .as_ref()
+                .map(|c| c.value.clone())
+                .unwrap_or_default(),
         };
         if let Some(seeds) = self.seed_appointments {
             let list = match seeds.value {
@@ -1136,6 +1156,24 @@ mod tests {
         assert!(!err.to_string().contains("line 5"), "location once: {err}");
         let err = parse(&format!("{MINIMAL}token_lifetime_secs: abc\n")).unwrap_err();
         assert!(err.to_string().starts_with("s.yaml:5:22: "), "{err}");
+    }
+
+    #[test]
+    fn connections_are_read_and_a_zero_limit_is_refused() {
+        let settings = parse(&format!(
+            "{MINIMAL}connections:\n  idle_timeout_secs: 7\n  log_requests: true\n"
+        ))
+        .expect("valid");
+        assert_eq!(settings.connections.idle_timeout_secs, Some(7));
+        assert_eq!(settings.connections.log_requests, Some(true));
+        assert_eq!(settings.connections.max_connections, None);
+        let err = parse(&format!("{MINIMAL}connections:\n  max_connections: 0\n")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("connections.max_connections must be at least 1"),
+            "{err}"
+        );
+        assert!(parse(&format!("{MINIMAL}connections:\n  bogus: 1\n")).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::auth::Tokens;
 use super::edition::Policy;
 use super::error::ApiError;
 use super::interaction::{Ctx, Mode};
+use super::lockout::AuthFailures;
 use super::mutant::Mutant;
 use super::settings::{DoubleBooking, Settings};
 use super::store::{Store, StoreError};
@@ -21,6 +22,8 @@ pub(crate) struct AppState {
     pub settings: Arc<Settings>,
     pub store: Arc<Store>,
     pub tokens: Arc<Tokens>,
+    /// Failed client authentications per OAuth client (429 beyond the limit).
+    pub auth_failures: Arc<AuthFailures>,
     pub mutant: Option<Mutant>,
     /// Where the server listens: the `Location` base when a request has no Host header.
     pub bound: Option<SocketAddr>,

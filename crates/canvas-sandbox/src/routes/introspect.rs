@@ -1,9 +1,9 @@
-//! `/auth/introspect/`: OAuth2 token introspection (RFC 7662), as `POST` with a form and as
-//! `GET ?token=…` (the form Canvas's request collection uses). The caller authenticates as a
-//! client (HTTP Basic or form credentials) or with a bearer token this server accepts
-//! (RFC 7662 §2.1). The answer is `{"active": false}` for an unknown or expired token, else
-//! `active`, `scope`, `client_id` (issued tokens), `token_type`, `exp` (issued tokens) and
-//! `patient` (patient tokens, D29).
+//! `/auth/introspect/`: OAuth2 token introspection (RFC 7662) as `POST` with a form; a token or
+//! client credentials in the query string (`GET ?token=…`, as Canvas's request collection sends
+//! it) are refused with 400, since URLs end up in logs (§2.1). The caller authenticates as a
+//! client (HTTP Basic or form credentials) or with a bearer token this server accepts. The answer
+//! is `{"active": false}` for an unknown or expired token, else `active`, `scope`, `client_id`,
+//! `token_type`, `exp` (issued tokens) and `patient` (patient tokens, D29).
 
 use std::collections::HashMap;
 
@@ -21,21 +21,38 @@ use crate::state::AppState;
 pub(crate) async fn introspect_form(
     State(state): State<AppState>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     RawBody(body): RawBody,
 ) -> Result<Response, OAuthError> {
+    refuse_secrets_in(query.as_deref())?;
     introspect(&state, &headers, &form_fields(&body, &[])?)
 }
 
-pub(crate) async fn introspect_query(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response, OAuthError> {
-    introspect(
-        &state,
-        &headers,
-        &form_fields(query.unwrap_or_default().as_bytes(), &[])?,
-    )
+/// `GET /auth/introspect/`: always 400 (RFC 7662 §2.1 takes a POST form).
+pub(crate) async fn introspect_query(RawQuery(query): RawQuery) -> Result<Response, OAuthError> {
+    refuse_secrets_in(query.as_deref())?;
+    Err(oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "introspection takes a POST form (RFC 7662 §2.1)",
+    ))
+}
+
+/// Query parameters that carry a secret or a token, which a URL must never hold.
+const SECRET_PARAMETERS: [&str; 3] = ["token", "client_id", "client_secret"];
+
+/// 400 when the query string names a token or client credentials.
+fn refuse_secrets_in(query: Option<&str>) -> Result<(), OAuthError> {
+    let named = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .any(|(name, _)| SECRET_PARAMETERS.contains(&name.as_ref()));
+    if named {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "tokens and client credentials go in the POST form body, never in the query string (RFC 7662 §2.1)",
+        ));
+    }
+    Ok(())
 }
 
 fn introspect(
@@ -43,7 +60,12 @@ fn introspect(
     headers: &HeaderMap,
     fields: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
-    let caller_ok = match authenticate_client(&state.settings.oauth_clients, headers, fields)? {
+    let caller_ok = match authenticate_client(
+        &state.settings.oauth_clients,
+        &state.auth_failures,
+        headers,
+        fields,
+    )? {
         ClientAuth::Client(_) => true,
         ClientAuth::Absent => bearer(headers).is_some_and(|t| state.tokens.grant(t).is_some()),
     };

@@ -104,7 +104,12 @@ pub(crate) async fn token(
             "only client_credentials is supported",
         ));
     }
-    let client = match authenticate_client(&state.settings.oauth_clients, &headers, &fields)? {
+    let client = match authenticate_client(
+        &state.settings.oauth_clients,
+        &state.auth_failures,
+        &headers,
+        &fields,
+    )? {
         ClientAuth::Client(client) => client,
         ClientAuth::Absent => {
             return Err(oauth_error(

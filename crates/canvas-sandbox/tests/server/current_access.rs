@@ -135,11 +135,24 @@ async fn token_endpoint_basic_auth_scope_and_introspection() {
     .await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["error"], "invalid_scope");
-    // RFC 7662: GET ?token= with a bearer, POST form with client credentials
+    // RFC 7662 §2.1: a token in the query string is refused, even with a valid caller
     let reply = api
         .send(
             api.client
                 .get(api.url(&format!("/auth/introspect/?token={issued}")))
+                .bearer_auth(&issued),
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(reply.json()["error"], "invalid_request");
+    assert!(
+        !reply.text.contains(&issued),
+        "the answer does not echo the token"
+    );
+    // … a POST form with a bearer or with client credentials is answered
+    let reply = api
+        .send(
+            post_form(&api, "/auth/introspect/", &[("token", issued.as_str())])
                 .bearer_auth(&issued),
         )
         .await;
