@@ -61,7 +61,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub body_read_timeout: Option<u64>,
     /// Seconds a connection with no request in flight may stay silent before it is closed
-    /// (default: the settings file's, else 5).
+    /// (default: the settings file's, else 30).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: Option<u64>,
     /// Open connections at most; a client beyond it is answered 503 with Retry-After and closed

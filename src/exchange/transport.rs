@@ -25,6 +25,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
 }
 
+/// How long an idle pooled connection is kept for reuse.
+const POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// A reqwest client with these timeouts that never follows redirects (a token must not travel to
 /// another host).
 pub fn http_client(limits: &Limits) -> Result<reqwest::Client, reqwest::Error> {
@@ -32,6 +35,9 @@ pub fn http_client(limits: &Limits) -> Result<reqwest::Client, reqwest::Error> {
         .timeout(limits.timeout)
         .connect_timeout(limits.connect_timeout)
         .read_timeout(limits.read_timeout)
+        // Below the idle limits servers keep (the reference server's 30 s, common proxies' 60 s
+        // or more), so a pooled connection is never reused just as the server closes it.
+        .pool_idle_timeout(POOL_IDLE)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("canvas-conformance/", env!("CARGO_PKG_VERSION")))
         .build()

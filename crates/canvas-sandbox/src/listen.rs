@@ -51,7 +51,7 @@ impl Default for Connections {
         Connections {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
             max_connections: 512,
             drain_timeout: Duration::from_secs(10),
             log_requests: false,
@@ -432,7 +432,7 @@ mod tests {
         let limits = Connections::default();
         assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
         assert_eq!(limits.body_read_timeout, Duration::from_secs(30));
-        assert_eq!(limits.idle_timeout, Duration::from_secs(5));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(30));
         assert_eq!(limits.max_connections, 512);
         assert!(!limits.log_requests);
         assert_eq!(
