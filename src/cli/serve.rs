@@ -11,6 +11,7 @@ use canvas_sandbox::{Edition, Mutant, ServerConfig, Settings, seed_synthetic, se
 use tokio::net::TcpListener;
 
 use crate::cli::describe::describe;
+use crate::cli::serve_faults::FaultArgs;
 
 /// Options of `serve`.
 #[derive(clap::Args, Debug, Clone)]
@@ -53,6 +54,9 @@ pub struct ServeArgs {
     /// into a shared `memdb` in-memory database). See `seed_synthetic` for what they look like.
     #[arg(long, value_name = "N", hide = true)]
     pub seed_synthetic: Option<u64>,
+    /// Injected latency and faults.
+    #[command(flatten)]
+    pub faults: FaultArgs,
 }
 
 /// The `--token` value; its `Debug` never prints it.
@@ -120,6 +124,9 @@ pub async fn run_until(
         );
     }
     eprintln!("edition {}", config.settings.edition);
+    if !config.settings.faults.is_off() {
+        eprintln!("faults {:?}", config.settings.faults);
+    }
     println!("http://{bound}");
     serve(listener, config, shutdown)
         .await
@@ -164,6 +171,11 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     if args.no_double_booking {
         settings.double_booking = DoubleBooking::Disallowed;
     }
+    args.faults.apply(&mut settings.faults);
+    settings
+        .faults
+        .check()
+        .map_err(|err| anyhow::anyhow!(err))?;
     let static_token = args
         .token
         .as_ref()

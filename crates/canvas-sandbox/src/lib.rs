@@ -48,6 +48,7 @@
 //! - `instant`: FHIR instants and search days.
 //! - [`mutant`]: the deliberate defects.
 //! - [`edition`]: the two editions and the one policy value per edition that handlers consult.
+//! - [`faults`]: injected latency and faults (the outermost layer, its listener, the draws).
 
 mod app;
 mod auth;
@@ -56,6 +57,7 @@ mod domain;
 pub mod edition;
 mod error;
 mod extract;
+pub mod faults;
 mod free_slots;
 mod identifier;
 mod instant;
@@ -81,6 +83,7 @@ mod working_hours;
 
 pub use app::{RunningServer, ServerConfig, ServerError, router, serve, spawn};
 pub use edition::Edition;
+pub use faults::{Faults, Rate};
 pub use mutant::Mutant;
 pub use settings::{Settings, SettingsError};
 pub use store::{SYNTHETIC_START_MS, SYNTHETIC_STEP_MS, seed_synthetic, synthetic_id};

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::{Location as YamlLocation, Spanned};
 
 use super::edition::Edition;
+use super::faults::Faults;
 use super::instant::{parse_day, parse_instant};
 use super::status::CanvasStatus;
 use super::working_hours::RawWorkingHours;
@@ -55,6 +56,8 @@ pub struct Settings {
     pub token_lifetime_secs: u64,
     /// Appointments present from the start (seeding is idempotent).
     pub seed_appointments: Vec<SeedAppointment>,
+    /// Injected latency and faults (`faults:`; default none).
+    pub faults: Faults,
 }
 
 impl fmt::Debug for Settings {
@@ -75,6 +78,7 @@ impl fmt::Debug for Settings {
             .field("oauth_clients", &self.oauth_clients)
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("seed_appointments", &self.seed_appointments)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -397,6 +401,7 @@ impl Settings {
             }],
             token_lifetime_secs: 36_000,
             seed_appointments: reference_seeds(edition),
+            faults: Faults::default(),
         }
     }
 
@@ -634,6 +639,8 @@ struct RawSettings {
     token_lifetime_secs: Spanned<u64>,
     #[serde(default)]
     seed_appointments: Option<Spanned<RawSeeds>>,
+    #[serde(default)]
+    faults: Option<Spanned<Faults>>,
 }
 
 fn allowed() -> DoubleBooking {
@@ -997,7 +1004,14 @@ impl RawSettings {
             oauth_clients: self.oauth_clients.into_iter().map(|c| c.value).collect(),
             token_lifetime_secs: self.token_lifetime_secs.value,
             seed_appointments: Vec::new(),
+            faults: Faults::default(),
         };
+        if let Some(faults) = self.faults {
+            if let Err(message) = faults.value.check() {
+                return Err(check.fail(&faults.referenced, message));
+            }
+            settings.faults = faults.value;
+        }
         if let Some(seeds) = self.seed_appointments {
             let list = match seeds.value {
                 RawSeeds::Reference(true) => reference_seeds(self.edition),

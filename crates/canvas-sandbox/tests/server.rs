@@ -16,6 +16,7 @@ mod server {
     mod current_search;
     mod current_update;
     mod editions;
+    mod faults;
     mod lifecycle;
     mod lookups;
     mod mutants;
