@@ -24,6 +24,7 @@ use canvas_sandbox::{Faults, Rate};
 /// How part 6 runs: the injected latency, the pace of the rate-limited run, the 503 share.
 #[derive(Clone, Debug)]
 pub struct SandboxSpec {
+    /// The delay every server injects before each request.
     pub latency: Duration,
     /// The `--rps` of the rate-limited run.
     pub rps: f64,
@@ -38,9 +39,13 @@ pub struct SandboxSpec {
 pub struct SandboxRun {
     /// `latency`, `rps`, or `503s`.
     pub name: String,
+    /// The cases' verdicts.
     pub tally: Tally,
+    /// Requests sent, retries included.
     pub requests: u64,
+    /// Requests sent again after a 503 (or a 429, or a lost answer).
     pub retries: u64,
+    /// `run_plan` alone (cases and cleanup).
     pub wall_ms: f64,
     /// The bound the run cannot beat: its longest chain of requests × the latency (for the paced
     /// run, requests ÷ rps when that is longer).
@@ -54,9 +59,13 @@ pub struct SandboxRun {
 /// Part 6's numbers.
 #[derive(Clone, Debug, Serialize)]
 pub struct SandboxPart {
+    /// The injected latency.
     pub latency_ms: f64,
+    /// Cases in flight (a remote target's default).
     pub jobs: usize,
+    /// The pace of the paced run.
     pub rps: f64,
+    /// Plain, paced, with 503s.
     pub runs: Vec<SandboxRun>,
 }
 
