@@ -19,7 +19,7 @@ fn number(value: &Value, pointer: &str) -> f64 {
 }
 
 #[test]
-fn quick_bench_measures_all_five_parts() {
+fn quick_bench_measures_all_six_parts() {
     let json_path: PathBuf = scratch("bench.json");
     let output = binary()
         .args(["bench", "--quick", "--json"])
@@ -35,6 +35,7 @@ fn quick_bench_measures_all_five_parts() {
         "3. suite growth",
         "4. reference server, separate process, loopback",
         "5. peer: the same scenario through our runner and Hurl",
+        "6. sandbox-like: the default suite, both editions",
         "goals",
     ] {
         assert!(
@@ -49,7 +50,7 @@ fn quick_bench_measures_all_five_parts() {
         .skip(1)
         .take_while(|l| l.starts_with("   "))
         .collect();
-    assert_eq!(goal_lines.len(), 9, "{stdout}");
+    assert_eq!(goal_lines.len(), 12, "{stdout}");
     assert!(
         goal_lines.iter().all(|l| ["✓", "✗", "–"]
             .iter()
@@ -90,8 +91,9 @@ fn quick_bench_measures_all_five_parts() {
     );
     assert!(number(&report, "/suite/run_ms") > 0.0);
     assert!(number(&report, "/suite/wall_ms") >= number(&report, "/suite/run_ms"));
-    // 2: the bare loop re-sent exactly those requests, all answered.
-    assert_eq!(number(&report, "/bare/requests"), requests);
+    // 2: the bare loop re-sent those requests but the sweep's, all answered.
+    let sweep = number(&report, "/suite/sweep_requests");
+    assert_eq!(number(&report, "/bare/requests"), requests - sweep);
     assert_eq!(number(&report, "/bare/errors"), 0.0);
     assert!(number(&report, "/bare/overhead") > 0.0);
     // 3: replicas never collide: every replica passes and sends the same requests.
@@ -100,7 +102,12 @@ fn quick_bench_measures_all_five_parts() {
     for row in growth {
         let replicas = number(row, "/replicas");
         assert_eq!(number(row, "/not_passed"), 0.0, "{row:#}");
-        assert_eq!(number(row, "/requests"), replicas * requests, "{row:#}");
+        // Each replica sends the same requests; one sweep covers them all.
+        let sent = number(row, "/requests");
+        assert!(
+            sent >= replicas * (requests - sweep) && sent <= replicas * requests,
+            "{row:#}"
+        );
         assert!(number(row, "/ratio_to_1x") > 0.0);
     }
     // 4: one child server of 1k per edition, three workloads answered without errors, then stopped.
@@ -188,7 +195,16 @@ fn quick_bench_measures_all_five_parts() {
         number(big, "/preseeded"),
         "{big:#}"
     );
-    assert_eq!(report["goals"].as_array().map(Vec::len), Some(9));
+    assert_eq!(report["goals"].as_array().map(Vec::len), Some(12));
+    // 6: three sandbox-like runs, every verdict the latency run's, the 503s retried.
+    let runs = report["sandbox"]["runs"].as_array().expect("part 6 runs");
+    assert_eq!(runs.len(), 3, "{report:#}");
+    for run in runs {
+        assert_eq!(run["verdicts_unchanged"], true, "{run:#}");
+        assert_eq!(number(run, "/tally/failed"), 0.0, "{run:#}");
+        assert!(number(run, "/bound_ms") > 0.0, "{run:#}");
+    }
+    assert!(number(&runs[2], "/retries") > 0.0, "{:#}", runs[2]);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod sandbox {
     mod faults;
     mod generic_fhir;
     mod init;
+    mod injected;
     mod interrupt;
     mod lost_answers;
     mod oauth;

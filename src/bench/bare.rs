@@ -1,6 +1,6 @@
 //! Part 2: the requests of a suite run re-sent by a bare reqwest loop, in the same order and with
-//! the same number of cases in flight, with no rendering or checks. Suite time ÷ this time is the
-//! harness overhead. Recorded Authorization values are redacted; the target's token goes back in.
+//! the same number of cases in flight, with no rendering or checks, then the cleanup's write-backs
+//! (not its sweep). Suite time ÷ this time is the harness overhead. Tokens go back in.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,17 +55,20 @@ pub async fn replay(
                 .collect()
         })
         .collect();
-    let cancels: Vec<(Prepared, bool)> = cancels
-        .iter()
-        .filter_map(|cancel| {
-            let prepared = Prepared::cancel(
-                targets.get(cancel.target)?,
-                tokens.get(cancel.target)?,
-                &cancel.id,
-            );
-            Some((prepared, cancel.writes))
-        })
-        .collect();
+    // The cleanup writes each appointment back from the sweep's copy (no read): the bodies are
+    // fetched here, before the clock starts, and only the writes are timed.
+    let mut writes = Vec::new();
+    for cancel in cancels.iter().filter(|c| c.writes) {
+        let (Some(target), Some(token)) = (targets.get(cancel.target), tokens.get(cancel.target))
+        else {
+            continue;
+        };
+        writes.push(
+            Prepared::cancel(target, token, &cancel.id)
+                .with_current_body(&http)
+                .await,
+        );
+    }
     let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
     let started = Instant::now();
     let mut tasks = JoinSet::new();
@@ -87,11 +90,10 @@ pub async fn replay(
         requests += sent;
         errors += failed;
     }
-    let mut cancel_requests = 0;
-    for (cancel, writes) in &cancels {
-        errors += cancel.read_and_cancel(&http, *writes).await;
-        cancel_requests += 1 + usize::from(*writes);
+    for write in &writes {
+        errors += usize::from(!write.send(&http).await);
     }
+    let cancel_requests = writes.len();
     Ok(Replay {
         requests: requests + cancel_requests,
         errors,
@@ -132,8 +134,8 @@ impl Prepared {
         }
     }
 
-    /// The cleanup's cancel: `GET /Appointment/{id}`, then `PUT` it back with status cancelled
-    /// (see [`Prepared::read_and_cancel`]).
+    /// The cleanup's cancel: `PUT /Appointment/{id}` with status cancelled (a status-only body
+    /// until [`Prepared::with_current_body`] puts the whole appointment in it).
     fn cancel(target: &Target, token: &Secret<String>, id: &str) -> Prepared {
         Prepared {
             method: reqwest::Method::PUT,
@@ -149,38 +151,24 @@ impl Prepared {
         }
     }
 
-    /// The cleanup's requests for one cancel: read the appointment (this request's URL), then, when
-    /// the run's cleanup wrote (`writes`), PUT the body read back with status cancelled (this
-    /// request's body when the read gave none). Returns how many got no response.
-    async fn read_and_cancel(&self, http: &reqwest::Client, writes: bool) -> usize {
+    /// The same write with the appointment as the server holds it now, status cancelled (the
+    /// copy the run's cleanup has from its sweep); unchanged when it cannot be read.
+    async fn with_current_body(mut self, http: &reqwest::Client) -> Prepared {
         let mut read = http.get(&self.url);
         for (name, value) in self.headers.iter().filter(|(n, _)| n != "Content-Type") {
             read = read.header(name, value);
         }
-        let (body, read_failed) = match read.send().await {
-            Ok(response) => match response.bytes().await {
-                Ok(bytes) => (serde_json::from_slice::<serde_json::Value>(&bytes).ok(), 0),
-                Err(_) => (None, 1),
-            },
-            Err(_) => (None, 1),
+        let current = match read.send().await {
+            Ok(response) => response.bytes().await.ok(),
+            Err(_) => None,
         };
-        if !writes {
-            return read_failed;
+        if let Some(mut resource @ serde_json::Value::Object(_)) =
+            current.and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        {
+            resource["status"] = json!("cancelled");
+            self.body = Some(resource.to_string());
         }
-        let body = match body {
-            Some(mut resource @ serde_json::Value::Object(_)) => {
-                resource["status"] = json!("cancelled");
-                Some(resource.to_string())
-            }
-            _ => self.body.clone(),
-        };
-        let put = Prepared {
-            method: self.method.clone(),
-            url: self.url.clone(),
-            headers: self.headers.clone(),
-            body,
-        };
-        read_failed + usize::from(!put.send(http).await)
+        self
     }
 
     /// Sends it and reads the whole body; `false` when no response came.

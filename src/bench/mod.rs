@@ -1,6 +1,7 @@
 //! `canvas-conformance bench`: measures the harness and the reference server in one bounded run
 //! (suite wall time, harness overhead against a bare reqwest loop, suite growth, server under load,
-//! and the same scenario through our runner and through Hurl).
+//! the same scenario through our runner and through Hurl, and the suite against sandbox-like
+//! servers with latency, a pace and 503s).
 //! One file per part; [`run`] strings them together and returns the numbers in a [`BenchReport`].
 
 pub mod bare;
@@ -10,6 +11,7 @@ pub mod measure;
 pub mod peer;
 pub mod process;
 pub mod report;
+pub mod sandbox;
 pub mod suite;
 pub mod table;
 
@@ -36,6 +38,8 @@ pub struct Scale {
     pub load: load::LoadSpec,
     /// The peer part's scenarios and pairs.
     pub peer: peer::PeerSpec,
+    /// Part 6: the latency, pace and 503 share of the sandbox-like runs.
+    pub sandbox: sandbox::SandboxSpec,
 }
 
 impl Scale {
@@ -56,6 +60,12 @@ impl Scale {
                 big_pairs: 3,
                 big_matches: 960,
             },
+            sandbox: sandbox::SandboxSpec {
+                latency: Duration::from_millis(100),
+                rps: 50.0,
+                unavailable: 0.05,
+                retry_after_secs: 1,
+            },
         }
     }
 
@@ -75,6 +85,12 @@ impl Scale {
                 big_iterations: 3,
                 big_pairs: 1,
                 big_matches: 30,
+            },
+            sandbox: sandbox::SandboxSpec {
+                latency: Duration::from_millis(5),
+                rps: 1000.0,
+                unavailable: 0.05,
+                retry_after_secs: 0,
             },
         }
     }
@@ -201,6 +217,9 @@ pub async fn run(
     // 5: the same scenario through our runner and through Hurl, each its own process.
     let peer = peer::run(options, &mut progress).await?;
 
+    // 6: the default suite against sandbox-like servers (latency, a pace, 503s).
+    let sandbox = sandbox::run(cases, &options.scale.sandbox, &mut progress).await?;
+
     Ok(BenchReport::build(report::Parts {
         scale: &options.scale,
         jobs,
@@ -212,6 +231,7 @@ pub async fn run(
         growth: &growth,
         servers,
         peer,
+        sandbox,
         end_memory: measure::memory_of_self(),
     }))
 }

@@ -10,6 +10,7 @@ use crate::bench::bare::Replay;
 use crate::bench::load::{ServerSize, Workload};
 use crate::bench::measure::{self, Memory};
 use crate::bench::peer::figures::PeerPart;
+use crate::bench::sandbox::SandboxPart;
 use crate::bench::suite::SuiteRun;
 use crate::outcome::Tally;
 use canvas_sandbox::Edition;
@@ -24,6 +25,8 @@ pub struct BenchReport {
     pub server: Vec<ServerSize>,
     /// Part 5: the peer scenarios through our runner and through Hurl.
     pub peer: PeerPart,
+    /// Part 6: the default suite against sandbox-like servers.
+    pub sandbox: SandboxPart,
     /// This process's memory at the end (the load driver included).
     pub end_memory: Option<Memory>,
     pub goals: Vec<Goal>,
@@ -38,9 +41,13 @@ pub struct SuitePart {
     pub walk_pages: usize,
     /// Appointments the cleanup cancelled.
     pub cancels: usize,
-    /// The cleanup's requests: a read per cancel, and a write unless it was already cancelled.
+    /// The cleanup's requests: the sweep's searches, a write per cancel unless it was already
+    /// cancelled, and a read where it had no copy.
     pub cancel_requests: usize,
-    /// Requests in all: exchanges + walk pages + cancel requests.
+    /// Of those, the sweep's searches (and reads where it had no copy): the bare loop leaves them
+    /// out.
+    pub sweep_requests: usize,
+    /// Requests in all, as the client counted them: exchanges + walk pages + cleanup.
     pub requests: usize,
     /// `run_plan` alone: cases, checks and cleanup.
     pub run_ms: f64,
@@ -105,6 +112,7 @@ pub struct Parts<'a> {
     pub growth: &'a [(usize, SuiteRun)],
     pub servers: Vec<ServerSize>,
     pub peer: PeerPart,
+    pub sandbox: SandboxPart,
     pub end_memory: Option<Memory>,
 }
 
@@ -119,6 +127,7 @@ impl BenchReport {
             walk_pages: first.walk_pages,
             cancels: first.cancels.len(),
             cancel_requests: first.cancel_requests(),
+            sweep_requests: first.sweep_requests(),
             requests: first.requests(),
             run_ms,
             setup_ms: measure::ms(parts.setup),
@@ -168,6 +177,7 @@ impl BenchReport {
             growth,
             server: parts.servers,
             peer: parts.peer,
+            sandbox: parts.sandbox,
             end_memory: parts.end_memory,
             goals: Vec::new(),
         };
@@ -225,7 +235,58 @@ pub fn goals(report: &BenchReport) -> Vec<Goal> {
             ratio.map(|r| r <= at_most),
         )
     };
+    let sandbox_run = |name: &str| report.sandbox.runs.iter().find(|r| r.name == name);
+    let bound_goal = |name: &str,
+                      target: &str,
+                      run: Option<&crate::bench::sandbox::SandboxRun>,
+                      at_most: f64| {
+        goal(
+            name,
+            target,
+            run.map_or_else(
+                || "n/a".to_owned(),
+                |r| {
+                    format!(
+                        "{:.2}× ({:.0} ms for {:.0} ms)",
+                        r.ratio, r.wall_ms, r.bound_ms
+                    )
+                },
+            ),
+            run.map(|r| r.ratio <= at_most),
+        )
+    };
     let mut goals = vec![
+        bound_goal(
+            "sandbox-like: wall ÷ critical path",
+            "≤ 1.2×",
+            sandbox_run("latency"),
+            1.2,
+        ),
+        bound_goal(
+            "sandbox-like, --rps: wall ÷ (requests ÷ rps)",
+            "≤ 1.1×",
+            sandbox_run("rps"),
+            1.1,
+        ),
+        goal(
+            "sandbox-like, 5% 503s: verdicts unchanged",
+            "all",
+            sandbox_run("503s").map_or_else(
+                || "n/a".to_owned(),
+                |r| {
+                    format!(
+                        "{} ({} retries)",
+                        if r.verdicts_unchanged {
+                            "unchanged"
+                        } else {
+                            "CHANGED"
+                        },
+                        r.retries
+                    )
+                },
+            ),
+            sandbox_run("503s").map(|r| r.verdicts_unchanged),
+        ),
         goal(
             "default suite wall time (setup + run)",
             "< 1 s",

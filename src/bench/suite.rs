@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::case::Case;
 use crate::edition::Edition;
-use crate::exchange::SentRequest;
+use crate::exchange::{SentRequest, Traffic};
 use crate::outcome::{CaseOutcome, Tally};
 use crate::plan::{Placement, Plan, Selection, build};
 use crate::run::scope::{CASES_PER_WINDOW, new_run_id};
@@ -103,28 +103,38 @@ pub struct SuiteRun {
     pub cancels: Vec<Cancel>,
     pub cleanup_problems: usize,
     pub recorded: Vec<RecordedCase>,
+    /// What the run's client sent (cases and cleanup, retries included).
+    pub traffic: Traffic,
 }
 
 impl SuiteRun {
-    /// Every request the run sent: step exchanges, walk pages and the cancels' requests.
+    /// Every request the run sent, as its client counted them (retries included).
     pub fn requests(&self) -> usize {
-        self.exchanges + self.walk_pages + self.cancel_requests()
+        usize::try_from(self.traffic.requests).unwrap_or(usize::MAX)
     }
 
-    /// The cleanup's requests: a read per cancel, and a write unless it was already cancelled.
+    /// The cleanup's requests: the sweep's searches, a write per cancel unless it was already
+    /// cancelled, and a read where it had no copy of the appointment.
     pub fn cancel_requests(&self) -> usize {
+        self.requests()
+            .saturating_sub(self.exchanges + self.walk_pages)
+    }
+
+    /// The cleanup's requests other than its write-backs (the sweep's searches and pages, reads
+    /// where it had no copy): what the bare loop does not re-send.
+    pub fn sweep_requests(&self) -> usize {
         let writes = self.cancels.iter().filter(|c| c.writes).count();
-        self.cancels.len() + writes
+        self.cancel_requests().saturating_sub(writes)
     }
 }
 
-/// One cancel of the cleanup: a read of the appointment, then a write unless it was already cancelled.
+/// One cancel of the cleanup: a write of the appointment unless it was already cancelled.
 #[derive(Clone, Debug)]
 pub struct Cancel {
     /// Index into the bed's targets.
     pub target: usize,
     pub id: String,
-    /// Whether the cleanup wrote it back (`false`: the read showed it already cancelled).
+    /// Whether the cleanup wrote it back (`false`: it was already cancelled).
     pub writes: bool,
 }
 
@@ -162,6 +172,7 @@ pub async fn run(bed: &Bed, plan: &Plan) -> SuiteRun {
             .count(),
         cancels,
         recorded,
+        traffic: report.traffic,
     }
 }
 

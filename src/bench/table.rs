@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::bench::measure::Memory;
 use crate::bench::peer::figures::{PeerPart, ToolFigures};
 use crate::bench::report::{BenchReport, mb};
+use crate::bench::sandbox::SandboxPart;
 
 fn memory(m: Option<Memory>) -> String {
     m.map_or("n/a".to_owned(), |m| {
@@ -27,7 +28,7 @@ pub fn render(report: &BenchReport) -> String {
     );
     let _ = writeln!(
         out,
-        "   requests         {} ({} exchanges + {} walk pages + {} for {} cancels)",
+        "   requests         {} ({} exchanges + {} walk pages + {} in cleanup, {} cancels)",
         s.requests, s.exchanges, s.walk_pages, s.cancel_requests, s.cancels
     );
     let _ = writeln!(out, "   run              {:.1} ms", s.run_ms);
@@ -114,6 +115,8 @@ pub fn render(report: &BenchReport) -> String {
     let _ = writeln!(out);
     peer(&mut out, &report.peer);
     let _ = writeln!(out);
+    sandbox(&mut out, &report.sandbox);
+    let _ = writeln!(out);
     let _ = writeln!(out, "goals");
     for goal in &report.goals {
         let mark = match goal.met {
@@ -134,6 +137,48 @@ fn optional(value: Option<f64>, decimals: usize) -> String {
     value.map_or("n/a".to_owned(), |v| format!("{v:.decimals$}"))
 }
 
+/// Part 6: a row per run (latency, paced, 503s) with its bound and ratio.
+fn sandbox(out: &mut String, part: &SandboxPart) {
+    let _ = writeln!(
+        out,
+        "6. sandbox-like: the default suite, both editions, {:.0} ms injected latency, --jobs {}",
+        part.latency_ms, part.jobs
+    );
+    let _ = writeln!(
+        out,
+        "   {:<22} {:>8} {:>8} {:>10} {:>10} {:>7}  verdicts",
+        "run", "requests", "retries", "wall ms", "bound ms", "ratio"
+    );
+    for run in &part.runs {
+        let name = match run.name.as_str() {
+            "rps" => format!("--rps {}", part.rps),
+            "503s" => "5% 503s".to_owned(),
+            _ => "latency".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "   {:<22} {:>8} {:>8} {:>10.0} {:>10.0} {:>6.2}×  {} passed, {} not{}",
+            name,
+            run.requests,
+            run.retries,
+            run.wall_ms,
+            run.bound_ms,
+            run.ratio,
+            run.tally.passed,
+            run.tally.failed + run.tally.errored,
+            if run.verdicts_unchanged {
+                ""
+            } else {
+                " (CHANGED)"
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "   bound: the longest chain of requests × latency (a case, then the sweep's searches and a write-back); for --rps also requests ÷ rps"
+    );
+}
+
 /// Part 5: one block per scenario, a row per tool and the ratio row.
 fn peer(out: &mut String, part: &PeerPart) {
     let _ = writeln!(
@@ -150,7 +195,7 @@ fn peer(out: &mut String, part: &PeerPart) {
     }
     let _ = writeln!(
         out,
-        "   ours             run --target --cases --jobs {} (load + lint, preflight, cases in parallel, then the cleanup: a read and a cancel per created appointment)",
+        "   ours             run --target --cases --jobs {} (load + lint, preflight, cases in parallel, then the cleanup: its sweep, and a cancel per created appointment from the copy the run has)",
         part.jobs
     );
     if part.hurl.version.is_some() {

@@ -10,7 +10,7 @@ use crate::report::comparison::{compare, unique_labels};
 use crate::report::console;
 use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
-use crate::run::options::{default_jobs, default_snapshots_dir};
+use crate::run::options::{REMOTE_JOBS, default_snapshots_dir};
 use crate::run::snapshots::UpdateMode;
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::Suite;
@@ -58,7 +58,7 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
                     label: Some(label.clone()),
                 },
                 client: options.clone(),
-                jobs: args.jobs.unwrap_or_else(default_jobs),
+                jobs: args.jobs.unwrap_or(REMOTE_JOBS),
                 snapshots: Some((
                     snapshot_dir.clone(),
                     UpdateMode::from_env(args.update_snapshots),

@@ -19,6 +19,7 @@ pub mod run;
 pub mod running;
 pub mod selection;
 pub mod serve;
+pub mod serve_faults;
 pub mod target_args;
 pub mod validate;
 

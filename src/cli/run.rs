@@ -19,7 +19,7 @@ use crate::exchange::tape::{Header, RunFacts, SuiteDigest};
 use crate::report::console;
 use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
-use crate::run::options::{default_jobs, default_snapshots_dir};
+use crate::run::options::{default_jobs_for, default_snapshots_dir};
 use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::load_suite;
@@ -116,11 +116,12 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
     } else {
         UpdateMode::from_env(args.update_snapshots)
     };
+    let remote = matches!(targets, TargetChoice::Remote { .. });
     let assumed = matches!(&targets, TargetChoice::Remote { profile, .. } if profile.origin == FixtureOrigin::Assumed);
     let mut session = RunSession::open(SessionOptions {
         targets,
         client: options,
-        jobs: args.jobs.unwrap_or_else(default_jobs),
+        jobs: args.jobs.unwrap_or_else(|| default_jobs_for(remote)),
         snapshots: Some((snapshot_dir, update)),
         allow_drift: args.allow_drift,
         require_auth: !args.dry_run,

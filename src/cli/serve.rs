@@ -14,6 +14,7 @@ use canvas_sandbox::{
 use tokio::net::TcpListener;
 
 use crate::cli::describe::describe;
+use crate::cli::serve_faults::FaultArgs;
 
 /// Options of `serve`.
 #[derive(clap::Args, Debug, Clone)]
@@ -76,6 +77,9 @@ pub struct ServeArgs {
     /// into a shared `memdb` in-memory database). See `seed_synthetic` for what they look like.
     #[arg(long, value_name = "N", hide = true)]
     pub seed_synthetic: Option<u64>,
+    /// Injected latency and faults.
+    #[command(flatten)]
+    pub faults: FaultArgs,
 }
 
 /// The `--token` value; its `Debug` never prints it.
@@ -143,6 +147,9 @@ pub async fn run_until(
         );
     }
     eprintln!("edition {}", config.settings.edition);
+    if !config.settings.faults.is_off() {
+        eprintln!("faults {:?}", config.settings.faults);
+    }
     println!("http://{bound}");
     let connections = connections_from(&args, &config);
     serve_with(listener, config, connections, shutdown)
@@ -188,6 +195,11 @@ pub fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     if args.no_double_booking {
         settings.double_booking = DoubleBooking::Disallowed;
     }
+    args.faults.apply(&mut settings.faults);
+    settings
+        .faults
+        .check()
+        .map_err(|err| anyhow::anyhow!(err))?;
     let static_token = args
         .token
         .as_ref()

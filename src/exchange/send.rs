@@ -2,10 +2,10 @@
 //! composes the request pace (`pace`), one attempt over the wire (`transport`), the retry policy
 //! (`retry`: 429/503, and lost answers on an idempotent client), one renewal of an OAuth token
 //! after a 401 (the target's auth), and scrubbing of secrets as it records (`scrub`). A case's
-//! own token request goes once to the target's token URL, its credentials and the tokens it is
-//! answered with kept out of the record. A recording
-//! client also streams each exchange to a recording (`recorder`); a replaying one answers from a
-//! recording (`replay`) and has no HTTP client at all.
+//! own token request goes to the target's token URL (again only after a 429 or 503), its
+//! credentials and the tokens it is answered with kept out of the record. A recording client also
+//! streams each exchange to a recording (`recorder`); a replaying one answers from a recording
+//! (`replay`) and has no HTTP client at all.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::case::model::{AuthMode, Method};
 use crate::exchange::error::ExchangeError;
+use crate::exchange::hold::Hold;
 use crate::exchange::pace::Pace;
 use crate::exchange::record::{Exchange, SentRequest};
 use crate::exchange::recorder::Recorder;
@@ -23,6 +24,7 @@ use crate::exchange::scrub::{
     INVALID_TOKEN, REDACTED, scrub_error, scrub_headers, scrub_issued_tokens, scrub_received,
 };
 use crate::exchange::tape::{CaseFacts, Line, Slot, Taped, without_userinfo};
+use crate::exchange::traffic::{Counter, Traffic};
 use crate::exchange::transport::{self, Limits};
 use crate::target::TokenFields;
 use crate::target::{Secret, Target};
@@ -86,6 +88,10 @@ pub struct Client {
     slot: Arc<Place>,
     /// Every request this client sends is idempotent (see [`Client::idempotent`]).
     idempotent: bool,
+    /// What this client and its clones sent.
+    counter: Arc<Counter>,
+    /// Targets that answered 429 and asked every request to wait.
+    hold: Arc<Hold>,
 }
 
 /// Over the wire (recording each exchange, or not), or from a recording.
@@ -135,6 +141,8 @@ impl Client {
             pace,
             slot: Arc::default(),
             idempotent: false,
+            counter: Arc::default(),
+            hold: Arc::default(),
         })
     }
 
@@ -147,6 +155,8 @@ impl Client {
             pace: None,
             slot: Arc::default(),
             idempotent: false,
+            counter: Arc::default(),
+            hold: Arc::default(),
         }
     }
 
@@ -227,6 +237,11 @@ impl Client {
         &self.options
     }
 
+    /// What this client and every clone of it sent so far.
+    pub fn traffic(&self) -> Traffic {
+        self.counter.traffic()
+    }
+
     /// Sends `out` to `target`; a transport failure, a token that could not be had, or a target
     /// still busy after every retry is recorded in the exchange's `error`, not returned. Replaying,
     /// the recorded exchange at this place answers instead (or a `not_recorded` error).
@@ -258,8 +273,8 @@ impl Client {
         exchange
     }
 
-    /// A case's token request: once, to the target's token URL with its client's credentials
-    /// (never recorded), the tokens of the answer redacted.
+    /// A case's token request: to the target's token URL with its client's credentials (never
+    /// recorded), the tokens of the answer redacted; asked again only after a 429 or 503.
     async fn send_token_request(
         &self,
         http: &reqwest::Client,
@@ -280,27 +295,46 @@ impl Client {
                 };
             }
         };
-        if let Some(pace) = &self.pace {
-            pace.wait().await;
-        }
-        let one = transport::Request {
-            method: Method::Post,
-            url: &call.url,
-            headers,
-            token: None,
-            body: Some(call.form.expose()),
-        };
-        match transport::attempt(http, &self.options.limits(), &one).await {
-            Ok(received) => Exchange {
+        let mut attempt = 1;
+        loop {
+            self.hold.wait(&target.label).await;
+            if let Some(pace) = &self.pace {
+                pace.wait().await;
+            }
+            self.counter.attempt(attempt);
+            let one = transport::Request {
+                method: Method::Post,
+                url: &call.url,
+                headers,
+                token: None,
+                body: Some(call.form.expose()),
+            };
+            let received = match transport::attempt(http, &self.options.limits(), &one).await {
+                Ok(received) => received,
+                Err(error) => {
+                    return Exchange {
+                        request,
+                        response: None,
+                        error: Some(error),
+                    };
+                }
+            };
+            // A busy token URL (429/503) did not handle the request: asked again, as any request.
+            let retry_after = received.header("retry-after").map(str::to_owned);
+            if let Some(wait) = self.options.retry.wait_after_status(
+                attempt,
+                received.status,
+                retry_after.as_deref(),
+            ) {
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            return Exchange {
                 request,
                 response: Some(scrub_issued_tokens(received)),
                 error: None,
-            },
-            Err(error) => Exchange {
-                request,
-                response: None,
-                error: Some(error),
-            },
+            };
         }
     }
 
@@ -357,9 +391,11 @@ impl Client {
                 })
                 .map_or("", |t| t.expose().as_str());
             request.headers = scrub_headers(std::mem::take(&mut request.headers), secret);
+            self.hold.wait(&target.label).await;
             if let Some(pace) = &self.pace {
                 pace.wait().await;
             }
+            self.counter.attempt(attempt);
             let one = transport::Request {
                 method: out.method,
                 url: &url,
@@ -416,6 +452,11 @@ impl Client {
                     };
                 }
                 Next::RetryAfter(wait) => {
+                    if received.status == 429 && retry_after.is_some() {
+                        // The target limits its rate: every case waits, not only this one.
+                        self.hold
+                            .hold(&target.label, tokio::time::Instant::now() + wait);
+                    }
                     tracing::info!(
                         url = %url,
                         status = received.status,

@@ -401,20 +401,30 @@ pub fn target_summary(report: &RunReport, label: &str) -> String {
     summary_as(report, &format!("verdict of {label}"))
 }
 
+/// `, 540 requests (3 retries)` for a run that sent any; nothing for a replay.
+fn traffic_words(requests: u64, retries: u64) -> String {
+    match (requests, retries) {
+        (0, _) => String::new(),
+        (requests, 0) => format!(", {requests} requests"),
+        (requests, retries) => format!(", {requests} requests ({retries} retries)"),
+    }
+}
+
 fn summary_as(report: &RunReport, verdict_word: &str) -> String {
     let tally = Tally::of(&report.outcomes);
     let mut out = String::new();
     out.push_str(&cleanup_lines(report));
     let _ = writeln!(
         out,
-        "{} passed, {} failed, {} errored, {} skipped ({} cases, run {}, {:.2} s)",
+        "{} passed, {} failed, {} errored, {} skipped ({} cases, run {}, {:.2} s{})",
         tally.passed,
         tally.failed,
         tally.errored,
         tally.skipped,
         report.outcomes.len(),
         report.run_id,
-        report.duration_ms as f64 / 1000.0
+        report.duration_ms as f64 / 1000.0,
+        traffic_words(report.traffic.requests, report.traffic.retries)
     );
     // A run of several editions counts each apart: they are separate suites.
     let mut editions: Vec<Edition> = report.outcomes.iter().map(|o| o.edition).collect();

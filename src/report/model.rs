@@ -1267,6 +1267,7 @@ pub(crate) mod tests {
                 interrupted: false,
                 ..crate::outcome::RunFacts::default()
             }),
+            traffic: Default::default(),
         }
     }
 

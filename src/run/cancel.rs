@@ -1,6 +1,6 @@
-//! Cancelling one appointment (the API has no delete): read it, then write it back whole with
-//! `status: cancelled`, so a server that replaces the whole resource on PUT keeps every other
-//! field. The client given is an idempotent one: a read or write whose answer was lost is retried.
+//! Cancelling one appointment (the API has no delete): write it back whole with `status:
+//! cancelled` (so a server that replaces whole resources on PUT keeps every other field), from the
+//! run's last read when nothing wrote it since, else read first. The client given is idempotent.
 
 use serde_json::{Value, json};
 
@@ -22,8 +22,22 @@ pub struct Cancelled {
 /// so that fallback is sent, and the note says so; the current edition refuses such a body
 /// (UPDATE-REQUIRED: every required field must be sent), so the appointment is reported as not
 /// cancelled, with the reason.
-pub async fn cancel(client: &Client, target: &Target, id: &str) -> Cancelled {
+///
+/// `known` is the appointment as a case last read it, when nothing may have written it since: an
+/// appointment it shows cancelled is left as it is (no request), any other is written back from it
+/// without a read; only when that write is refused is it read back and written again.
+pub async fn cancel(client: &Client, target: &Target, id: &str, known: Option<Value>) -> Cancelled {
     let path = format!("/Appointment/{id}");
+    if let Some(mut resource) = known {
+        if is_cancelled(&resource) {
+            return already_cancelled();
+        }
+        resource["status"] = json!("cancelled");
+        let exchange = client.send(target, &write_back(&path, &resource)).await;
+        if refusal(&exchange).is_none() {
+            return Cancelled::default();
+        }
+    }
     let read = client
         .send(
             target,
@@ -31,12 +45,7 @@ pub async fn cancel(client: &Client, target: &Target, id: &str) -> Cancelled {
         )
         .await;
     let (body, note) = match current(&read) {
-        Ok(resource) if resource.get("status").and_then(Value::as_str) == Some("cancelled") => {
-            return Cancelled {
-                problem: None,
-                note: Some("already cancelled".to_owned()),
-            };
-        }
+        Ok(resource) if is_cancelled(&resource) => return already_cancelled(),
         Ok(mut resource) => {
             resource["status"] = json!("cancelled");
             (resource, None)
@@ -56,17 +65,44 @@ pub async fn cancel(client: &Client, target: &Target, id: &str) -> Cancelled {
             };
         }
     };
-    let out = Outgoing {
+    let exchange = client.send(target, &write_back(&path, &body)).await;
+    let problem = refusal(&exchange);
+    match (problem, note) {
+        (Some(problem), Some(note)) => Cancelled {
+            problem: Some(format!("{problem} (after {note})")),
+            note: None,
+        },
+        (problem, note) => Cancelled { problem, note },
+    }
+}
+
+fn is_cancelled(resource: &Value) -> bool {
+    resource.get("status").and_then(Value::as_str) == Some("cancelled")
+}
+
+fn already_cancelled() -> Cancelled {
+    Cancelled {
+        problem: None,
+        note: Some("already cancelled".to_owned()),
+    }
+}
+
+/// The PUT of `body` to `path`.
+fn write_back(path: &str, body: &Value) -> Outgoing {
+    Outgoing {
         method: Method::Put,
-        path,
+        path: path.to_owned(),
         query: Vec::new(),
         headers: Vec::new(),
         body: Some(body.to_string()),
         auth: Default::default(),
         token: None,
-    };
-    let exchange = client.send(target, &out).await;
-    let problem = match (&exchange.response, &exchange.error) {
+    }
+}
+
+/// Why a write-back did not cancel, or `None` when it was answered 2xx.
+fn refusal(exchange: &Exchange) -> Option<String> {
+    match (&exchange.response, &exchange.error) {
         (Some(r), None) if (200..300).contains(&r.status) => None,
         (Some(r), _) => Some(format!(
             "cancelling answered {}{}",
@@ -77,13 +113,6 @@ pub async fn cancel(client: &Client, target: &Target, id: &str) -> Cancelled {
         )),
         (None, Some(error)) => Some(format!("cancelling failed: {error}")),
         (None, None) => Some("cancelling failed".to_owned()),
-    };
-    match (problem, note) {
-        (Some(problem), Some(note)) => Cancelled {
-            problem: Some(format!("{problem} (after {note})")),
-            note: None,
-        },
-        (problem, note) => Cancelled { problem, note },
     }
 }
 

@@ -1,6 +1,6 @@
-//! Cleanup at the end of a run: cancel every appointment the ledger holds, then sweep each target
-//! for what the ledger missed, settling each lost create (found and cancelled, or not created). Its
-//! reads, searches and write-backs go through an idempotent client: a lost answer is retried.
+//! Cleanup at the end of a run: sweep each target for the run's appointments, cancel every one the
+//! ledger holds (from the sweep's copy, else a case's last read, else a read), then what the ledger
+//! missed, settling each lost create. Its requests go through an idempotent client.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -41,10 +41,11 @@ pub struct Cleanup {
     pub sweeps: Vec<SweepNote>,
 }
 
-/// Cancels every appointment the ledger holds, up to `jobs` at once (the client's `--rps` pacing
-/// applies to each request), then sweeps each target the run sent creates to. Each entry is removed
-/// from the ledger once tried, so what the ledger still holds is what is left to do. Never fails:
-/// each entry says how it went, ledger entries first (in ledger order), then the sweep's.
+/// Sweeps each target the run sent creates to, then cancels every appointment the ledger holds, up
+/// to `jobs` at once (the client's `--rps` pacing applies to each request), then what the sweep
+/// found that the ledger missed. Each entry is removed from the ledger once tried, so what the
+/// ledger still holds is what is left to do. Never fails: each entry says how it went, ledger
+/// entries first (in ledger order), then the sweep's.
 pub async fn cleanup(
     ledger: &Arc<Ledger>,
     targets: &Arc<Vec<Target>>,
@@ -52,9 +53,9 @@ pub async fn cleanup(
     jobs: usize,
 ) -> Cleanup {
     let client = client.idempotent();
-    let mut tidied = cancel_recorded(ledger, targets, &client, jobs).await;
-    let uncertain = ledger.take_uncertain();
-    let mut sweeps = Vec::new();
+    // The sweep goes first: no case runs any more, so each appointment it finds is whole and
+    // current in its search page, and the cancels write it back from there without a read.
+    let mut swept_targets = Vec::new();
     for (index, traces) in ledger.traces() {
         let Some(target) = targets.get(index) else {
             continue;
@@ -68,6 +69,15 @@ pub async fn cleanup(
             &traces,
         )
         .await;
+        for found in &swept.found {
+            ledger.saw(index, &found.id, found.resource.clone());
+        }
+        swept_targets.push((index, target, traces, swept));
+    }
+    let mut tidied = cancel_recorded(ledger, targets, &client, jobs).await;
+    let uncertain = ledger.take_uncertain();
+    let mut sweeps = Vec::new();
+    for (index, target, traces, swept) in swept_targets {
         let known: BTreeSet<String> = tidied
             .iter()
             .filter(|t| t.target == target.label)
@@ -129,7 +139,8 @@ async fn cancel_recorded(
                     ledger.remove(&created);
                     return None;
                 };
-                let done = cancel(&at(&client, &created.id), target, &created.id).await;
+                let known = ledger.last_seen(created.target, &created.id);
+                let done = cancel(&at(&client, &created.id), target, &created.id, known).await;
                 ledger.remove(&created);
                 Some((
                     position,
@@ -301,7 +312,8 @@ fn claim<'a>(unclaimed: &mut Vec<&'a Found>, lost: &Uncertain) -> Option<&'a Fou
 /// Cancels what the sweep found (nothing to do for one already cancelled).
 async fn cancel_found(client: &Client, target: &Target, found: &Found) -> Cancelled {
     if found.is_open() {
-        cancel(&at(client, &found.id), target, &found.id).await
+        let known = Some(found.resource.clone());
+        cancel(&at(client, &found.id), target, &found.id, known).await
     } else {
         Cancelled {
             problem: None,
@@ -319,6 +331,7 @@ mod tests {
             id: id.to_owned(),
             status: "booked".to_owned(),
             start: instant(start),
+            resource: serde_json::Value::Null,
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::case::DoubleBooking;
 use crate::edition::Edition;
 use crate::target::{Auth, Profile, Secret, Target};
-use canvas_sandbox::{Mutant, RunningServer, ServerConfig, ServerError, settings, spawn};
+use canvas_sandbox::{Faults, Mutant, RunningServer, ServerConfig, ServerError, settings, spawn};
 
 /// Label of the embedded 2023-09 server that allows double booking (Canvas's default).
 pub const REFERENCE: &str = "reference";
@@ -30,6 +30,15 @@ impl Embedded {
         editions: &[Edition],
         mutant: Option<Mutant>,
     ) -> Result<Embedded, ServerError> {
+        Embedded::start_with(editions, mutant, &Faults::default()).await
+    }
+
+    /// [`Embedded::start`] with servers that inject `faults` (latency, 429/503…; `bench` part 6).
+    pub async fn start_with(
+        editions: &[Edition],
+        mutant: Option<Mutant>,
+        faults: &Faults,
+    ) -> Result<Embedded, ServerError> {
         let mut servers = Vec::new();
         let mut targets = Vec::new();
         for &edition in editions {
@@ -47,6 +56,7 @@ impl Embedded {
                     DoubleBooking::Disallowed => settings::DoubleBooking::Disallowed,
                 };
                 config.mutant = mutant.filter(|m| m.editions().contains(&edition));
+                config.settings.faults = faults.clone();
                 let token = config.static_token.clone();
                 let server = spawn(config).await?;
                 let profile = Profile::reference_for(edition).with_double_booking(setting);

@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::run::scope::DAYS_PER_CASE;
 
@@ -136,6 +137,9 @@ struct Book {
     created: Vec<Created>,
     uncertain: Vec<Uncertain>,
     traces: BTreeMap<usize, Traces>,
+    /// By (target, id): the last whole representation a case read of an appointment, or `None`
+    /// once a request that may write it went out after that read.
+    seen: BTreeMap<(usize, String), Option<Value>>,
 }
 
 /// The run's cleanup ledger, shared by its cases (and a Ctrl-C watcher).
@@ -214,6 +218,29 @@ impl Ledger {
     /// Takes the creates that may have been created out of the ledger.
     pub fn take_uncertain(&self) -> Vec<Uncertain> {
         std::mem::take(&mut self.book().uncertain)
+    }
+
+    /// Notes the whole representation a read of appointment `id` on `target` answered.
+    pub fn saw(&self, target: usize, id: &str, resource: Value) {
+        self.book()
+            .seen
+            .insert((target, id.to_owned()), Some(resource));
+    }
+
+    /// Notes that a request that may write appointment `id` went out: what was read before is
+    /// no longer known to be current.
+    pub fn wrote(&self, target: usize, id: &str) {
+        self.book().seen.insert((target, id.to_owned()), None);
+    }
+
+    /// The last representation of appointment `id` a case read, when nothing may have written it
+    /// since.
+    pub fn last_seen(&self, target: usize, id: &str) -> Option<Value> {
+        self.book()
+            .seen
+            .get(&(target, id.to_owned()))
+            .cloned()
+            .flatten()
     }
 
     /// Where each target's creations can be found again, by target index.

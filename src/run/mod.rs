@@ -14,6 +14,7 @@ pub mod interrupt;
 pub mod ledger;
 pub mod lookups;
 pub mod mutation;
+pub mod observed;
 pub mod options;
 pub mod preflight;
 pub mod runner;

@@ -83,9 +83,21 @@ pub fn default_snapshots_dir(cases: &Path) -> PathBuf {
         .join("snapshots")
 }
 
-/// Cases in flight at once by default: the number of cores (2 when unknown).
+/// Cases in flight at once by default against embedded servers (the work is on this machine's
+/// cores): the number of cores (2 when unknown).
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+/// Cases in flight at once by default against a remote target. The work is waiting on the
+/// network, not the cores: enough cases in flight that a 100 ms target's run takes about as long
+/// as its longest chain of requests. `--rps` still spaces every request start evenly (no bursts),
+/// and a 429 is still waited out as its `Retry-After` asks.
+pub const REMOTE_JOBS: usize = 32;
+
+/// The default of `--jobs`: [`REMOTE_JOBS`] for a remote target, else [`default_jobs`].
+pub fn default_jobs_for(remote: bool) -> usize {
+    if remote { REMOTE_JOBS } else { default_jobs() }
 }
 
 /// A FHIR base URL as the harness keeps it: an http(s) URL without a trailing slash.

@@ -18,7 +18,7 @@ use crate::check::snapshot::{Redactions, render};
 use crate::check::{CheckContext, Finding, FindingKind, attribute, check_step};
 use crate::exchange::tape::Slot;
 use crate::exchange::walk::walk;
-use crate::exchange::{Client, PASSING_BODY_CAP, Received, render_request};
+use crate::exchange::{Client, PASSING_BODY_CAP, Received, Traffic, render_request};
 use crate::outcome::{
     CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted, partial_of,
 };
@@ -28,6 +28,7 @@ use crate::run::creation::{CreateAt, is_create, record_creation};
 use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
 use crate::run::ledger::{Ledger, Sending, Tidied, appointment_id_from_location};
+use crate::run::observed::observe;
 use crate::run::scope::{BuiltIns, case_scope};
 use crate::run::setup::{Refused, attribute_late, may_be_set_up, run_cause, set_up_cause};
 use crate::run::snapshots::{SnapshotStore, snapshot_stem};
@@ -66,6 +67,8 @@ pub struct RunReport {
     pub interrupted: bool,
     /// The one verdict of the run (exit code, console, every report).
     pub verdict: RunVerdict,
+    /// The requests the run sent (cases and cleanup), retries included.
+    pub traffic: Traffic,
 }
 
 /// What a caller can hold on to while a run goes on: its stop signal and its cleanup ledger
@@ -107,6 +110,7 @@ pub async fn run_plan_with(
     mut on_event: impl FnMut(RunEvent<'_>),
 ) -> RunReport {
     let started = Instant::now();
+    let traffic_before = client.traffic();
     on_event(RunEvent::Started {
         cases: plan.items.len(),
     });
@@ -215,6 +219,7 @@ pub async fn run_plan_with(
         duration_ms: millis(started),
         interrupted,
         verdict,
+        traffic: client.traffic().since(traffic_before),
     }
 }
 
@@ -603,6 +608,7 @@ async fn run_step(
         slot_day: builtins.slot_day,
     };
     record_creation(&out, &exchange, &at, ledger);
+    observe(&out, &exchange, target_index, ledger);
     if exchange.response.is_none() || exchange.error.is_some() {
         outcome.error = Some(
             exchange

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use crate::case::Case;
 use crate::edition::Edition;
-use crate::exchange::Client;
 use crate::exchange::recorder::Recorder;
 use crate::exchange::send::{ClientError, ClientOptions};
+use crate::exchange::{Client, Traffic};
 use crate::outcome::{CaseOutcome, RunVerdict};
 use crate::plan::{Placement, Plan, PlanItem, Selection, build, fixtures_used};
 use crate::run::cleanup::{Cleanup, cleanup};
@@ -354,6 +354,7 @@ impl RunSession {
             duration_ms: 0,
             interrupted: false,
             verdict: RunVerdict::not_judged(cause.to_owned()),
+            traffic: Traffic::default(),
         }
     }
 

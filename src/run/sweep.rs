@@ -30,6 +30,8 @@ pub struct Found {
     pub status: String,
     /// Its `start`, when it is an instant.
     pub start: Option<Timestamp>,
+    /// The whole resource as the search answered it (cleanup writes it back cancelled).
+    pub resource: Value,
 }
 
 impl Found {
@@ -202,6 +204,7 @@ fn found_of(resource: &Value) -> Option<Found> {
             .get("start")
             .and_then(Value::as_str)
             .and_then(instant),
+        resource: resource.clone(),
     })
 }
 

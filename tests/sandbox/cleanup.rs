@@ -2,7 +2,8 @@
 //! whole with `status: cancelled`; one already cancelled is left alone; a failed read falls back to
 //! a status-only body in 2023-09 and says so, and is a problem in the current edition, which
 //! refuses such a body; a refused cancel is reported with the server's reason (its `diagnostics`
-//! when the OperationOutcome has no `details.text`). Cancels run up to `jobs` at once.
+//! when the OperationOutcome has no `details.text`). What a case last read, unwritten since, is
+//! written back without a read. Cancels run up to `jobs` at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -164,6 +165,64 @@ async fn in_the_current_edition_an_unreadable_appointment_is_a_problem_not_a_bla
         puts.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
         ["plain"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_case_last_read_is_written_back_without_reading_it_again() {
+    let puts: Puts = Arc::default();
+    let target = scripted(&puts, Edition::Sept2023).await;
+    let ledger = Arc::new(Ledger::default());
+    for id in ["seen", "seen-cancelled", "written-since", "refused"] {
+        ledger.record(Created {
+            target: 0,
+            id: id.to_owned(),
+            case: "c".to_owned(),
+        });
+    }
+    // What the cases read last; `written-since` was then written again, so it is read back.
+    let mut seen = stored("seen", "booked");
+    seen["description"] = json!("as the case read it");
+    ledger.saw(0, "seen", seen.clone());
+    ledger.saw(0, "seen-cancelled", stored("seen-cancelled", "cancelled"));
+    ledger.saw(0, "written-since", stored("written-since", "booked"));
+    ledger.wrote(0, "written-since");
+    ledger.saw(0, "refused", stored("refused", "booked"));
+    let client = client(Duration::from_secs(10));
+    let tidied = cleanup(&ledger, &Arc::new(vec![target]), &client, 2)
+        .await
+        .tidied;
+    assert!(
+        tidied
+            .iter()
+            .all(|t| t.id == "refused" || t.problem.is_none()),
+        "{tidied:?}"
+    );
+    let puts = puts.lock().expect("puts").clone();
+    let put_of = |id: &str| -> Vec<Value> {
+        puts.iter()
+            .filter(|(i, _)| i == id)
+            .map(|(_, b)| b.clone())
+            .collect()
+    };
+    // Written back from what the case read (the server's copy would say `keep this reason`).
+    seen["status"] = json!("cancelled");
+    assert_eq!(put_of("seen"), [seen]);
+    // Left cancelled by its case: no request at all.
+    assert!(put_of("seen-cancelled").is_empty());
+    assert_eq!(tidied[1].note.as_deref(), Some("already cancelled"));
+    // Written since the read: read back first, as before.
+    assert_eq!(
+        put_of("written-since"),
+        [stored("written-since", "cancelled")]
+    );
+    // A refused write-back from the last read is read back and tried once more.
+    assert_eq!(put_of("refused").len(), 2);
+    assert_eq!(
+        tidied[3].problem.as_deref(),
+        Some("cancelling answered 409: locked by another user")
+    );
+    // seen: 1 PUT; seen-cancelled: none; written-since: read + PUT; refused: PUT + read + PUT.
+    assert_eq!(client.traffic().requests, 6);
 }
 
 /// Requests in flight now, and the most seen at once.

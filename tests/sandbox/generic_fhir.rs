@@ -2,7 +2,7 @@
 //! reference server that behaves as a standard FHIR server does where Canvas does not.
 //! - A POST or PUT body that is not valid FHIR R4 (the project's schema and cardinalities) answers
 //!   400 with an OperationOutcome carrying `diagnostics` (no `details.text`), and goes no further.
-//! - PUT replaces the whole resource: a read of an appointment written by PUT answers exactly the
+//! - PUT replaces the whole resource: a read (or a search) of an appointment written by PUT answers exactly the
 //!   body written (an element left out of the PUT is gone), as FHIR's update does.
 //!
 //! The run must show no request of the harness's own making refused (only bodies a case declares
@@ -140,6 +140,28 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response<Body>
                     journal.events.entry(id).or_default().push(("GET", view));
                 }
             }
+            // A search answers what a whole-replace server stores, as its reads do; each entry
+            // is an observation of its appointment like a read.
+            (&Method::GET, None, _) if status == 200 && path.starts_with("/Appointment?") => {
+                if let Ok(mut bundle) = serde_json::from_slice::<Value>(&body) {
+                    let entries = bundle.get_mut("entry").and_then(Value::as_array_mut);
+                    for entry in entries.into_iter().flatten() {
+                        let Some(id) = entry
+                            .pointer("/resource/id")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                        else {
+                            continue;
+                        };
+                        if let Some(resource) = journal.stored.get(&id).cloned() {
+                            entry["resource"] = resource;
+                        }
+                        let view = entry["resource"].clone();
+                        journal.events.entry(id).or_default().push(("GET", view));
+                    }
+                    body = serde_json::to_vec(&bundle).expect("JSON");
+                }
+            }
             _ => {}
         }
     }
@@ -159,7 +181,8 @@ async fn start_proxy(upstream: &str, journal: Arc<Mutex<Journal>>) -> String {
     .await
 }
 
-/// Each cancel wrote back what the cleanup read, with only the status changed to cancelled.
+/// Each cancel wrote back what the run last read of it (a read or a search entry), with only the
+/// status changed to cancelled.
 fn cancels_wrote_back_what_they_read(cleanup: &[Tidied], journal: &Journal) {
     for tidied in cleanup {
         let events = journal.events.get(&tidied.id).cloned().unwrap_or_default();

@@ -218,3 +218,42 @@ oauth_clients: [{ client_id: harbour-ci, client_secret: harbour-ci-secret-3c1f }
     assert!(!text.contains("appt_confirmed"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn latency_and_fault_options_reach_the_settings_and_bad_rates_are_refused() {
+    let config = config_from(&args(&[
+        "--latency",
+        "100",
+        "--jitter",
+        "20",
+        "--fault-503",
+        "0.05",
+        "--fault-seed",
+        "7",
+        "--retry-after",
+        "0",
+    ]))
+    .expect("valid options");
+    let faults = &config.settings.faults;
+    assert_eq!(
+        (faults.latency_ms, faults.jitter_ms, faults.seed),
+        (100, 20, 7)
+    );
+    assert_eq!(faults.unavailable.per_million(), 50_000);
+    assert_eq!(faults.retry_after_secs, 0);
+    assert!(
+        config_from(&args(&[]))
+            .expect("defaults")
+            .settings
+            .faults
+            .is_off()
+    );
+    let mut argv = vec!["serve", "--fault-429", "1.5"];
+    assert!(
+        Cli::try_parse_from(argv.drain(..)).is_err(),
+        "a rate above 1"
+    );
+    let both = args(&["--fault-reset", "0.6", "--fault-cut-body", "0.6"]);
+    let err = config_from(&both).expect_err("rates above 1 in all");
+    assert!(err.to_string().contains("more than 1"), "{err}");
+}

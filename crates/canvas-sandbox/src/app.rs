@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use super::auth::{SMART_STYLE_PATH, Tokens};
 use super::build::seed_rows;
 use super::edition::Edition;
+use super::faults::{Injector, fault_layer};
 use super::listen::{Connections, accept_loop};
 use super::lockout::AuthFailures;
 use super::middleware::{edition_layer, require_bearer};
@@ -111,6 +112,12 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
             config.settings.edition
         )));
     }
+    config
+        .settings
+        .faults
+        .check()
+        .map_err(ServerError::Settings)?;
+    let injector = Arc::new(Injector::new(config.settings.faults.clone()));
     let store =
         Store::open(config.db_path.as_deref()).map_err(|e| ServerError::Database(e.to_string()))?;
     store
@@ -164,6 +171,7 @@ fn build(config: ServerConfig, bound: Option<SocketAddr>) -> Result<Router, Serv
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), require_bearer))
         .layer(from_fn_with_state(state.clone(), edition_layer))
+        .layer(from_fn_with_state(injector, fault_layer))
         .with_state(state))
 }
 

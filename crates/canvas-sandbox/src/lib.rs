@@ -52,6 +52,7 @@
 //! - `instant`: FHIR instants and search days.
 //! - [`mutant`]: the deliberate defects.
 //! - [`edition`]: the two editions and the one policy value per edition that handlers consult.
+//! - [`faults`]: injected latency and faults (the outermost layer, its listener, the draws).
 
 mod app;
 mod auth;
@@ -61,6 +62,7 @@ mod domain;
 pub mod edition;
 mod error;
 mod extract;
+pub mod faults;
 mod free_slots;
 mod identifier;
 mod instant;
@@ -91,6 +93,7 @@ pub use app::{
     RunningServer, ServerConfig, ServerError, router, serve, serve_with, spawn, spawn_with,
 };
 pub use edition::Edition;
+pub use faults::{Faults, Rate};
 pub use listen::Connections;
 pub use mutant::Mutant;
 pub use settings::{Settings, SettingsError};

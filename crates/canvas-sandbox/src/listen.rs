@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
 use axum::http::{Request, Response};
 use http_body::Frame;
 use hyper::body::Incoming;
@@ -20,6 +21,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
+
+use super::faults::FaultStream;
 use tokio::task::JoinSet;
 use tokio::time::Sleep;
 use tower::ServiceExt;
@@ -195,6 +198,8 @@ async fn serve_connection(
     mut stop: watch::Receiver<bool>,
 ) {
     let activity = Arc::new(Activity::new());
+    // The fault layer resets a connection through this handle (an injected `reset` fault).
+    let (stream, handle) = FaultStream::wrap(stream);
     let io = TokioIo::new(Watched {
         inner: stream,
         activity: activity.clone(),
@@ -202,9 +207,10 @@ async fn serve_connection(
     let body_timeout = limits.body_read_timeout;
     let log_requests = limits.log_requests;
     let in_service = activity.clone();
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         let app = app.clone();
         let activity = in_service.clone();
+        request.extensions_mut().insert(ConnectInfo(handle.clone()));
         async move {
             let _in_flight = activity.begin();
             Ok::<_, Infallible>(answer(app, request, body_timeout, log_requests).await)
@@ -382,7 +388,7 @@ impl Activity {
 
 /// A socket that records when bytes last moved, for the idle timeout.
 struct Watched {
-    inner: TcpStream,
+    inner: FaultStream,
     activity: Arc<Activity>,
 }
 

@@ -11,6 +11,7 @@ use serde_saphyr::{Location as YamlLocation, Spanned};
 
 pub use super::connection_settings::ConnectionSettings;
 use super::edition::Edition;
+use super::faults::Faults;
 use super::instant::{parse_day, parse_instant};
 use super::status::CanvasStatus;
 use super::working_hours::RawWorkingHours;
@@ -58,6 +59,8 @@ pub struct Settings {
     pub seed_appointments: Vec<SeedAppointment>,
     /// Timeouts, connection cap and request log (`connections:`; every limit optional).
     pub connections: ConnectionSettings,
+    /// Injected latency and faults (`faults:`; default none).
+    pub faults: Faults,
 }
 
 impl fmt::Debug for Settings {
@@ -79,6 +82,7 @@ impl fmt::Debug for Settings {
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("seed_appointments", &self.seed_appointments)
             .field("connections", &self.connections)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -402,6 +406,7 @@ impl Settings {
             token_lifetime_secs: 36_000,
             seed_appointments: reference_seeds(edition),
             connections: ConnectionSettings::default(),
+            faults: Faults::default(),
         }
     }
 
@@ -641,6 +646,7 @@ struct RawSettings {
     seed_appointments: Option<Spanned<RawSeeds>>,
     #[serde(default)]
     connections: Option<Spanned<ConnectionSettings>>,
+    faults: Option<Spanned<Faults>>,
 }
 
 fn allowed() -> DoubleBooking {
@@ -1017,7 +1023,14 @@ impl RawSettings {
                 .as_ref()
                 .map(|c| c.value.clone())
                 .unwrap_or_default(),
+            faults: Faults::default(),
         };
+        if let Some(faults) = self.faults {
+            if let Err(message) = faults.value.check() {
+                return Err(check.fail(&faults.referenced, message));
+            }
+            settings.faults = faults.value;
+        }
         if let Some(seeds) = self.seed_appointments {
             let list = match seeds.value {
                 RawSeeds::Reference(true) => reference_seeds(self.edition),

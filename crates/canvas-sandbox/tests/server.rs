@@ -16,6 +16,7 @@ mod server {
     mod current_search;
     mod current_update;
     mod editions;
+    mod faults;
     mod hostile;
     mod lifecycle;
     mod lookups;
