@@ -23,9 +23,10 @@ pub struct Cancelled {
 /// (UPDATE-REQUIRED: every required field must be sent), so the appointment is reported as not
 /// cancelled, with the reason.
 ///
-/// `known` is the appointment as a case last read it, when nothing may have written it since: an
-/// appointment it shows cancelled is left as it is (no request), any other is written back from it
-/// without a read; only when that write is refused is it read back and written again.
+/// `known` is the appointment as the run last saw it, when nothing may have written it since (a
+/// case's read, or the sweep's search when it shows the appointment open): one it shows cancelled
+/// is left as it is (no request), any other is written back from it without a read; only when
+/// that write is refused is it read back and written again.
 pub async fn cancel(client: &Client, target: &Target, id: &str, known: Option<Value>) -> Cancelled {
     let path = format!("/Appointment/{id}");
     if let Some(mut resource) = known {

@@ -70,7 +70,13 @@ pub async fn cleanup(
         )
         .await;
         for found in &swept.found {
-            ledger.saw(index, &found.id, found.resource.clone());
+            if found.is_open() {
+                ledger.saw(index, &found.id, found.resource.clone());
+            } else {
+                // A search's word that it is cancelled is not enough to leave it alone: a search
+                // that misreports a status must not leave an appointment open, so it is read.
+                ledger.wrote(index, &found.id);
+            }
         }
         swept_targets.push((index, target, traces, swept));
     }
@@ -309,17 +315,11 @@ fn claim<'a>(unclaimed: &mut Vec<&'a Found>, lost: &Uncertain) -> Option<&'a Fou
     Some(unclaimed.remove(position))
 }
 
-/// Cancels what the sweep found (nothing to do for one already cancelled).
+/// Cancels what the sweep found: written back from the sweep's copy when it shows it open, else
+/// read first (a search's word that it is cancelled is confirmed by a read, see [`cancel`]).
 async fn cancel_found(client: &Client, target: &Target, found: &Found) -> Cancelled {
-    if found.is_open() {
-        let known = Some(found.resource.clone());
-        cancel(&at(client, &found.id), target, &found.id, known).await
-    } else {
-        Cancelled {
-            problem: None,
-            note: Some("already cancelled".to_owned()),
-        }
-    }
+    let known = found.is_open().then(|| found.resource.clone());
+    cancel(&at(client, &found.id), target, &found.id, known).await
 }
 
 #[cfg(test)]
