@@ -110,3 +110,37 @@ pub fn reference_client(base: &str) -> Auth {
     )
     .expect("the reference client")
 }
+
+/// A reference server of the current edition on 127.0.0.1:0.
+pub async fn current_server() -> canvas_sandbox::RunningServer {
+    canvas_sandbox::spawn(canvas_sandbox::ServerConfig::reference_for(
+        canvas_sandbox::Edition::Current,
+    ))
+    .await
+    .expect("the current reference server starts")
+}
+
+/// `server` as the target `reference-current` (its profile the current reference one) with `auth`.
+pub fn target(server: &canvas_sandbox::RunningServer, auth: Auth) -> Target {
+    Target {
+        label: "reference-current".to_owned(),
+        base_url: server.base_url().to_owned(),
+        auth,
+        profile: Arc::new(canvas_conformance::target::Profile::reference_for(
+            canvas_conformance::edition::Edition::Current,
+        )),
+    }
+}
+
+/// `server` as a profile `my-sandbox` reached with a static token `token` that is not the
+/// reference instance's: it has no OAuth client to ask for tokens of other scopes.
+pub fn other_static_token_target(server: &canvas_sandbox::RunningServer, token: &str) -> Target {
+    let mut profile = canvas_conformance::target::Profile::reference_for(
+        canvas_conformance::edition::Edition::Current,
+    );
+    profile.name = "my-sandbox".to_owned();
+    Target {
+        profile: Arc::new(profile),
+        ..target(server, Auth::static_token(Secret::new(token.to_owned())))
+    }
+}

@@ -3,31 +3,13 @@
 //! OAuth client, cached; it reads and is refused writes; it never reaches a recorded exchange; a
 //! target with another static token cannot have one, and its case is skipped.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use canvas_conformance::case::model::{AuthMode, Method};
-use canvas_conformance::edition::Edition;
 use canvas_conformance::exchange::Outgoing;
-use canvas_conformance::target::{Auth, Profile, Secret, Target};
-use canvas_sandbox::{RunningServer, ServerConfig, spawn};
+use canvas_conformance::target::{Auth, Secret};
 
-use super::common::{client, reference_client};
-
-async fn current_server() -> RunningServer {
-    spawn(ServerConfig::reference_for(Edition::Current))
-        .await
-        .expect("the current reference server starts")
-}
-
-fn target(server: &RunningServer, auth: Auth) -> Target {
-    Target {
-        label: "reference-current".to_owned(),
-        base_url: server.base_url().to_owned(),
-        auth,
-        profile: Arc::new(Profile::reference_for(Edition::Current)),
-    }
-}
+use super::common::{client, current_server, other_static_token_target, reference_client, target};
 
 fn create(auth: AuthMode) -> Outgoing {
     let body = serde_json::json!({
@@ -136,15 +118,7 @@ async fn an_oauth_target_asks_its_own_client_for_the_scope_once() {
 #[tokio::test]
 async fn another_static_token_cannot_be_narrowed_and_says_so() {
     let server = current_server().await;
-    let mut profile = Profile::reference_for(Edition::Current);
-    profile.name = "my-sandbox".to_owned();
-    let target = Target {
-        profile: Arc::new(profile),
-        ..target(
-            &server,
-            Auth::static_token(Secret::new("canary-6d1e".to_owned())),
-        )
-    };
+    let target = other_static_token_target(&server, "canary-6d1e");
     let reason = target.read_only_unavailable().expect("no read-only token");
     assert!(
         reason.contains("my-sandbox") && reason.contains("oauth"),

@@ -2,31 +2,13 @@
 //! recorded without the client's credentials or its token, a refusal is an answer to judge, and
 //! `auth: { scope, patient }` carries a patient token that sees only its patient's appointments.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use canvas_conformance::case::model::{AuthMode, Method};
-use canvas_conformance::edition::Edition;
 use canvas_conformance::exchange::{Outgoing, TokenUse};
-use canvas_conformance::target::{Auth, Profile, Secret, Target, TokenFields};
-use canvas_sandbox::{RunningServer, ServerConfig, spawn};
+use canvas_conformance::target::{Auth, Secret, TokenFields};
 
-use super::common::{client, reference_client};
-
-async fn current_server() -> RunningServer {
-    spawn(ServerConfig::reference_for(Edition::Current))
-        .await
-        .expect("the current reference server starts")
-}
-
-fn target(server: &RunningServer, auth: Auth) -> Target {
-    Target {
-        label: "reference-current".to_owned(),
-        base_url: server.base_url().to_owned(),
-        auth,
-        profile: Arc::new(Profile::reference_for(Edition::Current)),
-    }
-}
+use super::common::{client, current_server, other_static_token_target, reference_client, target};
 
 fn fields(scope: &str, patient: Option<&str>) -> TokenFields {
     TokenFields {
@@ -136,15 +118,7 @@ async fn a_patient_token_reads_only_its_patients_appointments() {
 #[tokio::test]
 async fn another_static_token_cannot_send_token_requests() {
     let server = current_server().await;
-    let mut profile = Profile::reference_for(Edition::Current);
-    profile.name = "my-sandbox".to_owned();
-    let target = Target {
-        profile: Arc::new(profile),
-        ..target(
-            &server,
-            Auth::static_token(Secret::new("canary-7f3a".to_owned())),
-        )
-    };
+    let target = other_static_token_target(&server, "canary-7f3a");
     let reason = target
         .scoped_tokens_unavailable()
         .expect("no tokens of its own");
