@@ -81,6 +81,32 @@ async fn init_doctor_run(
     (text, all, skipped)
 }
 
+/// [`init_doctor_run`] with the OAuth client `client_id` (its secret `secret` given only through
+/// the environment), asserting that the profile holds no secret.
+async fn init_doctor_run_oauth(
+    base: &str,
+    dir: &Path,
+    client_id: &str,
+    secret: &str,
+) -> (String, String, Vec<(String, String)>) {
+    let ran = init_doctor_run(
+        base,
+        dir,
+        &["--client-id", client_id],
+        vec![
+            ("CANVAS_CLIENT_ID", client_id.to_owned()),
+            ("CANVAS_CLIENT_SECRET", secret.to_owned()),
+        ],
+    )
+    .await;
+    assert!(
+        !ran.0.contains(secret),
+        "the secret was written:\n{}",
+        ran.0
+    );
+    ran
+}
+
 /// Every skipped case is skipped for one of `allowed` (words of its reason), else the test fails
 /// naming it: `init` found every fixture a read-only look can find.
 fn only_skipped_for(skipped: &[(String, String)], allowed: &[&str]) {
@@ -188,17 +214,7 @@ async fn init_finds_another_instances_own_ids_and_writes_no_secret() {
     let settings = harbour_settings();
     let dir = scratch_dir("init-harbour");
     let secret = "harbour-ci-secret-3c1f";
-    let (text, _, _) = init_doctor_run(
-        server.base_url(),
-        &dir,
-        &["--client-id", "harbour-ci"],
-        vec![
-            ("CANVAS_CLIENT_ID", "harbour-ci".to_owned()),
-            ("CANVAS_CLIENT_SECRET", secret.to_owned()),
-        ],
-    )
-    .await;
-    assert!(!text.contains(secret), "the secret was written:\n{text}");
+    let (text, _, _) = init_doctor_run_oauth(server.base_url(), &dir, "harbour-ci", secret).await;
     assert!(
         text.contains("client_secret_env: CANVAS_CLIENT_SECRET"),
         "{text}"
@@ -362,20 +378,8 @@ async fn init_on_another_current_instance_finds_every_readable_fixture() {
     let server = spawn_fjord().await;
     book_history(server.base_url()).await;
     let dir = scratch_dir("init-fjord");
-    let (text, _, skipped) = init_doctor_run(
-        server.base_url(),
-        &dir,
-        &["--client-id", "fjord-ci"],
-        vec![
-            ("CANVAS_CLIENT_ID", "fjord-ci".to_owned()),
-            ("CANVAS_CLIENT_SECRET", FJORD_SECRET.to_owned()),
-        ],
-    )
-    .await;
-    assert!(
-        !text.contains(FJORD_SECRET),
-        "the secret was written:\n{text}"
-    );
+    let (text, _, skipped) =
+        init_doctor_run_oauth(server.base_url(), &dir, "fjord-ci", FJORD_SECRET).await;
     for expected in [
         "edition: current",
         "canvas_bot: \"5eede137ecfe4124b8b773040e33be14\"",
