@@ -104,6 +104,14 @@ fn a_passing_run_writes_four_files_that_agree() {
     assert_eq!(schema_errors(&report), Vec::<String>::new());
     assert_eq!(report["format_version"], 2);
     assert_check_names_once(&all, &dir, &report);
+    // report.json and summary.md carry the request count the console prints.
+    let requests = report["traffic"]["requests"].as_u64().expect("traffic");
+    assert!(requests > 0, "{report}");
+    assert!(all.contains(&format!(", {requests} requests")), "{all}");
+    assert!(
+        read(&dir, "summary.md").contains(&format!(" · {requests} requests")),
+        "summary.md"
+    );
 
     // A passing step keeps at most 4000 bytes of each body; a cut one says how long it was.
     let mut cut = 0;
@@ -541,6 +549,7 @@ fn shards_merged_equal_one_full_run() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let mut dirs = Vec::new();
     let mut sizes = Vec::new();
+    let mut requests = 0;
     for m in 1..=3 {
         let partition = format!("hash:{m}/3");
         let (output, dir, shard) =
@@ -550,6 +559,9 @@ fn shards_merged_equal_one_full_run() {
         assert_eq!(shard["partition"]["shard"], m);
         assert_eq!(shard["suite"], full["suite"]);
         sizes.push(shard["cases"].as_array().map_or(0, Vec::len));
+        requests += shard["traffic"]["requests"]
+            .as_u64()
+            .expect("a shard's request count");
         dirs.push(dir);
     }
     assert_eq!(
@@ -603,6 +615,8 @@ fn shards_merged_equal_one_full_run() {
         assert_eq!(report["totals"][key], full["totals"][key], "{key}");
     }
     assert_eq!(report["cleanup"]["created"], full["cleanup"]["created"]);
+    // The merged report counts what every shard sent.
+    assert_eq!(report["traffic"]["requests"], requests);
     let fhir = testreport(&out);
     assert_eq!(testreport_problems(&fhir), Vec::<String>::new());
     assert_eq!(

@@ -24,6 +24,14 @@ impl Traffic {
             retries: self.retries.saturating_sub(before.retries),
         }
     }
+
+    /// The counts of two runs together (shards merged, targets compared).
+    pub fn plus(self, other: Traffic) -> Traffic {
+        Traffic {
+            requests: self.requests.saturating_add(other.requests),
+            retries: self.retries.saturating_add(other.retries),
+        }
+    }
 }
 
 /// The shared counters behind [`Traffic`].

@@ -48,6 +48,7 @@ pub fn compare(reports: Vec<Report>) -> Option<Report> {
         joined.append_aftermath(&mut report);
         joined.run_id = format!("{}+{}", joined.run_id, report.run_id);
         joined.duration_ms += report.duration_ms;
+        joined.traffic = joined.traffic.plus(report.traffic);
         joined.started_at = joined.started_at.min(report.started_at);
         for edition in report.editions {
             if !joined.editions.contains(&edition) {

@@ -50,7 +50,7 @@ pub fn render(report: &Report) -> String {
     let b = report.totals.behaviours;
     let _ = writeln!(
         out,
-        "**{} cases:** {} passed, {} failed, {} errored, {} skipped · **{} behaviours:** {} pass, {} fail, {} error, {} not decided, {} skipped · run `{}` · {:.2} s\n",
+        "**{} cases:** {} passed, {} failed, {} errored, {} skipped · **{} behaviours:** {} pass, {} fail, {} error, {} not decided, {} skipped · run `{}` · {:.2} s{}\n",
         c.total,
         c.passed,
         c.failed,
@@ -63,7 +63,11 @@ pub fn render(report: &Report) -> String {
         b.not_decided,
         b.skipped,
         cell(&report.run_id),
-        report.duration_ms as f64 / 1000.0
+        report.duration_ms as f64 / 1000.0,
+        match report.traffic.requests {
+            0 => String::new(),
+            n => format!(" · {n} requests"),
+        }
     );
     let editions: Vec<String> = report
         .editions

@@ -116,6 +116,7 @@ fn join(mut shards: Vec<Report>) -> Report {
     for mut shard in shards {
         merged.append_aftermath(&mut shard);
         merged.duration_ms = merged.duration_ms.max(shard.duration_ms);
+        merged.traffic = merged.traffic.plus(shard.traffic);
         merged.started_at = merged.started_at.min(shard.started_at);
         merged.run_id = format!("{}+{}", merged.run_id, shard.run_id);
         for target in shard.targets {

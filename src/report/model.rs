@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{Finding, FindingKind};
 use crate::edition::Edition;
-use crate::exchange::{Exchange, ExchangeError, Truncation};
+use crate::exchange::{Exchange, ExchangeError, Traffic, Truncation};
 use crate::outcome::{
     BehaviourVerdict, CaseOutcome, RunVerdict, SnapshotOutcome, SnapshotStatus, StepOutcome, Tally,
     Verdict,
@@ -39,6 +39,11 @@ pub struct Report {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub duration_ms: u64,
+    /// The requests the run sent to its targets (cases and cleanup; every attempt, retries
+    /// included and counted apart; the OAuth token requests of the profile's own client left
+    /// out): what a rate-limited sandbox is charged. Zero for a replay, which sends nothing.
+    #[serde(default)]
+    pub traffic: Traffic,
     /// The page the behaviour IDs come from (the first edition's, when the run had several).
     pub source: PageRef,
     /// The editions the run judged, each with its page: a run of both reports each apart
@@ -837,6 +842,7 @@ impl Report {
                 .unwrap_or(input.started_at)
                 .to_string(),
             duration_ms: run.duration_ms,
+            traffic: run.traffic,
             source: input
                 .catalogues
                 .first()
