@@ -62,6 +62,50 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
 }
 
+impl PlanItem {
+    /// The requests the case sends one after another at least: one per step, one more for each
+    /// step that walks a search's pages (a walk fetches at least its `first` page). Zero for a
+    /// skipped case, which sends nothing.
+    pub fn chain(&self) -> usize {
+        match self.placement {
+            Placement::Skip(_) => 0,
+            Placement::Run(_) => self
+                .case
+                .spec
+                .steps
+                .value
+                .iter()
+                .map(|step| {
+                    1 + usize::from(
+                        step.expect
+                            .search
+                            .as_ref()
+                            .is_some_and(|search| search.value.walk),
+                    )
+                })
+                .sum(),
+        }
+    }
+}
+
+impl Plan {
+    /// The order to start the items in, `jobs` at a time (positions into `items`): the `jobs`
+    /// longest chains first, longest first (ties in plan order), then every other item in plan
+    /// order. A run's wall time is at least its longest case's chain of requests × the latency, so
+    /// a long case that started last would add its whole chain to the end of the run; the rest keep
+    /// plan order, so outcomes, which are delivered in plan order, still come out steadily.
+    pub fn start_order(&self, jobs: usize) -> Vec<usize> {
+        let mut longest: Vec<usize> = (0..self.items.len())
+            .filter(|&i| self.items[i].chain() > 0)
+            .collect();
+        longest.sort_by_key(|&i| (std::cmp::Reverse(self.items[i].chain()), i));
+        longest.truncate(jobs.max(1));
+        let first: BTreeSet<usize> = longest.iter().copied().collect();
+        longest.extend((0..self.items.len()).filter(|i| !first.contains(i)));
+        longest
+    }
+}
+
 pub fn build(cases: &[Arc<Case>], targets: &[Target], selection: &Selection) -> Plan {
     let items = cases
         .iter()
@@ -233,4 +277,64 @@ pub fn writes(case: &Case) -> bool {
         .value
         .iter()
         .any(|s| s.request.method() != Method::Get && !s.request.is_token_request())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::load::parse_case;
+
+    /// A plan item of a case with `steps` plain GET steps, of which `walks` walk a search's
+    /// pages, run on target 0 (or skipped).
+    fn item(name: &str, steps: usize, walks: usize, run: bool) -> PlanItem {
+        let mut text = format!("name: {name}\ndescription: d\nbehaviours: [READ-200]\nsteps:\n");
+        for n in 0..steps {
+            let walk = if n < walks {
+                ", search: { walk: true }"
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "  - {{ name: s{n}, request: {{ method: GET, path: /Appointment }}, expect: {{ status: 200{walk} }} }}\n"
+            ));
+        }
+        let case = parse_case(Arc::from(format!("{name}.yaml")), &text)
+            .unwrap_or_else(|d| panic!("{name}: {d}"));
+        PlanItem {
+            case: Arc::new(case),
+            index: 0,
+            placement: if run {
+                Placement::Run(0)
+            } else {
+                Placement::Skip("writes are not allowed".to_owned())
+            },
+        }
+    }
+
+    #[test]
+    fn a_chain_counts_steps_and_a_page_per_walk_and_nothing_when_skipped() {
+        assert_eq!(item("a", 3, 0, true).chain(), 3);
+        assert_eq!(item("b", 3, 2, true).chain(), 5);
+        assert_eq!(item("c", 9, 0, false).chain(), 0);
+    }
+
+    #[test]
+    fn the_longest_chains_start_first_then_plan_order() {
+        let plan = Plan {
+            items: vec![
+                item("short", 1, 0, true),
+                item("long", 6, 0, true),
+                item("skipped-long", 9, 0, false),
+                item("middle", 3, 0, true),
+                item("longest", 4, 3, true),
+                item("short-too", 1, 0, true),
+            ],
+        };
+        // Two at a time: the two longest (7, then 6) first, the others as planned.
+        assert_eq!(plan.start_order(2), vec![4, 1, 0, 2, 3, 5]);
+        // As many jobs as items: longest first, ties in plan order, skipped ones last.
+        assert_eq!(plan.start_order(32), vec![4, 1, 3, 0, 5, 2]);
+        // One at a time still puts the longest first, and every item appears once.
+        assert_eq!(plan.start_order(0), vec![4, 0, 1, 2, 3, 5]);
+    }
 }

@@ -1,6 +1,6 @@
 //! Part 2: the requests of a suite run re-sent by a bare reqwest loop, in the same order and with
-//! the same number of cases in flight, with no rendering or checks, then the cleanup's write-backs
-//! (not its sweep). Suite time ÷ this time is the harness overhead. Tokens go back in.
+//! the same number of cases in flight on each target, with no rendering or checks, then the
+//! cleanup's write-backs (not its sweep). Suite time ÷ this time is the harness overhead. Tokens go back in.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,9 +22,9 @@ pub struct Replay {
     pub wall: Duration,
 }
 
-/// Re-sends every recorded request (cases concurrently, `jobs` at once, each case's requests in
-/// order), then the cancels one after another (a read each, and a write where the run's cleanup
-/// wrote one), as the run's cleanup does.
+/// Re-sends every recorded request (cases concurrently, `jobs` at once on each target, each case's
+/// requests in order), then the cleanup's write-backs the same way (their bodies fetched before
+/// the clock starts), as the run does.
 pub async fn replay(
     targets: &[Target],
     cases: &[RecordedCase],
@@ -45,14 +45,16 @@ pub async fn replay(
             .map_err(|e| BenchError::Task(format!("no token for {}: {e}", target.label)))?;
         tokens.push(token);
     }
-    let prepared: Vec<Vec<Prepared>> = cases
+    let prepared: Vec<(usize, Vec<Prepared>)> = cases
         .iter()
         .map(|case| {
             let token = &tokens[case.target];
-            case.requests
+            let requests = case
+                .requests
                 .iter()
                 .map(|r| Prepared::of(r, token))
-                .collect()
+                .collect();
+            (case.target, requests)
         })
         .collect();
     // The cleanup writes each appointment back from the sweep's copy (no read): the bodies are
@@ -63,20 +65,28 @@ pub async fn replay(
         else {
             continue;
         };
-        writes.push(
+        writes.push((
+            cancel.target,
             Prepared::cancel(target, token, &cancel.id)
                 .with_current_body(&http)
                 .await,
-        );
+        ));
     }
-    let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
+    // As the runner: `jobs` cases (then cancels) in flight on each target.
+    let semaphores: Vec<Arc<Semaphore>> = targets
+        .iter()
+        .map(|_| Arc::new(Semaphore::new(jobs.max(1))))
+        .collect();
     let started = Instant::now();
     let mut tasks = JoinSet::new();
-    for requests in prepared {
+    for (target, requests) in prepared {
         let http = http.clone();
-        let semaphore = Arc::clone(&semaphore);
+        let semaphore = semaphores.get(target).cloned();
         tasks.spawn(async move {
-            let _permit = semaphore.acquire_owned().await.ok();
+            let _permit = match semaphore {
+                Some(semaphore) => semaphore.acquire_owned().await.ok(),
+                None => None,
+            };
             let mut errors = 0;
             for request in &requests {
                 errors += usize::from(!request.send(&http).await);
@@ -90,10 +100,22 @@ pub async fn replay(
         requests += sent;
         errors += failed;
     }
-    for write in &writes {
-        errors += usize::from(!write.send(&http).await);
-    }
     let cancel_requests = writes.len();
+    for (target, write) in writes {
+        let http = http.clone();
+        let semaphore = semaphores.get(target).cloned();
+        tasks.spawn(async move {
+            let _permit = match semaphore {
+                Some(semaphore) => semaphore.acquire_owned().await.ok(),
+                None => None,
+            };
+            (0, usize::from(!write.send(&http).await))
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (_, failed) = joined.map_err(|e| BenchError::Task(e.to_string()))?;
+        errors += failed;
+    }
     Ok(Replay {
         requests: requests + cancel_requests,
         errors,

@@ -102,6 +102,9 @@ pub struct BenchOptions {
     pub scale: Scale,
     /// Cases in flight at once (as `run --jobs`).
     pub jobs: usize,
+    /// Cases in flight in the peer part's `run --target` (a remote target's default, 32, unless
+    /// `bench --jobs` says otherwise): what a user of the tool gets, against Hurl's default.
+    pub peer_jobs: usize,
     /// The executable started as `serve` for the load part (normally this program).
     pub server_exe: PathBuf,
     /// How long the child server may take to seed and print its URL.

@@ -175,7 +175,7 @@ fn sandbox(out: &mut String, part: &SandboxPart) {
     }
     let _ = writeln!(
         out,
-        "   bound: the longest chain of requests × latency (a case, then the sweep's searches and a write-back); for --rps also requests ÷ rps"
+        "   bound: the longest chain of requests × latency (the longest case, then the longest sweep search with its pages, and a write-back); for --rps also requests ÷ rps"
     );
 }
 

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use crate::bench::{self, BenchOptions, Scale};
 use crate::cli::CliError;
-use crate::run::options::default_jobs;
+use crate::run::options::{REMOTE_JOBS, default_jobs};
 use crate::suite::{default_cases_dir, load_suite};
 
 #[derive(Debug, clap::Args)]
@@ -67,6 +67,7 @@ pub async fn run(args: BenchArgs) -> Result<u8, CliError> {
             Scale::full()
         },
         jobs: args.jobs.unwrap_or_else(default_jobs),
+        peer_jobs: args.jobs.unwrap_or(REMOTE_JOBS),
         server_exe: std::env::current_exe().context("failed to find this program's path")?,
         startup_timeout: Duration::from_secs(120),
         hurl: args.hurl.clone(),

@@ -20,8 +20,8 @@ pub struct RunArgs {
     pub target_args: TargetArgs,
     #[command(flatten)]
     pub select: SelectionArgs,
-    /// Cases in flight at once (default: 32 against a remote target, whose work is waiting on
-    /// the network; the number of cores against embedded servers).
+    /// Cases in flight at once on each target (default: 32 against a remote target, whose work
+    /// is waiting on the network; the number of cores against embedded servers).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     #[command(flatten)]

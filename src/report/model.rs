@@ -1410,6 +1410,7 @@ pub(crate) mod tests {
             searches: vec!["identifier=x%7Cy&_count=100".to_owned()],
             found: 7,
             stopped: Some("searching answered 500".to_owned()),
+            chain: 1,
         }];
         run
     }

@@ -77,7 +77,8 @@ pub async fn cancel(client: &Client, target: &Target, id: &str, known: Option<Va
     }
 }
 
-fn is_cancelled(resource: &Value) -> bool {
+/// Whether `resource` (an Appointment) says `status: cancelled`.
+pub fn is_cancelled(resource: &Value) -> bool {
     resource.get("status").and_then(Value::as_str) == Some("cancelled")
 }
 

@@ -10,15 +10,12 @@ use tokio::task::JoinSet;
 
 use crate::exchange::Client;
 use crate::exchange::tape::{CLEANUP_CASE, Slot};
-use crate::run::cancel::{Cancelled, cancel};
+use crate::run::cancel::{Cancelled, cancel, is_cancelled};
 use crate::run::ledger::{
     Created, Ledger, LostAnswer, Origin, Tidied, Traces, Uncertain, within_week,
 };
 use crate::run::sweep::{Found, Swept, instant, sweep};
 use crate::target::Target;
-
-/// The slot step the sweep's searches are recorded (and replayed) under.
-pub const SWEEP_STEP: &str = "(sweep)";
 
 /// What a sweep of one target did, for the reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,6 +28,8 @@ pub struct SweepNote {
     pub found: usize,
     /// Why a search could not be completed, if one could not.
     pub stopped: Option<String>,
+    /// Requests it sent one after another (its searches run at once, each with its pages).
+    pub chain: usize,
 }
 
 /// What cleanup did: one entry per appointment the run created or may have created, and one note
@@ -42,45 +41,68 @@ pub struct Cleanup {
 }
 
 /// Sweeps each target the run sent creates to, then cancels every appointment the ledger holds, up
-/// to `jobs` at once (the client's `--rps` pacing applies to each request), then what the sweep
+/// to `jobs` at once on each target (the client's `--rps` pacing applies to each request), then what the sweep
 /// found that the ledger missed. Each entry is removed from the ledger once tried, so what the
 /// ledger still holds is what is left to do. Never fails: each entry says how it went, ledger
 /// entries first (in ledger order), then the sweep's.
+///
+/// `early` are the entries [`tidy_after_case`] already settled while the cases ran: they come
+/// first, and the sweep counts them as known.
 pub async fn cleanup(
     ledger: &Arc<Ledger>,
     targets: &Arc<Vec<Target>>,
     client: &Client,
     jobs: usize,
+    early: Vec<Tidied>,
 ) -> Cleanup {
     let client = client.idempotent();
     // The sweep goes first: no case runs any more, so each appointment it finds is whole and
-    // current in its search page, and the cancels write it back from there without a read.
-    let mut swept_targets = Vec::new();
+    // current in its search page, and the cancels write it back from there without a read. The
+    // targets are swept at once, each on its own.
+    let mut sweeping = JoinSet::new();
     for (index, traces) in ledger.traces() {
+        if targets.get(index).is_none() {
+            continue;
+        }
+        let (client, targets) = (client.clone(), Arc::clone(targets));
+        sweeping.spawn(async move {
+            let swept = sweep(&client, &targets[index], &traces).await;
+            (index, traces, swept)
+        });
+    }
+    let mut sweeps_done = Vec::new();
+    while let Some(joined) = sweeping.join_next().await {
+        match joined {
+            Ok(done) => sweeps_done.push(done),
+            // Its target's ledger entries are still cancelled below; its lost creates are
+            // reported as unsettled.
+            Err(e) => tracing::error!("a sweep task failed: {e}"),
+        }
+    }
+    sweeps_done.sort_by_key(|(index, _, _)| *index);
+    let mut swept_targets = Vec::new();
+    for (index, traces, swept) in sweeps_done {
         let Some(target) = targets.get(index) else {
             continue;
         };
-        let swept = sweep(
-            &client.at(Slot {
-                case: Some(CLEANUP_CASE.to_owned()),
-                step: Some(SWEEP_STEP.to_owned()),
-            }),
-            target,
-            &traces,
-        )
-        .await;
         for found in &swept.found {
             if found.is_open() {
                 ledger.saw(index, &found.id, found.resource.clone());
-            } else {
+            } else if !ledger
+                .last_seen(index, &found.id)
+                .is_some_and(|read| is_cancelled(&read))
+            {
                 // A search's word that it is cancelled is not enough to leave it alone: a search
-                // that misreports a status must not leave an appointment open, so it is read.
+                // that misreports a status must not leave an appointment open, so it is read,
+                // unless a case's own read, with nothing written since, already showed it
+                // cancelled.
                 ledger.wrote(index, &found.id);
             }
         }
         swept_targets.push((index, target, traces, swept));
     }
-    let mut tidied = cancel_recorded(ledger, targets, &client, jobs).await;
+    let mut tidied = early;
+    tidied.extend(cancel_recorded(ledger, targets, &client, jobs).await);
     let uncertain = ledger.take_uncertain();
     let mut sweeps = Vec::new();
     for (index, target, traces, swept) in swept_targets {
@@ -96,6 +118,7 @@ pub async fn cleanup(
             searches: swept.searches.clone(),
             found: swept.found.len(),
             stopped: swept.stopped.clone(),
+            chain: swept.chain,
         });
         tidied.extend(settled);
     }
@@ -120,7 +143,61 @@ fn label(targets: &[Target], index: usize) -> Option<&String> {
     targets.get(index).map(|t| &t.label)
 }
 
-/// The ledger's own entries, cancelled up to `jobs` at once, in ledger order.
+/// Cancels, as soon as `case` is over, each appointment it created on target `index` that one of
+/// its reads shows as it is now (nothing written since): written back cancelled from that read,
+/// each under a permit of `permits` (the run's own, so the run stays within `--jobs`), while other
+/// cases still run. What no read shows waits for [`cleanup`] and its sweep's copy. Each entry tried
+/// is taken out of the ledger; the entries come back in creation order.
+pub async fn tidy_after_case(
+    ledger: &Arc<Ledger>,
+    targets: &Arc<Vec<Target>>,
+    client: &Client,
+    permits: &Arc<Semaphore>,
+    case: &str,
+    index: usize,
+) -> Vec<Tidied> {
+    let client = client.idempotent();
+    let mut tasks = JoinSet::new();
+    let ready = ledger
+        .pending()
+        .into_iter()
+        .filter(|created| created.case == case && created.target == index)
+        .filter_map(|created| {
+            let seen = ledger.last_seen(index, &created.id)?;
+            Some((created, seen))
+        });
+    for (position, (created, seen)) in ready.enumerate() {
+        let (ledger, targets, client, permits) = (
+            Arc::clone(ledger),
+            Arc::clone(targets),
+            client.clone(),
+            Arc::clone(permits),
+        );
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            let target = targets.get(created.target)?;
+            let done = cancel(&at(&client, &created.id), target, &created.id, Some(seen)).await;
+            ledger.remove(&created);
+            Some((
+                position,
+                entry(created.id, created.case, target, done, Origin::Answer, None),
+            ))
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Some(entry)) => done.push(entry),
+            Ok(None) => {}
+            // The entry stays in the ledger: the cleanup at the end tries it again.
+            Err(e) => tracing::error!("a cancel task failed: {e}"),
+        }
+    }
+    done.sort_by_key(|(position, _)| *position);
+    done.into_iter().map(|(_, tidied)| tidied).collect()
+}
+
+/// The ledger's own entries, cancelled up to `jobs` at once on each target, in ledger order.
 async fn cancel_recorded(
     ledger: &Arc<Ledger>,
     targets: &Arc<Vec<Target>>,
@@ -133,14 +210,21 @@ async fn cancel_recorded(
         if batch.is_empty() {
             return tidied;
         }
-        let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
+        // `jobs` cancels in flight on each target, as its cases were.
+        let semaphores: Vec<Arc<Semaphore>> = targets
+            .iter()
+            .map(|_| Arc::new(Semaphore::new(jobs.max(1))))
+            .collect();
         let mut tasks = JoinSet::new();
         for (position, created) in batch.into_iter().enumerate() {
             let (ledger, targets, client) =
                 (Arc::clone(ledger), Arc::clone(targets), client.clone());
-            let semaphore = Arc::clone(&semaphore);
+            let semaphore = semaphores.get(created.target).cloned();
             tasks.spawn(async move {
-                let _permit = semaphore.acquire_owned().await.ok();
+                let _permit = match semaphore {
+                    Some(semaphore) => semaphore.acquire_owned().await.ok(),
+                    None => None,
+                };
                 let Some(target) = targets.get(created.target) else {
                     ledger.remove(&created);
                     return None;

@@ -56,22 +56,19 @@ pub async fn detect(client: &Client, target: &Target) -> Fingerprint {
         )
     };
     let unknown = "00000000-0000-4000-8000-00000000f1f1";
-    let f1 = client
-        .send(target, &get(&format!("/Appointment/{unknown}"), &[]))
-        .await;
-    let f3 = client.send(target, &get("/Appointment", &[])).await;
-    let f5 = client
-        .send(
-            target,
-            &get("/Appointment", &[("foo", "bar"), ("_count", "1")]),
-        )
-        .await;
-    let f9 = client
-        .send(
-            target,
-            &get("/Appointment", &[("identifier", "x"), ("_count", "1")]),
-        )
-        .await;
+    // The probes are independent: sent at once.
+    let (f1_out, f3_out, f5_out, f9_out) = (
+        get(&format!("/Appointment/{unknown}"), &[]),
+        get("/Appointment", &[]),
+        get("/Appointment", &[("foo", "bar"), ("_count", "1")]),
+        get("/Appointment", &[("identifier", "x"), ("_count", "1")]),
+    );
+    let (f1, f3, f5, f9) = tokio::join!(
+        client.send(target, &f1_out),
+        client.send(target, &f3_out),
+        client.send(target, &f5_out),
+        client.send(target, &f9_out),
+    );
     let probes = vec![
         Probe {
             id: "F1",

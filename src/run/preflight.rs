@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
+use tokio::task::JoinSet;
 
 use crate::case::model::AuthMode;
 use crate::edition::Edition;
@@ -183,15 +184,23 @@ pub async fn gate(client: &Client, target: &Target, fixtures: &BTreeSet<String>)
             .note("edition and fixtures not checked: no working connection and token");
         return gate;
     }
-    check_edition(client, target, &mut gate).await;
-    check_fixtures(client, target, fixtures, &mut gate).await;
+    // The edition's fingerprints and the fixtures' reads are independent: sent at once, their
+    // checks written in a fixed order.
+    let (found, fixtures) = tokio::join!(
+        fingerprint::detect(client, target),
+        check_fixtures(client, target, fixtures)
+    );
+    check_edition(found, target, &mut gate);
+    gate.checks.checks.extend(fixtures.checks.checks);
+    gate.verified.extend(fixtures.verified);
+    gate.refused.extend(fixtures.refused);
+    gate.unverified.extend(fixtures.unverified);
     gate.checks.unverified = gate.unverified.clone();
     gate
 }
 
-/// The edition the target speaks (read-only fingerprints), and whether the profile agrees.
-async fn check_edition(client: &Client, target: &Target, gate: &mut Gate) {
-    let found = fingerprint::detect(client, target).await;
+/// The edition the target speaks (read-only fingerprints, `found`), and whether the profile agrees.
+fn check_edition(found: fingerprint::Fingerprint, target: &Target, gate: &mut Gate) {
     let named = target.profile.edition;
     gate.detected = found.edition();
     let findings = &mut gate.checks;
@@ -500,32 +509,67 @@ fn outcome_words(exchange: &Exchange) -> Option<&str> {
 /// Verifies each fixture in `used` that the profile sets, by the cheapest read the target allows:
 /// an appointment by reading it, a practitioner or patient by its own read where served, else
 /// by the appointments that name it; the rest (types, reason codes, locations where no Location
-/// read is served) are listed as not verifiable.
-async fn check_fixtures(
-    client: &Client,
-    target: &Target,
-    used: &BTreeSet<String>,
-    gate: &mut Gate,
-) {
-    let mut unverifiable: Vec<String> = Vec::new();
-    let mut served: BTreeMap<&str, bool> = BTreeMap::new();
-    for name in used {
-        let Some(id) = target.profile.fixtures.get(name) else {
-            continue;
-        };
-        if name.starts_with("appt_") {
-            check_appointment(client, target, name, id, gate).await;
-        } else if let Some((_, parameter, kind)) = PEOPLE.iter().find(|(n, _, _)| n == name) {
-            if !check_resource(client, target, name, id, kind, &mut served, gate).await {
-                check_person_by_search(client, target, name, id, parameter, kind, gate).await;
-            }
-        } else if name == "location" {
-            if !check_resource(client, target, name, id, "Location", &mut served, gate).await {
-                unverifiable.push(name.clone());
-            }
-        } else {
-            unverifiable.push(name.clone());
+/// read is served) are listed as not verifiable. Whether each kind is served is asked first, all
+/// at once; then every fixture is read at once. The checks come back in the order of `used`, in
+/// a gate of their own.
+async fn check_fixtures(client: &Client, target: &Target, used: &BTreeSet<String>) -> Gate {
+    let named: Vec<(String, String)> = used
+        .iter()
+        .filter_map(|name| {
+            let id = target.profile.fixtures.get(name)?;
+            Some((name.clone(), id.clone()))
+        })
+        .collect();
+    let kinds: BTreeSet<&'static str> = named
+        .iter()
+        .filter_map(|(name, _)| {
+            PEOPLE
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, _, kind)| *kind)
+                .or((name == "location").then_some("Location"))
+        })
+        .collect();
+    let mut asking = JoinSet::new();
+    for kind in kinds {
+        let (client, target) = (client.clone(), target.clone());
+        asking.spawn(async move { (kind, serves(&client, &target, kind).await) });
+    }
+    let mut served: BTreeMap<&'static str, bool> = BTreeMap::new();
+    while let Some(joined) = asking.join_next().await {
+        // A kind whose question failed is taken as not served: its fixtures are searched for.
+        if let Ok((kind, known)) = joined {
+            served.insert(kind, known);
         }
+    }
+    let served = Arc::new(served);
+    let mut reading = JoinSet::new();
+    for (position, (name, id)) in named.into_iter().enumerate() {
+        let (client, target, served) = (client.clone(), target.clone(), Arc::clone(&served));
+        reading.spawn(async move {
+            let mut gate = Gate::default();
+            let verifiable = check_fixture(&client, &target, &name, &id, &served, &mut gate).await;
+            (position, name, verifiable, gate)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = reading.join_next().await {
+        match joined {
+            Ok(one) => done.push(one),
+            Err(e) => tracing::error!("a fixture check failed: {e}"),
+        }
+    }
+    done.sort_by_key(|(position, _, _, _)| *position);
+    let mut gate = Gate::default();
+    let mut unverifiable: Vec<String> = Vec::new();
+    for (_, name, verifiable, one) in done {
+        if !verifiable {
+            unverifiable.push(name);
+        }
+        gate.checks.checks.extend(one.checks.checks);
+        gate.verified.extend(one.verified);
+        gate.refused.extend(one.refused);
+        gate.unverified.extend(one.unverified);
     }
     if !unverifiable.is_empty() {
         gate.checks.note(&format!(
@@ -534,9 +578,56 @@ async fn check_fixtures(
         ));
     }
     gate.unverified.extend(unverifiable);
+    gate
 }
 
-/// Reads `kind/id` where the target serves `kind` (asked once per kind): `true` when that
+/// Checks one fixture into `gate`; `false` when the target offers no read that can verify it.
+async fn check_fixture(
+    client: &Client,
+    target: &Target,
+    name: &str,
+    id: &str,
+    served: &BTreeMap<&'static str, bool>,
+    gate: &mut Gate,
+) -> bool {
+    if name.starts_with("appt_") {
+        check_appointment(client, target, name, id, gate).await;
+    } else if let Some((_, parameter, kind)) = PEOPLE.iter().find(|(n, _, _)| *n == name) {
+        if !check_resource(client, target, name, id, kind, served, gate).await {
+            check_person_by_search(client, target, name, id, parameter, kind, gate).await;
+        }
+    } else if name == "location" {
+        return check_resource(client, target, name, id, "Location", served, gate).await;
+    } else {
+        return false;
+    }
+    true
+}
+
+/// Whether the target serves a search of `kind` (a Bundle for `GET /<kind>?_count=1`).
+async fn serves(client: &Client, target: &Target, kind: &str) -> bool {
+    let exchange = client
+        .send(
+            target,
+            &Outgoing::get(
+                format!("/{kind}"),
+                vec![("_count".into(), "1".into())],
+                AuthMode::Target,
+            ),
+        )
+        .await;
+    exchange.error.is_none()
+        && exchange.response.as_ref().is_some_and(|r| {
+            r.status == 200
+                && r.json
+                    .as_ref()
+                    .and_then(|j| j.get("resourceType"))
+                    .and_then(Value::as_str)
+                    == Some("Bundle")
+        })
+}
+
+/// Reads `kind/id` where the target serves `kind` (`served`, asked before): `true` when that
 /// decided the fixture (verified, or refused with a 404), `false` when the target has no such read.
 async fn check_resource(
     client: &Client,
@@ -544,35 +635,10 @@ async fn check_resource(
     name: &str,
     id: &str,
     kind: &'static str,
-    served: &mut BTreeMap<&'static str, bool>,
+    served: &BTreeMap<&'static str, bool>,
     gate: &mut Gate,
 ) -> bool {
-    let is_served = match served.get(kind) {
-        Some(known) => *known,
-        None => {
-            let exchange = client
-                .send(
-                    target,
-                    &Outgoing::get(
-                        format!("/{kind}"),
-                        vec![("_count".into(), "1".into())],
-                        AuthMode::Target,
-                    ),
-                )
-                .await;
-            let known = exchange.error.is_none()
-                && exchange.response.as_ref().is_some_and(|r| {
-                    r.status == 200
-                        && r.json
-                            .as_ref()
-                            .and_then(|j| j.get("resourceType"))
-                            .and_then(Value::as_str)
-                            == Some("Bundle")
-                });
-            served.insert(kind, known);
-            known
-        }
-    };
+    let is_served = served.get(kind).copied().unwrap_or(false);
     if !is_served {
         return false;
     }

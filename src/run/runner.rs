@@ -1,4 +1,4 @@
-//! Runs a plan: cases concurrently (at most `jobs` at once), the steps of a case in order, each step
+//! Runs a plan: cases concurrently (at most `jobs` at once on each target), the steps of a case in order, each step
 //! rendered → sent → (walked) → checked → captured. Outcomes are delivered in plan order, so output
 //! is deterministic whatever the scheduling. Ends by cancelling what the run created.
 
@@ -23,7 +23,7 @@ use crate::outcome::{
     CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted, partial_of,
 };
 use crate::plan::{Placement, Plan, PlanItem, fixtures_used};
-use crate::run::cleanup::{SweepNote, cleanup};
+use crate::run::cleanup::{SweepNote, cleanup, tidy_after_case};
 use crate::run::creation::{CreateAt, is_create, record_creation};
 use crate::run::events::RunEvent;
 use crate::run::interrupt::{INTERRUPTED, Interrupt};
@@ -39,7 +39,7 @@ use crate::template::{Scope, Var};
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    /// Cases in flight at once.
+    /// Cases in flight at once on each target (and cleanup cancels, likewise).
     pub jobs: usize,
     pub run_id: String,
     /// Where snapshot expectations are compared; `None` skips them.
@@ -116,7 +116,10 @@ pub async fn run_plan_with(
     });
     let ledger = Arc::clone(&control.ledger);
     let refused = Arc::new(Refused::default());
-    let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let permits: Vec<Arc<Semaphore>> = targets
+        .iter()
+        .map(|_| Arc::new(Semaphore::new(options.jobs.max(1))))
+        .collect();
     let mut tasks = JoinSet::new();
     let mut done: BTreeMap<usize, CaseOutcome> = BTreeMap::new();
     let mut outcomes = Vec::with_capacity(plan.items.len());
@@ -126,49 +129,57 @@ pub async fn run_plan_with(
         Placement::Run(index) => may_be_set_up(outcome, &targets[*index].profile),
         Placement::Skip(_) => false,
     };
-    let mut finished = |joined: Result<(usize, CaseOutcome), tokio::task::JoinError>,
-                        done: &mut BTreeMap<usize, CaseOutcome>,
-                        outcomes: &mut Vec<CaseOutcome>| {
-        let (position, outcome) = match joined {
-            Ok(pair) => pair,
-            Err(e) => {
-                // A panicking case must not take the run down; it is reported as an error below.
-                tracing::error!("a case task failed: {e}");
-                return;
+    // What cleanup already tidied as each case ended, by plan position.
+    let mut early: BTreeMap<usize, Vec<Tidied>> = BTreeMap::new();
+    let mut finished =
+        |joined: Result<(usize, CaseOutcome, Vec<Tidied>), tokio::task::JoinError>,
+         done: &mut BTreeMap<usize, CaseOutcome>,
+         outcomes: &mut Vec<CaseOutcome>| {
+            let (position, outcome) = match joined {
+                Ok((position, outcome, tidied)) => {
+                    early.insert(position, tidied);
+                    (position, outcome)
+                }
+                Err(e) => {
+                    // A panicking case must not take the run down; it is reported as an error below.
+                    tracing::error!("a case task failed: {e}");
+                    return;
+                }
+            };
+            done.insert(position, outcome);
+            // Delivered in plan order, each as soon as every case before it is done.
+            while let Some(next) = done.remove(&outcomes.len()) {
+                if held(outcomes.len(), &next) {
+                    done.insert(outcomes.len(), next);
+                    break;
+                }
+                on_event(RunEvent::CaseFinished {
+                    outcome: &next,
+                    case: &plan.items[outcomes.len()].case,
+                });
+                outcomes.push(next);
             }
         };
-        done.insert(position, outcome);
-        // Delivered in plan order, each as soon as every case before it is done.
-        while let Some(next) = done.remove(&outcomes.len()) {
-            if held(outcomes.len(), &next) {
-                done.insert(outcomes.len(), next);
-                break;
-            }
-            on_event(RunEvent::CaseFinished {
-                outcome: &next,
-                case: &plan.items[outcomes.len()].case,
-            });
-            outcomes.push(next);
-        }
-    };
-    for (position, item) in plan.items.iter().enumerate() {
-        let item = item.clone();
+    // Every case is spawned at once, longest chains first; each waits for a permit of its
+    // target's: `jobs` cases in flight on each target, whose latency and rate limit are its own.
+    for position in plan.start_order(options.jobs.max(1) * targets.len().max(1)) {
+        let item = plan.items[position].clone();
+        let permits = match &item.placement {
+            Placement::Run(index) => permits.get(*index).cloned(),
+            Placement::Skip(_) => None,
+        };
         let targets = Arc::clone(&targets);
         let client = client.clone();
         let ledger = Arc::clone(&ledger);
-        let semaphore = Arc::clone(&semaphore);
         let run_id = options.run_id.clone();
         let interrupt = control.interrupt.clone();
         let snapshots = options.snapshots.clone();
         let refused = Arc::clone(&refused);
-        // The permit is taken before the task starts, so cases start in plan order (a task
-        // scheduled early must not overtake the one before it).
-        let permit = semaphore.acquire_owned().await.ok();
-        while let Some(joined) = tasks.try_join_next() {
-            finished(joined, &mut done, &mut outcomes);
-        }
         tasks.spawn(async move {
-            let _permit = permit;
+            let permit = match &permits {
+                Some(permits) => Arc::clone(permits).acquire_owned().await.ok(),
+                None => None,
+            };
             let outcome = if interrupt.is_triggered() {
                 not_started(&item)
             } else {
@@ -183,7 +194,24 @@ pub async fn run_plan_with(
                 };
                 run_item_in(&item, &ctx).await
             };
-            (position, outcome)
+            drop(permit);
+            // Its appointments a read of its own shows as they are now are cancelled at once,
+            // while other cases run, instead of in waves after the last case.
+            let tidied = match (&item.placement, &permits) {
+                (Placement::Run(index), Some(permits)) => {
+                    tidy_after_case(
+                        &ledger,
+                        &targets,
+                        &client,
+                        permits,
+                        item.case.name(),
+                        *index,
+                    )
+                    .await
+                }
+                _ => Vec::new(),
+            };
+            (position, outcome, tidied)
         });
     }
     while let Some(joined) = tasks.join_next().await {
@@ -205,7 +233,8 @@ pub async fn run_plan_with(
         });
         outcomes.push(outcome);
     }
-    let swept = cleanup(&ledger, &targets, &client, options.jobs).await;
+    let early: Vec<Tidied> = early.into_values().flatten().collect();
+    let swept = cleanup(&ledger, &targets, &client, options.jobs, early).await;
     let cleanup = swept.tidied;
     on_event(RunEvent::CleanupFinished { tidied: &cleanup });
     let interrupted = control.interrupt.is_triggered();

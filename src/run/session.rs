@@ -56,7 +56,7 @@ pub enum TargetChoice {
 pub struct SessionOptions {
     pub targets: TargetChoice,
     pub client: ClientOptions,
-    /// Cases in flight at once (at least 1 is used).
+    /// Cases in flight at once on each target (at least 1 is used).
     pub jobs: usize,
     /// Where snapshots are compared and how they may be updated; `None` skips them.
     pub snapshots: Option<(PathBuf, UpdateMode)>,
@@ -192,6 +192,13 @@ impl RunSession {
         self
     }
 
+    /// The same session headlined by a set-up `cause` decided elsewhere (a replay takes the
+    /// recorded run's preflight cause).
+    pub fn with_cause(mut self, cause: Option<String>) -> RunSession {
+        self.options.cause = cause;
+        self
+    }
+
     /// The same session streaming every exchange to `recorder` (`run --record`).
     pub fn recording(mut self, recorder: Arc<Recorder>) -> RunSession {
         self.client = self.client.recording(recorder);
@@ -290,6 +297,7 @@ impl RunSession {
             &self.targets,
             &self.client,
             self.options.jobs,
+            Vec::new(),
         )
         .await;
         let verdict = verdict_of(

@@ -1,5 +1,5 @@
 //! The sweep: searches one target for what the run created, by its tag (`identifier`) and by a
-//! `date` range of its slots per practitioner fixture, paged with the walker. Only what carries the
+//! `date` range of its slots per practitioner fixture, all at once, each paged with the walker. Only what carries the
 //! tag, or starts in range with that practitioner, counts: an ignored filter cannot widen it.
 
 use std::collections::BTreeMap;
@@ -7,13 +7,18 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::Value;
+use tokio::task::JoinSet;
 
 use crate::case::model::AuthMode;
+use crate::exchange::tape::{CLEANUP_CASE, Slot};
 use crate::exchange::walk::walk_next;
 use crate::exchange::{Client, Exchange, Outgoing};
 use crate::run::ledger::Traces;
 use crate::run::tag::{TAG_SYSTEM, carries_tag};
 use crate::target::Target;
+
+/// The step the sweep's searches are recorded (and replayed) under, numbered: `(sweep) 1`, …
+pub const SWEEP_STEP: &str = "(sweep)";
 
 /// The fixtures that name practitioners a case books (`canvas_bot` is 2023-09's fallback for a
 /// blank practitioner).
@@ -56,30 +61,52 @@ pub struct Swept {
     pub found: Vec<Found>,
     /// Why a search could not be completed, when one could not (what it did not see is unknown).
     pub stopped: Option<String>,
+    /// The longest chain of requests it sent one after another: its searches run at once, each
+    /// a first page and then its next pages.
+    pub chain: usize,
 }
 
-/// Searches `target` for the run's appointments that `traces` says are there.
-pub async fn sweep(client: &Client, target: &Target, traces: &Traces) -> Swept {
-    let mut swept = Swept::default();
-    let mut found: BTreeMap<String, Found> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut keep = |resource: &Value, found: &mut BTreeMap<String, Found>| {
-        if let Some(appointment) = found_of(resource)
-            && !found.contains_key(&appointment.id)
-        {
-            order.push(appointment.id.clone());
-            found.insert(appointment.id.clone(), appointment);
+/// Which of a search's appointments are the run's: those carrying its tag, or those booking a
+/// practitioner fixture within the run's days.
+#[derive(Clone, Debug)]
+enum Keep {
+    Tag(String),
+    Booking {
+        reference: String,
+        from: Date,
+        to: Date,
+    },
+}
+
+impl Keep {
+    fn keeps(&self, resource: &Value) -> bool {
+        match self {
+            Keep::Tag(tag) => carries_tag(resource, tag),
+            Keep::Booking {
+                reference,
+                from,
+                to,
+            } => {
+                books(resource, reference)
+                    && found_of(resource)
+                        .and_then(|f| f.day())
+                        .is_some_and(|day| *from <= day && day <= *to)
+            }
         }
-    };
+    }
+}
+
+/// Searches `target` for the run's appointments that `traces` says are there: every search at
+/// once (each walks its own pages, recorded under its own step `(sweep) N`), the findings in the
+/// order of the searches.
+pub async fn sweep(client: &Client, target: &Target, traces: &Traces) -> Swept {
+    let mut searches: Vec<(Vec<(String, String)>, Keep)> = Vec::new();
     for tag in &traces.tags {
         let query = vec![
             ("identifier".to_owned(), format!("{TAG_SYSTEM}|{tag}")),
             ("_count".to_owned(), PAGE_SIZE.to_owned()),
         ];
-        let pages = search(client, target, query, &mut swept).await;
-        for resource in pages.iter().filter(|r| carries_tag(r, tag)) {
-            keep(resource, &mut found);
-        }
+        searches.push((query, Keep::Tag(tag.clone())));
     }
     if let Some((from, to)) = traces.untagged_days {
         for name in PRACTITIONER_FIXTURES {
@@ -93,14 +120,52 @@ pub async fn sweep(client: &Client, target: &Target, traces: &Traces) -> Swept {
                 ("date".to_owned(), format!("le{to}")),
                 ("_count".to_owned(), PAGE_SIZE.to_owned()),
             ];
-            let pages = search(client, target, query, &mut swept).await;
-            for resource in pages.iter().filter(|r| {
-                books(r, &reference)
-                    && found_of(r)
-                        .and_then(|f| f.day())
-                        .is_some_and(|day| from <= day && day <= to)
-            }) {
-                keep(resource, &mut found);
+            searches.push((
+                query,
+                Keep::Booking {
+                    reference,
+                    from,
+                    to,
+                },
+            ));
+        }
+    }
+    let mut running = JoinSet::new();
+    for (position, (query, keep)) in searches.into_iter().enumerate() {
+        // Each search is recorded (and replayed) under a step of its own: they run at once.
+        let client = client.at(Slot {
+            case: Some(CLEANUP_CASE.to_owned()),
+            step: Some(format!("{SWEEP_STEP} {}", position + 1)),
+        });
+        let target = target.clone();
+        running.spawn(async move {
+            let searched = search(&client, &target, query).await;
+            (position, searched, keep)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = running.join_next().await {
+        match joined {
+            Ok(one) => done.push(one),
+            Err(e) => tracing::error!("a sweep search failed: {e}"),
+        }
+    }
+    done.sort_by_key(|(position, _, _)| *position);
+    let mut swept = Swept::default();
+    let mut found: BTreeMap<String, Found> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (_, searched, keep) in done {
+        swept.searches.push(searched.query);
+        swept.chain = swept.chain.max(searched.requests);
+        if let Some(why) = searched.stopped {
+            swept.stopped.get_or_insert(why);
+        }
+        for resource in searched.resources.iter().filter(|r| keep.keeps(r)) {
+            if let Some(appointment) = found_of(resource)
+                && !found.contains_key(&appointment.id)
+            {
+                order.push(appointment.id.clone());
+                found.insert(appointment.id.clone(), appointment);
             }
         }
     }
@@ -111,34 +176,42 @@ pub async fn sweep(client: &Client, target: &Target, traces: &Traces) -> Swept {
     swept
 }
 
-/// Runs one search and walks its pages; returns every resource of every page read. A search
-/// that cannot be completed sets `swept.stopped` (the first such reason is kept).
-async fn search(
-    client: &Client,
-    target: &Target,
-    query: Vec<(String, String)>,
-    swept: &mut Swept,
-) -> Vec<Value> {
-    swept.searches.push(
-        form_urlencoded::Serializer::new(String::new())
+/// What one search of the sweep read.
+struct Searched {
+    /// Its query string.
+    query: String,
+    /// Every resource of every page read.
+    resources: Vec<Value>,
+    /// Requests sent, one after another (the first page and each next one).
+    requests: usize,
+    /// Why it could not be completed, if it could not.
+    stopped: Option<String>,
+}
+
+/// Runs one search and walks its pages.
+async fn search(client: &Client, target: &Target, query: Vec<(String, String)>) -> Searched {
+    let mut searched = Searched {
+        query: form_urlencoded::Serializer::new(String::new())
             .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .finish(),
-    );
+        resources: Vec::new(),
+        requests: 1,
+        stopped: None,
+    };
     let first = client
         .send(
             target,
             &Outgoing::get("/Appointment".to_owned(), query, AuthMode::Target),
         )
         .await;
-    let mut resources = Vec::new();
     let bundle = match bundle_of(&first) {
         Ok(bundle) => bundle,
         Err(why) => {
-            swept.stopped.get_or_insert(why);
-            return resources;
+            searched.stopped = Some(why);
+            return searched;
         }
     };
-    resources.extend(entries(bundle));
+    searched.resources.extend(entries(bundle));
     let walk = walk_next(
         client,
         target,
@@ -148,15 +221,14 @@ async fn search(
         |_, _| {},
     )
     .await;
+    searched.requests += walk.pages.len();
     for page in &walk.pages {
         if let Ok(bundle) = bundle_of(page) {
-            resources.extend(entries(bundle));
+            searched.resources.extend(entries(bundle));
         }
     }
-    if let Some(stopped) = walk.stopped {
-        swept.stopped.get_or_insert(stopped);
-    }
-    resources
+    searched.stopped = walk.stopped;
+    searched
 }
 
 /// The searchset Bundle a search page answered, or why there is none.

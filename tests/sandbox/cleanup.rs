@@ -84,9 +84,15 @@ async fn cancels_write_back_the_whole_resource_and_say_how_they_went() {
         });
     }
     let targets = Arc::new(vec![target]);
-    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), 4)
-        .await
-        .tidied;
+    let tidied = cleanup(
+        &ledger,
+        &targets,
+        &client(Duration::from_secs(10)),
+        4,
+        Vec::new(),
+    )
+    .await
+    .tidied;
     assert!(ledger.pending().is_empty());
     // Reported in ledger order, however the cancels interleaved.
     let order: Vec<&str> = tidied.iter().map(|t| t.id.as_str()).collect();
@@ -149,6 +155,7 @@ async fn in_the_current_edition_an_unreadable_appointment_is_a_problem_not_a_bla
         &Arc::new(vec![target]),
         &client(Duration::from_secs(10)),
         2,
+        Vec::new(),
     )
     .await
     .tidied;
@@ -188,7 +195,7 @@ async fn what_a_case_last_read_is_written_back_without_reading_it_again() {
     ledger.wrote(0, "written-since");
     ledger.saw(0, "refused", stored("refused", "booked"));
     let client = client(Duration::from_secs(10));
-    let tidied = cleanup(&ledger, &Arc::new(vec![target]), &client, 2)
+    let tidied = cleanup(&ledger, &Arc::new(vec![target]), &client, 2, Vec::new())
         .await
         .tidied;
     assert!(
@@ -273,9 +280,15 @@ async fn most_in_flight(ids: usize, jobs: usize) -> usize {
             case: "c".to_owned(),
         });
     }
-    let tidied = cleanup(&ledger, &targets, &client(Duration::from_secs(10)), jobs)
-        .await
-        .tidied;
+    let tidied = cleanup(
+        &ledger,
+        &targets,
+        &client(Duration::from_secs(10)),
+        jobs,
+        Vec::new(),
+    )
+    .await
+    .tidied;
     assert_eq!(tidied.len(), ids);
     assert!(tidied.iter().all(|t| t.problem.is_none()), "{tidied:?}");
     assert!(ledger.pending().is_empty());

@@ -167,7 +167,7 @@ pub async fn run(
     }
     Ok(PeerPart {
         hurl: hurl_info,
-        jobs: options.jobs.max(1),
+        jobs: options.peer_jobs.max(1),
         scenarios,
     })
 }
@@ -209,7 +209,7 @@ async fn one_run(
     };
     let command = match (tool, hurl) {
         (Tool::Hurl, Some(hurl)) => invocation.hurl(hurl),
-        _ => invocation.ours(&options.server_exe, options.jobs.max(1)),
+        _ => invocation.ours(&options.server_exe, options.peer_jobs.max(1)),
     };
     let file = std::fs::File::create(&output)
         .map_err(|e| BenchError::Peer(format!("failed to create {}: {e}", output.display())))?;
