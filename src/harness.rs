@@ -1,7 +1,8 @@
 //! The `cargo test` face of the suite: one libtest-mimic trial per case, filterable by name, run
 //! against the embedded reference servers, or the server in `CONFORMANCE_TARGET` (profile in
 //! `CONFORMANCE_PROFILE`, its OAuth client from the variables it names, or a token in `CONFORMANCE_TOKEN`;
-//! the edition from the profile or `CONFORMANCE_EDITION`). Trials are named `<edition>/<case>`.
+//! the edition from the profile or `CONFORMANCE_EDITION`). Trials are named `<edition>/<case>`. A
+//! remote target goes through `run`'s preflight first: a set-up fault is one failed `setup` trial.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +15,7 @@ use crate::case::Case;
 use crate::edition::Edition;
 use crate::exchange::send::ClientOptions;
 use crate::outcome::{CaseOutcome, Verdict};
-use crate::plan::{Placement, PlanItem, Selection};
+use crate::plan::{Placement, Plan, PlanItem, Selection};
 use crate::report::console;
 use crate::report::model::CleanupEntry;
 use crate::run::options::default_snapshots_dir;
@@ -50,16 +51,14 @@ pub fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return setup_failure(&args, format!("failed to start tokio: {e}")),
     };
-    let options = match session_options(&dir) {
-        Ok(options) => options,
+    let env = FaceEnv::from_env();
+    let opened = match runtime.block_on(open(&env, &dir, &suite.cases)) {
+        Ok(opened) => opened,
         Err(problem) => return setup_failure(&args, problem),
     };
-    let session = match runtime.block_on(RunSession::open(options)) {
-        Ok(session) => session,
-        Err(problem) => return setup_failure(&args, setup_problem(problem)),
-    };
+    print!("{}", opened.notice);
+    let Opened { session, plan, .. } = opened;
     let session = Arc::new(session);
-    let plan = session.plan(&suite.cases, &Selection::default());
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let trials = plan
         .items
@@ -143,24 +142,131 @@ fn assert_snapshots(outcome: &CaseOutcome, case: &Case, folder: &std::path::Path
     }
 }
 
-/// The session of the `cargo test` face: `CONFORMANCE_TARGET` (with `CONFORMANCE_PROFILE` and
-/// `CONFORMANCE_TOKEN`) or the embedded reference servers, 30 s requests, the snapshots beside
-/// the case folder compared only (insta asserts them in each trial, so `cargo insta test`,
-/// `cargo insta review`, INSTA_UPDATE and INSTA_FORCE_PASS behave as insta users expect, and
-/// drift is insta's to judge, not the run verdict's).
-fn session_options(cases: &std::path::Path) -> Result<SessionOptions, String> {
-    let targets = match std::env::var("CONFORMANCE_TARGET") {
-        Ok(url) => {
-            let edition = match std::env::var("CONFORMANCE_EDITION") {
-                Ok(name) => Some(
+/// What the `cargo test` face reads from its environment (each variable's name is what a
+/// set-up problem names).
+#[derive(Clone, Debug, Default)]
+pub struct FaceEnv {
+    /// `CONFORMANCE_TARGET`: the FHIR base URL; absent: the embedded reference servers.
+    pub target: Option<String>,
+    /// `CONFORMANCE_PROFILE`: the target's profile file.
+    pub profile: Option<PathBuf>,
+    /// `CONFORMANCE_TOKEN`: a static bearer token instead of the profile's OAuth client.
+    pub token: Option<String>,
+    /// `CONFORMANCE_EDITION`: `2023-09` or `current`.
+    pub edition: Option<String>,
+}
+
+impl FaceEnv {
+    /// The face's variables from the process environment.
+    pub fn from_env() -> FaceEnv {
+        FaceEnv {
+            target: std::env::var("CONFORMANCE_TARGET").ok(),
+            profile: std::env::var_os("CONFORMANCE_PROFILE").map(PathBuf::from),
+            token: std::env::var("CONFORMANCE_TOKEN").ok(),
+            edition: std::env::var("CONFORMANCE_EDITION").ok(),
+        }
+    }
+}
+
+/// A session ready for the trials: its plan, and what the preflight said (lines for the
+/// console, empty when it had nothing to say).
+pub struct Opened {
+    pub session: RunSession,
+    pub plan: Plan,
+    pub notice: String,
+}
+
+/// Opens the face's session over `cases` (from the folder `cases_dir`), as `run` does: the
+/// OAuth client authenticates, then a remote target goes through the preflight. A target that
+/// speaks the other edition, when neither `CONFORMANCE_PROFILE` nor `CONFORMANCE_EDITION` said
+/// which, is judged in the edition it speaks (said in the notice).
+///
+/// # Errors
+/// The one set-up cause, with its fix, when nothing can be judged: a variable that does not
+/// parse, a profile that does not load, credentials refused, a target unreachable or not a FHIR
+/// Appointment endpoint. No case is sent then.
+pub async fn open(
+    env: &FaceEnv,
+    cases_dir: &std::path::Path,
+    cases: &[Arc<Case>],
+) -> Result<Opened, String> {
+    let (options, assumed) = session_options(env, cases_dir)?;
+    let mut session = RunSession::open(options).await.map_err(setup_problem)?;
+    let mut plan = session.plan(cases, &Selection::default());
+    let mut notice = String::new();
+    let Some(mut gate) = session.preflight(&plan).await else {
+        return Ok(Opened {
+            session,
+            plan,
+            notice,
+        });
+    };
+    if let Some(detected) = gate.detected
+        && assumed
+        && session
+            .targets()
+            .first()
+            .is_some_and(|t| t.profile.edition != detected)
+    {
+        notice = format!(
+            "the target speaks the {detected} edition (neither CONFORMANCE_PROFILE nor CONFORMANCE_EDITION said which): judging it as {detected}\n"
+        );
+        session.retarget(Profile::assumed_reference_for(detected));
+        plan = session.plan(cases, &Selection::default());
+        gate = match session.preflight(&plan).await {
+            Some(gate) => gate,
+            None => {
+                return Ok(Opened {
+                    session,
+                    plan,
+                    notice,
+                });
+            }
+        };
+    }
+    if let Some(stop) = &gate.stop {
+        let cause = format!(
+            "the set-up stopped the run before any case: {stop} (`{}` checks the set-up; this face reads CONFORMANCE_TARGET, CONFORMANCE_TOKEN, CONFORMANCE_PROFILE and CONFORMANCE_EDITION)",
+            gate.doctor
+        );
+        session.close().await;
+        return Err(cause);
+    }
+    notice.push_str(&console::preflight(&gate, false));
+    Ok(Opened {
+        session,
+        plan,
+        notice,
+    })
+}
+
+/// The session of the `cargo test` face: `env`'s target (with its profile and token) or the
+/// embedded reference servers, 30 s requests, the snapshots beside the case folder compared only
+/// (insta asserts them in each trial, so `cargo insta test`, `cargo insta review`, INSTA_UPDATE and
+/// INSTA_FORCE_PASS behave as insta users expect, and drift is insta's to judge, not the run
+/// verdict's). Also whether the target's edition was assumed (no profile, no edition given).
+fn session_options(
+    env: &FaceEnv,
+    cases: &std::path::Path,
+) -> Result<(SessionOptions, bool), String> {
+    let mut assumed = false;
+    let targets = match &env.target {
+        Some(url) => {
+            let edition = match &env.edition {
+                Some(name) => Some(
                     name.parse::<Edition>()
                         .map_err(|e| format!("CONFORMANCE_EDITION: {e}"))?,
                 ),
-                Err(_) => None,
+                None => None,
             };
-            let mut profile = match std::env::var_os("CONFORMANCE_PROFILE") {
-                Some(path) => Profile::load(&PathBuf::from(path)).map_err(|e| e.to_string())?,
-                None => Profile::assumed_reference_for(edition.unwrap_or_default()),
+            let mut profile = match &env.profile {
+                Some(path) => {
+                    Profile::load(path).map_err(|e| format!("CONFORMANCE_PROFILE: {e}"))?
+                }
+                None => {
+                    assumed = edition.is_none();
+                    Profile::assumed_reference_for(edition.unwrap_or_default())
+                }
             };
             if let Some(edition) = edition {
                 profile.edition = edition;
@@ -168,17 +274,17 @@ fn session_options(cases: &std::path::Path) -> Result<SessionOptions, String> {
             TargetChoice::Remote {
                 base_url: url.trim_end_matches('/').to_owned(),
                 profile: Box::new(profile),
-                token: std::env::var("CONFORMANCE_TOKEN").ok(),
+                token: env.token.clone(),
                 label: None,
             }
         }
-        Err(_) => TargetChoice::Embedded {
+        None => TargetChoice::Embedded {
             mutant: None,
             editions: Edition::ALL.to_vec(),
             pairs: 1,
         },
     };
-    Ok(SessionOptions {
+    let options = SessionOptions {
         targets,
         client: ClientOptions::with_timeout(Duration::from_secs(30)),
         jobs: 1,
@@ -188,7 +294,8 @@ fn session_options(cases: &std::path::Path) -> Result<SessionOptions, String> {
         )),
         allow_drift: true,
         require_auth: true,
-    })
+    };
+    Ok((options, assumed))
 }
 
 /// The setup failure's sentence.

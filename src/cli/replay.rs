@@ -77,7 +77,9 @@ pub async fn run(args: ReplayArgs) -> Result<u8, CliError> {
     )
     .await
     .map_err(|e| CliError::Other(e.into()))?
-    .with_run_id(&header.run.run_id);
+    .with_run_id(&header.run.run_id)
+    .with_cause(header.run.cause.clone())
+    .require_all(header.targets.iter().any(|t| t.profile.require_all));
     println!(
         "replay of run {} (recorded {}, {} case(s)): answers come from the recording, nothing is sent",
         header.run.run_id,

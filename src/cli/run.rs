@@ -20,6 +20,7 @@ use crate::report::console;
 use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
 use crate::run::options::{default_jobs_for, default_snapshots_dir};
+use crate::run::preflight::Gate;
 use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::load_suite;
@@ -223,6 +224,7 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
                     .iter()
                     .map(|item| format!("{}/{}", item.case.edition, item.case.name()))
                     .collect(),
+                cause: gate.as_ref().and_then(Gate::cause),
             },
             targets,
         );

@@ -3,7 +3,7 @@
 //! targets), then `case` lines (a case's built-in facts) and `exchange` lines as they happen.
 //! Schema: `schemas/recording.schema.json`; documented in `docs/recording.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,8 @@ use crate::edition::Edition;
 use crate::exchange::error::ExchangeError;
 use crate::exchange::record::{Received, SentRequest};
 use crate::partition::Partition;
-use crate::target::{Auth, Baseline, Profile, Target};
+use crate::source::Location;
+use crate::target::{Auth, Baseline, FixtureOrigin, Profile, Target};
 
 /// The `format` of a recording's header.
 pub const FORMAT: &str = "canvas-conformance-recording";
@@ -79,6 +80,10 @@ pub struct RunFacts {
     pub partition: Option<Partition>,
     /// The cases the run planned (its shard), `edition/name`, in plan order: what a replay runs.
     pub cases: Vec<String>,
+    /// The set-up cause the preflight headlined (the target speaks another edition, a fixture it
+    /// refused), which a replay headlines too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// A suite as `report.json`'s `suite` names it: its case count and FNV-1a digest (hex).
@@ -109,6 +114,59 @@ pub struct TapedProfile {
     pub fixtures: BTreeMap<String, String>,
     /// `own` or `reference` (whose snapshots it is compared with).
     pub baseline: String,
+    /// Where its fixtures came from: a replay attributes a refusal of one to the set-up exactly
+    /// as the run did (absent in older recordings: the reference instance's own).
+    #[serde(default)]
+    pub origin: TapedOrigin,
+    /// Fixtures the preflight read back as what they claim to be.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub verified: BTreeSet<String>,
+    /// Fixtures the preflight found refused, each with its cause (their cases were not sent).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refused: BTreeMap<String, String>,
+    /// `require_all: true` in the profile: a partial run does not pass.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_all: bool,
+}
+
+/// A profile's [`FixtureOrigin`] as recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TapedOrigin {
+    /// The built-in profile of an embedded reference server.
+    #[default]
+    Reference,
+    /// The reference instance's ids, assumed for a `--target` given without a profile.
+    Assumed,
+    /// A profile file, with where each fixture is written in it.
+    File {
+        path: String,
+        places: BTreeMap<String, Location>,
+    },
+}
+
+impl TapedOrigin {
+    fn of(origin: &FixtureOrigin) -> TapedOrigin {
+        match origin {
+            FixtureOrigin::Reference => TapedOrigin::Reference,
+            FixtureOrigin::Assumed => TapedOrigin::Assumed,
+            FixtureOrigin::File { path, places } => TapedOrigin::File {
+                path: path.to_string(),
+                places: places.clone(),
+            },
+        }
+    }
+
+    fn origin(&self) -> FixtureOrigin {
+        match self {
+            TapedOrigin::Reference => FixtureOrigin::Reference,
+            TapedOrigin::Assumed => FixtureOrigin::Assumed,
+            TapedOrigin::File { path, places } => FixtureOrigin::File {
+                path: Arc::from(path.as_str()),
+                places: places.clone(),
+            },
+        }
+    }
 }
 
 impl TapedTarget {
@@ -128,6 +186,10 @@ impl TapedTarget {
                     Baseline::Reference => "reference",
                 }
                 .to_owned(),
+                origin: TapedOrigin::of(&profile.origin),
+                verified: profile.verified.clone(),
+                refused: profile.refused.clone(),
+                require_all: profile.require_all,
             },
             read_only: target.read_only_unavailable().is_none(),
         }
@@ -149,11 +211,11 @@ impl TapedTarget {
                 Baseline::Own
             },
             edition: taped.edition,
-            // A replay judges what was recorded: its refusals were attributed when recorded.
-            origin: crate::target::FixtureOrigin::Reference,
-            require_all: false,
-            verified: Default::default(),
-            refused: Default::default(),
+            // A refusal is the set-up's or the target's on replay as it was when recorded.
+            origin: taped.origin.origin(),
+            require_all: taped.require_all,
+            verified: taped.verified.clone(),
+            refused: taped.refused.clone(),
         };
         Target {
             label: self.label.clone(),

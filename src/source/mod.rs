@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod yaml;
 
@@ -27,7 +27,7 @@ impl Pos {
 }
 
 /// A position inside a named file: what a finding or a lint error points at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: Arc<str>,
     pub line: u32,

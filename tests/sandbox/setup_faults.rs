@@ -428,3 +428,145 @@ async fn a_run_with_writes_off_says_partial_in_every_report() {
     assert!(all.contains("under --require-all"), "{all}");
     server.shutdown().await;
 }
+
+/// The `cargo test` face (`CONFORMANCE_TARGET`) goes through the same preflight as `run`: a
+/// refused token or a wrong base path is one set-up cause before any trial, naming the face's
+/// variables and never the token; a target of the other edition, given without a profile or an
+/// edition, is judged in the edition it speaks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cargo_test_face_says_a_set_up_fault_once_before_any_trial() {
+    use canvas_conformance::harness::{FaceEnv, open};
+    use canvas_conformance::plan::Placement;
+
+    let suite = super::common::project_suite();
+    let cases = crate::common::root().join("cases");
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let refused = FaceEnv {
+        target: Some(server.base_url().to_owned()),
+        token: Some("not-the-token-5e1d".to_owned()),
+        ..FaceEnv::default()
+    };
+    let Err(cause) = open(&refused, &cases, &suite.cases).await else {
+        panic!("a refused token must stop the face before any trial");
+    };
+    assert!(
+        cause.contains("the target refused the token: 401"),
+        "{cause}"
+    );
+    assert!(cause.contains("CONFORMANCE_TOKEN"), "{cause}");
+    assert!(
+        !cause.contains("not-the-token-5e1d"),
+        "the token leaked: {cause}"
+    );
+    let wrong_path = FaceEnv {
+        target: Some(format!("{}/fhir/r4", server.base_url())),
+        ..FaceEnv::default()
+    };
+    let Err(cause) = open(&wrong_path, &cases, &suite.cases).await else {
+        panic!("a wrong base path must stop the face before any trial");
+    };
+    assert!(
+        cause.contains("does not serve the Appointment API"),
+        "{cause}"
+    );
+    server.shutdown().await;
+
+    let current = spawn(ServerConfig::reference_for(Edition::Current))
+        .await
+        .expect("server");
+    let assumed = FaceEnv {
+        target: Some(current.base_url().to_owned()),
+        ..FaceEnv::default()
+    };
+    let opened = match open(&assumed, &cases, &suite.cases).await {
+        Ok(opened) => opened,
+        Err(cause) => panic!("the current reference server can be judged: {cause}"),
+    };
+    assert!(
+        opened
+            .notice
+            .contains("the target speaks the current edition"),
+        "{}",
+        opened.notice
+    );
+    let targets = opened.session.targets();
+    assert_eq!(
+        targets[0].profile.edition,
+        canvas_conformance::edition::Edition::Current
+    );
+    let runnable = opened
+        .plan
+        .items
+        .iter()
+        .filter(|item| matches!(item.placement, Placement::Run(_)))
+        .count();
+    assert!(runnable > 40, "the current suite runs: {runnable}");
+    opened.session.close().await;
+    current.shutdown().await;
+}
+
+/// A recorded run with wrong fixtures (one the preflight refused, one the target refused during
+/// the run) replays with the same verdict: the set-up's problem, never the target's. The replay
+/// takes the recorded profile's origin, the preflight's refusals and the cause it headlined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_set_up_fault_is_still_the_set_ups() {
+    let server = spawn(ServerConfig::reference_for(Edition::Current))
+        .await
+        .expect("server");
+    let dir = scratch_dir("setup-replay");
+    let path = profile(
+        &dir,
+        server.base_url(),
+        "edition: current\nallow_writes: true\n",
+        &[
+            ("location", "ffffffff-0000-4000-8000-00000000dead"),
+            ("appt_confirmed", "0badf00d-0000-4000-8000-00000000dead"),
+        ],
+    );
+    let recorded = dir.join("report");
+    let recording = dir.join("recording");
+    let (code, all) = run(
+        strings(&[
+            "run",
+            "--profile",
+            &path.display().to_string(),
+            "--token",
+            "dev-token",
+            "--report-dir",
+            &recorded.display().to_string(),
+            "--record",
+            &recording.display().to_string(),
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(code, Some(2), "{all}");
+    server.shutdown().await;
+    let replayed = dir.join("replayed");
+    let (replay_code, replay_all) = run(
+        strings(&[
+            "replay",
+            &recording.display().to_string(),
+            "--report-dir",
+            &replayed.display().to_string(),
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(replay_code, code, "{replay_all}");
+    assert!(!replay_all.contains("FAIL "), "{replay_all}");
+    assert!(!replay_all.contains("not_recorded"), "{replay_all}");
+    let (live, again) = (report_json(&recorded), report_json(&replayed));
+    assert_no_behaviour_failed(&again);
+    for key in ["cause", "setup_cases", "passed"] {
+        assert_eq!(again["verdict"][key], live["verdict"][key], "{key}");
+    }
+    assert_eq!(again["totals"]["cases"], live["totals"]["cases"]);
+    assert!(
+        again["verdict"]["cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("trial.yaml:")),
+        "{}",
+        again["verdict"]
+    );
+}
