@@ -83,10 +83,7 @@ pub async fn replay(
         let http = http.clone();
         let semaphore = semaphores.get(target).cloned();
         tasks.spawn(async move {
-            let _permit = match semaphore {
-                Some(semaphore) => semaphore.acquire_owned().await.ok(),
-                None => None,
-            };
+            let _permit = acquire(semaphore).await;
             let mut errors = 0;
             for request in &requests {
                 errors += usize::from(!request.send(&http).await);
@@ -105,10 +102,7 @@ pub async fn replay(
         let http = http.clone();
         let semaphore = semaphores.get(target).cloned();
         tasks.spawn(async move {
-            let _permit = match semaphore {
-                Some(semaphore) => semaphore.acquire_owned().await.ok(),
-                None => None,
-            };
+            let _permit = acquire(semaphore).await;
             (0, usize::from(!write.send(&http).await))
         });
     }
@@ -121,6 +115,14 @@ pub async fn replay(
         errors,
         wall: started.elapsed(),
     })
+}
+
+/// A permit of its target's semaphore, if it has one.
+async fn acquire(semaphore: Option<Arc<Semaphore>>) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    match semaphore {
+        Some(semaphore) => semaphore.acquire_owned().await.ok(),
+        None => None,
+    }
 }
 
 /// A request ready to send again.

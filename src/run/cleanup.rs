@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -156,27 +157,47 @@ pub async fn tidy_after_case(
     case: &str,
     index: usize,
 ) -> Vec<Tidied> {
-    let client = client.idempotent();
-    let mut tasks = JoinSet::new();
-    let ready = ledger
+    let ready: Vec<(Created, Option<Value>)> = ledger
         .pending()
         .into_iter()
         .filter(|created| created.case == case && created.target == index)
         .filter_map(|created| {
             let seen = ledger.last_seen(index, &created.id)?;
-            Some((created, seen))
-        });
-    for (position, (created, seen)) in ready.enumerate() {
-        let (ledger, targets, client, permits) = (
-            Arc::clone(ledger),
-            Arc::clone(targets),
-            client.clone(),
-            Arc::clone(permits),
-        );
+            Some((created, Some(seen)))
+        })
+        .collect();
+    // A cancel task that panicked leaves its entry in the ledger: the cleanup at the end tries it.
+    cancel_each(ledger, targets, &client.idempotent(), ready, |_| {
+        Some(Arc::clone(permits))
+    })
+    .await
+}
+
+/// Cancels each of `entries` (written back from the copy given, else read first), each under a
+/// permit of the semaphore `permits` names for its target, and takes each out of the ledger once
+/// tried. The entries come back in the order given; one whose task panicked is left out (and
+/// stays in the ledger).
+async fn cancel_each(
+    ledger: &Arc<Ledger>,
+    targets: &Arc<Vec<Target>>,
+    client: &Client,
+    entries: Vec<(Created, Option<Value>)>,
+    permits: impl Fn(usize) -> Option<Arc<Semaphore>>,
+) -> Vec<Tidied> {
+    let mut tasks = JoinSet::new();
+    for (position, (created, known)) in entries.into_iter().enumerate() {
+        let (ledger, targets, client) = (Arc::clone(ledger), Arc::clone(targets), client.clone());
+        let semaphore = permits(created.target);
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.ok();
-            let target = targets.get(created.target)?;
-            let done = cancel(&at(&client, &created.id), target, &created.id, Some(seen)).await;
+            let _permit = match semaphore {
+                Some(semaphore) => semaphore.acquire_owned().await.ok(),
+                None => None,
+            };
+            let Some(target) = targets.get(created.target) else {
+                ledger.remove(&created);
+                return None;
+            };
+            let done = cancel(&at(&client, &created.id), target, &created.id, known).await;
             ledger.remove(&created);
             Some((
                 position,
@@ -189,7 +210,6 @@ pub async fn tidy_after_case(
         match joined {
             Ok(Some(entry)) => done.push(entry),
             Ok(None) => {}
-            // The entry stays in the ledger: the cleanup at the end tries it again.
             Err(e) => tracing::error!("a cancel task failed: {e}"),
         }
     }
@@ -210,44 +230,24 @@ async fn cancel_recorded(
         if batch.is_empty() {
             return tidied;
         }
-        // `jobs` cancels in flight on each target, as its cases were.
+        // `jobs` cancels in flight on each target, as its cases were. A cancel that panics leaves
+        // its entry for the next round; one that panics twice in a row is reported rather than
+        // retried for ever.
         let semaphores: Vec<Arc<Semaphore>> = targets
             .iter()
             .map(|_| Arc::new(Semaphore::new(jobs.max(1))))
             .collect();
-        let mut tasks = JoinSet::new();
-        for (position, created) in batch.into_iter().enumerate() {
-            let (ledger, targets, client) =
-                (Arc::clone(ledger), Arc::clone(targets), client.clone());
-            let semaphore = semaphores.get(created.target).cloned();
-            tasks.spawn(async move {
-                let _permit = match semaphore {
-                    Some(semaphore) => semaphore.acquire_owned().await.ok(),
-                    None => None,
-                };
-                let Some(target) = targets.get(created.target) else {
-                    ledger.remove(&created);
-                    return None;
-                };
+        let entries = batch
+            .into_iter()
+            .map(|created| {
                 let known = ledger.last_seen(created.target, &created.id);
-                let done = cancel(&at(&client, &created.id), target, &created.id, known).await;
-                ledger.remove(&created);
-                Some((
-                    position,
-                    entry(created.id, created.case, target, done, Origin::Answer, None),
-                ))
-            });
-        }
-        let mut done = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok(Some(entry)) => done.push(entry),
-                Ok(None) => {}
-                // The entry stays in the ledger and is tried again in the next round; a cancel that
-                // panics twice in a row is reported rather than retried for ever.
-                Err(e) => tracing::error!("a cancel task failed: {e}"),
-            }
-        }
+                (created, known)
+            })
+            .collect();
+        let done = cancel_each(ledger, targets, client, entries, |target| {
+            semaphores.get(target).cloned()
+        })
+        .await;
         if done.is_empty() {
             // Nothing could be tried (every task failed): report what is left instead of looping.
             for created in ledger.take() {
@@ -255,8 +255,7 @@ async fn cancel_recorded(
             }
             return tidied;
         }
-        done.sort_by_key(|(position, _)| *position);
-        tidied.extend(done.into_iter().map(|(_, t)| t));
+        tidied.extend(done);
     }
 }
 
