@@ -67,7 +67,7 @@ impl Replayer {
         let version = head.get("version").and_then(serde_json::Value::as_u64);
         if version != Some(u64::from(VERSION)) {
             return Err(invalid(format!(
-                "recording format version {} is not the version this tool reads ({VERSION})",
+                "recording format version {} is not the version this tool reads ({VERSION}): record the run again with this version (`run --record DIR`)",
                 version.map_or_else(|| "(none)".to_owned(), |v| v.to_string())
             )));
         }
@@ -222,7 +222,7 @@ mod tests {
         }
     }
 
-    const HEADER: &str = r#"{"kind":"header","format":"canvas-conformance-recording","version":1,"tool_version":"0.1.0","run_id":"0badcafe","started_at":"2026-01-01T00:00:00Z","editions":["2023-09"],"suite":{"cases":1,"digest":"00"},"selected":["2023-09/c"],"cases":["2023-09/c"],"targets":[]}"#;
+    const HEADER: &str = r#"{"kind":"header","format":"canvas-conformance-recording","version":2,"tool_version":"0.1.0","run_id":"0badcafe","started_at":"2026-01-01T00:00:00Z","editions":["2023-09"],"suite":{"cases":1,"digest":"00"},"selected":["2023-09/c"],"cases":["2023-09/c"],"targets":[]}"#;
 
     #[test]
     fn answers_the_recorded_exchange_and_names_what_differs() {
@@ -263,9 +263,10 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_recording_of_this_version() {
-        let other = HEADER.replace("\"version\":1", "\"version\":2");
-        let err = Replayer::parse("r", &other).expect_err("another version");
-        assert!(err.to_string().contains("format version 2"), "{err}");
+        let other = HEADER.replace("\"version\":2", "\"version\":1");
+        let err = Replayer::parse("r", &other).expect_err("an older version");
+        assert!(err.to_string().contains("format version 1"), "{err}");
+        assert!(err.to_string().contains("run --record"), "{err}");
         let err = Replayer::parse("r", r#"{"format_version":2}"#).expect_err("a report");
         assert!(err.to_string().contains("not a recording"), "{err}");
         let err = Replayer::parse("r", &format!("{HEADER}\n{{\"kind\":\"oops\"}}"))

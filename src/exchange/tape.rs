@@ -19,8 +19,10 @@ use crate::target::{Auth, Baseline, FixtureOrigin, Profile, Target};
 /// The `format` of a recording's header.
 pub const FORMAT: &str = "canvas-conformance-recording";
 /// The format version this tool writes and reads. It changes when a field is removed, renamed or
-/// changes meaning; added fields keep it.
-pub const VERSION: u32 = 1;
+/// changes meaning; added fields keep it. 2: the cleanup's sweep searches run at once, each keyed
+/// under its own step `(sweep) N` (1 keyed them all under `(sweep)`), and a case's appointments
+/// are written back as it ends.
+pub const VERSION: u32 = 2;
 /// The file a recording folder holds.
 pub const FILE: &str = "recording.jsonl";
 
