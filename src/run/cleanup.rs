@@ -42,10 +42,10 @@ pub struct Cleanup {
 }
 
 /// Sweeps each target the run sent creates to, then cancels every appointment the ledger holds, up
-/// to `jobs` at once on each target (the client's `--rps` pacing applies to each request), then what the sweep
-/// found that the ledger missed. Each entry is removed from the ledger once tried, so what the
-/// ledger still holds is what is left to do. Never fails: each entry says how it went, ledger
-/// entries first (in ledger order), then the sweep's.
+/// to `jobs` at once on each target (the client's `--rps` pacing applies to each request), then
+/// what the sweep found that the ledger missed. Each entry is removed from the ledger once tried,
+/// so what the ledger still holds is what is left to do. Never fails: each entry says how it went,
+/// ledger entries first (in ledger order), then the sweep's.
 ///
 /// `early` are the entries [`tidy_after_case`] already settled while the cases ran: they come
 /// first, and the sweep counts them as known.

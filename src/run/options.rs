@@ -89,9 +89,9 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
-/// Cases in flight at once on each target by default against a remote target. The work is waiting on the
-/// network, not the cores: enough cases in flight that a 100 ms target's run takes about as long
-/// as its longest chain of requests. `--rps` still spaces every request start evenly (no bursts),
+/// Cases in flight at once on each target by default against a remote target. The work is waiting
+/// on the network, not the cores: enough cases in flight that a 100 ms target's run takes about as
+/// long as its longest chain of requests. `--rps` still spaces every request start evenly (no bursts),
 /// and a 429 is still waited out as its `Retry-After` asks.
 pub const REMOTE_JOBS: usize = 32;
 

@@ -1,6 +1,7 @@
-//! Runs a plan: cases concurrently (at most `jobs` at once on each target), the steps of a case in order, each step
-//! rendered → sent → (walked) → checked → captured. Outcomes are delivered in plan order, so output
-//! is deterministic whatever the scheduling. Ends by cancelling what the run created.
+//! Runs a plan: cases concurrently (at most `jobs` at once on each target), the steps of a case in
+//! order, each step rendered → sent → (walked) → checked → captured. Outcomes are delivered in plan
+//! order, so output is deterministic whatever the scheduling. Cancels what the run created: a case's
+//! own as it ends where it can, the rest at the end.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
