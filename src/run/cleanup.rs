@@ -158,9 +158,8 @@ pub async fn tidy_after_case(
     index: usize,
 ) -> Vec<Tidied> {
     let ready: Vec<(Created, Option<Value>)> = ledger
-        .pending()
+        .pending_of(case, index)
         .into_iter()
-        .filter(|created| created.case == case && created.target == index)
         .filter_map(|created| {
             let seen = ledger.last_seen(index, &created.id)?;
             Some((created, Some(seen)))

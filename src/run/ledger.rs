@@ -205,6 +205,16 @@ impl Ledger {
         self.book().created.clone()
     }
 
+    /// The appointments `case` created on target `target` still recorded, oldest first.
+    pub fn pending_of(&self, case: &str, target: usize) -> Vec<Created> {
+        self.book()
+            .created
+            .iter()
+            .filter(|created| created.case == case && created.target == target)
+            .cloned()
+            .collect()
+    }
+
     /// The creates that may have been created and are not settled yet, oldest first.
     pub fn uncertain(&self) -> Vec<Uncertain> {
         self.book().uncertain.clone()
@@ -265,6 +275,32 @@ pub fn appointment_id_from_location(location: &str) -> Option<String> {
 mod tests {
     use super::appointment_id_from_location as id;
     use super::*;
+
+    #[test]
+    fn a_case_s_pending_appointments_are_its_own_on_its_target_oldest_first() {
+        let ledger = Ledger::default();
+        let created = |target: usize, id: &str, case: &str| Created {
+            target,
+            id: id.to_owned(),
+            case: case.to_owned(),
+        };
+        ledger.record(created(0, "a", "create/x"));
+        ledger.record(created(1, "b", "create/x"));
+        ledger.record(created(0, "c", "create/y"));
+        ledger.record(created(0, "d", "create/x"));
+        let ids = |case: &str, target: usize| -> Vec<String> {
+            ledger
+                .pending_of(case, target)
+                .into_iter()
+                .map(|c| c.id)
+                .collect()
+        };
+        assert_eq!(ids("create/x", 0), ["a", "d"]);
+        assert_eq!(ids("create/x", 1), ["b"]);
+        ledger.remove(&created(0, "a", "create/x"));
+        assert_eq!(ids("create/x", 0), ["d"]);
+        assert!(ids("create/z", 0).is_empty());
+    }
 
     #[test]
     fn every_location_form() {
