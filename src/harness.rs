@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use crate::case::Case;
 use crate::edition::Edition;
 use crate::exchange::send::ClientOptions;
-use crate::outcome::{CaseOutcome, Verdict};
+use crate::outcome::{CaseOutcome, SnapshotStatus, Verdict};
 use crate::plan::{Placement, Plan, PlanItem, Selection};
 use crate::report::console;
 use crate::report::model::CleanupEntry;
@@ -58,22 +59,32 @@ pub fn main() -> ExitCode {
     };
     print!("{}", opened.notice);
     let Opened { session, plan, .. } = opened;
+    let plan_skips: Vec<String> = plan
+        .items
+        .iter()
+        .filter_map(|item| match &item.placement {
+            Placement::Skip(reason) => Some(reason.clone()),
+            Placement::Run(_) => None,
+        })
+        .collect();
     let session = Arc::new(session);
     let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let unbaselined = Arc::new(AtomicUsize::new(0));
     let trials = plan
         .items
         .into_iter()
         .map(|item| {
             let name = trial_name(&item.case);
             let ignored = matches!(item.placement, Placement::Skip(_));
-            let (handle, session, outcomes) = (
+            let (handle, session, outcomes, unbaselined) = (
                 runtime.handle().clone(),
                 Arc::clone(&session),
                 Arc::clone(&outcomes),
+                Arc::clone(&unbaselined),
             );
             Trial::test(name, move || {
                 let outcome = handle.block_on(session.run_item(&item));
-                let result = judge(&session, &item, &outcome);
+                let result = judge(&session, &item, &outcome, &unbaselined);
                 if let Ok(mut outcomes) = outcomes.lock() {
                     outcomes.push(outcome);
                 }
@@ -82,7 +93,29 @@ pub fn main() -> ExitCode {
             .with_ignored_flag(ignored)
         })
         .collect();
+    print!("{}", skipped_lines(&plan_skips));
     let conclusion = libtest_mimic::run(&args, trials);
+    let unbaselined = unbaselined.load(Ordering::Relaxed);
+    if unbaselined > 0 {
+        let profile = session
+            .targets()
+            .iter()
+            .find(|t| t.profile.baseline == Baseline::Own)
+            .map_or_else(String::new, |t| t.profile.name.clone());
+        // The same case folder, so the snapshots land where this face reads them.
+        let cases = std::env::var_os("CONFORMANCE_CASES")
+            .map(|_| format!(" --cases {}", dir.display()))
+            .unwrap_or_default();
+        let record = format!(
+            "canvas-conformance run --profile {}{cases} --update-snapshots",
+            env.profile
+                .as_deref()
+                .map_or_else(|| "<file>".to_owned(), |p| p.display().to_string())
+        );
+        println!(
+            "{unbaselined} snapshot(s) of profile `{profile}` have no baseline yet (a first run: not failures); record them with `{record}`, or let insta write them (INSTA_UPDATE=always)"
+        );
+    }
     let outcomes = outcomes.lock().map(|o| o.clone()).unwrap_or_default();
     let (cleanup, verdict) = runtime.block_on(session.finish(&outcomes));
     for t in cleanup.tidied.iter().filter(|t| t.problem.is_some()) {
@@ -105,7 +138,12 @@ pub fn main() -> ExitCode {
 
 /// One trial's result: a failed or errored case fails with its details; a passing one on a
 /// target with its own baseline asserts its snapshots with insta.
-fn judge(session: &RunSession, item: &PlanItem, outcome: &CaseOutcome) -> Result<(), Failed> {
+fn judge(
+    session: &RunSession,
+    item: &PlanItem,
+    outcome: &CaseOutcome,
+    unbaselined: &AtomicUsize,
+) -> Result<(), Failed> {
     if matches!(outcome.verdict, Verdict::Fail | Verdict::Error) {
         return Err(Failed::from(console::details(outcome, Some(&item.case))));
     }
@@ -114,18 +152,32 @@ fn judge(session: &RunSession, item: &PlanItem, outcome: &CaseOutcome) -> Result
         && target.profile.baseline == Baseline::Own
         && let Some(store) = session.snapshots()
     {
-        assert_snapshots(outcome, &item.case, &store.folder(&target.profile.name));
+        let folder = store.folder(&target.profile.name);
+        unbaselined.fetch_add(
+            assert_snapshots(outcome, &item.case, &folder),
+            Ordering::Relaxed,
+        );
     }
     Ok(())
 }
 
 /// Asserts every snapshot the case's steps took with insta (a mismatch panics, failing the trial,
 /// with insta's diff; insta writes `.snap.new` as INSTA_UPDATE says).
-fn assert_snapshots(outcome: &CaseOutcome, case: &Case, folder: &std::path::Path) {
+///
+/// A snapshot with no stored baseline yet (a profile's first run) is not asserted, as `run` calls
+/// it new and not a failure, unless `INSTA_UPDATE` asks insta to write it (`always`, `unseen`).
+/// Returns how many were left unasserted so.
+fn assert_snapshots(outcome: &CaseOutcome, case: &Case, folder: &std::path::Path) -> usize {
+    let insta_writes = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always" || v == "unseen");
+    let mut unbaselined = 0;
     for (step, spec) in outcome.steps.iter().zip(&case.spec.steps.value) {
         let Some(snapshot) = &step.snapshot else {
             continue;
         };
+        if snapshot.status == SnapshotStatus::New && !insta_writes {
+            unbaselined += 1;
+            continue;
+        }
         let mut settings = insta::Settings::clone_current();
         // insta reads a relative path from the asserting source file's folder: give it ours.
         settings
@@ -140,13 +192,15 @@ fn assert_snapshots(outcome: &CaseOutcome, case: &Case, folder: &std::path::Path
         ));
         settings.bind(|| insta::assert_snapshot!(snapshot.name.as_str(), &snapshot.observed));
     }
+    unbaselined
 }
 
 /// What the `cargo test` face reads from its environment (each variable's name is what a
 /// set-up problem names).
 #[derive(Clone, Debug, Default)]
 pub struct FaceEnv {
-    /// `CONFORMANCE_TARGET`: the FHIR base URL; absent: the embedded reference servers.
+    /// `CONFORMANCE_TARGET`: the FHIR base URL; absent: the profile's `base_url`, else the embedded
+    /// reference servers.
     pub target: Option<String>,
     /// `CONFORMANCE_PROFILE`: the target's profile file.
     pub profile: Option<PathBuf>,
@@ -240,8 +294,9 @@ pub async fn open(
     })
 }
 
-/// The session of the `cargo test` face: `env`'s target (with its profile and token) or the
-/// embedded reference servers, 30 s requests, the snapshots beside the case folder compared only
+/// The session of the `cargo test` face: `env`'s target (`CONFORMANCE_TARGET`, else the profile's
+/// `base_url`; with its profile and token) or the embedded reference servers (of
+/// `CONFORMANCE_EDITION` only, when it is set), 30 s requests, the snapshots beside the case folder compared only
 /// (insta asserts them in each trial, so `cargo insta test`, `cargo insta review`, INSTA_UPDATE and
 /// INSTA_FORCE_PASS behave as insta users expect, and drift is insta's to judge, not the run
 /// verdict's). Also whether the target's edition was assumed (no profile, no edition given).
@@ -250,19 +305,37 @@ fn session_options(
     cases: &std::path::Path,
 ) -> Result<(SessionOptions, bool), String> {
     let mut assumed = false;
-    let targets = match &env.target {
+    let edition = match &env.edition {
+        Some(name) => Some(
+            name.parse::<Edition>()
+                .map_err(|e| format!("CONFORMANCE_EDITION: {e}"))?,
+        ),
+        None => None,
+    };
+    let profile = match &env.profile {
+        Some(path) => Some(Profile::load(path).map_err(|e| format!("CONFORMANCE_PROFILE: {e}"))?),
+        None => None,
+    };
+    // The target is CONFORMANCE_TARGET, else the profile's own base_url (as `run --profile`).
+    let url = match (&env.target, &profile) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(profile)) => match &profile.base_url {
+            Some(url) => Some(url.clone()),
+            None => {
+                return Err(format!(
+                    "CONFORMANCE_PROFILE {} has no base_url: set base_url in it, or CONFORMANCE_TARGET to the FHIR base URL",
+                    env.profile
+                        .as_deref()
+                        .map_or_else(String::new, |p| p.display().to_string())
+                ));
+            }
+        },
+        (None, None) => None,
+    };
+    let targets = match url {
         Some(url) => {
-            let edition = match &env.edition {
-                Some(name) => Some(
-                    name.parse::<Edition>()
-                        .map_err(|e| format!("CONFORMANCE_EDITION: {e}"))?,
-                ),
-                None => None,
-            };
-            let mut profile = match &env.profile {
-                Some(path) => {
-                    Profile::load(path).map_err(|e| format!("CONFORMANCE_PROFILE: {e}"))?
-                }
+            let mut profile = match profile {
+                Some(profile) => profile,
                 None => {
                     assumed = edition.is_none();
                     Profile::assumed_reference_for(edition.unwrap_or_default())
@@ -280,7 +353,7 @@ fn session_options(
         }
         None => TargetChoice::Embedded {
             mutant: None,
-            editions: Edition::ALL.to_vec(),
+            editions: edition.map_or_else(|| Edition::ALL.to_vec(), |e| vec![e]),
             pairs: 1,
         },
     };
@@ -314,8 +387,96 @@ fn setup_failure(args: &Arguments, problem: String) -> ExitCode {
     libtest_mimic::run(args, vec![trial]).exit_code()
 }
 
+/// Why trials are ignored (libtest has no word for it): one line per reason, with how many.
+fn skipped_lines(reasons: &[String]) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for reason in reasons {
+        *counts.entry(reason.as_str()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(reason, n)| format!("ignored: {n} case(s): {reason}\n"))
+        .collect()
+}
+
 /// A trial's name: the case's, under its edition (`2023-09/read/unknown-id`, `current/…`), so
 /// `cargo test --test conformance -- current/` runs one edition and `-- read/` both.
 fn trial_name(case: &Case) -> String {
     format!("{}/{}", case.edition, case.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cc-face-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("a profile");
+        path
+    }
+
+    #[test]
+    fn a_profile_without_a_target_variable_is_judged_at_its_own_base_url() {
+        let path = profile_file(
+            "mine.yaml",
+            "name: mine\nbase_url: http://127.0.0.1:9/fhir/\nedition: current\n",
+        );
+        let env = FaceEnv {
+            profile: Some(path),
+            ..FaceEnv::default()
+        };
+        let (options, assumed) =
+            session_options(&env, std::path::Path::new("cases")).expect("options");
+        assert!(!assumed);
+        match options.targets {
+            TargetChoice::Remote {
+                base_url, profile, ..
+            } => {
+                assert_eq!(base_url, "http://127.0.0.1:9/fhir");
+                assert_eq!(profile.name, "mine");
+            }
+            other => panic!("the profile's own base_url is the target: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_profile_with_no_base_url_and_no_target_variable_says_which_to_set() {
+        let path = profile_file("bare.yaml", "name: bare\n");
+        let env = FaceEnv {
+            profile: Some(path),
+            ..FaceEnv::default()
+        };
+        let problem =
+            session_options(&env, std::path::Path::new("cases")).expect_err("no URL anywhere");
+        assert!(problem.contains("has no base_url"), "{problem}");
+        assert!(problem.contains("CONFORMANCE_TARGET"), "{problem}");
+        // Without any variable the embedded servers are judged, of CONFORMANCE_EDITION only when set.
+        let env = FaceEnv {
+            edition: Some("current".to_owned()),
+            ..FaceEnv::default()
+        };
+        match session_options(&env, std::path::Path::new("cases"))
+            .expect("options")
+            .0
+            .targets
+        {
+            TargetChoice::Embedded { editions, .. } => assert_eq!(editions, [Edition::Current]),
+            other => panic!("embedded servers: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ignored_trials_say_why_once_per_reason() {
+        let reasons = [
+            "writes are not allowed".to_owned(),
+            "a fixture is missing".to_owned(),
+            "writes are not allowed".to_owned(),
+        ];
+        assert_eq!(
+            skipped_lines(&reasons),
+            "ignored: 1 case(s): a fixture is missing\nignored: 2 case(s): writes are not allowed\n"
+        );
+    }
 }

@@ -359,3 +359,38 @@ fn a_mutant_of_the_other_edition_is_refused_by_name() {
         "{all}"
     );
 }
+
+/// Run from a folder without `cases/`, the binary reads the checkout's it was built from and says
+/// so on stderr, and says where snapshots go only when `--snapshots` did not name the folder.
+#[test]
+fn outside_a_checkout_the_cases_and_snapshot_folders_are_said() {
+    let elsewhere = scratch("outside-a-checkout");
+    std::fs::create_dir_all(&elsewhere).expect("a folder without cases/");
+    let run = |extra: &[&str]| {
+        let output = binary()
+            .current_dir(&elsewhere)
+            .args(["run", "--edition", "current", "--filter", "read/unknown-id"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let cases = root().join("cases");
+    let said = run(&[]);
+    assert!(
+        said.contains(&format!("cases: {} (no cases/ here", cases.display())),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "snapshots: {}",
+            root().join("snapshots").display()
+        )),
+        "{said}"
+    );
+    let own = scratch("outside-a-checkout-snapshots");
+    let said = run(&["--snapshots", &own.display().to_string()]);
+    assert!(said.contains("cases: "), "{said}");
+    assert!(!said.contains("snapshots: "), "{said}");
+}

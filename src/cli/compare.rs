@@ -10,7 +10,7 @@ use crate::report::comparison::{compare, unique_labels};
 use crate::report::console;
 use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
-use crate::run::options::{REMOTE_JOBS, default_snapshots_dir};
+use crate::run::options::REMOTE_JOBS;
 use crate::run::snapshots::UpdateMode;
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
 use crate::suite::Suite;
@@ -43,10 +43,8 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
             .collect::<Vec<_>>(),
     );
     let dir = args.select.cases_dir();
-    let snapshot_dir = args
-        .snapshots
-        .clone()
-        .unwrap_or_else(|| default_snapshots_dir(&dir));
+    let snapshot_dir =
+        crate::cli::selection::snapshots_dir_or_default(args.snapshots.as_ref(), &dir);
     let mut sessions = Vec::with_capacity(targets.len());
     for ((base_url, profile), label) in targets.into_iter().zip(labels) {
         let opened = RunSession::open_with(

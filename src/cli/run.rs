@@ -19,7 +19,7 @@ use crate::exchange::tape::{Header, RunFacts, SuiteDigest};
 use crate::report::console;
 use crate::report::{Report, ReportInput, TargetInfo};
 use crate::requirements::Catalogue;
-use crate::run::options::{default_jobs_for, default_snapshots_dir};
+use crate::run::options::default_jobs_for;
 use crate::run::preflight::Gate;
 use crate::run::snapshots::{ReadOnly, UpdateMode};
 use crate::run::{RunSession, SessionError, SessionOptions, TargetChoice};
@@ -107,10 +107,8 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             }
         }
     };
-    let snapshot_dir = args
-        .snapshots
-        .clone()
-        .unwrap_or_else(|| default_snapshots_dir(&dir));
+    let snapshot_dir =
+        crate::cli::selection::snapshots_dir_or_default(args.snapshots.as_ref(), &dir);
     // A mutant run shows drift but must not leave pending files for a server that is broken on purpose.
     let update = if mutant.is_some() {
         UpdateMode::No(ReadOnly::Mutant)

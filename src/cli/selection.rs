@@ -1,7 +1,7 @@
 //! Which cases a command works on: the case folder, a name filter, behaviour IDs and the edition. Shared by
 //! `run` and `list`, so both read and check these options the same way.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::case::edition::catalogue_file;
 use crate::cli::CliError;
@@ -9,6 +9,7 @@ use crate::edition::Edition;
 use crate::partition::Partition;
 use crate::plan::Selection;
 use crate::requirements::Catalogue;
+use crate::run::options::default_snapshots_dir;
 use crate::suite::{Suite, built_in_cases_dir, default_cases_dir};
 
 #[derive(Debug, clap::Args)]
@@ -34,7 +35,7 @@ pub struct SelectionArgs {
 }
 
 /// The case folder `--cases` names, else `./cases`, else the checkout's the binary was built
-/// from; the last is said on stderr (cases are read, and a profile's new snapshots written, there).
+/// from; the last is said on stderr.
 pub fn cases_dir_or_default(given: Option<&PathBuf>) -> PathBuf {
     if let Some(dir) = given {
         return dir.clone();
@@ -42,7 +43,23 @@ pub fn cases_dir_or_default(given: Option<&PathBuf>) -> PathBuf {
     let dir = default_cases_dir();
     if dir == built_in_cases_dir() {
         eprintln!(
-            "cases: {} (no cases/ here: the checkout this binary was built from; --cases DIR for another; snapshots are read and written beside it)",
+            "cases: {} (no cases/ here: the checkout this binary was built from; --cases DIR for another)",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// The snapshot folder `--snapshots` names, else `snapshots/` beside `cases_dir`; when that is the
+/// checkout the binary was built from, said on stderr (a profile's new snapshots are written there).
+pub fn snapshots_dir_or_default(given: Option<&PathBuf>, cases_dir: &Path) -> PathBuf {
+    if let Some(dir) = given {
+        return dir.clone();
+    }
+    let dir = default_snapshots_dir(cases_dir);
+    if cases_dir == built_in_cases_dir() {
+        eprintln!(
+            "snapshots: {} (beside those cases: a profile's new snapshots are written there; --snapshots DIR for another)",
             dir.display()
         );
     }
