@@ -14,7 +14,7 @@ use crate::exchange::error::ExchangeError;
 use crate::exchange::record::{Received, SentRequest};
 use crate::partition::Partition;
 use crate::source::Location;
-use crate::target::{Auth, Baseline, FixtureOrigin, Profile, Target};
+use crate::target::{Auth, Baseline, Doubt, FixtureOrigin, Profile, Target};
 
 /// The `format` of a recording's header.
 pub const FORMAT: &str = "canvas-conformance-recording";
@@ -129,6 +129,9 @@ pub struct TapedProfile {
     /// `require_all: true` in the profile: a partial run does not pass.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_all: bool,
+    /// Appointment fixtures the preflight read back in another status than their name says.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub doubted: BTreeMap<String, Doubt>,
 }
 
 /// A profile's [`FixtureOrigin`] as recorded.
@@ -192,6 +195,7 @@ impl TapedTarget {
                 verified: profile.verified.clone(),
                 refused: profile.refused.clone(),
                 require_all: profile.require_all,
+                doubted: profile.doubted.clone(),
             },
             read_only: target.read_only_unavailable().is_none(),
         }
@@ -218,6 +222,7 @@ impl TapedTarget {
             require_all: taped.require_all,
             verified: taped.verified.clone(),
             refused: taped.refused.clone(),
+            doubted: taped.doubted.clone(),
         };
         Target {
             label: self.label.clone(),

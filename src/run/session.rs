@@ -328,6 +328,7 @@ impl RunSession {
         let mut profile = (*target.profile).clone();
         profile.verified.extend(gate.verified.iter().cloned());
         profile.refused.extend(gate.refused.clone());
+        profile.doubted.extend(gate.doubted.clone());
         self.options.require_all |= profile.require_all;
         self.targets = Arc::new(vec![Target {
             profile: Arc::new(profile),

@@ -13,10 +13,11 @@ use crate::target::{FixtureOrigin, Profile};
 
 /// The set-up cause of a step that failed, when the set-up and not the target made it fail: the
 /// run's token refused mid-run ([`token_refused`]), a refusal naming one of `fixtures` (the case's,
-/// recorded in `refused` for the cases after it: [`fixture_refusal`]), a comparison with a value
-/// the target refused earlier ([`Refused::explains`]), or an earlier step of the same case the
-/// set-up kept from running (`earlier`). `None` for a step that did not fail, and on the reference
-/// instance, whose fixtures are its own.
+/// recorded in `refused` for the cases after it: [`fixture_refusal`]), a read that only repeats
+/// the other status the preflight saw on an appointment fixture ([`Profile::doubted`]), a
+/// comparison with a value the target refused earlier ([`Refused::explains`]), or an earlier step
+/// of the same case the set-up kept from running (`earlier`). `None` for a step that did not fail,
+/// and on the reference instance, whose fixtures are its own.
 pub fn set_up_cause(
     step: &Step,
     outcome: &StepOutcome,
@@ -52,12 +53,35 @@ pub fn set_up_cause(
         return Some(cause);
     }
     let failing: Vec<&Finding> = outcome.findings.iter().filter(|f| f.counts()).collect();
+    if let Some(cause) = exchange.and_then(|e| doubted_read(profile, e, &failing)) {
+        return Some(cause);
+    }
     refused.explains(fixtures, profile, &failing).or_else(|| {
         // The case's scenario broke at a step the set-up kept from running: what fails after it
         // (a search for what was not created) is not the target's.
         earlier.map(|cause| {
             format!("an earlier step of this case was kept from running by the set-up: {cause}")
         })
+    })
+}
+
+/// The set-up cause when `exchange` reads an appointment fixture the preflight read back in
+/// another valid status than its name says ([`Profile::doubted`]) and every failing finding is
+/// that status where the fixture's was expected: the failure repeats what the preflight saw, which
+/// a wrong fixture explains as well as a wrong target.
+fn doubted_read(profile: &Profile, exchange: &Exchange, failing: &[&Finding]) -> Option<String> {
+    if failing.is_empty() {
+        return None;
+    }
+    let path = exchange.request.url.split('?').next().unwrap_or_default();
+    profile.doubted.iter().find_map(|(name, doubt)| {
+        let id = profile.fixtures.get(name).filter(|id| !id.is_empty())?;
+        let reads_it = path.ends_with(&format!("/Appointment/{id}"));
+        let quoted = format!("\"{}\"", doubt.read_as);
+        let repeats = failing
+            .iter()
+            .all(|f| f.subject == "$.status" && (f.actual == doubt.read_as || f.actual == quoted));
+        (reads_it && repeats).then(|| doubt.cause.clone())
     })
 }
 

@@ -11,7 +11,9 @@ pub mod secret;
 pub use auth::{
     Auth, AuthError, NoNarrowerScope, OAuthClient, REFERENCE_TOKEN, TokenFields, for_profile,
 };
-pub use profile::{Baseline, FIXTURE_KEYS, FixtureOrigin, OAuthSettings, Profile, ProfileError};
+pub use profile::{
+    Baseline, Doubt, FIXTURE_KEYS, FixtureOrigin, OAuthSettings, Profile, ProfileError,
+};
 pub use scoped::READ_ONLY_SCOPE;
 pub use secret::Secret;
 

@@ -110,6 +110,20 @@ pub struct Profile {
     /// Fixtures the preflight found the target refuses, each with the target's words and the fix:
     /// the cases using one are set-up Errors, not sent.
     pub refused: BTreeMap<String, String>,
+    /// Appointment fixtures the preflight read back in another valid status than their name says
+    /// (filled in by the run): a step that fails only because a read of one answers that status
+    /// is kept from being judged, with the cause naming both readings (a wrong fixture, or the
+    /// target mapping the status wrong).
+    pub doubted: BTreeMap<String, Doubt>,
+}
+
+/// An appointment fixture read back in another valid FHIR status than its name says.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Doubt {
+    /// The status it read back with (`booked`).
+    pub read_as: String,
+    /// The sentence a step it explains carries: both readings, and where the fixture is set.
+    pub cause: String,
 }
 
 /// Where a profile's fixtures come from.
@@ -260,6 +274,7 @@ impl Profile {
             require_all: false,
             verified: BTreeSet::new(),
             refused: BTreeMap::new(),
+            doubted: BTreeMap::new(),
         }
     }
 
@@ -390,6 +405,7 @@ impl Profile {
             require_all: raw.require_all,
             verified: BTreeSet::new(),
             refused: BTreeMap::new(),
+            doubted: BTreeMap::new(),
         })
     }
 }

@@ -570,3 +570,43 @@ async fn a_replayed_set_up_fault_is_still_the_set_ups() {
         again["verdict"]
     );
 }
+
+/// An appointment fixture that reads back in another valid status than its name says is a wrong
+/// fixture as likely as a wrong target: the step it fails is the set-up's, with both readings in
+/// the cause. A status outside FHIR's set (the page's `check-in`) no fixture explains: with the
+/// right fixtures, that mutant still fails read/status-map.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixture_in_another_status_is_doubted_but_an_invalid_status_is_the_targets() {
+    let server = spawn(ServerConfig::reference_for(Edition::Current))
+        .await
+        .expect("server");
+    let confirmed = Profile::reference_for(canvas_conformance::edition::Edition::Current)
+        .fixtures
+        .get("appt_confirmed")
+        .cloned()
+        .expect("the reference appt_confirmed");
+    let header = "edition: current\nallow_writes: true\n";
+    let (all, report) = assert_one_wrong_fixture(&server, header, "appt_roomed", &confirmed).await;
+    assert!(
+        all.contains("reads back as `booked`, not `checked-in`"),
+        "{all}"
+    );
+    let status_map = report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == "read/status-map")
+        .expect("read/status-map ran");
+    assert_eq!(status_map["verdict"], "error", "{all}");
+    server.shutdown().await;
+
+    let mut config = ServerConfig::reference_for(Edition::Current);
+    config.mutant = Some(canvas_sandbox::Mutant::RoomedAsCheckIn);
+    let mutant = spawn(config).await.expect("the mutant server");
+    let dir = scratch_dir("setup-check-in");
+    let path = profile(&dir, mutant.base_url(), header, &[]);
+    let (code, all) = run_profile(&path, &dir.join("report")).await;
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("FAIL  read/status-map"), "{all}");
+    mutant.shutdown().await;
+}
