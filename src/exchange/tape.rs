@@ -130,8 +130,8 @@ pub struct TapedProfile {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_all: bool,
     /// Appointment fixtures the preflight read back in another status than their name says.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub doubted: BTreeMap<String, Doubt>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doubted: Vec<Doubt>,
 }
 
 /// A profile's [`FixtureOrigin`] as recorded.

@@ -139,7 +139,15 @@ fn pick(appointments: &[Value], discovery: &mut Discovery) {
                 .then(|| reference.trim_start_matches("Appointment/").to_owned())
         })
     };
-    for a in appointments {
+    // Those with a reason for visit first (a stable sort): the cases reading an appointment's
+    // description need one, and the first of each status becomes its fixture.
+    let mut ordered: Vec<&Value> = appointments.iter().collect();
+    ordered.sort_by_key(|a| {
+        a.pointer("/reasonCode/0/text")
+            .and_then(Value::as_str)
+            .is_none_or(|t| t.trim().is_empty())
+    });
+    for a in ordered {
         let status = a.get("status").and_then(Value::as_str).unwrap_or_default();
         if status == "cancelled"
             && let Some(other) = linked(a, "resched")
@@ -497,4 +505,31 @@ fn ranked<T: Clone + PartialEq>(
     }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_confirmed_fixture_is_one_with_a_reason_when_there_is_one() {
+        let appointments = [
+            json!({"resourceType": "Appointment", "id": "bare", "status": "booked"}),
+            json!({"resourceType": "Appointment", "id": "blank", "status": "booked",
+                "reasonCode": [{"text": "  "}]}),
+            json!({"resourceType": "Appointment", "id": "with-reason", "status": "booked",
+                "reasonCode": [{"text": "Follow-up"}]}),
+            json!({"resourceType": "Appointment", "id": "arrived", "status": "arrived"}),
+        ];
+        let mut discovery = Discovery::default();
+        pick(&appointments, &mut discovery);
+        assert_eq!(discovery.found["appt_confirmed"].value, "with-reason");
+        // The other statuses are still found, reason or not.
+        assert_eq!(discovery.found["appt_arrived"].value, "arrived");
+        // Without a reason anywhere, the first one still serves.
+        let mut discovery = Discovery::default();
+        pick(&appointments[..2], &mut discovery);
+        assert_eq!(discovery.found["appt_confirmed"].value, "bare");
+    }
 }

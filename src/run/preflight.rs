@@ -121,7 +121,7 @@ pub struct Gate {
     pub unverified: Vec<String>,
     /// Appointment fixtures read back in another valid status than their name says (see
     /// [`Profile::doubted`](crate::target::Profile::doubted)).
-    pub doubted: BTreeMap<String, Doubt>,
+    pub doubted: Vec<Doubt>,
     /// The `doctor` command that checks this target's set-up, as it works when printed.
     pub doctor: String,
 }
@@ -271,6 +271,10 @@ const FIXTURE_STATUS: &[(&str, &str)] = &[
     ("appt_cancelled", "cancelled"),
     ("appt_deleted", "entered-in-error"),
 ];
+
+/// The appointment fixtures the cases read a reason for visit (and the description made of it)
+/// from: read/description and read/shape.
+const REASON_FIXTURES: &[&str] = &["appt_confirmed"];
 
 /// FHIR R4's Appointment status codes (`AppointmentStatus`).
 const FHIR_STATUSES: &[&str] = &[
@@ -740,6 +744,25 @@ async fn check_appointment(
                 return;
             }
             gate.verified.insert(name.to_owned());
+            let reason = json
+                .and_then(|j| j.pointer("/reasonCode/0/text"))
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.trim().is_empty());
+            if REASON_FIXTURES.contains(&name) && !reason {
+                let cause = format!(
+                    "fixture `{name}` ({source}) has no reason for visit (reasonCode[0].text), which the cases reading its description need: set it to an appointment booked with a reason"
+                );
+                gate.checks.problem(&cause);
+                gate.doubted.push(Doubt {
+                    fixture: name.to_owned(),
+                    paths: vec![
+                        "$.reasonCode[0].text".to_owned(),
+                        "$.description".to_owned(),
+                    ],
+                    read_as: None,
+                    cause,
+                });
+            }
             let want = FIXTURE_STATUS
                 .iter()
                 .find(|(k, _)| *k == name)
@@ -752,16 +775,15 @@ async fn check_appointment(
                     // A valid status of its own may well be a wrong fixture; a value outside
                     // FHIR's set (the page's `check-in`) no fixture explains: the target's.
                     if FHIR_STATUSES.contains(&status) {
-                        gate.doubted.insert(
-                            name.to_owned(),
-                            Doubt {
-                                read_as: status.to_owned(),
+                        gate.doubted.push(Doubt {
+                                fixture: name.to_owned(),
+                                paths: vec!["$.status".to_owned()],
+                                read_as: Some(status.to_owned()),
                                 cause: format!(
                                     "fixture `{name}` ({source}) reads back as `{status}`, not `{want}`: either it is not an appointment in Canvas's {} status (set it to the id of one), or the target maps that status wrong (READ-STATUS-MAP; check the appointment in Canvas)",
                                     name.trim_start_matches("appt_")
                                 ),
-                            },
-                        );
+                            });
                     }
                 }
                 _ => gate.checks.ok(&format!(

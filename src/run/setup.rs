@@ -65,22 +65,28 @@ pub fn set_up_cause(
     })
 }
 
-/// The set-up cause when `exchange` reads an appointment fixture the preflight read back in
-/// another valid status than its name says ([`Profile::doubted`]) and every failing finding is
-/// that status where the fixture's was expected: the failure repeats what the preflight saw, which
-/// a wrong fixture explains as well as a wrong target.
+/// The set-up cause when `exchange` reads an appointment fixture the preflight doubted
+/// ([`Profile::doubted`]) and every failing finding is on a path the doubt names (with the value
+/// the preflight read, where it names one): the failure repeats what the preflight saw, which a
+/// wrong fixture explains as well as a wrong target.
 fn doubted_read(profile: &Profile, exchange: &Exchange, failing: &[&Finding]) -> Option<String> {
     if failing.is_empty() {
         return None;
     }
     let path = exchange.request.url.split('?').next().unwrap_or_default();
-    profile.doubted.iter().find_map(|(name, doubt)| {
-        let id = profile.fixtures.get(name).filter(|id| !id.is_empty())?;
+    profile.doubted.iter().find_map(|doubt| {
+        let id = profile
+            .fixtures
+            .get(&doubt.fixture)
+            .filter(|id| !id.is_empty())?;
         let reads_it = path.ends_with(&format!("/Appointment/{id}"));
-        let quoted = format!("\"{}\"", doubt.read_as);
-        let repeats = failing
-            .iter()
-            .all(|f| f.subject == "$.status" && (f.actual == doubt.read_as || f.actual == quoted));
+        let repeats = failing.iter().all(|f| {
+            doubt.paths.contains(&f.subject)
+                && doubt
+                    .read_as
+                    .as_deref()
+                    .is_none_or(|value| f.actual == value || f.actual == format!("\"{value}\""))
+        });
         (reads_it && repeats).then(|| doubt.cause.clone())
     })
 }

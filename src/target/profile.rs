@@ -110,19 +110,26 @@ pub struct Profile {
     /// Fixtures the preflight found the target refuses, each with the target's words and the fix:
     /// the cases using one are set-up Errors, not sent.
     pub refused: BTreeMap<String, String>,
-    /// Appointment fixtures the preflight read back in another valid status than their name says
-    /// (filled in by the run): a step that fails only because a read of one answers that status
-    /// is kept from being judged, with the cause naming both readings (a wrong fixture, or the
-    /// target mapping the status wrong).
-    pub doubted: BTreeMap<String, Doubt>,
+    /// Appointment fixtures the preflight read back in another valid status than their name says,
+    /// or without the reason for visit cases read from them (filled in by the run): a step that
+    /// fails only on what the preflight saw is kept from being judged, with the cause naming it
+    /// (a wrong fixture, or the target mapping the status wrong).
+    pub doubted: Vec<Doubt>,
 }
 
-/// An appointment fixture read back in another valid FHIR status than its name says.
+/// What the preflight saw of an appointment fixture that a case's check would blame on the
+/// target: another valid status than its name says, or no reason for visit where cases read one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Doubt {
-    /// The status it read back with (`booked`).
-    pub read_as: String,
-    /// The sentence a step it explains carries: both readings, and where the fixture is set.
+    /// The fixture's name (`appt_roomed`).
+    pub fixture: String,
+    /// The JSON paths (as case files write them) whose failure it explains: `$.status`.
+    pub paths: Vec<String>,
+    /// The value those paths read back with, which a failure must show (`booked`); `None`: any
+    /// failure of them (the element is missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<String>,
+    /// The sentence a step it explains carries: what was read, and where the fixture is set.
     pub cause: String,
 }
 
@@ -274,7 +281,7 @@ impl Profile {
             require_all: false,
             verified: BTreeSet::new(),
             refused: BTreeMap::new(),
-            doubted: BTreeMap::new(),
+            doubted: Vec::new(),
         }
     }
 
@@ -405,7 +412,7 @@ impl Profile {
             require_all: raw.require_all,
             verified: BTreeSet::new(),
             refused: BTreeMap::new(),
-            doubted: BTreeMap::new(),
+            doubted: Vec::new(),
         })
     }
 }

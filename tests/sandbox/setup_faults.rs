@@ -610,3 +610,41 @@ async fn a_fixture_in_another_status_is_doubted_but_an_invalid_status_is_the_tar
     assert!(all.contains("FAIL  read/status-map"), "{all}");
     mutant.shutdown().await;
 }
+
+/// An `appt_confirmed` without a reason for visit cannot show a description made of one: the
+/// preflight says so, and read/description is the set-up's, not a failure of the target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_fixture_without_a_reason_is_the_set_ups_for_the_description() {
+    let mut config = ServerConfig::reference_for(Edition::Current);
+    let confirmed = Profile::reference_for(canvas_conformance::edition::Edition::Current)
+        .fixtures
+        .get("appt_confirmed")
+        .cloned()
+        .expect("the reference appt_confirmed");
+    let mut bare = config
+        .settings
+        .seed_appointments
+        .iter()
+        .find(|s| s.id == confirmed)
+        .cloned()
+        .expect("the seeded confirmed appointment");
+    bare.id = "00000000-0000-4000-8000-0000000000fe".to_owned();
+    bare.reason = None;
+    bare.encounter = None;
+    bare.note_id = None;
+    bare.identifiers.clear();
+    bare.coscheduled.clear();
+    config.settings.seed_appointments.push(bare.clone());
+    let server = spawn(config).await.expect("server");
+    let header = "edition: current\nallow_writes: true\n";
+    let (all, report) = assert_one_wrong_fixture(&server, header, "appt_confirmed", &bare.id).await;
+    assert!(all.contains("has no reason for visit"), "{all}");
+    let description = report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == "read/description")
+        .expect("read/description ran");
+    assert_eq!(description["verdict"], "error", "{all}");
+    server.shutdown().await;
+}
