@@ -148,7 +148,7 @@ pub async fn run_until(
     }
     eprintln!("edition {}", config.settings.edition);
     if !config.settings.faults.is_off() {
-        eprintln!("faults {:?}", config.settings.faults);
+        eprintln!("faults: {}", config.settings.faults);
     }
     println!("http://{bound}");
     let connections = connections_from(&args, &config);

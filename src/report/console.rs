@@ -414,12 +414,16 @@ fn summary_as(report: &RunReport, verdict_word: &str) -> String {
     let tally = Tally::of(&report.outcomes);
     let mut out = String::new();
     out.push_str(&cleanup_lines(report));
+    // Errors the set-up caused are not the harness's: said apart.
+    let errored = match report.verdict.setup_cases.min(tally.errored) {
+        0 => format!("{} errored", tally.errored),
+        setup => format!("{} errored ({setup} for the set-up)", tally.errored),
+    };
     let _ = writeln!(
         out,
-        "{} passed, {} failed, {} errored, {} skipped ({} cases, run {}, {:.2} s{})",
+        "{} passed, {} failed, {errored}, {} skipped ({} cases, run {}, {:.2} s{})",
         tally.passed,
         tally.failed,
-        tally.errored,
         tally.skipped,
         report.outcomes.len(),
         report.run_id,

@@ -143,6 +143,14 @@ async fn assert_one_wrong_fixture(
         "the profile line is named: {all}"
     );
     assert!(!all.contains("FAIL "), "{all}");
+    // The summary line says which errors were the set-up's.
+    let setup = report_json(&reports)["verdict"]["setup_cases"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        all.contains(&format!("errored ({setup} for the set-up)")),
+        "{all}"
+    );
     let report = report_json(&reports);
     assert_no_behaviour_failed(&report);
     let summary = std::fs::read_to_string(reports.join("summary.md")).expect("summary.md");

@@ -110,6 +110,47 @@ impl Default for Faults {
     }
 }
 
+/// What is injected, in words: `latency 100 ms (+ up to 20 ms), 503 at 0.05 (Retry-After 1 s),
+/// seed 27`; `none` when nothing is.
+impl fmt::Display for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if self.latency_ms > 0 || self.jitter_ms > 0 {
+            let jitter = if self.jitter_ms > 0 {
+                format!(" (+ up to {} ms)", self.jitter_ms)
+            } else {
+                String::new()
+            };
+            parts.push(format!("latency {} ms{jitter}", self.latency_ms));
+        }
+        let refusals = self.too_many_requests.per_million() + self.unavailable.per_million();
+        for (name, rate) in [
+            ("429", self.too_many_requests),
+            ("503", self.unavailable),
+            ("reset", self.reset),
+            ("cut body", self.cut_body),
+            ("slow body", self.slow_body),
+        ] {
+            if rate.per_million() > 0 {
+                parts.push(format!("{name} at {rate}"));
+            }
+        }
+        if refusals > 0 {
+            parts.push(format!("Retry-After {} s", self.retry_after_secs));
+        }
+        if self.slow_body.per_million() > 0 {
+            parts.push(format!("slow bodies over {} ms", self.slow_body_ms));
+        }
+        if self.total().per_million() > 0 || self.jitter_ms > 0 {
+            parts.push(format!("seed {}", self.seed));
+        }
+        if parts.is_empty() {
+            return f.write_str("none");
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
 impl Faults {
     /// Whether the server injects anything at all.
     pub fn is_off(&self) -> bool {
@@ -151,6 +192,27 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faults_read_as_words_and_only_what_is_on() {
+        assert_eq!(Faults::default().to_string(), "none");
+        let faults = Faults {
+            latency_ms: 100,
+            jitter_ms: 20,
+            unavailable: Rate::new(0.05).expect("a rate"),
+            seed: 27,
+            ..Faults::default()
+        };
+        assert_eq!(
+            faults.to_string(),
+            "latency 100 ms (+ up to 20 ms), 503 at 0.05, Retry-After 1 s, seed 27"
+        );
+        let latency = Faults {
+            latency_ms: 100,
+            ..Faults::default()
+        };
+        assert_eq!(latency.to_string(), "latency 100 ms");
+    }
 
     #[test]
     fn rates_parse_and_refuse() {
