@@ -59,9 +59,16 @@ pub fn main() -> ExitCode {
     };
     print!("{}", opened.notice);
     let Opened { session, plan, .. } = opened;
+    // The reasons of the ignored trials this invocation selects (libtest's name filter applied).
+    let selected = |name: &str| match &args.filter {
+        Some(filter) if args.exact => name == filter,
+        Some(filter) => name.contains(filter.as_str()),
+        None => true,
+    };
     let plan_skips: Vec<String> = plan
         .items
         .iter()
+        .filter(|item| selected(&trial_name(&item.case)))
         .filter_map(|item| match &item.placement {
             Placement::Skip(reason) => Some(reason.clone()),
             Placement::Run(_) => None,
