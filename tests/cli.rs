@@ -394,3 +394,45 @@ fn outside_a_checkout_the_cases_and_snapshot_folders_are_said() {
     assert!(said.contains("cases: "), "{said}");
     assert!(!said.contains("snapshots: "), "{said}");
 }
+
+/// Run from a folder without `cases/`, a profile's own snapshots go to `./snapshots` (beside the
+/// user's profiles), never into the checkout the binary was built from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_a_checkout_a_profiles_snapshots_stay_in_the_working_folder() {
+    let server = start_server(ServerConfig::reference()).await;
+    let elsewhere = scratch("outside-a-checkout-profile");
+    std::fs::create_dir_all(&elsewhere).expect("a folder without cases/");
+    std::fs::write(
+        elsewhere.join("mine.yaml"),
+        format!("name: mine-outside\nbase_url: {}\n", server.base_url()),
+    )
+    .expect("a profile");
+    let output = binary()
+        .current_dir(&elsewhere)
+        .args([
+            "run",
+            "--profile",
+            "mine.yaml",
+            "--token",
+            "dev-token",
+            "--filter",
+            "read/unknown-id",
+        ])
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("this folder: the profile's own baseline"),
+        "{all}"
+    );
+    let written = std::fs::read_dir(elsewhere.join("snapshots/mine-outside"))
+        .map(|entries| entries.count())
+        .unwrap_or(0);
+    assert!(written > 0, "no snapshot in the working folder: {all}");
+    assert!(
+        !root().join("snapshots/mine-outside").exists(),
+        "a snapshot was written into the checkout: {all}"
+    );
+    server.shutdown().await;
+}

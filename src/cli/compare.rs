@@ -43,8 +43,14 @@ pub async fn run(args: &RunArgs, suite: &Suite, named: Vec<NamedTarget>) -> Resu
             .collect::<Vec<_>>(),
     );
     let dir = args.select.cases_dir();
-    let snapshot_dir =
-        crate::cli::selection::snapshots_dir_or_default(args.snapshots.as_ref(), &dir);
+    let own_baseline = targets
+        .iter()
+        .any(|(_, profile)| profile.baseline == crate::target::Baseline::Own);
+    let snapshot_dir = crate::cli::selection::snapshots_dir_or_default(
+        args.snapshots.as_ref(),
+        &dir,
+        own_baseline,
+    );
     let mut sessions = Vec::with_capacity(targets.len());
     for ((base_url, profile), label) in targets.into_iter().zip(labels) {
         let opened = RunSession::open_with(

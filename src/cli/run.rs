@@ -107,8 +107,15 @@ pub async fn run(args: RunArgs) -> Result<u8, CliError> {
             }
         }
     };
-    let snapshot_dir =
-        crate::cli::selection::snapshots_dir_or_default(args.snapshots.as_ref(), &dir);
+    let own_baseline = matches!(
+        &targets,
+        TargetChoice::Remote { profile, .. } if profile.baseline == Baseline::Own
+    );
+    let snapshot_dir = crate::cli::selection::snapshots_dir_or_default(
+        args.snapshots.as_ref(),
+        &dir,
+        own_baseline,
+    );
     // A mutant run shows drift but must not leave pending files for a server that is broken on purpose.
     let update = if mutant.is_some() {
         UpdateMode::No(ReadOnly::Mutant)

@@ -50,19 +50,37 @@ pub fn cases_dir_or_default(given: Option<&PathBuf>) -> PathBuf {
     dir
 }
 
-/// The snapshot folder `--snapshots` names, else `snapshots/` beside `cases_dir`; when that is the
-/// checkout the binary was built from, said on stderr (a profile's new snapshots are written there).
-pub fn snapshots_dir_or_default(given: Option<&PathBuf>, cases_dir: &Path) -> PathBuf {
+/// The snapshot folder `--snapshots` names, else `snapshots/` beside `cases_dir`. When those cases
+/// are the checkout's the binary was built from (no `cases/` here), a profile's own baseline
+/// (`own_baseline`) goes to `./snapshots` instead, beside the user's profiles, not into that
+/// checkout; the reference server's snapshots are still read from the checkout. Either choice is
+/// said on stderr.
+pub fn snapshots_dir_or_default(
+    given: Option<&PathBuf>,
+    cases_dir: &Path,
+    own_baseline: bool,
+) -> PathBuf {
     if let Some(dir) = given {
         return dir.clone();
     }
-    let dir = default_snapshots_dir(cases_dir);
-    if cases_dir == built_in_cases_dir() {
-        eprintln!(
-            "snapshots: {} (beside those cases: a profile's new snapshots are written there; --snapshots DIR for another)",
-            dir.display()
-        );
+    if cases_dir != built_in_cases_dir() {
+        return default_snapshots_dir(cases_dir);
     }
+    if own_baseline {
+        let dir = PathBuf::from("snapshots");
+        eprintln!(
+            "snapshots: {} (this folder: the profile's own baseline; --snapshots DIR for another)",
+            std::path::absolute(&dir)
+                .unwrap_or_else(|_| dir.clone())
+                .display()
+        );
+        return dir;
+    }
+    let dir = default_snapshots_dir(cases_dir);
+    eprintln!(
+        "snapshots: {} (beside those cases, compared only; --snapshots DIR for another)",
+        dir.display()
+    );
     dir
 }
 
