@@ -65,12 +65,12 @@ pub fn main() -> ExitCode {
         Some(filter) => name.contains(filter.as_str()),
         None => true,
     };
-    let plan_skips: Vec<String> = plan
+    let plan_skips: Vec<(String, String)> = plan
         .items
         .iter()
         .filter(|item| selected(&trial_name(&item.case)))
         .filter_map(|item| match &item.placement {
-            Placement::Skip(reason) => Some(reason.clone()),
+            Placement::Skip(reason) => Some((trial_name(&item.case), reason.clone())),
             Placement::Run(_) => None,
         })
         .collect();
@@ -394,15 +394,23 @@ fn setup_failure(args: &Arguments, problem: String) -> ExitCode {
     libtest_mimic::run(args, vec![trial]).exit_code()
 }
 
-/// Why trials are ignored (libtest has no word for it): one line per reason, with how many.
-fn skipped_lines(reasons: &[String]) -> String {
-    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for reason in reasons {
-        *counts.entry(reason.as_str()).or_default() += 1;
+/// Why trials are ignored (libtest has no word for it): one line per reason, with how many and
+/// which, from (trial name, reason) pairs.
+fn skipped_lines(skips: &[(String, String)]) -> String {
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for (name, reason) in skips {
+        by_reason.entry(reason.as_str()).or_default().push(name);
     }
-    counts
+    by_reason
         .into_iter()
-        .map(|(reason, n)| format!("ignored: {n} case(s): {reason}\n"))
+        .map(|(reason, names)| {
+            format!(
+                "ignored: {} case(s): {reason} ({})\n",
+                names.len(),
+                names.join(", ")
+            )
+        })
         .collect()
 }
 
@@ -475,15 +483,16 @@ mod tests {
     }
 
     #[test]
-    fn ignored_trials_say_why_once_per_reason() {
-        let reasons = [
-            "writes are not allowed".to_owned(),
-            "a fixture is missing".to_owned(),
-            "writes are not allowed".to_owned(),
-        ];
+    fn ignored_trials_say_why_once_per_reason_with_their_names() {
+        let skips = [
+            ("current/a", "writes are not allowed"),
+            ("current/b", "a fixture is missing"),
+            ("current/c", "writes are not allowed"),
+        ]
+        .map(|(name, reason)| (name.to_owned(), reason.to_owned()));
         assert_eq!(
-            skipped_lines(&reasons),
-            "ignored: 1 case(s): a fixture is missing\nignored: 2 case(s): writes are not allowed\n"
+            skipped_lines(&skips),
+            "ignored: 1 case(s): a fixture is missing (current/b)\nignored: 2 case(s): writes are not allowed (current/a, current/c)\n"
         );
     }
 }

@@ -179,10 +179,17 @@ pub fn describe(config: &ServerConfig, base_url: &str) -> String {
             "This is the reference instance: `canvas-conformance run --target {base_url}` needs no profile."
         );
     } else {
-        let _ = writeln!(
-            out,
-            "For a profile of this instance: `canvas-conformance init --target {base_url} --token <its token>`."
-        );
+        let _ = match settings.oauth_clients.first() {
+            Some(client) => writeln!(
+                out,
+                "For a profile of this instance: `CANVAS_CLIENT_SECRET=<its secret> canvas-conformance init --target {base_url} --client-id {}` (or `--token <its static token>`).",
+                client.client_id
+            ),
+            None => writeln!(
+                out,
+                "For a profile of this instance: `canvas-conformance init --target {base_url} --token <its token>`."
+            ),
+        };
     }
     out
 }

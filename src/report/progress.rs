@@ -131,7 +131,7 @@ impl Progress {
             let key = console::group_key(cause).to_owned();
             let mut causes = self.causes.borrow_mut();
             if !causes.contains(&key) {
-                block = format!("set-up: {key} (its cases are listed at the end)\n");
+                block = format!("set-up: {key} (its cases are listed below)\n");
                 causes.push(key);
             }
         }

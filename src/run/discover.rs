@@ -409,6 +409,8 @@ fn list_missing(discovery: &mut Discovery) {
                 .any(|kind| name.starts_with(kind))
             {
                 "neither the appointments read nor the lookup searches show one"
+            } else if name.starts_with("appt_") {
+                "no appointment read is in that state"
             } else {
                 "no appointment read shows one (types, reasons and meeting rooms are only seen on appointments)"
             };

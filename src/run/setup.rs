@@ -413,7 +413,7 @@ pub fn run_cause(causes: &[&str], setup_cases: usize) -> Option<String> {
     }
     Some(match (fixtures.len(), setup_cases) {
         (0 | 1, 1) => (*first).to_owned(),
-        (0 | 1, n) => format!("{first} (and {} more case(s) not judged)", n - 1),
+        (0 | 1, n) => format!("{first} ({n} cases not judged for it)"),
         (n, cases) => format!(
             "the target refused {n} fixtures of the profile, {cases} case(s) not judged (each cause is above): {}",
             fixtures.join(", ")
@@ -647,7 +647,7 @@ mod tests {
         assert_eq!(run_cause(&[location], 1).as_deref(), Some(location));
         assert_eq!(
             run_cause(&[location, again], 2),
-            Some(format!("{location} (and 1 more case(s) not judged)"))
+            Some(format!("{location} (2 cases not judged for it)"))
         );
         let both = run_cause(&[location, event, again], 3).expect("a cause");
         assert!(
