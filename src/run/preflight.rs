@@ -127,6 +127,16 @@ pub struct Gate {
 }
 
 impl Gate {
+    /// Takes in the checks and fixture findings of `other`, a gate of part of the same preflight
+    /// (a fixture read at once with the others), after its own.
+    fn absorb(&mut self, other: Gate) {
+        self.checks.checks.extend(other.checks.checks);
+        self.verified.extend(other.verified);
+        self.refused.extend(other.refused);
+        self.unverified.extend(other.unverified);
+        self.doubted.extend(other.doubted);
+    }
+
     /// The cause the run headlines without stopping: the edition mismatch, else the refused
     /// fixtures (the cases using them are not sent).
     pub fn cause(&self) -> Option<String> {
@@ -194,11 +204,7 @@ pub async fn gate(client: &Client, target: &Target, fixtures: &BTreeSet<String>)
         check_fixtures(client, target, fixtures)
     );
     check_edition(found, target, &mut gate);
-    gate.checks.checks.extend(fixtures.checks.checks);
-    gate.verified.extend(fixtures.verified);
-    gate.refused.extend(fixtures.refused);
-    gate.unverified.extend(fixtures.unverified);
-    gate.doubted.extend(fixtures.doubted);
+    gate.absorb(fixtures);
     gate.checks.unverified = gate.unverified.clone();
     gate
 }
@@ -588,11 +594,7 @@ async fn check_fixtures(client: &Client, target: &Target, used: &BTreeSet<String
         if !verifiable {
             unverifiable.push(name);
         }
-        gate.checks.checks.extend(one.checks.checks);
-        gate.verified.extend(one.verified);
-        gate.refused.extend(one.refused);
-        gate.unverified.extend(one.unverified);
-        gate.doubted.extend(one.doubted);
+        gate.absorb(one);
     }
     if !unverifiable.is_empty() {
         gate.checks.note(&format!(
