@@ -13,7 +13,6 @@ use crate::edition::Edition;
 use crate::exchange::error::ExchangeError;
 use crate::exchange::record::{Received, SentRequest};
 use crate::partition::Partition;
-use crate::source::Location;
 use crate::target::{Auth, Baseline, Doubt, FixtureOrigin, Profile, Target};
 
 /// The `format` of a recording's header.
@@ -119,7 +118,7 @@ pub struct TapedProfile {
     /// Where its fixtures came from: a replay attributes a refusal of one to the set-up exactly
     /// as the run did (absent in older recordings: the reference instance's own).
     #[serde(default)]
-    pub origin: TapedOrigin,
+    pub origin: FixtureOrigin,
     /// Fixtures the preflight read back as what they claim to be.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub verified: BTreeSet<String>,
@@ -132,46 +131,6 @@ pub struct TapedProfile {
     /// Appointment fixtures the preflight read back in another status than their name says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub doubted: Vec<Doubt>,
-}
-
-/// A profile's [`FixtureOrigin`] as recorded.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum TapedOrigin {
-    /// The built-in profile of an embedded reference server.
-    #[default]
-    Reference,
-    /// The reference instance's ids, assumed for a `--target` given without a profile.
-    Assumed,
-    /// A profile file, with where each fixture is written in it.
-    File {
-        path: String,
-        places: BTreeMap<String, Location>,
-    },
-}
-
-impl TapedOrigin {
-    fn of(origin: &FixtureOrigin) -> TapedOrigin {
-        match origin {
-            FixtureOrigin::Reference => TapedOrigin::Reference,
-            FixtureOrigin::Assumed => TapedOrigin::Assumed,
-            FixtureOrigin::File { path, places } => TapedOrigin::File {
-                path: path.to_string(),
-                places: places.clone(),
-            },
-        }
-    }
-
-    fn origin(&self) -> FixtureOrigin {
-        match self {
-            TapedOrigin::Reference => FixtureOrigin::Reference,
-            TapedOrigin::Assumed => FixtureOrigin::Assumed,
-            TapedOrigin::File { path, places } => FixtureOrigin::File {
-                path: Arc::from(path.as_str()),
-                places: places.clone(),
-            },
-        }
-    }
 }
 
 impl TapedTarget {
@@ -191,7 +150,7 @@ impl TapedTarget {
                     Baseline::Reference => "reference",
                 }
                 .to_owned(),
-                origin: TapedOrigin::of(&profile.origin),
+                origin: profile.origin.clone(),
                 verified: profile.verified.clone(),
                 refused: profile.refused.clone(),
                 require_all: profile.require_all,
@@ -218,7 +177,7 @@ impl TapedTarget {
             },
             edition: taped.edition,
             // A refusal is the set-up's or the target's on replay as it was when recorded.
-            origin: taped.origin.origin(),
+            origin: taped.origin.clone(),
             require_all: taped.require_all,
             verified: taped.verified.clone(),
             refused: taped.refused.clone(),

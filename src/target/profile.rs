@@ -133,10 +133,13 @@ pub struct Doubt {
     pub cause: String,
 }
 
-/// Where a profile's fixtures come from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where a profile's fixtures come from. A recording keeps it (`{"kind": "file", "path": …,
+/// "places": …}`), so a replay attributes refusals as the run did; absent there, `Reference`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FixtureOrigin {
     /// The built-in profile of an embedded reference server: its own instance, so known good.
+    #[default]
     Reference,
     /// A `--target` given without a profile: the reference instance's ids are assumed, and may
     /// well not exist there.
