@@ -80,6 +80,16 @@ fn assert_stopped(code: Option<i32>, all: &str, cause: &str, dir: Option<&Path>)
     }
 }
 
+/// The verdict report.json gives the case `name` (which must have run).
+fn verdict_of<'a>(report: &'a Value, name: &str) -> &'a Value {
+    &report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} ran"))["verdict"]
+}
+
 fn report_json(dir: &Path) -> Value {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
     serde_json::from_str(&text).expect("report.json parses")
@@ -324,13 +334,7 @@ async fn a_wrong_type_code_is_the_profiles_problem_even_where_compared_before_it
         };
         let (all, report) =
             assert_one_wrong_fixture(&server, header, "type_default_code", "999999999").await;
-        let default_type = report["cases"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["name"] == "create/default-type")
-            .expect("create/default-type ran");
-        assert_eq!(default_type["verdict"], "error", "{all}");
+        assert_eq!(verdict_of(&report, "create/default-type"), "error", "{all}");
         server.shutdown().await;
     }
 }
@@ -599,13 +603,7 @@ async fn a_fixture_in_another_status_is_doubted_but_an_invalid_status_is_the_tar
         all.contains("reads back as `booked`, not `checked-in`"),
         "{all}"
     );
-    let status_map = report["cases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|c| c["name"] == "read/status-map")
-        .expect("read/status-map ran");
-    assert_eq!(status_map["verdict"], "error", "{all}");
+    assert_eq!(verdict_of(&report, "read/status-map"), "error", "{all}");
     server.shutdown().await;
 
     let mut config = ServerConfig::reference_for(Edition::Current);
@@ -647,12 +645,6 @@ async fn a_confirmed_fixture_without_a_reason_is_the_set_ups_for_the_description
     let header = "edition: current\nallow_writes: true\n";
     let (all, report) = assert_one_wrong_fixture(&server, header, "appt_confirmed", &bare.id).await;
     assert!(all.contains("has no reason for visit"), "{all}");
-    let description = report["cases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|c| c["name"] == "read/description")
-        .expect("read/description ran");
-    assert_eq!(description["verdict"], "error", "{all}");
+    assert_eq!(verdict_of(&report, "read/description"), "error", "{all}");
     server.shutdown().await;
 }
