@@ -98,7 +98,7 @@ impl Plan {
         let mut longest: Vec<usize> = (0..self.items.len())
             .filter(|&i| self.items[i].chain() > 0)
             .collect();
-        longest.sort_by_key(|&i| (std::cmp::Reverse(self.items[i].chain()), i));
+        longest.sort_by_cached_key(|&i| (std::cmp::Reverse(self.items[i].chain()), i));
         longest.truncate(jobs.max(1));
         let first: BTreeSet<usize> = longest.iter().copied().collect();
         longest.extend((0..self.items.len()).filter(|i| !first.contains(i)));
