@@ -144,14 +144,20 @@ pub async fn sweep(client: &Client, target: &Target, traces: &Traces) -> Swept {
         });
     }
     let mut done = Vec::new();
+    let mut swept = Swept::default();
     while let Some(joined) = running.join_next().await {
         match joined {
             Ok(one) => done.push(one),
-            Err(e) => tracing::error!("a sweep search failed: {e}"),
+            Err(e) => {
+                // What that search would have found is unknown: the sweep is incomplete.
+                tracing::error!("a sweep search failed: {e}");
+                swept
+                    .stopped
+                    .get_or_insert_with(|| format!("a sweep search failed: {e}"));
+            }
         }
     }
     done.sort_by_key(|(position, _, _)| *position);
-    let mut swept = Swept::default();
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for (_, searched, keep) in done {
