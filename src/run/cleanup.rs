@@ -61,23 +61,29 @@ pub async fn cleanup(
     // current in its search page, and the cancels write it back from there without a read. The
     // targets are swept at once, each on its own.
     let mut sweeping = JoinSet::new();
+    let mut sweeping_target = std::collections::HashMap::new();
     for (index, traces) in ledger.traces() {
         if targets.get(index).is_none() {
             continue;
         }
         let (client, targets) = (client.clone(), Arc::clone(targets));
-        sweeping.spawn(async move {
+        let task = sweeping.spawn(async move {
             let swept = sweep(&client, &targets[index], &traces).await;
             (index, traces, swept)
         });
+        sweeping_target.insert(task.id(), index);
     }
     let mut sweeps_done = Vec::new();
+    // Targets whose sweep task failed: their ledger entries are still cancelled below, and their
+    // lost creates reported as unsettled, saying so.
+    let mut sweep_failed = BTreeSet::new();
     while let Some(joined) = sweeping.join_next().await {
         match joined {
             Ok(done) => sweeps_done.push(done),
-            // Its target's ledger entries are still cancelled below; its lost creates are
-            // reported as unsettled.
-            Err(e) => tracing::error!("a sweep task failed: {e}"),
+            Err(e) => {
+                tracing::error!("a sweep task failed: {e}");
+                sweep_failed.extend(sweeping_target.get(&e.id()).copied());
+            }
         }
     }
     sweeps_done.sort_by_key(|(index, _, _)| *index);
@@ -124,18 +130,19 @@ pub async fn cleanup(
         tidied.extend(settled);
     }
     // A lost create on a target the run never noted (it cannot happen: every create is noted
-    // before it is sent) is still reported, never dropped.
+    // before it is sent), or whose sweep task failed, is still reported, never dropped.
     for lost in uncertain.iter().filter(|u| {
         !sweeps
             .iter()
             .any(|s| Some(&s.target) == label(targets, u.target))
     }) {
         let target = label(targets, lost.target).map_or("", String::as_str);
-        tidied.push(unsettled(
-            target,
-            lost,
-            "the run did not note where it was sent",
-        ));
+        let why = if sweep_failed.contains(&lost.target) {
+            "the sweep of its target failed"
+        } else {
+            "the run did not note where it was sent"
+        };
+        tidied.push(unsettled(target, lost, why));
     }
     Cleanup { tidied, sweeps }
 }
