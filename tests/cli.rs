@@ -407,8 +407,11 @@ async fn outside_a_checkout_a_profiles_snapshots_stay_in_the_working_folder() {
         format!("name: mine-outside\nbase_url: {}\n", server.base_url()),
     )
     .expect("a profile");
+    // As on a user's machine: CI (set on the CI runner) keeps insta from writing new snapshots.
     let output = binary()
         .current_dir(&elsewhere)
+        .env_remove("CI")
+        .env_remove("INSTA_UPDATE")
         .args([
             "run",
             "--profile",
