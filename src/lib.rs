@@ -23,6 +23,7 @@ pub mod cli;
 pub mod edition;
 pub mod exchange;
 pub mod harness;
+pub mod http;
 pub mod outcome;
 pub mod partition;
 pub mod plan;

@@ -439,3 +439,43 @@ async fn outside_a_checkout_a_profiles_snapshots_stay_in_the_working_folder() {
     );
     server.shutdown().await;
 }
+
+/// A machine without CA certificates (a minimal container) still runs against `http://` servers:
+/// only an `https://` target needs them, and then the set-up problem says what to install.
+#[test]
+fn without_ca_certificates_http_runs_and_https_says_what_to_install() {
+    let root = root();
+    let original = std::fs::read_to_string(root.join("cases/read/status-map.yaml")).expect("case");
+    let dir = scratch_cases("no-ca", &[("status-map.yaml", &original)]);
+    let no_certificates = scratch("no-ca-certificates");
+    std::fs::create_dir_all(&no_certificates).expect("an empty folder");
+    let without_ca = |args: &[&str]| {
+        binary()
+            .env("SSL_CERT_FILE", no_certificates.join("none.pem"))
+            .env("SSL_CERT_DIR", &no_certificates)
+            .arg("run")
+            .arg("--cases")
+            .arg(&dir)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let embedded = without_ca(&[]);
+    let all = text(&embedded);
+    assert_eq!(embedded.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("passed") && !all.contains("CA certificates"),
+        "{all}"
+    );
+    // Loopback, a closed port: the TLS set-up fails before any connection is tried.
+    let https = without_ca(&["--target", "https://127.0.0.1:9", "--token", "dev-token"]);
+    let all = text(&https);
+    assert_eq!(https.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("cannot make https:// connections")
+            && all.contains("No CA certificates")
+            && all.contains("ca-certificates"),
+        "{all}"
+    );
+    assert!(!all.contains("dev-token"), "{all}");
+}

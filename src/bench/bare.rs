@@ -31,10 +31,12 @@ pub async fn replay(
     cancels: &[Cancel],
     jobs: usize,
 ) -> Result<Replay, BenchError> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
+    // Loopback http:// servers, as the harness's plain client (no CA certificates loaded).
+    let http = crate::http::plain_only(
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none()),
+    )?;
     // The recorded requests carry `Bearer [redacted]`: get each target's real token once, up front.
     let mut tokens = Vec::with_capacity(targets.len());
     for target in targets {

@@ -133,10 +133,11 @@ struct Driven {
 
 impl Driven {
     fn new(base_url: &str, token: &Secret<String>, seeded: u64) -> Result<Driven, BenchError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+        let http = crate::http::plain_only(
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none()),
+        )?;
         Ok(Driven {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),

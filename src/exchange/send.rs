@@ -26,6 +26,7 @@ use crate::exchange::scrub::{
 use crate::exchange::tape::{CaseFacts, Line, Slot, Taped, without_userinfo};
 use crate::exchange::traffic::{Counter, Traffic};
 use crate::exchange::transport::{self, Limits};
+use crate::http::Clients;
 use crate::target::TokenFields;
 use crate::target::{Secret, Target};
 
@@ -98,7 +99,7 @@ pub struct Client {
 #[derive(Clone)]
 enum Way {
     Live {
-        http: reqwest::Client,
+        http: Arc<Clients>,
         recorder: Option<Arc<Recorder>>,
     },
     Replay(Arc<Replayer>),
@@ -131,7 +132,7 @@ impl Client {
                 "retry attempts must be at least 1".to_owned(),
             ));
         }
-        let http = transport::http_client(&options.limits())?;
+        let http = Arc::new(transport::http_client(&options.limits())?);
         Ok(Client {
             way: Way::Live {
                 http,
@@ -277,7 +278,7 @@ impl Client {
     /// recorded), the tokens of the answer redacted; asked again only after a 429 or 503.
     async fn send_token_request(
         &self,
-        http: &reqwest::Client,
+        http: &Clients,
         target: &Target,
         fields: &TokenFields,
         request: SentRequest,
@@ -338,7 +339,7 @@ impl Client {
         }
     }
 
-    async fn send_live(&self, http: &reqwest::Client, target: &Target, out: &Outgoing) -> Exchange {
+    async fn send_live(&self, http: &Clients, target: &Target, out: &Outgoing) -> Exchange {
         let (mut request, headers) = sent_request(target, out);
         if let Some(fields) = out.token_request() {
             return self

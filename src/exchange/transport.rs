@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::case::model::Method;
 use crate::exchange::error::{ExchangeError, TimeoutPhase, TransportStage, cause_chain};
 use crate::exchange::record::Received;
+use crate::http::Clients;
 use crate::target::Secret;
 
 /// Response bodies larger than this (by default) are not read and the exchange is an error.
@@ -28,19 +29,21 @@ pub struct Limits {
 /// How long an idle pooled connection is kept for reuse.
 const POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// A reqwest client with these timeouts that never follows redirects (a token must not travel to
-/// another host).
-pub fn http_client(limits: &Limits) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .timeout(limits.timeout)
-        .connect_timeout(limits.connect_timeout)
-        .read_timeout(limits.read_timeout)
-        // Below the idle limits servers keep (the reference server's 30 s, common proxies' 60 s
-        // or more), so a pooled connection is never reused just as the server closes it.
-        .pool_idle_timeout(POOL_IDLE)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("canvas-conformance/", env!("CARGO_PKG_VERSION")))
-        .build()
+/// The clients (see [`crate::http::Clients`]) with these timeouts that never follow redirects (a
+/// token must not travel to another host). Errors are reqwest's builder errors.
+pub fn http_client(limits: &Limits) -> Result<Clients, reqwest::Error> {
+    let limits = *limits;
+    Clients::new(move || {
+        reqwest::Client::builder()
+            .timeout(limits.timeout)
+            .connect_timeout(limits.connect_timeout)
+            .read_timeout(limits.read_timeout)
+            // Below the idle limits servers keep (the reference server's 30 s, common proxies' 60 s
+            // or more), so a pooled connection is never reused just as the server closes it.
+            .pool_idle_timeout(POOL_IDLE)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("canvas-conformance/", env!("CARGO_PKG_VERSION")))
+    })
 }
 
 /// What one attempt sends.
@@ -52,12 +55,18 @@ pub struct Request<'a> {
     pub body: Option<&'a str>,
 }
 
-/// Sends `request` once and reads the answer whole (up to `limits.max_body_bytes`).
+/// Sends `request` once and reads the answer whole (up to `limits.max_body_bytes`). An `https://`
+/// URL on a machine whose CA certificates cannot be loaded is a [`ExchangeError::Connect`] saying so.
 pub async fn attempt(
-    http: &reqwest::Client,
+    http: &Clients,
     limits: &Limits,
     request: &Request<'_>,
 ) -> Result<Received, ExchangeError> {
+    let http = http
+        .for_url(request.url)
+        .map_err(|e| ExchangeError::Connect {
+            detail: e.to_string(),
+        })?;
     let method = match request.method {
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::http::Clients;
 use crate::retry::RetryPolicy;
 use crate::target::Secret;
 use crate::target::profile::{OAuthSettings, Profile};
@@ -161,7 +162,7 @@ struct OAuth {
     client_secret: Secret<String>,
     id_env: String,
     secret_env: String,
-    http: reqwest::Client,
+    http: Clients,
     /// How a busy token URL (429, 503) is asked again: the run's `--max-attempts` and longest wait.
     retry: RetryPolicy,
     cache: Mutex<Option<Cached>>,
@@ -307,13 +308,14 @@ impl Auth {
         timeout: Duration,
         retry: RetryPolicy,
     ) -> Result<Auth, AuthError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("canvas-conformance/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| AuthError::Client(e.to_string()))?;
+        let http = Clients::new(move || {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("canvas-conformance/", env!("CARGO_PKG_VERSION")))
+        })
+        .map_err(|e| AuthError::Client(e.to_string()))?;
         Ok(Auth {
             inner: Arc::new(Source::OAuth(Box::new(OAuth {
                 token_url: client.token_url,
@@ -537,8 +539,14 @@ impl OAuth {
             .unwrap_or_default()
             .form(self.client_id.expose(), self.client_secret.expose());
         let url = self.token_url.clone();
-        let response = self
+        let http = self
             .http
+            .for_url(&url)
+            .map_err(|e| AuthError::Unreachable {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+        let response = http
             .post(&url)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json")

@@ -33,10 +33,11 @@ pub struct Server {
 impl Server {
     /// Errors: the HTTP client cannot be built.
     pub fn new(base_url: &str, token: &Secret<String>) -> Result<Server, BenchError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+        let http = crate::http::plain_only(
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .redirect(reqwest::redirect::Policy::none()),
+        )?;
         Ok(Server {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
