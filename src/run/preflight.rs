@@ -187,10 +187,21 @@ pub async fn gate(client: &Client, target: &Target, fixtures: &BTreeSet<String>)
         },
         ..Gate::default()
     };
-    if let Err(cause) = check_reachable(client, target, &mut gate.checks).await {
+    // The unauthenticated probe and the token's are sent at once (one round trip before the
+    // edition's, not two); the token's findings count only when the base URL answered.
+    let (mut reaching, mut token) = (Checks::default(), Checks::default());
+    let (reachable, authorized) = tokio::join!(
+        check_reachable(client, target, &mut reaching),
+        check_token(client, target, &mut token)
+    );
+    gate.checks.checks.extend(reaching.checks);
+    if let Err(cause) = reachable {
         gate.stop = Some(cause);
-    } else if let Err(cause) = check_token(client, target, &mut gate.checks).await {
-        gate.stop = Some(cause);
+    } else {
+        gate.checks.checks.extend(token.checks);
+        if let Err(cause) = authorized {
+            gate.stop = Some(cause);
+        }
     }
     if gate.stop.is_some() {
         gate.checks
