@@ -1,19 +1,27 @@
-//! The reqwest clients requests go out through: one for `http://` URLs, built at once, and one for
-//! `https://` URLs, built on first use. Only the second loads the system's CA certificates (a few
-//! milliseconds, and an error on a machine without them), which a run against `http://` servers
-//! (the embedded ones, a local `serve`) must neither wait for nor fail on. Below both users: FHIR
-//! requests (`exchange`) and OAuth token requests (`target::auth`).
+//! The reqwest clients requests go out through: for `http://` URLs, built at once (one that honours
+//! the proxy variables, one that never proxies a loopback host), and for `https://` URLs, built on
+//! first use. Only that one loads the system's CA certificates (a few milliseconds, and an error on
+//! a machine without them), which a run against `http://` servers (the embedded ones, a local
+//! `serve`) must neither wait for nor fail on. Below both users: FHIR requests (`exchange`) and
+//! OAuth token requests (`target::auth`).
 
+use std::net::IpAddr;
 use std::sync::OnceLock;
 
 /// How every client of one [`Clients`] is configured (timeouts, redirects, user agent): called once
 /// per client built.
 type Configure = Box<dyn Fn() -> reqwest::ClientBuilder + Send + Sync>;
 
-/// A pair of clients configured alike, one per URL scheme.
+/// Clients configured alike: per URL scheme, and for loopback hosts.
 pub struct Clients {
     configure: Configure,
+    /// `http://` URLs, through the proxy `HTTP_PROXY`/`ALL_PROXY` name (unless `NO_PROXY` exempts
+    /// the host), as reqwest does by default.
     plain: reqwest::Client,
+    /// `http://` URLs of a loopback host (`localhost`, 127.0.0.0/8, `::1`): never through a proxy
+    /// (as Go's `net/http` does), so a proxy set for the outside world cannot break a run against
+    /// the embedded servers or a local `serve`.
+    loopback: reqwest::Client,
     tls: OnceLock<Result<reqwest::Client, String>>,
 }
 
@@ -34,18 +42,24 @@ impl Clients {
         configure: impl Fn() -> reqwest::ClientBuilder + Send + Sync + 'static,
     ) -> Result<Clients, reqwest::Error> {
         let plain = plain_only(configure())?;
+        let loopback = plain_only(configure().no_proxy())?;
         Ok(Clients {
             configure: Box::new(configure),
             plain,
+            loopback,
             tls: OnceLock::new(),
         })
     }
 
     /// The client for `url`: the TLS one (built now if it is the first) when the scheme is
-    /// `https`, else the plain one.
+    /// `https`, else the loopback one for a loopback host, else the plain one.
     pub fn for_url(&self, url: &str) -> Result<&reqwest::Client, TlsUnavailable> {
         if !is_https(url) {
-            return Ok(&self.plain);
+            return Ok(if is_loopback(url) {
+                &self.loopback
+            } else {
+                &self.plain
+            });
         }
         self.tls
             .get_or_init(|| {
@@ -74,6 +88,50 @@ fn is_https(url: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
+/// Whether `url`'s host is `localhost` or a loopback address (127.0.0.0/8, `[::1]`).
+fn is_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match parsed.host_str() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+/// The proxy variable a request to `url` goes through, when one is set (`HTTPS_PROXY` or
+/// `ALL_PROXY` for `https://`, `HTTP_PROXY` or `ALL_PROXY` for `http://`, either case; `NO_PROXY`
+/// may still exempt the host). `None` for a loopback host over `http://`, which is never proxied.
+/// Names the variable only: its value may hold the proxy's credentials.
+pub fn proxy_variable(url: &str) -> Option<&'static str> {
+    let names: &[&'static str] = if is_https(url) {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else if is_loopback(url) {
+        &[]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    names
+        .iter()
+        .copied()
+        .find(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
+/// ` (HTTPS_PROXY is set: …)` for a failed request to `url` that went through a proxy variable
+/// ([`proxy_variable`]), else empty: appended to an unreachable target's or token URL's cause.
+pub fn proxy_note(url: &str) -> String {
+    proxy_variable(url)
+        .map(|name| {
+            format!(" ({name} is set: the request went through that proxy unless NO_PROXY names the host)")
+        })
+        .unwrap_or_default()
+}
+
 /// The last message in `error`'s source chain (reqwest wraps the TLS set-up's own reason twice).
 fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
@@ -99,6 +157,19 @@ mod tests {
     }
 
     #[test]
+    fn loopback_hosts_are_told_apart() {
+        assert!(is_loopback("http://127.0.0.1:8090/Appointment"));
+        assert!(is_loopback("http://127.8.9.10/"));
+        assert!(is_loopback("http://LOCALHOST:8090"));
+        assert!(is_loopback("http://[::1]:8090/Appointment"));
+        assert!(!is_loopback("http://10.0.0.1:8090/"));
+        assert!(!is_loopback("http://localhost.example.com/"));
+        assert!(!is_loopback("http://fumage-example.canvasmedical.com/"));
+        assert!(!is_loopback("not a url"));
+        assert_eq!(proxy_variable("http://127.0.0.1:8090/Appointment"), None);
+    }
+
+    #[test]
     fn the_tls_client_is_built_only_for_an_https_url() {
         let clients = Clients::new(reqwest::Client::builder).expect("the plain client");
         clients
@@ -114,6 +185,7 @@ mod tests {
         let clients = Clients {
             configure: Box::new(reqwest::Client::builder),
             plain: plain_only(reqwest::Client::builder()).expect("plain"),
+            loopback: plain_only(reqwest::Client::builder()).expect("loopback"),
             tls: OnceLock::from(Err(
                 "No CA certificates were loaded from the system".to_owned()
             )),

@@ -479,3 +479,38 @@ fn without_ca_certificates_http_runs_and_https_says_what_to_install() {
     );
     assert!(!all.contains("dev-token"), "{all}");
 }
+
+/// A proxy set for the outside world (`HTTP_PROXY`, as on many company machines) never carries the
+/// requests to a loopback server; for another host, the unreachable cause names the variable (never
+/// its value, which may hold the proxy's credentials).
+#[test]
+fn a_proxy_variable_spares_loopback_and_is_named_when_it_fails() {
+    let root = root();
+    let original = std::fs::read_to_string(root.join("cases/read/status-map.yaml")).expect("case");
+    let dir = scratch_cases("proxy", &[("status-map.yaml", &original)]);
+    // A closed loopback port as the proxy: nothing it is given leaves this machine.
+    let through_proxy = |args: &[&str]| {
+        binary()
+            .env("HTTP_PROXY", "http://user:proxy-secret@127.0.0.1:9")
+            .env_remove("http_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .arg("run")
+            .arg("--cases")
+            .arg(&dir)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let embedded = through_proxy(&[]);
+    let all = text(&embedded);
+    assert_eq!(embedded.status.code(), Some(0), "{all}");
+    let remote = through_proxy(&["--target", "http://canvas.invalid", "--token", "dev-token"]);
+    let all = text(&remote);
+    assert_eq!(remote.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("cannot reach the target") && all.contains("HTTP_PROXY is set"),
+        "{all}"
+    );
+    assert!(!all.contains("proxy-secret"), "{all}");
+}

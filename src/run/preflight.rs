@@ -337,8 +337,9 @@ async fn check_reachable(
         .as_ref()
         .filter(|_| exchange.error.is_none())
     else {
+        let proxy = crate::http::proxy_note(&url);
         let cause = format!(
-            "cannot reach the target at {}: {}; check the URL (--target, or base_url in the profile) and that the server is up",
+            "cannot reach the target at {}: {}{proxy}; check the URL (--target, or base_url in the profile) and that the server is up",
             target.base_url,
             error_text(exchange.error.as_ref())
         );

@@ -555,7 +555,11 @@ impl OAuth {
             .await
             .map_err(|e| AuthError::Unreachable {
                 url: url.clone(),
-                reason: self.scrub(&describe_transport(&e)),
+                reason: self.scrub(&format!(
+                    "{}{}",
+                    describe_transport(&e),
+                    crate::http::proxy_note(&url)
+                )),
             })?;
         let status = response.status().as_u16();
         let retry_after = response
