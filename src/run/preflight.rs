@@ -346,6 +346,10 @@ async fn check_reachable(
         findings.problem(&cause);
         return Err(cause);
     };
+    if let Some(cause) = redirected(r, &url, &target.base_url) {
+        findings.problem(&cause);
+        return Err(cause);
+    }
     if let Some(what) = not_fhir(r) {
         let cause = format!(
             "GET {url} answered {} with {what}, not FHIR JSON: {} is not the FHIR API's base URL; check --target / base_url (on Canvas it is https://fumage-<instance>.canvasmedical.com, with no path)",
@@ -376,6 +380,39 @@ async fn check_reachable(
         )),
     }
     Ok(())
+}
+
+/// The cause when the base URL's probe (`GET {url}`) was answered with a redirect (3xx): requests
+/// are never redirected (a token must not travel to another host), so every case would see the
+/// redirect. Names where the `Location` points (RFC 9110 §10.2.2; resolved against `url` when
+/// relative; its query left out) and the base URL to use when it still ends in `/Appointment`.
+fn redirected(r: &crate::exchange::Received, url: &str, base_url: &str) -> Option<String> {
+    if !(300..400).contains(&r.status) {
+        return None;
+    }
+    let Some(location) = r
+        .header("location")
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    else {
+        return Some(format!(
+            "GET {url} answered {} (a redirect without a Location): {base_url} is not the FHIR API's base URL; check --target / base_url",
+            r.status
+        ));
+    };
+    let resolved = reqwest::Url::parse(url)
+        .and_then(|base| base.join(location))
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| location.to_owned());
+    let without_query = resolved.split(['?', '#']).next().unwrap_or_default();
+    let fix = match without_query.strip_suffix("/Appointment") {
+        Some(base) if !base.is_empty() => format!("use {base} as --target / base_url"),
+        _ => "check --target / base_url".to_owned(),
+    };
+    Some(format!(
+        "GET {url} answered {} redirecting to {without_query}: requests are not redirected (a token must not travel to another host); {fix}",
+        r.status
+    ))
 }
 
 /// What an answer is when it is not FHIR JSON (`an HTML page (text/html)`), or `None`. An empty

@@ -267,6 +267,37 @@ async fn an_html_page_at_the_base_url_stops_the_run_with_one_cause() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirecting_base_url_stops_the_run_naming_the_base_to_use() {
+    // What an http:// URL of an https-only host answers (or a base URL missing its path): a
+    // redirect with an empty body, which every case would otherwise fail on.
+    let base = serve_loopback(|_| {
+        axum::Router::new().fallback(|| async {
+            (
+                axum::http::StatusCode::PERMANENT_REDIRECT,
+                [(
+                    "location",
+                    "https://fumage-example.canvasmedical.com/Appointment?_count=1",
+                )],
+            )
+        })
+    })
+    .await;
+    let (code, all) = run(strings(&["run", "--target", &base]), Vec::new()).await;
+    assert_stopped(
+        code,
+        &all,
+        &format!(
+            "GET {base}/Appointment answered 308 redirecting to https://fumage-example.canvasmedical.com/Appointment"
+        ),
+        None,
+    );
+    assert!(
+        all.contains("use https://fumage-example.canvasmedical.com as --target / base_url"),
+        "{all}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_oauth_client_stops_the_run_with_one_cause() {
     let server = spawn_harbour().await;
     let dir = scratch_dir("setup-oauth");
