@@ -368,9 +368,10 @@ async fn check_reachable(
         ),
         404 => {
             let cause = format!(
-                "GET {url} answered 404{}: {} does not serve the Appointment API; check --target / base_url (on Canvas it is https://fumage-<instance>.canvasmedical.com, with no path)",
+                "GET {url} answered 404{}: {} does not serve the Appointment API; {}",
                 outcome_text(&exchange),
-                target.base_url
+                target.base_url,
+                base_fix(&target.base_url)
             );
             findings.problem(&cause);
             return Err(cause);
@@ -380,6 +381,21 @@ async fn check_reachable(
         )),
     }
     Ok(())
+}
+
+/// What to do about a base URL that does not serve the Appointment API: drop a trailing
+/// `/Appointment` (the base is the FHIR root the resource paths go under), else check it.
+fn base_fix(base_url: &str) -> String {
+    let trimmed = base_url.trim_end_matches('/');
+    match trimmed
+        .rsplit_once('/')
+        .filter(|(root, last)| last.eq_ignore_ascii_case("Appointment") && !root.ends_with('/'))
+    {
+        Some((root, _)) => format!(
+            "the base URL is the FHIR root the resource paths go under, without /Appointment: use {root} as --target / base_url"
+        ),
+        None => "check --target / base_url (on Canvas it is https://fumage-<instance>.canvasmedical.com, with no path)".to_owned(),
+    }
 }
 
 /// The cause when the base URL's probe (`GET {url}`) was answered with a redirect (3xx): requests
@@ -541,9 +557,10 @@ async fn check_token(
         404 => stop(
             findings,
             format!(
-                "{at} with the token answered 404{}: {} does not serve the Appointment API; check --target / base_url",
+                "{at} with the token answered 404{}: {} does not serve the Appointment API; {}",
                 quoted_outcome(&exchange),
-                target.base_url
+                target.base_url,
+                base_fix(&target.base_url)
             ),
         ),
         other => {

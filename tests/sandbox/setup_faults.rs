@@ -246,6 +246,21 @@ async fn a_wrong_base_path_stops_the_run_with_one_cause() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_url_ending_in_appointment_is_told_to_drop_it() {
+    let server = spawn(ServerConfig::reference()).await.expect("server");
+    let base = server.base_url().to_owned();
+    let given = format!("{base}/Appointment/");
+    let (code, all) = run(strings(&["run", "--target", &given]), Vec::new()).await;
+    assert_stopped(
+        code,
+        &all,
+        &format!("without /Appointment: use {base} as --target / base_url"),
+        None,
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_html_page_at_the_base_url_stops_the_run_with_one_cause() {
     // What a login page or the EMR host (not the fumage- one) answers: 200 and HTML.
     let base = serve_loopback(|_| {
