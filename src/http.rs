@@ -122,14 +122,27 @@ pub fn proxy_variable(url: &str) -> Option<&'static str> {
         .find(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
 }
 
-/// ` (HTTPS_PROXY is set: …)` for a failed request to `url` that went through a proxy variable
-/// ([`proxy_variable`]), else empty: appended to an unreachable target's or token URL's cause.
-pub fn proxy_note(url: &str) -> String {
-    proxy_variable(url)
-        .map(|name| {
-            format!(" ({name} is set: the request went through that proxy unless NO_PROXY names the host)")
-        })
-        .unwrap_or_default()
+/// What to add to the cause of a request to `url` that failed with `detail` (its error text),
+/// appended to an unreachable target's or token URL's cause; empty when nothing applies:
+/// - ` (the server answered in plain HTTP, not TLS: try http://…)` when an `https://` URL was
+///   answered with bytes that are no TLS record (rustls: "corrupt message of type
+///   InvalidContentType"), what a plain-HTTP server sends back to a TLS handshake;
+/// - ` (HTTPS_PROXY is set: …)` when the request went through a proxy variable ([`proxy_variable`]).
+pub fn failure_notes(url: &str, detail: &str) -> String {
+    let mut notes = String::new();
+    if is_https(url) && detail.contains("InvalidContentType") {
+        let plain = format!("http://{}", url.get(8..).unwrap_or_default());
+        notes.push_str(&format!(
+            " (the server answered in plain HTTP, not TLS: try {})",
+            plain.trim_end_matches('/')
+        ));
+    }
+    if let Some(name) = proxy_variable(url) {
+        notes.push_str(&format!(
+            " ({name} is set: the request went through that proxy unless NO_PROXY names the host)"
+        ));
+    }
+    notes
 }
 
 /// The last message in `error`'s source chain (reqwest wraps the TLS set-up's own reason twice).
@@ -167,6 +180,21 @@ mod tests {
         assert!(!is_loopback("http://fumage-example.canvasmedical.com/"));
         assert!(!is_loopback("not a url"));
         assert_eq!(proxy_variable("http://127.0.0.1:8090/Appointment"), None);
+    }
+
+    #[test]
+    fn a_plain_http_answer_to_tls_says_to_try_http() {
+        let said = failure_notes(
+            "https://127.0.0.1:8090/Appointment",
+            "client error (Connect): received corrupt message of type InvalidContentType",
+        );
+        assert!(
+            said.contains("try http://127.0.0.1:8090/Appointment"),
+            "{said}"
+        );
+        assert!(
+            !failure_notes("https://127.0.0.1:8090", "Connection refused").contains("plain HTTP")
+        );
     }
 
     #[test]

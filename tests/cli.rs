@@ -514,3 +514,34 @@ fn a_proxy_variable_spares_loopback_and_is_named_when_it_fails() {
     );
     assert!(!all.contains("proxy-secret"), "{all}");
 }
+
+/// `https://` given for a server that speaks plain HTTP: the set-up cause says to try `http://`,
+/// not just that a message was corrupt. The CA file is any parsable root (`tests/common/
+/// any-root.pem`, self-signed, its key discarded), so the machine's own certificates do not matter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_url_of_a_plain_http_server_says_to_try_http() {
+    let server = start_server(ServerConfig::reference()).await;
+    let plain = server.base_url().to_owned();
+    let https = plain.replacen("http://", "https://", 1);
+    let no_directory = scratch("plain-http-no-ca-dir");
+    std::fs::create_dir_all(&no_directory).expect("an empty folder");
+    let output = binary()
+        .env("SSL_CERT_FILE", root().join("tests/common/any-root.pem"))
+        .env("SSL_CERT_DIR", &no_directory)
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .args(["run", "--target", &https, "--token", "dev-token"])
+        .output()
+        .expect("run");
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains(&format!(
+            "the server answered in plain HTTP, not TLS: try {plain}"
+        )),
+        "{all}"
+    );
+    server.shutdown().await;
+}

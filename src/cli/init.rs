@@ -54,14 +54,27 @@ pub struct InitArgs {
 }
 
 /// The token URL Canvas uses for a FHIR base: `https://fumage-x.canvasmedical.com` →
-/// `https://x.canvasmedical.com/auth/token/`; any other base → `<base>/auth/token/`.
+/// `https://x.canvasmedical.com/auth/token/`; any other base → `<base>/auth/token/`, a base given
+/// with a trailing `/Appointment` taken without it (the preflight then names that mistake; the
+/// credentials are not blamed for a token URL made from it).
 pub fn default_token_url(base_url: &str) -> String {
     match base_url.split_once("://fumage-") {
         Some((scheme, rest)) => {
             let host = rest.split('/').next().unwrap_or(rest);
             format!("{scheme}://{host}/auth/token/")
         }
-        None => format!("{}/auth/token/", base_url.trim_end_matches('/')),
+        None => {
+            let base = base_url.trim_end_matches('/');
+            let root = match base.rsplit_once('/') {
+                Some((root, last))
+                    if last.eq_ignore_ascii_case("Appointment") && !root.ends_with('/') =>
+                {
+                    root
+                }
+                _ => base,
+            };
+            format!("{root}/auth/token/")
+        }
     }
 }
 
@@ -311,6 +324,10 @@ mod tests {
         );
         assert_eq!(
             default_token_url("http://127.0.0.1:8090"),
+            "http://127.0.0.1:8090/auth/token/"
+        );
+        assert_eq!(
+            default_token_url("http://127.0.0.1:8090/Appointment/"),
             "http://127.0.0.1:8090/auth/token/"
         );
     }

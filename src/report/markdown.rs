@@ -34,7 +34,7 @@ pub fn render(report: &Report) -> String {
         report.tool.name, report.tool.version
     );
     if let Some(cause) = &report.verdict.cause {
-        let _ = writeln!(out, "**Cause:** {}\n", cell(cause));
+        let _ = writeln!(out, "**Cause:** {}\n", paragraph(cause));
     }
     if let Some(partial) = &report.verdict.partial {
         let _ = writeln!(out, "**Partial:** {}\n", cell(partial));
@@ -245,7 +245,7 @@ pub fn render(report: &Report) -> String {
         .as_ref()
         .filter(|_| !report.verdict.not_judged)
     {
-        let _ = writeln!(out, "**Cause:** {}\n", cell(cause));
+        let _ = writeln!(out, "**Cause:** {}\n", paragraph(cause));
     }
     out
 }
@@ -347,9 +347,18 @@ fn word(verdict: VerdictWord) -> &'static str {
 /// Text made safe for a Markdown table cell: one line, no HTML, no table or code delimiters,
 /// and at most [`CELL_CHARS`] characters.
 fn cell(text: &str) -> String {
+    escaped(text, Some(CELL_CHARS))
+}
+
+/// `text` escaped as [`cell`] does, at any length: a run's cause is read whole (its fix comes last).
+fn paragraph(text: &str) -> String {
+    escaped(text, None)
+}
+
+fn escaped(text: &str, limit: Option<usize>) -> String {
     let mut out = String::with_capacity(text.len());
     for (count, c) in text.chars().enumerate() {
-        if count == CELL_CHARS {
+        if Some(count) == limit {
             out.push('…');
             break;
         }
@@ -453,6 +462,22 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("- not tidied: Appointment/left-2"), "{md}");
+    }
+
+    #[test]
+    fn a_long_cause_is_written_whole_with_its_fix() {
+        let mut report = report();
+        let cause = format!(
+            "GET {}/Appointment answered 404: does not serve the Appointment API; use http://127.0.0.1:8090 as --target / base_url",
+            "http://127.0.0.1:8090/a-very-long-path".repeat(8)
+        );
+        assert!(cause.chars().count() > CELL_CHARS);
+        report.verdict.cause = Some(cause);
+        let md = render(&report);
+        assert!(
+            md.contains("use http://127.0.0.1:8090 as --target / base\\_url"),
+            "{md}"
+        );
     }
 
     #[test]

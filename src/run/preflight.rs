@@ -337,11 +337,11 @@ async fn check_reachable(
         .as_ref()
         .filter(|_| exchange.error.is_none())
     else {
-        let proxy = crate::http::proxy_note(&url);
+        let error = error_text(exchange.error.as_ref());
+        let notes = crate::http::failure_notes(&target.base_url, &error);
         let cause = format!(
-            "cannot reach the target at {}: {}{proxy}; check the URL (--target, or base_url in the profile) and that the server is up",
+            "cannot reach the target at {}: {error}{notes}; check the URL (--target, or base_url in the profile) and that the server is up",
             target.base_url,
-            error_text(exchange.error.as_ref())
         );
         findings.problem(&cause);
         return Err(cause);
@@ -360,7 +360,9 @@ async fn check_reachable(
     }
     match r.status {
         401 | 403 => findings.ok(&format!(
-            "the FHIR base URL answers (GET /Appointment without a token: {})",
+            // A 401 may come before routing: whether the path serves appointments is for the
+            // token's probe to say.
+            "a server answers at the base URL (GET /Appointment without a token: {})",
             r.status
         )),
         200 => findings.note(

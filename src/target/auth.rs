@@ -553,13 +553,15 @@ impl OAuth {
             .body(form)
             .send()
             .await
-            .map_err(|e| AuthError::Unreachable {
-                url: url.clone(),
-                reason: self.scrub(&format!(
-                    "{}{}",
-                    describe_transport(&e),
-                    crate::http::proxy_note(&url)
-                )),
+            .map_err(|e| {
+                let reason = describe_transport(&e);
+                AuthError::Unreachable {
+                    url: url.clone(),
+                    reason: self.scrub(&format!(
+                        "{reason}{}",
+                        crate::http::failure_notes(&url, &reason)
+                    )),
+                }
             })?;
         let status = response.status().as_u16();
         let retry_after = response
@@ -620,6 +622,10 @@ impl OAuth {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let credentials = format!(": check {}/{}", self.id_env, self.secret_env);
+        // A FHIR resource (an OperationOutcome) is a FHIR server's answer, not an OAuth endpoint's.
+        if json.is_some_and(|j| j.get("resourceType").is_some()) {
+            return ": that URL answered as a FHIR server (a resource, not an OAuth error): check oauth.token_url (on Canvas it is https://<instance>.canvasmedical.com/auth/token/, on the EMR host, not the fumage- FHIR host)".to_owned();
+        }
         match (status, error) {
             (_, "invalid_client" | "unauthorized_client") | (401 | 403, _) => credentials,
             (404 | 405, _) => ": check oauth.token_url (on Canvas it is https://<instance>.canvasmedical.com/auth/token/, on the EMR host, not the fumage- FHIR host)".to_owned(),

@@ -16,6 +16,9 @@ use crate::common::{run_binary, scratch_dir, strings};
 use super::common::serve_loopback;
 use super::oauth::{harbour_profile, spawn_harbour};
 
+/// The harbour instance's real client secret (tests/sandbox/oauth.rs).
+const HARBOUR_SECRET: &str = "harbour-ci-secret-3c1f";
+
 /// Runs the binary; a `run` gets a scratch snapshots folder (a run against a profile records new
 /// snapshots beside its baseline: never the project's).
 async fn run(mut args: Vec<String>, env: Vec<(&'static str, String)>) -> (Option<i32>, String) {
@@ -331,6 +334,36 @@ async fn a_refused_oauth_client_stops_the_run_with_one_cause() {
     .await;
     assert_stopped(code, &all, "answered 401 invalid_client", None);
     assert!(!all.contains("not-the-secret-canary-3"), "{all}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_url_into_the_fhir_api_is_not_blamed_on_the_credentials() {
+    // The FHIR server's 401 (an OperationOutcome) at the token URL: the secret is right.
+    let server = spawn_harbour().await;
+    let dir = scratch_dir("setup-token-url");
+    let path = dir.join("harbour.yaml");
+    let base = server.base_url().to_owned();
+    let profile = harbour_profile(&base).replace(
+        &format!("token_url: \"{base}/auth/token/\""),
+        &format!("token_url: \"{base}/Appointment\""),
+    );
+    assert!(profile.contains("/Appointment\""), "{profile}");
+    std::fs::write(&path, profile).expect("profile");
+    let (code, all) = run(
+        strings(&["run", "--profile", &path.display().to_string()]),
+        vec![
+            ("HARBOUR_CLIENT_ID", "harbour-ci".to_owned()),
+            ("HARBOUR_CLIENT_SECRET", HARBOUR_SECRET.to_owned()),
+        ],
+    )
+    .await;
+    assert_stopped(code, &all, "that URL answered as a FHIR server", None);
+    assert!(
+        !all.contains("check HARBOUR_CLIENT_ID") && all.contains("check oauth.token_url"),
+        "{all}"
+    );
+    assert!(!all.contains(HARBOUR_SECRET), "{all}");
     server.shutdown().await;
 }
 
