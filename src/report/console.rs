@@ -419,9 +419,15 @@ fn summary_as(report: &RunReport, verdict_word: &str) -> String {
         0 => format!("{} errored", tally.errored),
         setup => format!("{} errored ({setup} for the set-up)", tally.errored),
     };
+    // A run the set-up stopped sent no case: its "skipped" are cases not judged.
+    let skipped_word = if report.verdict.not_judged {
+        "not judged"
+    } else {
+        "skipped"
+    };
     let _ = writeln!(
         out,
-        "{} passed, {} failed, {errored}, {} skipped ({} cases, run {}, {:.2} s{})",
+        "{} passed, {} failed, {errored}, {} {skipped_word} ({} cases, run {}, {:.2} s{})",
         tally.passed,
         tally.failed,
         tally.skipped,
@@ -439,7 +445,7 @@ fn summary_as(report: &RunReport, verdict_word: &str) -> String {
             let t = Tally::of(report.outcomes.iter().filter(|o| o.edition == edition));
             let _ = writeln!(
                 out,
-                "  edition {edition}: {} passed, {} failed, {} errored, {} skipped",
+                "  edition {edition}: {} passed, {} failed, {} errored, {} {skipped_word}",
                 t.passed, t.failed, t.errored, t.skipped
             );
         }

@@ -68,6 +68,10 @@ fn assert_stopped(code: Option<i32>, all: &str, cause: &str, dir: Option<&Path>)
         "not the last line: {all}"
     );
     assert!(!all.contains("FAIL ") && !all.contains("ERROR "), "{all}");
+    assert!(
+        all.contains("0 passed, 0 failed, 0 errored, ") && all.contains(" not judged ("),
+        "the counts do not say the cases were not judged: {all}"
+    );
     if let Some(dir) = dir {
         let report = report_json(dir);
         assert_eq!(report["verdict"]["not_judged"], Value::Bool(true));
