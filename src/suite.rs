@@ -86,12 +86,51 @@ pub fn load_suite_unchecked_ids(dir: &Path) -> Result<Suite, SuiteError> {
 }
 
 fn load(dir: &Path, check_ids: bool) -> Result<Suite, SuiteError> {
+    // The catalogues are parsed while the case files are (the two are independent and most of a
+    // suite's start-up), and the FHIR schema compiled while the cases are linted.
+    let (catalogues, (files, errors)) = std::thread::scope(|scope| {
+        let catalogues = scope.spawn(|| load_catalogues(dir));
+        let files = load_dir(dir);
+        let catalogues = catalogues
+            .join()
+            .unwrap_or_else(|_| Err(SuiteError::one("loading the catalogues panicked")));
+        (catalogues, files)
+    });
+    let catalogues = catalogues?;
+    let uses_schemas = files
+        .iter()
+        .any(|c| c.spec.steps.value.iter().any(|s| s.expect.schema.is_some()));
+    std::thread::scope(|scope| {
+        let warming = uses_schemas.then(|| scope.spawn(crate::check::schema::warm_up));
+        let suite = lint(catalogues, &files, &errors, check_ids)?;
+        if let Some(warming) = warming {
+            warming
+                .join()
+                .unwrap_or_else(|_| Err("compiling the FHIR schema panicked".to_owned()))
+                .map_err(SuiteError::one)?;
+        }
+        Ok(suite)
+    })
+}
+
+/// The 2023-09 catalogue (`requirements.yaml`, always there) and the current edition's when the
+/// folder has one.
+fn load_catalogues(dir: &Path) -> Result<Vec<Catalogue>, SuiteError> {
     let mut catalogues = vec![Catalogue::load(&dir.join(CATALOGUE_FILE)).map_err(SuiteError::one)?];
     let current = dir.join(catalogue_file(Edition::Current));
     if current.is_file() {
         catalogues.push(Catalogue::load(&current).map_err(SuiteError::one)?);
     }
-    let (files, errors) = load_dir(dir);
+    Ok(catalogues)
+}
+
+/// The loaded files resolved per edition and linted, every problem kept.
+fn lint(
+    catalogues: Vec<Catalogue>,
+    files: &[Case],
+    errors: &[crate::case::load::LoadError],
+    check_ids: bool,
+) -> Result<Suite, SuiteError> {
     let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
     let mut cases = Vec::new();
     for catalogue in &catalogues {
@@ -115,7 +154,7 @@ fn load(dir: &Path, check_ids: bool) -> Result<Suite, SuiteError> {
         cases.extend(of_edition);
     }
     let available: Vec<Edition> = catalogues.iter().map(|c| c.edition).collect();
-    for file in &files {
+    for file in files {
         problems.extend(
             edition::problems(file, &available)
                 .iter()
@@ -127,12 +166,6 @@ fn load(dir: &Path, check_ids: bool) -> Result<Suite, SuiteError> {
     problems.retain(|p| seen.insert(p.clone()));
     if !problems.is_empty() {
         return Err(SuiteError { problems });
-    }
-    let uses_schemas = cases
-        .iter()
-        .any(|c| c.spec.steps.value.iter().any(|s| s.expect.schema.is_some()));
-    if uses_schemas {
-        crate::check::schema::warm_up().map_err(SuiteError::one)?;
     }
     Ok(Suite {
         catalogues,

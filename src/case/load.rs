@@ -65,19 +65,65 @@ pub fn load_dir(dir: &Path) -> (Vec<Case>, Vec<LoadError>) {
     collect_files(dir, &mut files, &mut errors);
     files.sort();
     let mut cases = Vec::new();
-    for path in files {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match parse_case(display_path(&path), &text) {
-                Ok(case) => cases.push(case),
-                Err(diagnostic) => errors.push(LoadError::Parse(Box::new(diagnostic))),
-            },
-            Err(source) => errors.push(LoadError::Io { path, source }),
+    for loaded in read_and_parse(files) {
+        match loaded {
+            Ok(case) => cases.push(case),
+            Err(error) => errors.push(error),
         }
     }
     if cases.is_empty() && errors.is_empty() {
         errors.push(LoadError::Empty(dir.to_path_buf()));
     }
     (cases, errors)
+}
+
+/// Reads and parses `files`, in their order: YAML parsing is most of a suite's start-up, so the
+/// files are shared among up to [`PARSERS`] threads (contiguous chunks, joined in order). A
+/// thread that panicked leaves its files as one error each, never a lost file.
+fn read_and_parse(files: Vec<PathBuf>) -> Vec<Result<Case, LoadError>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, PARSERS);
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parsing: Vec<_> = files
+            .chunks(chunk)
+            .map(|paths| {
+                (
+                    paths,
+                    scope.spawn(|| paths.iter().map(|p| read_one(p)).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        parsing
+            .into_iter()
+            .flat_map(|(paths, handle)| {
+                handle.join().unwrap_or_else(|_| {
+                    paths
+                        .iter()
+                        .map(|path| {
+                            Err(LoadError::Io {
+                                path: path.clone(),
+                                source: std::io::Error::other("its parser panicked"),
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
+/// Threads parsing case files at most (a suite has about a hundred small files).
+const PARSERS: usize = 4;
+
+fn read_one(path: &Path) -> Result<Case, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_case(display_path(path), &text)
+        .map_err(|diagnostic| LoadError::Parse(Box::new(diagnostic)))
 }
 
 /// Parses one case file's text; `file` is the name diagnostics show.
