@@ -457,7 +457,7 @@ impl Lint<'_> {
 
     fn regex(&mut self, pattern: &Spanned<String>, known: &BTreeSet<String>) {
         if self.template(&pattern.value, Pos::of(pattern), known)
-            && let Err(e) = regex::Regex::new(&pattern.value)
+            && let Err(e) = crate::case::pattern::compiled(&pattern.value)
         {
             // regex errors span several lines (pattern, caret, reason); the reason is the last.
             let text = e.to_string();

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod pattern;
 pub mod snapshot;
 pub mod status;
 pub mod uses;

@@ -38,7 +38,9 @@ pub fn check(spec: &HeaderExpect, ctx: &CheckContext<'_>, received: &Received) -
     }
     if let Some(pattern) = &spec.matches {
         let location = ctx.at(Pos::of(pattern));
-        match render_str(&pattern.value, ctx.scope).map(|p| regex::Regex::new(&p).map(|r| (p, r))) {
+        match render_str(&pattern.value, ctx.scope)
+            .map(|p| crate::case::pattern::compiled(&p).map(|r| (p, r)))
+        {
             Ok(Ok((_, regex))) if actual.is_some_and(|v| regex.is_match(v)) => {}
             Ok(Ok((text, _))) => findings.push(Finding::fail(
                 "header",

@@ -105,7 +105,7 @@ pub fn check(spec: &JsonExpect, ctx: &CheckContext<'_>, received: &Received) -> 
             judge.render(&Value::String(pattern.value.clone()), &location)
         {
             let expected = format!("matching /{pattern_text}/");
-            match regex::Regex::new(&pattern_text) {
+            match crate::case::pattern::compiled(&pattern_text) {
                 Ok(regex) => {
                     if let Some(node) = judge.single(&location, &expected) {
                         let text = match node {

@@ -216,7 +216,7 @@ pub fn text_matches(expected: &str, actual: &str) -> bool {
     }
     pattern.push_str(&regex::escape(rest));
     pattern.push('$');
-    regex::Regex::new(&pattern).is_ok_and(|r| r.is_match(actual))
+    crate::case::pattern::compiled(&pattern).is_ok_and(|r| r.is_match(actual))
 }
 
 /// A text that is one `{placeholder}` and nothing else: any non-empty text.
