@@ -224,8 +224,8 @@ pub fn for_profile(
     timeout: Duration,
     retry: &RetryPolicy,
 ) -> Auth {
-    if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
-        return Auth::static_token(Secret::new(token));
+    if let Some(token) = token.as_deref().map(bare_token).filter(|t| !t.is_empty()) {
+        return Auth::static_token(Secret::new(token.to_owned()));
     }
     match &profile.oauth {
         Some(settings) => {
@@ -247,6 +247,16 @@ pub fn for_profile(
             "profile `{}` has no oauth section and no token was given: pass --token or set CANVAS_TOKEN",
             profile.name
         )),
+    }
+}
+
+/// A token as pasted: surrounding whitespace (a newline from a file) and an `Authorization` value's
+/// `Bearer ` scheme (RFC 6750 §2.1) taken off, which the sender adds itself.
+fn bare_token(token: &str) -> &str {
+    let token = token.trim();
+    match token.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => token[7..].trim_start(),
+        _ => token,
     }
 }
 
@@ -702,6 +712,22 @@ mod tests {
         assert!(!auth.rejected(&token).await);
         assert_eq!(auth.token_fetches(), 0);
         assert!(format!("{auth:?}").contains("static"));
+    }
+
+    #[tokio::test]
+    async fn a_pasted_authorization_value_or_a_newline_is_taken_off_the_token() {
+        let profile = Profile::reference_for(crate::edition::Edition::Current);
+        for pasted in ["Bearer abc.def\n", "  bearer   abc.def", "abc.def\r\n"] {
+            let auth = for_profile(
+                &profile,
+                Some(pasted.to_owned()),
+                Duration::from_secs(1),
+                &RetryPolicy::default(),
+            );
+            let token = auth.bearer().await.expect("a static token");
+            assert_eq!(token.expose(), "abc.def", "{pasted:?}");
+        }
+        assert_eq!(bare_token("Bearer"), "Bearer");
     }
 
     #[tokio::test]
