@@ -62,11 +62,7 @@ impl Clients {
             });
         }
         self.tls
-            .get_or_init(|| {
-                (self.configure)()
-                    .build()
-                    .map_err(|e| innermost(&e).to_owned())
-            })
+            .get_or_init(|| (self.configure)().build().map_err(|e| innermost(&e)))
             .as_ref()
             .map_err(|reason| TlsUnavailable {
                 reason: reason.clone(),

@@ -188,18 +188,33 @@ pub async fn gate(client: &Client, target: &Target, fixtures: &BTreeSet<String>)
         ..Gate::default()
     };
     // The unauthenticated probe and the token's are sent at once (one round trip before the
-    // edition's, not two); the token's findings count only when the base URL answered.
+    // edition's, not two); the token's findings count only when the base URL answered, and an
+    // unreachable base URL does not wait for the token (a token URL may take its whole timeout).
     let (mut reaching, mut token) = (Checks::default(), Checks::default());
-    let (reachable, authorized) = tokio::join!(
-        check_reachable(client, target, &mut reaching),
-        check_token(client, target, &mut token)
-    );
+    let (reachable, authorized) = {
+        let reach = check_reachable(client, target, &mut reaching);
+        let authorize = check_token(client, target, &mut token);
+        tokio::pin!(reach, authorize);
+        let mut authorized = None;
+        let reachable = loop {
+            tokio::select! {
+                reached = &mut reach => break reached,
+                done = &mut authorize, if authorized.is_none() => authorized = Some(done),
+            }
+        };
+        let authorized = match (reachable.is_ok(), authorized) {
+            (true, Some(done)) => Some(done),
+            (true, None) => Some(authorize.await),
+            (false, _) => None,
+        };
+        (reachable, authorized)
+    };
     gate.checks.checks.extend(reaching.checks);
     if let Err(cause) = reachable {
         gate.stop = Some(cause);
     } else {
         gate.checks.checks.extend(token.checks);
-        if let Err(cause) = authorized {
+        if let Some(Err(cause)) = authorized {
             gate.stop = Some(cause);
         }
     }
