@@ -2,6 +2,7 @@
 //! cleanup ledger (tags what it creates, sweeps for what it missed), stops early on Ctrl-C, and
 //! owns a run session (targets, embedded servers, snapshots, cleanup, events, verdict).
 
+pub mod admission;
 pub mod cancel;
 pub mod cleanup;
 pub mod creation;

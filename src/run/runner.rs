@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::case::Case;
@@ -24,6 +23,7 @@ use crate::outcome::{
     CaseOutcome, RunFacts, RunVerdict, StepOutcome, Tally, Verdict, drifted, partial_of,
 };
 use crate::plan::{Placement, Plan, PlanItem, fixtures_used};
+use crate::run::admission::Admission;
 use crate::run::cleanup::{SweepNote, cleanup, tidy_after_case};
 use crate::run::creation::{CreateAt, is_create, record_creation};
 use crate::run::events::RunEvent;
@@ -117,10 +117,12 @@ pub async fn run_plan_with(
     });
     let ledger = Arc::clone(&control.ledger);
     let refused = Arc::new(Refused::default());
-    let permits: Vec<Arc<Semaphore>> = targets
+    let admissions: Vec<Arc<Admission>> = targets
         .iter()
-        .map(|_| Arc::new(Semaphore::new(options.jobs.max(1))))
+        .map(|_| Arc::new(Admission::new(options.jobs)))
         .collect();
+    // Each target's cases are admitted in start order (its rank among that target's cases).
+    let mut ranks = vec![0_usize; targets.len()];
     let mut tasks = JoinSet::new();
     let mut done: BTreeMap<usize, CaseOutcome> = BTreeMap::new();
     let mut outcomes = Vec::with_capacity(plan.items.len());
@@ -161,12 +163,16 @@ pub async fn run_plan_with(
                 outcomes.push(next);
             }
         };
-    // Every case is spawned at once, longest chains first; each waits for a permit of its
-    // target's: `jobs` cases in flight on each target, whose latency and rate limit are its own.
+    // Every case is spawned at once, longest chains first; each waits for its turn and a permit of
+    // its target's: `jobs` cases in flight on each target, whose latency and rate limit are its own.
     for position in plan.start_order(options.jobs.max(1) * targets.len().max(1)) {
         let item = plan.items[position].clone();
-        let permits = match &item.placement {
-            Placement::Run(index) => permits.get(*index).cloned(),
+        let admission = match &item.placement {
+            Placement::Run(index) => admissions.get(*index).cloned().map(|admission| {
+                let rank = ranks[*index];
+                ranks[*index] += 1;
+                (admission, rank)
+            }),
             Placement::Skip(_) => None,
         };
         let targets = Arc::clone(&targets);
@@ -177,8 +183,8 @@ pub async fn run_plan_with(
         let snapshots = options.snapshots.clone();
         let refused = Arc::clone(&refused);
         tasks.spawn(async move {
-            let permit = match &permits {
-                Some(permits) => Arc::clone(permits).acquire_owned().await.ok(),
+            let permit = match &admission {
+                Some((admission, rank)) => admission.enter(*rank).await,
                 None => None,
             };
             let outcome = if interrupt.is_triggered() {
@@ -198,13 +204,13 @@ pub async fn run_plan_with(
             drop(permit);
             // Its appointments a read of its own shows as they are now are cancelled at once,
             // while other cases run, instead of in waves after the last case.
-            let tidied = match (&item.placement, &permits) {
-                (Placement::Run(index), Some(permits)) => {
+            let tidied = match (&item.placement, &admission) {
+                (Placement::Run(index), Some((admission, _))) => {
                     tidy_after_case(
                         &ledger,
                         &targets,
                         &client,
-                        permits,
+                        admission.permits(),
                         item.case.name(),
                         *index,
                     )
