@@ -359,15 +359,19 @@ impl Client {
                     .map(Some)
                     .map_err(|e| e.to_string()),
                 AuthMode::ReadOnly => target
-                    .read_only_bearer()
+                    .read_only_bearer_with(&self.options.retry)
                     .await
                     .map(Some)
                     .map_err(|e| format!("could not obtain a read-only token: {e}")),
                 AuthMode::Scoped => {
                     let fields = out.scoped_bearer();
-                    target.scoped_bearer(&fields).await.map(Some).map_err(|e| {
-                        format!("could not obtain a token of {}: {e}", fields.describe())
-                    })
+                    target
+                        .scoped_bearer_with(&fields, &self.options.retry)
+                        .await
+                        .map(Some)
+                        .map_err(|e| {
+                            format!("could not obtain a token of {}: {e}", fields.describe())
+                        })
                 }
                 AuthMode::Invalid => Ok(Some(Secret::new(INVALID_TOKEN.to_owned()))),
                 AuthMode::None => Ok(None),

@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::retry::RetryPolicy;
 use crate::target::auth::{Auth, AuthError, NoNarrowerScope, OAuthClient, TokenFields};
 use crate::target::{Secret, Target};
 
@@ -22,9 +23,10 @@ const REDACTED_CLIENT: &str = "[redacted]";
 /// Bounds a token request to a reference server.
 const REFERENCE_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The reference client of each reference server asked so far (by base URL), so that its scoped
-/// token is cached across the steps and cases of a run.
-static REFERENCE_CLIENTS: Mutex<Vec<(String, Auth)>> = Mutex::new(Vec::new());
+/// The reference client of each reference server asked so far (by base URL and the number of
+/// attempts its token requests get), so that its scoped token is cached across the steps and
+/// cases of a run.
+static REFERENCE_CLIENTS: Mutex<Vec<((String, u32), Auth)>> = Mutex::new(Vec::new());
 
 /// A token request ready to send: the token URL and the form, which holds the client's
 /// credentials.
@@ -84,19 +86,44 @@ impl Target {
         self.scoped_bearer(&TokenFields::read_only()).await
     }
 
+    /// [`Target::read_only_bearer`], a busy token URL asked again under `retry` (the run's).
+    pub async fn read_only_bearer_with(
+        &self,
+        retry: &RetryPolicy,
+    ) -> Result<Secret<String>, AuthError> {
+        self.scoped_bearer_with(&TokenFields::read_only(), retry)
+            .await
+    }
+
     /// A bearer token asked with `fields`: from the target's OAuth client (cached), or, on a
     /// reference server, from its documented client at `<base URL>/auth/token/` (cached per
     /// server). Errors: the token URL's refusal, or [`AuthError::NoScopedToken`] with the reason
     /// [`Target::scoped_tokens_unavailable`] gives.
     pub async fn scoped_bearer(&self, fields: &TokenFields) -> Result<Secret<String>, AuthError> {
-        self.oauth_client(fields)?.scoped_bearer(fields).await
+        self.scoped_bearer_with(fields, &RetryPolicy::default())
+            .await
+    }
+
+    /// [`Target::scoped_bearer`]; on a reference server its documented client asks a busy token
+    /// URL (429, 503) again under `retry`, the run's policy (the target's own OAuth client has it
+    /// already).
+    pub async fn scoped_bearer_with(
+        &self,
+        fields: &TokenFields,
+        retry: &RetryPolicy,
+    ) -> Result<Secret<String>, AuthError> {
+        self.oauth_client(fields, retry)?
+            .scoped_bearer(fields)
+            .await
     }
 
     /// The token request a case sends itself (`token:`), to the target's token URL with its
     /// client's credentials, or on a reference server its documented client's. Errors as
     /// [`Target::scoped_bearer`].
     pub fn token_call(&self, fields: &TokenFields) -> Result<TokenCall, AuthError> {
-        let (url, form) = self.oauth_client(fields)?.token_request(fields)?;
+        let (url, form) = self
+            .oauth_client(fields, &RetryPolicy::default())?
+            .token_request(fields)?;
         Ok(TokenCall { url, form })
     }
 
@@ -116,7 +143,7 @@ impl Target {
 
     /// The OAuth client that answers for this target: its own, or a reference server's
     /// documented one.
-    fn oauth_client(&self, fields: &TokenFields) -> Result<Auth, AuthError> {
+    fn oauth_client(&self, fields: &TokenFields, retry: &RetryPolicy) -> Result<Auth, AuthError> {
         if let Some(reason) = self.no_scoped_token()
             && self.auth.no_narrower_scope() == Some(NoNarrowerScope::StaticToken)
         {
@@ -128,20 +155,22 @@ impl Target {
         if self.auth.is_oauth() || !self.auth.is_reference_token() {
             return Ok(self.auth.clone());
         }
-        reference_client(&self.base_url)
+        reference_client(&self.base_url, retry)
     }
 }
 
-/// The reference client for the server at `base_url`, made on first use.
-fn reference_client(base_url: &str) -> Result<Auth, AuthError> {
-    let base = base_url.trim_end_matches('/');
+/// The reference client for the server at `base_url`, its token requests asked again under
+/// `retry`, made on first use.
+fn reference_client(base_url: &str, retry: &RetryPolicy) -> Result<Auth, AuthError> {
+    let key = (base_url.trim_end_matches('/').to_owned(), retry.attempts);
+    let base = key.0.clone();
     let mut clients = REFERENCE_CLIENTS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, auth)) = clients.iter().find(|(url, _)| url == base) {
+    if let Some((_, auth)) = clients.iter().find(|(known, _)| *known == key) {
         return Ok(auth.clone());
     }
-    let auth = Auth::oauth(
+    let auth = Auth::oauth_retrying(
         OAuthClient {
             token_url: format!("{base}/auth/token/"),
             client_id: Secret::new(REFERENCE_CLIENT_ID.to_owned()),
@@ -150,8 +179,9 @@ fn reference_client(base_url: &str) -> Result<Auth, AuthError> {
             client_secret_env: "(its documented secret)".to_owned(),
         },
         REFERENCE_TOKEN_TIMEOUT,
+        retry.clone(),
     )?;
-    clients.push((base.to_owned(), auth.clone()));
+    clients.push((key, auth.clone()));
     Ok(auth)
 }
 

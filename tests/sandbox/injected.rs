@@ -84,7 +84,40 @@ async fn retries_get_through_injected_429s_and_503s_with_every_verdict_unchanged
         ..Faults::default()
     })
     .await;
-    assert_eq!(verdicts(&busy), verdicts(&clean));
+    let (seen, expected) = (verdicts(&busy), verdicts(&clean));
+    let differing: Vec<String> = busy
+        .outcomes
+        .iter()
+        .filter(|o| {
+            expected.get(&(o.target.clone(), o.name.clone()))
+                != seen.get(&(o.target.clone(), o.name.clone()))
+        })
+        .flat_map(|o| {
+            o.steps
+                .iter()
+                .filter(|s| s.verdict != canvas_conformance::outcome::Verdict::Pass)
+                .map(move |s| {
+                    format!(
+                        "{} / {}: {:?} error {:?} findings {:?} status {:?}",
+                        o.name,
+                        s.name,
+                        s.verdict,
+                        s.error,
+                        s.findings,
+                        s.exchange
+                            .as_ref()
+                            .and_then(|e| e.response.as_ref())
+                            .map(|r| r.status)
+                    )
+                })
+        })
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "verdicts differ under injected faults:\n{}",
+        differing.join("\n")
+    );
+    assert_eq!(seen, expected);
     assert_eq!(clean.traffic.retries, 0, "{:?}", clean.traffic);
     assert!(busy.traffic.retries > 0, "{:?}", busy.traffic);
     // Each retry repeats a request the clean run sent once.
