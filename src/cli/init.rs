@@ -64,15 +64,8 @@ pub fn default_token_url(base_url: &str) -> String {
             format!("{scheme}://{host}/auth/token/")
         }
         None => {
-            let base = base_url.trim_end_matches('/');
-            let root = match base.rsplit_once('/') {
-                Some((root, last))
-                    if last.eq_ignore_ascii_case("Appointment") && !root.ends_with('/') =>
-                {
-                    root
-                }
-                _ => base,
-            };
+            let root = preflight::without_appointment(base_url)
+                .unwrap_or_else(|| base_url.trim_end_matches('/'));
             format!("{root}/auth/token/")
         }
     }

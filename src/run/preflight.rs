@@ -403,16 +403,22 @@ async fn check_reachable(
 /// What to do about a base URL that does not serve the Appointment API: drop a trailing
 /// `/Appointment` (the base is the FHIR root the resource paths go under), else check it.
 fn base_fix(base_url: &str) -> String {
-    let trimmed = base_url.trim_end_matches('/');
-    match trimmed
-        .rsplit_once('/')
-        .filter(|(root, last)| last.eq_ignore_ascii_case("Appointment") && !root.ends_with('/'))
-    {
-        Some((root, _)) => format!(
+    match without_appointment(base_url) {
+        Some(root) => format!(
             "the base URL is the FHIR root the resource paths go under, without /Appointment: use {root} as --target / base_url"
         ),
         None => "check --target / base_url (on Canvas it is https://fumage-<instance>.canvasmedical.com, with no path)".to_owned(),
     }
+}
+
+/// `url` without its last path segment when that is `Appointment` (any case; a trailing `/`
+/// allowed): the FHIR root a base URL given with the resource path meant. `None` otherwise, and
+/// for a host named `appointment` (`https://appointment`).
+pub fn without_appointment(url: &str) -> Option<&str> {
+    url.trim_end_matches('/')
+        .rsplit_once('/')
+        .filter(|(root, last)| last.eq_ignore_ascii_case("Appointment") && !root.ends_with('/'))
+        .map(|(root, _)| root)
 }
 
 /// The cause when the base URL's probe (`GET {url}`) was answered with a redirect (3xx): requests
@@ -438,9 +444,9 @@ fn redirected(r: &crate::exchange::Received, url: &str, base_url: &str) -> Optio
         .map(|u| u.to_string())
         .unwrap_or_else(|_| location.to_owned());
     let without_query = resolved.split(['?', '#']).next().unwrap_or_default();
-    let fix = match without_query.strip_suffix("/Appointment") {
-        Some(base) if !base.is_empty() => format!("use {base} as --target / base_url"),
-        _ => "check --target / base_url".to_owned(),
+    let fix = match without_appointment(without_query) {
+        Some(base) => format!("use {base} as --target / base_url"),
+        None => "check --target / base_url".to_owned(),
     };
     Some(format!(
         "GET {url} answered {} redirecting to {without_query}: requests are not redirected (a token must not travel to another host); {fix}",
